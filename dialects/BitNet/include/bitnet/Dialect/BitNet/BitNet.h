@@ -1,0 +1,24 @@
+//===- BitNet.h - The bitnet dialect, its attributes and ops ----*- C++ -*-===//
+#ifndef BITNET_DIALECT_BITNET_BITNET_H
+#define BITNET_DIALECT_BITNET_BITNET_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/TensorEncoding.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "bitnet/Dialect/BitNet/BitNetOpsDialect.h.inc"
+#include "bitnet/Dialect/BitNet/BitNetEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetOps.h.inc"
+
+#endif // BITNET_DIALECT_BITNET_BITNET_H

@@ -1,0 +1,41 @@
+//===- WeightValues.h - Reading quantized weight constants ------*- C++ -*-===//
+//
+// Bridges the dialect's constants and enums to the golden reference, which
+// owns the value rules and the packed layouts.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_DIALECT_BITNET_WEIGHTVALUES_H
+#define BITNET_DIALECT_BITNET_WEIGHTVALUES_H
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Reference/Packing.h"
+
+#include <optional>
+#include <vector>
+
+namespace mlir {
+namespace bitnet {
+namespace ref = ::bitnet::ref;
+
+ref::WeightKind toReference(WeightKind kind);
+ref::PackedLayout toReference(PackedLayoutAttr layout);
+
+/// Logical weight values (i2 elements, or one byte per element for
+/// dense_resource) in row-major order; std::nullopt when the attribute's
+/// storage cannot be read (for example an elided resource).
+std::optional<std::vector<int8_t>> readLogicalWeights(ElementsAttr attr);
+
+/// Raw bytes of an i8 elements attribute; std::nullopt when unreadable.
+std::optional<std::vector<uint8_t>> readBytes(ElementsAttr attr);
+
+/// Index of the first value not allowed for `kind`, or -1.
+int64_t findIllegalWeight(const std::vector<int8_t> &values, WeightKind kind);
+
+/// A logical-weights attribute of `type` (i2 elements) holding `values`.
+DenseElementsAttr makeLogicalWeightsAttr(RankedTensorType type,
+                                         const std::vector<int8_t> &values);
+
+} // namespace bitnet
+} // namespace mlir
+
+#endif // BITNET_DIALECT_BITNET_WEIGHTVALUES_H

@@ -1,0 +1,172 @@
+//===- BitNetDialect.cpp - bitnet dialect, attributes, helpers ------------===//
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/WeightValues.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+#include "bitnet/Dialect/BitNet/BitNetOpsDialect.cpp.inc"
+#include "bitnet/Dialect/BitNet/BitNetEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetAttrs.cpp.inc"
+
+void BitNetDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "bitnet/Dialect/BitNet/BitNetAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "bitnet/Dialect/BitNet/BitNetOps.cpp.inc"
+      >();
+}
+
+Operation *BitNetDialect::materializeConstant(OpBuilder &builder,
+                                              Attribute value, Type type,
+                                              Location loc) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (tensorType && elements &&
+      (tensorType.getElementType().isInteger(2) ||
+       isa_and_nonnull<PackedLayoutAttr>(tensorType.getEncoding())))
+    return ConstantOp::create(builder, loc, elements);
+  return arith::ConstantOp::materialize(builder, value, type, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Reference bridges
+//===----------------------------------------------------------------------===//
+
+ref::WeightKind mlir::bitnet::toReference(WeightKind kind) {
+  return kind == WeightKind::Binary ? ref::WeightKind::Binary
+                                    : ref::WeightKind::Ternary;
+}
+
+static ref::PackFormat toReference(PackFormat format) {
+  switch (format) {
+  case PackFormat::Offset2:
+    return ref::PackFormat::Offset2;
+  case PackFormat::Base3:
+    return ref::PackFormat::Base3;
+  case PackFormat::Bits1:
+    return ref::PackFormat::Bits1;
+  }
+  llvm_unreachable("unknown pack format");
+}
+
+ref::PackedLayout mlir::bitnet::toReference(PackedLayoutAttr layout) {
+  ref::PackedLayout result;
+  result.format = ::toReference(layout.getFormat());
+  result.tileN = layout.getTileRows();
+  result.tileK = layout.getTileCols();
+  return result;
+}
+
+std::optional<std::vector<int8_t>>
+mlir::bitnet::readLogicalWeights(ElementsAttr attr) {
+  std::vector<int8_t> values;
+  values.reserve(attr.getNumElements());
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(static_cast<int8_t>(v.getSExtValue()));
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    if (static_cast<int64_t>(data.size()) != attr.getNumElements())
+      return std::nullopt;
+    for (char c : data)
+      values.push_back(static_cast<int8_t>(c));
+    return values;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<uint8_t>> mlir::bitnet::readBytes(ElementsAttr attr) {
+  std::vector<int8_t> signedBytes;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    std::vector<uint8_t> bytes;
+    bytes.reserve(attr.getNumElements());
+    for (const APInt &v : dense.getValues<APInt>())
+      bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
+    return bytes;
+  }
+  std::optional<std::vector<int8_t>> raw = readLogicalWeights(attr);
+  if (!raw)
+    return std::nullopt;
+  return std::vector<uint8_t>(raw->begin(), raw->end());
+}
+
+int64_t mlir::bitnet::findIllegalWeight(const std::vector<int8_t> &values,
+                                        WeightKind kind) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    int8_t v = values[i];
+    bool legal = kind == WeightKind::Binary ? (v == -1 || v == 1)
+                                            : (v >= -1 && v <= 1);
+    if (!legal)
+      return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+DenseElementsAttr
+mlir::bitnet::makeLogicalWeightsAttr(RankedTensorType type,
+                                     const std::vector<int8_t> &values) {
+  SmallVector<APInt> ints;
+  ints.reserve(values.size());
+  for (int8_t v : values)
+    ints.emplace_back(2, static_cast<uint64_t>(static_cast<int64_t>(v)),
+                      /*isSigned=*/true, /*implicitTrunc=*/true);
+  return DenseElementsAttr::get(type, ints);
+}
+
+//===----------------------------------------------------------------------===//
+// PackedLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         PackFormat format, WeightKind kind, int64_t rows,
+                         int64_t cols, int64_t tileRows, int64_t tileCols) {
+  if (rows <= 0 || cols <= 0)
+    return emitError() << "packed layout shape must be positive, got ["
+                       << rows << ", " << cols << "]";
+  ref::PackedLayout layout;
+  layout.format = ::toReference(format);
+  layout.tileN = tileRows;
+  layout.tileK = tileCols;
+  std::string why = ref::validateLayout(layout, toReference(kind));
+  if (!why.empty())
+    return emitError() << "invalid packed layout: " << why;
+  return success();
+}
+
+int64_t PackedLayoutAttr::getStorageBytes() const {
+  return ref::packedStorageBytes(toReference(*this), getRows(), getCols());
+}
+
+RankedTensorType PackedLayoutAttr::getStorageType() const {
+  return RankedTensorType::get({getStorageBytes()},
+                               IntegerType::get(getContext(), 8), *this);
+}
+
+LogicalResult PackedLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (!elementType.isInteger(8) || shape.size() != 1)
+    return emitError() << "#bitnet.packed must encode a 1-D i8 tensor";
+  if (shape[0] != getStorageBytes())
+    return emitError() << "#bitnet.packed layout needs " << getStorageBytes()
+                       << " bytes but the tensor has " << shape[0];
+  return success();
+}

@@ -1,0 +1,342 @@
+//===- BitNetOps.cpp - bitnet op verifiers, folders, canonicalizers -------===//
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/WeightValues.h"
+#include "bitnet/Reference/Reference.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+#define GET_OP_CLASSES
+#include "bitnet/Dialect/BitNet/BitNetOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimString(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
+static int64_t dim(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+/// Checks that `a` dimension `ia` and `b` dimension `ib` can be equal.
+static LogicalResult verifySameDim(Operation *op, StringRef what, Value a,
+                                   unsigned ia, Value b, unsigned ib) {
+  int64_t da = dim(a, ia), db = dim(b, ib);
+  if (!dimsCompatible(da, db))
+    return op->emitOpError() << what << " mismatch: " << dimString(da)
+                             << " vs " << dimString(db);
+  return success();
+}
+
+/// If `weights` is a constant, checks every value is legal for `kind`.
+static LogicalResult verifyConstantWeights(Operation *op, Value weights,
+                                           WeightKind kind) {
+  ElementsAttr attr;
+  if (!matchPattern(weights, m_Constant(&attr)))
+    return success();
+  if (auto packed = dyn_cast_or_null<PackedLayoutAttr>(
+          cast<RankedTensorType>(weights.getType()).getEncoding())) {
+    if (packed.getKind() != kind)
+      return op->emitOpError()
+             << "weight kind " << stringifyWeightKind(kind)
+             << " does not match the packed layout's kind "
+             << stringifyWeightKind(packed.getKind());
+    return success(); // bitnet.constant verified the bytes
+  }
+  std::optional<std::vector<int8_t>> values = readLogicalWeights(attr);
+  if (!values)
+    return success();
+  int64_t bad = findIllegalWeight(*values, kind);
+  if (bad >= 0)
+    return op->emitOpError()
+           << "constant weights are not " << stringifyWeightKind(kind)
+           << ": element " << bad << " is " << int((*values)[bad]);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(type.getEncoding())) {
+    std::optional<std::vector<uint8_t>> bytes = readBytes(getValue());
+    if (!bytes)
+      return success(); // elided or external resource: nothing to check
+    std::vector<int8_t> logical;
+    if (!ref::unpackWeights(toReference(layout), bytes->data(),
+                            layout.getRows(), layout.getCols(), logical))
+      return emitOpError() << "packed bytes hold an invalid "
+                           << stringifyPackFormat(layout.getFormat())
+                           << " code";
+    int64_t bad = findIllegalWeight(logical, layout.getKind());
+    if (bad >= 0)
+      return emitOpError() << "packed weights are not "
+                           << stringifyWeightKind(layout.getKind())
+                           << ": element " << bad << " is "
+                           << int(logical[bad]);
+    return success();
+  }
+  if (!type.hasStaticShape())
+    return emitOpError() << "weights must have a static shape";
+  std::optional<std::vector<int8_t>> values = readLogicalWeights(getValue());
+  if (!values) {
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(getValue()))
+      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+        return emitOpError() << "dense_resource holds " << blob->getData().size()
+                             << " bytes, expected one per element ("
+                             << type.getNumElements() << ")";
+    return success();
+  }
+  int64_t bad = findIllegalWeight(*values, WeightKind::Ternary);
+  if (bad >= 0)
+    return emitOpError() << "weights must be -1, 0 or +1: element " << bad
+                         << " is " << int((*values)[bad]);
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult ConstantOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Adaptor adaptor(ValueRange{}, attributes, properties);
+  ElementsAttr value = adaptor.getValueAttr();
+  if (!value)
+    return failure();
+  inferredReturnTypes.push_back(value.getType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeWeightsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeWeightsOp::verify() {
+  for (unsigned i = 0; i < 2; ++i)
+    if (failed(verifySameDim(*this, i == 0 ? "row count" : "column count",
+                             getWeights(), i, getValues(), i)))
+      return failure();
+  return success();
+}
+
+namespace {
+/// quantize_weights(constant) -> bitnet.constant + arith.constant, computed
+/// by the golden reference so the compiler and the oracle cannot disagree.
+struct FoldConstantQuantizeWeights : OpRewritePattern<QuantizeWeightsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeWeightsOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseFPElementsAttr weights;
+    if (!matchPattern(op.getWeights(), m_Constant(&weights)))
+      return rewriter.notifyMatchFailure(op, "weights are not a dense constant");
+    auto resultType = cast<RankedTensorType>(op.getValues().getType());
+    if (!resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "result shape is dynamic");
+    std::vector<float> floats;
+    floats.reserve(weights.getNumElements());
+    for (const APFloat &v : weights.getValues<APFloat>()) {
+      bool lost = false;
+      APFloat f = v;
+      f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      floats.push_back(f.convertToFloat());
+    }
+    ref::QuantizedWeights q = ref::quantizeWeights(
+        floats.data(), floats.size(), toReference(op.getKind()));
+    Value values = ConstantOp::create(rewriter, op.getLoc(),
+                                      makeLogicalWeightsAttr(resultType, q.values));
+    Value scale = arith::ConstantOp::create(
+        rewriter, op.getLoc(), rewriter.getF32FloatAttr(q.scale));
+    rewriter.replaceOp(op, {values, scale});
+    return success();
+  }
+};
+} // namespace
+
+void QuantizeWeightsOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                    MLIRContext *context) {
+  results.add<FoldConstantQuantizeWeights>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// PackOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackOp::verify() {
+  auto layout = cast<PackedLayoutAttr>(
+      cast<RankedTensorType>(getPacked().getType()).getEncoding());
+  if (layout.getKind() != getKind())
+    return emitOpError() << "packs " << stringifyWeightKind(getKind())
+                         << " weights into a layout for "
+                         << stringifyWeightKind(layout.getKind());
+  if (!dimsCompatible(dim(getWeights(), 0), layout.getRows()) ||
+      !dimsCompatible(dim(getWeights(), 1), layout.getCols()))
+    return emitOpError() << "weights are " << dimString(dim(getWeights(), 0))
+                         << "x" << dimString(dim(getWeights(), 1))
+                         << " but the layout is for " << layout.getRows()
+                         << "x" << layout.getCols();
+  return verifyConstantWeights(*this, getWeights(), getKind());
+}
+
+OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
+  auto attr = dyn_cast_or_null<ElementsAttr>(adaptor.getWeights());
+  if (!attr)
+    return {};
+  std::optional<std::vector<int8_t>> values = readLogicalWeights(attr);
+  if (!values || findIllegalWeight(*values, getKind()) >= 0)
+    return {};
+  auto type = cast<RankedTensorType>(getPacked().getType());
+  auto layout = cast<PackedLayoutAttr>(type.getEncoding());
+  std::vector<uint8_t> bytes =
+      ref::packWeights(toReference(layout), values->data(), layout.getRows(),
+                       layout.getCols());
+  return DenseElementsAttr::get(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                           bytes.size()));
+}
+
+//===----------------------------------------------------------------------===//
+// Activations and BitLinear
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeActivationsOp::verify() {
+  if (failed(verifySameDim(*this, "token count", getInput(), 0, getQuantized(),
+                           0)) ||
+      failed(verifySameDim(*this, "feature count", getInput(), 1,
+                           getQuantized(), 1)) ||
+      failed(verifySameDim(*this, "scale count", getInput(), 0, getScales(),
+                           0)))
+    return failure();
+  return success();
+}
+
+std::pair<int64_t, int64_t> BitLinearOp::getWeightShape() {
+  auto type = cast<RankedTensorType>(getWeights().getType());
+  if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(type.getEncoding()))
+    return {layout.getRows(), layout.getCols()};
+  return {type.getDimSize(0), type.getDimSize(1)};
+}
+
+LogicalResult BitLinearOp::verify() {
+  auto [n, k] = getWeightShape();
+  if (!dimsCompatible(dim(getInput(), 1), k))
+    return emitOpError() << "input has " << dimString(dim(getInput(), 1))
+                         << " features but the weights take " << dimString(k);
+  if (!dimsCompatible(dim(getResult(), 1), n))
+    return emitOpError() << "result has " << dimString(dim(getResult(), 1))
+                         << " features but the weights produce "
+                         << dimString(n);
+  if (failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
+                           0)) ||
+      failed(verifySameDim(*this, "scale count", getInput(), 0,
+                           getInputScales(), 0)))
+    return failure();
+  return verifyConstantWeights(*this, getWeights(), getKind());
+}
+
+LogicalResult FloatLinearOp::verify() {
+  if (failed(verifySameDim(*this, "reduction size", getInput(), 1,
+                           getWeights(), 1)) ||
+      failed(verifySameDim(*this, "output features", getWeights(), 0,
+                           getResult(), 1)) ||
+      failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
+                           0)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The rest of a block
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  if (failed(verifySameDim(*this, "norm weight size", getInput(), 1,
+                           getWeight(), 0)))
+    return failure();
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError() << "epsilon must be positive";
+  return success();
+}
+
+LogicalResult RoPEOp::verify() {
+  int64_t headDim = getHeadDim();
+  if (headDim % 2 != 0)
+    return emitOpError() << "head_dim must be even, got " << headDim;
+  if (!(getTheta().convertToFloat() > 0.0f))
+    return emitOpError() << "theta must be positive";
+  int64_t width = dim(getInput(), 1);
+  if (!ShapedType::isDynamic(width) && width % headDim != 0)
+    return emitOpError() << "feature count " << width
+                         << " is not a multiple of head_dim " << headDim;
+  return success();
+}
+
+LogicalResult KVAppendOp::verify() {
+  int64_t layers = dim(getCache(), 0);
+  if (!ShapedType::isDynamic(layers) &&
+      static_cast<int64_t>(getLayer()) >= layers)
+    return emitOpError() << "layer " << getLayer() << " is out of range for a "
+                         << layers << "-layer cache";
+  if (failed(verifySameDim(*this, "kv width", getCache(), 2, getValues(), 1)))
+    return failure();
+  int64_t context = dim(getCache(), 1), tokens = dim(getValues(), 0);
+  if (!ShapedType::isDynamic(context) && !ShapedType::isDynamic(tokens) &&
+      tokens > context)
+    return emitOpError() << tokens << " new rows do not fit a context of "
+                         << context;
+  return success();
+}
+
+int64_t AttentionOp::getHeadDim() {
+  int64_t width = dim(getQuery(), 1);
+  return ShapedType::isDynamic(width) ? width : width / getNumHeads();
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads " << heads
+                         << " is not a multiple of num_kv_heads " << kvHeads;
+  if (getKeyCache().getType() != getValueCache().getType())
+    return emitOpError() << "key and value caches must have the same type";
+  int64_t width = dim(getQuery(), 1), kvWidth = dim(getKeyCache(), 2);
+  if (ShapedType::isDynamic(width) || ShapedType::isDynamic(kvWidth))
+    return emitOpError() << "query and cache widths must be static";
+  if (width % heads != 0)
+    return emitOpError() << "query width " << width
+                         << " is not a multiple of num_heads " << heads;
+  if (kvWidth != kvHeads * (width / heads))
+    return emitOpError() << "cache width " << kvWidth << " != num_kv_heads ("
+                         << kvHeads << ") x head_dim (" << width / heads << ")";
+  int64_t layers = dim(getKeyCache(), 0);
+  if (!ShapedType::isDynamic(layers) &&
+      static_cast<int64_t>(getLayer()) >= layers)
+    return emitOpError() << "layer " << getLayer() << " is out of range for a "
+                         << layers << "-layer cache";
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(verifySameDim(*this, "token count", getTokens(), 0, getResult(),
+                           0)) ||
+      failed(verifySameDim(*this, "embedding width", getTable(), 1,
+                           getResult(), 1)))
+    return failure();
+  return success();
+}

@@ -1,0 +1,214 @@
+//===- Reference.h - Golden scalar reference for BitNet ---------*- C++ -*-===//
+//
+// The project's correctness oracle, in plain C++ (no MLIR, no Halide). Every
+// kernel and every compiled model is compared against these functions. They
+// follow ../shared/BITNET.md to the letter and fix the order of every float
+// operation so that the reference lowering (convert-bitnet-to-linalg), which
+// performs the same operations in the same order, agrees bit for bit wherever
+// libm is not involved. Build with -ffp-contract=off: a fused multiply-add
+// would change the rounding of x * s before round-half-even.
+//
+// Layout conventions: matrices are row-major; weights are [N out, K in];
+// activations are [M tokens, K features].
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_REFERENCE_REFERENCE_H
+#define BITNET_REFERENCE_REFERENCE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitnet {
+namespace ref {
+
+/// What a linear layer's weights are.
+enum class WeightKind {
+  Float,   // full precision ("vanilla"): y = x W^T in f32
+  Binary,  // 1-bit BitNet: W in {-1, +1}, per-tensor scale
+  Ternary, // BitNet b1.58: W in {-1, 0, +1}, per-tensor scale
+};
+const char *weightKindName(WeightKind kind);
+
+/// Round half to even, as IEEE roundeven / nearbyint in the default mode.
+float roundHalfEven(float x);
+
+/// IEEE binary16 <-> binary32 (round to nearest even on the way down).
+float halfToFloat(uint16_t h);
+uint16_t floatToHalf(float f);
+
+//===--------------------------------------------------------------------===//
+// Quantizers
+//===--------------------------------------------------------------------===//
+
+/// Per-tensor weight quantization. Ternary (absmean):
+///   gamma = max(mean(|W|), 1e-5); T = clamp(roundHalfEven(W / gamma), -1, 1).
+/// Binary: alpha = mean(W); T = W - alpha > 0 ? +1 : -1 (sign(0) = -1);
+///   gamma = max(mean(|W|), 1e-5).
+/// Means are accumulated in double in row-major order, then divided by the
+/// element count in double and rounded to float; W / gamma is an f32 division.
+struct QuantizedWeights {
+  std::vector<int8_t> values; // N*K, each in {-1,0,1} (binary: {-1,1})
+  float scale = 1.0f;         // gamma
+};
+QuantizedWeights quantizeWeights(const float *w, size_t count, WeightKind kind);
+
+/// Per-token activation quantization (absmax) of an [M, K] matrix:
+///   s[m] = 127.0f / max(max_k |x[m,k]|, 1e-5f);
+///   q[m,k] = clamp(roundHalfEven(x[m,k] * s[m]), -128, 127).
+void quantizeActivations(const float *x, int64_t M, int64_t K, int8_t *q,
+                         float *s);
+
+/// Exact int32 accumulation: acc[m,n] = sum_k w[n,k] * q[m,k].
+void integerMatmul(const int8_t *q, const int8_t *w, int64_t M, int64_t N,
+                   int64_t K, int32_t *acc);
+
+/// BitLinear: y[m,n] = ((float)acc[m,n] / s[m]) * gamma.
+void bitLinear(const int8_t *q, const float *s, const int8_t *w, float gamma,
+               int64_t M, int64_t N, int64_t K, float *y);
+
+/// Float linear (LM head, vanilla layers): y[m,n] = sum_k x[m,k] * w[n,k],
+/// accumulated in f32 in k order. `w` is f32 here; see floatLinearF16.
+void floatLinear(const float *x, const float *w, int64_t M, int64_t N,
+                 int64_t K, float *y);
+/// Same with f16 weights (converted exactly to f32 before each multiply).
+void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
+                    int64_t K, float *y);
+
+//===--------------------------------------------------------------------===//
+// The rest of a block
+//===--------------------------------------------------------------------===//
+
+/// RMSNorm over each row of [M, D]:
+///   ss = sum_d x^2 (f32, d order); inv = 1.0f / sqrtf(ss / (float)D + eps);
+///   y[m,d] = (x[m,d] * inv) * w[d].
+void rmsNorm(const float *x, const float *w, int64_t M, int64_t D, float eps,
+             float *y);
+
+/// RoPE, rotate-half (NeoX) form, in place on [M, numHeads * headDim]; token m
+/// is at position startPos + m. For i < headDim/2:
+///   invFreq = powf(theta, -(float)(2*i) / (float)headDim);
+///   angle = (float)(startPos + m) * invFreq; c = cosf(angle), s = sinf(angle);
+///   (a, b) = (x[i], x[i + headDim/2]) -> (a*c - b*s, b*c + a*s).
+void rope(float *x, int64_t M, int64_t numHeads, int64_t headDim,
+          int64_t startPos, float theta);
+
+/// Causal grouped-query attention for M new query tokens at positions
+/// startPos..startPos+M-1 over a cache whose rows 0..startPos+M-1 are valid.
+/// q: [M, numHeads*headDim]; kCache, vCache: [ctx, numKvHeads*headDim];
+/// out: [M, numHeads*headDim]. Query head h reads KV head h / (numHeads /
+/// numKvHeads). score[t] = dot(q, k[t]) (f32, d order) * (1.0f /
+/// sqrtf((float)headDim)); softmax in f32: mx = max over t <= startPos+m,
+/// e[t] = expf(score[t] - mx), sum in t order, p = e / sum;
+/// out = sum_t p[t] * v[t] in t order.
+void attention(const float *q, const float *kCache, const float *vCache,
+               int64_t M, int64_t numHeads, int64_t numKvHeads,
+               int64_t headDim, int64_t startPos, float *out);
+
+enum class GluActivation { Relu2, Silu };
+const char *gluActivationName(GluActivation act);
+/// out = act(gate) * up, element-wise; relu2(g) = (g > 0 ? g : 0)^2 computed
+/// as r * r; silu(g) = g / (1 + expf(-g)).
+void glu(const float *gate, const float *up, int64_t count, GluActivation act,
+         float *out);
+
+/// Embedding lookup from an f16 table [vocab, D]; returns false (and writes
+/// nothing) when a token id is outside [0, vocab).
+bool embedding(const uint16_t *tableF16, int64_t vocab, int64_t D,
+               const int32_t *tokens, int64_t M, float *out);
+
+/// y = a + b element-wise.
+void add(const float *a, const float *b, int64_t count, float *y);
+
+//===--------------------------------------------------------------------===//
+// Whole models
+//===--------------------------------------------------------------------===//
+
+struct ModelConfig {
+  int64_t hidden = 128;
+  int64_t intermediate = 384;
+  int64_t layers = 2;
+  int64_t heads = 4;
+  int64_t kvHeads = 2;
+  int64_t vocab = 256;
+  int64_t context = 64; // KV cache rows
+  float ropeTheta = 500000.0f;
+  float rmsEps = 1e-5f;
+  GluActivation glu = GluActivation::Relu2;
+  WeightKind weightKind = WeightKind::Ternary;
+
+  int64_t headDim() const { return hidden / heads; }
+  int64_t kvDim() const { return kvHeads * headDim(); }
+  /// Empty when valid, else a message naming the offending field.
+  std::string validate() const;
+  /// The 2B-4T family (relu2 GLU, GQA) and the 1bitLLM family (SiLU, MHA),
+  /// at a tiny size.
+  static ModelConfig tinyB158();
+  static ModelConfig tiny1bitLLM();
+};
+
+/// One linear layer: logical weights [out, in]. For Binary/Ternary, `values`
+/// holds {-1,0,1} and `scale` is gamma; for Float, `floats` holds the weights.
+struct LinearWeights {
+  int64_t out = 0, in = 0;
+  std::vector<int8_t> values;
+  float scale = 1.0f;
+  std::vector<float> floats;
+};
+
+struct LayerWeights {
+  std::vector<float> inputNorm, attnSubNorm, postAttnNorm, ffnSubNorm;
+  LinearWeights q, k, v, o, gate, up, down;
+};
+
+struct ModelWeights {
+  ModelConfig config;
+  std::vector<uint16_t> embedding; // f16 [vocab, hidden]; also the LM head
+  std::vector<LayerWeights> layers;
+  std::vector<float> finalNorm;
+};
+
+/// Deterministic pseudo-random model: the same (config, seed) gives the same
+/// weights on every platform (splitmix64, no <random> distributions). Master
+/// weights are drawn in f32 and quantized with quantizeWeights for the
+/// config's weight kind, so the three kinds differ only in that step.
+ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed);
+
+/// The forward pass of BITNET.md with a KV cache. Float layers skip the
+/// activation quantizer and use floatLinear.
+class ReferenceModel {
+public:
+  explicit ReferenceModel(const ModelWeights &weights);
+  /// Runs M tokens at positions pos..pos+M-1, appending to the KV cache;
+  /// writes logits [M, vocab]. Returns false (changing nothing) if a token is
+  /// out of range or pos + M exceeds the context.
+  bool forward(const int32_t *tokens, int64_t M, int64_t pos, float *logits);
+  void reset();
+  /// Caches, [layers, context, kvDim] each.
+  const std::vector<float> &kCache() const { return kCache_; }
+  const std::vector<float> &vCache() const { return vCache_; }
+
+private:
+  const ModelWeights &w_;
+  std::vector<float> kCache_, vCache_;
+};
+
+/// splitmix64-based generator shared by tests and the model generator.
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  /// Uniform in [lo, hi).
+  float uniform(float lo, float hi);
+  /// Uniform integer in [lo, hi].
+  int64_t range(int64_t lo, int64_t hi);
+
+private:
+  uint64_t state_;
+};
+
+} // namespace ref
+} // namespace bitnet
+
+#endif // BITNET_REFERENCE_REFERENCE_H

@@ -1,0 +1,299 @@
+//===- Model.cpp - Reference model configs, weights and forward pass ------===//
+
+#include "bitnet/Reference/Reference.h"
+
+#include <cmath>
+#include <utility>
+
+namespace bitnet {
+namespace ref {
+
+//===--------------------------------------------------------------------===//
+// ModelConfig
+//===--------------------------------------------------------------------===//
+
+std::string ModelConfig::validate() const {
+  struct {
+    const char *name;
+    int64_t value;
+  } sizes[] = {{"hidden", hidden},   {"intermediate", intermediate},
+               {"layers", layers},   {"heads", heads},
+               {"kvHeads", kvHeads}, {"vocab", vocab},
+               {"context", context}};
+  for (const auto &s : sizes)
+    if (s.value <= 0)
+      return std::string(s.name) + " must be positive, got " +
+             std::to_string(s.value);
+  if (hidden % heads != 0)
+    return "hidden (" + std::to_string(hidden) +
+           ") must be divisible by heads (" + std::to_string(heads) + ")";
+  if (heads % kvHeads != 0)
+    return "heads (" + std::to_string(heads) +
+           ") must be divisible by kvHeads (" + std::to_string(kvHeads) + ")";
+  if (headDim() % 2 != 0)
+    return "headDim (hidden / heads = " + std::to_string(headDim()) +
+           ") must be even for RoPE";
+  if (!(ropeTheta > 0.0f) || !std::isfinite(ropeTheta))
+    return "ropeTheta must be positive and finite";
+  if (!(rmsEps >= 0.0f) || !std::isfinite(rmsEps))
+    return "rmsEps must be non-negative and finite";
+  return "";
+}
+
+ModelConfig ModelConfig::tinyB158() {
+  ModelConfig c;
+  c.hidden = 128;
+  c.intermediate = 384;
+  c.layers = 2;
+  c.heads = 4;
+  c.kvHeads = 2;
+  c.vocab = 256;
+  c.context = 64;
+  c.ropeTheta = 500000.0f;
+  c.rmsEps = 1e-5f;
+  c.glu = GluActivation::Relu2;
+  c.weightKind = WeightKind::Ternary;
+  return c;
+}
+
+ModelConfig ModelConfig::tiny1bitLLM() {
+  ModelConfig c;
+  c.hidden = 128;
+  c.intermediate = 352;
+  c.layers = 2;
+  c.heads = 4;
+  c.kvHeads = 4;
+  c.vocab = 256;
+  c.context = 64;
+  c.ropeTheta = 10000.0f;
+  c.rmsEps = 1e-5f;
+  c.glu = GluActivation::Silu;
+  c.weightKind = WeightKind::Ternary;
+  return c;
+}
+
+//===--------------------------------------------------------------------===//
+// makeRandomModel
+//===--------------------------------------------------------------------===//
+
+namespace {
+
+std::vector<float> randomNorm(Rng &rng, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto &x : v)
+    x = rng.uniform(0.8f, 1.2f);
+  return v;
+}
+
+LinearWeights randomLinear(Rng &rng, int64_t out, int64_t in,
+                           WeightKind kind) {
+  LinearWeights lw;
+  lw.out = out;
+  lw.in = in;
+  std::vector<float> master(static_cast<size_t>(out * in));
+  float magnitude = 1.0f / sqrtf(static_cast<float>(in));
+  for (auto &x : master)
+    x = rng.uniform(-1.0f, 1.0f) * magnitude;
+  if (kind == WeightKind::Float) {
+    lw.floats = std::move(master);
+    lw.scale = 1.0f;
+  } else {
+    QuantizedWeights qw = quantizeWeights(master.data(), master.size(), kind);
+    lw.values = std::move(qw.values);
+    lw.scale = qw.scale;
+  }
+  return lw;
+}
+
+bool linearOk(const LinearWeights &lw, int64_t out, int64_t in,
+              WeightKind kind) {
+  if (lw.out != out || lw.in != in)
+    return false;
+  size_t n = static_cast<size_t>(out * in);
+  return kind == WeightKind::Float ? lw.floats.size() == n
+                                   : lw.values.size() == n;
+}
+
+/// The weights match their config (sizes only), so forward cannot read out
+/// of bounds.
+bool weightsConsistent(const ModelWeights &w) {
+  const ModelConfig &c = w.config;
+  if (!c.validate().empty())
+    return false;
+  size_t D = static_cast<size_t>(c.hidden);
+  size_t I = static_cast<size_t>(c.intermediate);
+  if (w.embedding.size() != static_cast<size_t>(c.vocab) * D ||
+      w.finalNorm.size() != D ||
+      w.layers.size() != static_cast<size_t>(c.layers))
+    return false;
+  WeightKind kind = c.weightKind;
+  for (const LayerWeights &l : w.layers) {
+    if (l.inputNorm.size() != D || l.attnSubNorm.size() != D ||
+        l.postAttnNorm.size() != D || l.ffnSubNorm.size() != I)
+      return false;
+    if (!linearOk(l.q, c.hidden, c.hidden, kind) ||
+        !linearOk(l.k, c.kvDim(), c.hidden, kind) ||
+        !linearOk(l.v, c.kvDim(), c.hidden, kind) ||
+        !linearOk(l.o, c.hidden, c.hidden, kind) ||
+        !linearOk(l.gate, c.intermediate, c.hidden, kind) ||
+        !linearOk(l.up, c.intermediate, c.hidden, kind) ||
+        !linearOk(l.down, c.hidden, c.intermediate, kind))
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
+  ModelWeights w;
+  w.config = config;
+  if (!config.validate().empty())
+    return w; // no weights for an invalid config
+  Rng rng(seed);
+  const int64_t D = config.hidden, I = config.intermediate;
+  const int64_t KV = config.kvDim();
+  const WeightKind kind = config.weightKind;
+
+  w.embedding.resize(static_cast<size_t>(config.vocab * D));
+  for (auto &e : w.embedding)
+    e = floatToHalf(rng.uniform(-1.0f, 1.0f));
+
+  w.layers.resize(static_cast<size_t>(config.layers));
+  for (LayerWeights &l : w.layers) {
+    l.inputNorm = randomNorm(rng, D);
+    l.q = randomLinear(rng, D, D, kind);
+    l.k = randomLinear(rng, KV, D, kind);
+    l.v = randomLinear(rng, KV, D, kind);
+    l.attnSubNorm = randomNorm(rng, D);
+    l.o = randomLinear(rng, D, D, kind);
+    l.postAttnNorm = randomNorm(rng, D);
+    l.gate = randomLinear(rng, I, D, kind);
+    l.up = randomLinear(rng, I, D, kind);
+    l.ffnSubNorm = randomNorm(rng, I);
+    l.down = randomLinear(rng, D, I, kind);
+  }
+  w.finalNorm = randomNorm(rng, D);
+  return w;
+}
+
+//===--------------------------------------------------------------------===//
+// ReferenceModel
+//===--------------------------------------------------------------------===//
+
+namespace {
+
+/// An activation matrix ready to feed linear layers: for Binary/Ternary it is
+/// quantized once and shared by every layer that reads it.
+struct LinearInput {
+  const float *x = nullptr;
+  int64_t M = 0, K = 0;
+  std::vector<int8_t> q;
+  std::vector<float> s;
+};
+
+void prepareInput(WeightKind kind, const float *x, int64_t M, int64_t K,
+                  LinearInput &in) {
+  in.x = x;
+  in.M = M;
+  in.K = K;
+  if (kind == WeightKind::Float)
+    return;
+  in.q.resize(static_cast<size_t>(M * K));
+  in.s.resize(static_cast<size_t>(M));
+  quantizeActivations(x, M, K, in.q.data(), in.s.data());
+}
+
+void applyLinear(WeightKind kind, const LinearWeights &lw,
+                 const LinearInput &in, float *y) {
+  if (kind == WeightKind::Float)
+    floatLinear(in.x, lw.floats.data(), in.M, lw.out, in.K, y);
+  else
+    bitLinear(in.q.data(), in.s.data(), lw.values.data(), lw.scale, in.M,
+              lw.out, in.K, y);
+}
+
+} // namespace
+
+ReferenceModel::ReferenceModel(const ModelWeights &weights) : w_(weights) {
+  reset();
+}
+
+void ReferenceModel::reset() {
+  const ModelConfig &c = w_.config;
+  size_t n = 0;
+  if (c.validate().empty())
+    n = static_cast<size_t>(c.layers * c.context * c.kvDim());
+  kCache_.assign(n, 0.0f);
+  vCache_.assign(n, 0.0f);
+}
+
+bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
+                             float *logits) {
+  const ModelConfig &c = w_.config;
+  if (!weightsConsistent(w_))
+    return false;
+  if (M < 0 || pos < 0 || pos > c.context - M)
+    return false;
+  for (int64_t m = 0; m < M; ++m)
+    if (tokens[m] < 0 || tokens[m] >= c.vocab)
+      return false;
+  if (M == 0)
+    return true;
+
+  const WeightKind kind = c.weightKind;
+  const int64_t D = c.hidden, I = c.intermediate, KV = c.kvDim();
+  const int64_t hd = c.headDim();
+  const size_t MD = static_cast<size_t>(M * D);
+  const size_t MKV = static_cast<size_t>(M * KV);
+  const size_t MI = static_cast<size_t>(M * I);
+
+  std::vector<float> x(MD), a(MD), q(MD), attn(MD), y(MD);
+  std::vector<float> k(MKV), v(MKV);
+  std::vector<float> gate(MI), up(MI), mlp(MI), mlpNorm(MI);
+  LinearInput in;
+
+  embedding(w_.embedding.data(), c.vocab, D, tokens, M, x.data());
+
+  for (int64_t li = 0; li < c.layers; ++li) {
+    const LayerWeights &L = w_.layers[static_cast<size_t>(li)];
+    float *kc = kCache_.data() + li * c.context * KV;
+    float *vc = vCache_.data() + li * c.context * KV;
+
+    // Attention.
+    rmsNorm(x.data(), L.inputNorm.data(), M, D, c.rmsEps, a.data());
+    prepareInput(kind, a.data(), M, D, in);
+    applyLinear(kind, L.q, in, q.data());
+    applyLinear(kind, L.k, in, k.data());
+    applyLinear(kind, L.v, in, v.data());
+    rope(q.data(), M, c.heads, hd, pos, c.ropeTheta);
+    rope(k.data(), M, c.kvHeads, hd, pos, c.ropeTheta);
+    for (size_t i = 0; i < MKV; ++i) {
+      kc[pos * KV + static_cast<int64_t>(i)] = k[i];
+      vc[pos * KV + static_cast<int64_t>(i)] = v[i];
+    }
+    attention(q.data(), kc, vc, M, c.heads, c.kvHeads, hd, pos, attn.data());
+    rmsNorm(attn.data(), L.attnSubNorm.data(), M, D, c.rmsEps, a.data());
+    prepareInput(kind, a.data(), M, D, in);
+    applyLinear(kind, L.o, in, y.data());
+    add(x.data(), y.data(), static_cast<int64_t>(MD), x.data());
+
+    // Feed-forward.
+    rmsNorm(x.data(), L.postAttnNorm.data(), M, D, c.rmsEps, a.data());
+    prepareInput(kind, a.data(), M, D, in);
+    applyLinear(kind, L.gate, in, gate.data());
+    applyLinear(kind, L.up, in, up.data());
+    glu(gate.data(), up.data(), static_cast<int64_t>(MI), c.glu, mlp.data());
+    rmsNorm(mlp.data(), L.ffnSubNorm.data(), M, I, c.rmsEps, mlpNorm.data());
+    prepareInput(kind, mlpNorm.data(), M, I, in);
+    applyLinear(kind, L.down, in, y.data());
+    add(x.data(), y.data(), static_cast<int64_t>(MD), x.data());
+  }
+
+  rmsNorm(x.data(), w_.finalNorm.data(), M, D, c.rmsEps, a.data());
+  floatLinearF16(a.data(), w_.embedding.data(), M, c.vocab, D, logits);
+  return true;
+}
+
+} // namespace ref
+} // namespace bitnet

@@ -1,0 +1,207 @@
+//===- Packing.cpp - Physical layouts of logical ternary/binary weights ---===//
+
+#include "bitnet/Reference/Packing.h"
+
+#include <utility>
+
+namespace bitnet {
+namespace ref {
+
+const char *packFormatName(PackFormat format) {
+  switch (format) {
+  case PackFormat::Offset2:
+    return "offset2";
+  case PackFormat::Base3:
+    return "base3";
+  case PackFormat::Bits1:
+    return "bits1";
+  }
+  return "unknown";
+}
+
+std::optional<PackFormat> parsePackFormat(const std::string &name) {
+  if (name == "offset2")
+    return PackFormat::Offset2;
+  if (name == "base3")
+    return PackFormat::Base3;
+  if (name == "bits1")
+    return PackFormat::Bits1;
+  return std::nullopt;
+}
+
+int64_t codesPerByte(PackFormat format) {
+  switch (format) {
+  case PackFormat::Offset2:
+    return 4;
+  case PackFormat::Base3:
+    return 5;
+  case PackFormat::Bits1:
+    return 8;
+  }
+  return 1;
+}
+
+std::string validateLayout(const PackedLayout &layout, WeightKind kind) {
+  if (layout.tileN <= 0)
+    return "tileN must be positive, got " + std::to_string(layout.tileN);
+  if (layout.tileK <= 0)
+    return "tileK must be positive, got " + std::to_string(layout.tileK);
+  int64_t cpb = codesPerByte(layout.format);
+  if (layout.tileK % cpb != 0)
+    return std::string("tileK of ") + packFormatName(layout.format) +
+           " must be a multiple of " + std::to_string(cpb) + ", got " +
+           std::to_string(layout.tileK);
+  switch (kind) {
+  case WeightKind::Float:
+    return "float weights are never packed";
+  case WeightKind::Ternary:
+    if (layout.format == PackFormat::Bits1)
+      return "bits1 holds binary weights only, not ternary";
+    break;
+  case WeightKind::Binary:
+    if (layout.format == PackFormat::Base3)
+      return "base3 holds ternary weights only, not binary";
+    break;
+  }
+  return "";
+}
+
+static int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+int64_t packedStorageBytes(const PackedLayout &layout, int64_t N, int64_t K) {
+  int64_t cpb = codesPerByte(layout.format);
+  if (layout.tileN <= 0 || layout.tileK <= 0 || layout.tileK % cpb != 0 ||
+      N < 0 || K < 0)
+    return -1; // invalid layout or shape
+  return roundUp(N, layout.tileN) * (roundUp(K, layout.tileK) / cpb);
+}
+
+namespace {
+
+/// Visits every (padded) position of the matrix in storage order, giving the
+/// byte index within the packed buffer, the slot within that byte, the
+/// logical row and column (possibly in the padding).
+template <typename Fn>
+void forEachCode(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
+  int64_t cpb = codesPerByte(layout.format);
+  int64_t paddedN = roundUp(N, layout.tileN);
+  int64_t paddedK = roundUp(K, layout.tileK);
+  int64_t rowBytes = layout.tileK / cpb; // bytes per tile row
+  int64_t tileBytes = layout.tileN * rowBytes;
+  int64_t tilesK = paddedK / layout.tileK;
+  for (int64_t tn = 0; tn < paddedN / layout.tileN; ++tn)
+    for (int64_t tk = 0; tk < tilesK; ++tk) {
+      int64_t tileBase = (tn * tilesK + tk) * tileBytes;
+      for (int64_t r = 0; r < layout.tileN; ++r) {
+        int64_t n = tn * layout.tileN + r;
+        int64_t rowBase = tileBase + r * rowBytes;
+        for (int64_t j = 0; j < rowBytes; ++j)
+          for (int64_t l = 0; l < cpb; ++l) {
+            int64_t col;
+            if (layout.format == PackFormat::Base3)
+              col = cpb * j + l; // 5 consecutive columns, l = trit index
+            else
+              col = j + l * rowBytes; // strided runs
+            int64_t k = tk * layout.tileK + col;
+            fn(rowBase + j, l, n, k);
+          }
+      }
+    }
+}
+
+const int64_t kPow3[5] = {81, 27, 9, 3, 1}; // 3^(4-i)
+
+} // namespace
+
+std::vector<uint8_t> packWeights(const PackedLayout &layout, const int8_t *w,
+                                 int64_t N, int64_t K) {
+  int64_t bytes = packedStorageBytes(layout, N, K);
+  if (bytes < 0)
+    return {};
+  std::vector<uint8_t> out(static_cast<size_t>(bytes), 0);
+  if (layout.format == PackFormat::Base3) {
+    // Accumulate v per byte, then encode as ceil(v * 256 / 243).
+    std::vector<int32_t> v(static_cast<size_t>(bytes), 0);
+    forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
+                                  int64_t k) {
+      int32_t wv = (n < N && k < K) ? w[n * K + k] : 0;
+      v[byte] += static_cast<int32_t>((wv + 1) * kPow3[l]);
+    });
+    for (int64_t i = 0; i < bytes; ++i)
+      out[i] = static_cast<uint8_t>((v[i] * 256 + 242) / 243);
+    return out;
+  }
+  bool bits1 = layout.format == PackFormat::Bits1;
+  forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n, int64_t k) {
+    bool inside = n < N && k < K;
+    if (bits1) {
+      if (inside && w[n * K + k] > 0)
+        out[byte] |= static_cast<uint8_t>(1u << l);
+    } else {
+      unsigned code = inside ? static_cast<unsigned>(w[n * K + k] + 1) : 1u;
+      out[byte] |= static_cast<uint8_t>((code & 3u) << (2 * l));
+    }
+  });
+  return out;
+}
+
+bool unpackWeights(const PackedLayout &layout, const uint8_t *packed,
+                   int64_t N, int64_t K, std::vector<int8_t> &w) {
+  int64_t bytes = packedStorageBytes(layout, N, K);
+  if (bytes < 0)
+    return false;
+  std::vector<int8_t> result(static_cast<size_t>(N * K), 0);
+  bool ok = true;
+  switch (layout.format) {
+  case PackFormat::Base3: {
+    // A byte is valid only if it is the encoding of the value its trits
+    // decode to (13 of the 256 byte values are not).
+    for (int64_t i = 0; i < bytes; ++i) {
+      int32_t v = 0;
+      for (int64_t t = 0; t < 5; ++t) {
+        uint8_t shifted = static_cast<uint8_t>(packed[i] * kPow3[4 - t]);
+        v += ((shifted * 3) >> 8) * static_cast<int32_t>(kPow3[t]);
+      }
+      if (v >= 243 || (v * 256 + 242) / 243 != packed[i])
+        ok = false;
+    }
+    if (!ok)
+      return false;
+    forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
+                                  int64_t k) {
+      if (n >= N || k >= K)
+        return;
+      // Trit l = ((uint8_t)(byte * 3^l) * 3) >> 8, the TQ1_0 decoding.
+      uint8_t shifted = static_cast<uint8_t>(packed[byte] * kPow3[4 - l]);
+      result[n * K + k] = static_cast<int8_t>(((shifted * 3) >> 8) - 1);
+    });
+    break;
+  }
+  case PackFormat::Offset2:
+    forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
+                                  int64_t k) {
+      unsigned code = (packed[byte] >> (2 * l)) & 3u;
+      if (code == 3u) {
+        ok = false;
+        return;
+      }
+      if (n < N && k < K)
+        result[n * K + k] = static_cast<int8_t>(static_cast<int>(code) - 1);
+    });
+    break;
+  case PackFormat::Bits1:
+    forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
+                                  int64_t k) {
+      if (n < N && k < K)
+        result[n * K + k] = ((packed[byte] >> l) & 1u) ? 1 : -1;
+    });
+    break;
+  }
+  if (!ok)
+    return false;
+  w = std::move(result);
+  return true;
+}
+
+} // namespace ref
+} // namespace bitnet

@@ -1,0 +1,383 @@
+//===- Reference.cpp - Golden scalar reference for BitNet -----------------===//
+//
+// Every function follows the operation order documented in Reference.h. This
+// file must be compiled with -ffp-contract=off (see CMakeLists.txt).
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Reference/Reference.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace bitnet {
+namespace ref {
+
+const char *weightKindName(WeightKind kind) {
+  switch (kind) {
+  case WeightKind::Float:
+    return "float";
+  case WeightKind::Binary:
+    return "binary";
+  case WeightKind::Ternary:
+    return "ternary";
+  }
+  return "unknown";
+}
+
+const char *gluActivationName(GluActivation act) {
+  switch (act) {
+  case GluActivation::Relu2:
+    return "relu2";
+  case GluActivation::Silu:
+    return "silu";
+  }
+  return "unknown";
+}
+
+float roundHalfEven(float x) {
+  // The default floating-point environment rounds to nearest, ties to even.
+  return std::nearbyint(x);
+}
+
+//===--------------------------------------------------------------------===//
+// binary16
+//===--------------------------------------------------------------------===//
+
+static uint32_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return u;
+}
+
+static float bitsFloat(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1Fu;
+  uint32_t mant = h & 0x3FFu;
+  if (exp == 0) {
+    if (mant == 0)
+      return bitsFloat(sign); // +-0
+    // Subnormal: mant * 2^-24. Normalize so that bit 10 is the implicit one.
+    uint32_t e = 127 - 14;
+    while (!(mant & 0x400u)) {
+      mant <<= 1;
+      --e;
+    }
+    mant &= 0x3FFu;
+    return bitsFloat(sign | (e << 23) | (mant << 13));
+  }
+  if (exp == 31) // inf (mant == 0) or NaN (payload kept)
+    return bitsFloat(sign | 0x7F800000u | (mant << 13));
+  return bitsFloat(sign | ((exp + 127 - 15) << 23) | (mant << 13));
+}
+
+uint16_t floatToHalf(float f) {
+  uint32_t x = floatBits(f);
+  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  uint32_t absx = x & 0x7FFFFFFFu;
+  if (absx >= 0x7F800000u) {
+    if (absx == 0x7F800000u)
+      return sign | 0x7C00u; // inf
+    // NaN: keep the top payload bits, force quiet so it stays a NaN.
+    return static_cast<uint16_t>(sign | 0x7C00u | 0x200u |
+                                 ((absx >> 13) & 0x3FFu));
+  }
+  // 65520 = 65504 + half an ulp: the tie rounds to even, i.e. to infinity.
+  if (absx >= 0x477FF000u)
+    return sign | 0x7C00u;
+  if (absx < 0x38800000u) { // below 2^-14: half subnormal or zero
+    // Anything below 2^-25 rounds to zero; 2^-25 itself is a tie -> 0 (even).
+    if (absx < 0x33000000u)
+      return sign;
+    uint32_t e = absx >> 23; // biased exponent, 102..112
+    uint32_t mant = (absx & 0x7FFFFFu) | 0x800000u;
+    // value = mant * 2^(e - 150); in units of 2^-24: mant * 2^(e - 126).
+    uint32_t shift = 126 - e; // 14..24
+    uint32_t hm = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1u);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (hm & 1u)))
+      ++hm; // may carry into the smallest normal, which encodes correctly
+    return static_cast<uint16_t>(sign | hm);
+  }
+  uint32_t h = (absx >> 13) - ((127u - 15u) << 10);
+  uint32_t rem = absx & 0x1FFFu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
+    ++h; // carries into the exponent correctly; cannot reach inf here
+  return static_cast<uint16_t>(sign | h);
+}
+
+//===--------------------------------------------------------------------===//
+// Quantizers
+//===--------------------------------------------------------------------===//
+
+QuantizedWeights quantizeWeights(const float *w, size_t count,
+                                 WeightKind kind) {
+  QuantizedWeights result;
+  result.values.assign(count, 0);
+  double absSum = 0.0;
+  for (size_t i = 0; i < count; ++i)
+    absSum += std::fabs(static_cast<double>(w[i]));
+  float absMean =
+      count ? static_cast<float>(absSum / static_cast<double>(count)) : 0.0f;
+  float gamma = absMean > 1e-5f ? absMean : 1e-5f;
+  result.scale = gamma;
+
+  switch (kind) {
+  case WeightKind::Ternary:
+    for (size_t i = 0; i < count; ++i) {
+      float r = roundHalfEven(w[i] / gamma);
+      if (r > 1.0f)
+        r = 1.0f;
+      if (r < -1.0f)
+        r = -1.0f;
+      result.values[i] = static_cast<int8_t>(r);
+    }
+    break;
+  case WeightKind::Binary: {
+    double sum = 0.0;
+    for (size_t i = 0; i < count; ++i)
+      sum += static_cast<double>(w[i]);
+    float alpha =
+        count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+    for (size_t i = 0; i < count; ++i)
+      result.values[i] = (w[i] - alpha) > 0.0f ? 1 : -1;
+    break;
+  }
+  case WeightKind::Float:
+    // Float weights are not quantized; callers should not ask. Return the
+    // ternary rule so the result is at least well defined.
+    for (size_t i = 0; i < count; ++i) {
+      float r = roundHalfEven(w[i] / gamma);
+      r = r > 1.0f ? 1.0f : (r < -1.0f ? -1.0f : r);
+      result.values[i] = static_cast<int8_t>(r);
+    }
+    break;
+  }
+  return result;
+}
+
+void quantizeActivations(const float *x, int64_t M, int64_t K, int8_t *q,
+                         float *s) {
+  for (int64_t m = 0; m < M; ++m) {
+    const float *row = x + m * K;
+    float amax = 0.0f;
+    for (int64_t k = 0; k < K; ++k) {
+      float a = std::fabs(row[k]);
+      if (a > amax)
+        amax = a;
+    }
+    float scale = 127.0f / (amax > 1e-5f ? amax : 1e-5f);
+    s[m] = scale;
+    for (int64_t k = 0; k < K; ++k) {
+      float r = roundHalfEven(row[k] * scale);
+      if (r > 127.0f)
+        r = 127.0f;
+      if (r < -128.0f)
+        r = -128.0f;
+      q[m * K + k] = static_cast<int8_t>(r);
+    }
+  }
+}
+
+void integerMatmul(const int8_t *q, const int8_t *w, int64_t M, int64_t N,
+                   int64_t K, int32_t *acc) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      int32_t sum = 0;
+      for (int64_t k = 0; k < K; ++k)
+        sum += static_cast<int32_t>(w[n * K + k]) *
+               static_cast<int32_t>(q[m * K + k]);
+      acc[m * N + n] = sum;
+    }
+}
+
+void bitLinear(const int8_t *q, const float *s, const int8_t *w, float gamma,
+               int64_t M, int64_t N, int64_t K, float *y) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      int32_t sum = 0;
+      for (int64_t k = 0; k < K; ++k)
+        sum += static_cast<int32_t>(w[n * K + k]) *
+               static_cast<int32_t>(q[m * K + k]);
+      y[m * N + n] = (static_cast<float>(sum) / s[m]) * gamma;
+    }
+}
+
+void floatLinear(const float *x, const float *w, int64_t M, int64_t N,
+                 int64_t K, float *y) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      float acc = 0.0f;
+      for (int64_t k = 0; k < K; ++k)
+        acc += x[m * K + k] * w[n * K + k];
+      y[m * N + n] = acc;
+    }
+}
+
+void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
+                    int64_t K, float *y) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      float acc = 0.0f;
+      for (int64_t k = 0; k < K; ++k)
+        acc += x[m * K + k] * halfToFloat(w[n * K + k]);
+      y[m * N + n] = acc;
+    }
+}
+
+//===--------------------------------------------------------------------===//
+// The rest of a block
+//===--------------------------------------------------------------------===//
+
+void rmsNorm(const float *x, const float *w, int64_t M, int64_t D, float eps,
+             float *y) {
+  for (int64_t m = 0; m < M; ++m) {
+    const float *row = x + m * D;
+    float ss = 0.0f;
+    for (int64_t d = 0; d < D; ++d)
+      ss += row[d] * row[d];
+    float inv = 1.0f / sqrtf(ss / static_cast<float>(D) + eps);
+    for (int64_t d = 0; d < D; ++d)
+      y[m * D + d] = (row[d] * inv) * w[d];
+  }
+}
+
+void rope(float *x, int64_t M, int64_t numHeads, int64_t headDim,
+          int64_t startPos, float theta) {
+  int64_t half = headDim / 2;
+  int64_t width = numHeads * headDim;
+  for (int64_t m = 0; m < M; ++m) {
+    float position = static_cast<float>(startPos + m);
+    for (int64_t i = 0; i < half; ++i) {
+      float invFreq = powf(theta, -static_cast<float>(2 * i) /
+                                      static_cast<float>(headDim));
+      float angle = position * invFreq;
+      float c = cosf(angle);
+      float s = sinf(angle);
+      for (int64_t h = 0; h < numHeads; ++h) {
+        float *head = x + m * width + h * headDim;
+        float a = head[i];
+        float b = head[i + half];
+        head[i] = a * c - b * s;
+        head[i + half] = b * c + a * s;
+      }
+    }
+  }
+}
+
+void attention(const float *q, const float *kCache, const float *vCache,
+               int64_t M, int64_t numHeads, int64_t numKvHeads,
+               int64_t headDim, int64_t startPos, float *out) {
+  int64_t group = numHeads / numKvHeads;
+  int64_t qWidth = numHeads * headDim;
+  int64_t kvWidth = numKvHeads * headDim;
+  float scale = 1.0f / sqrtf(static_cast<float>(headDim));
+  std::vector<float> p(static_cast<size_t>(startPos + M));
+  for (int64_t m = 0; m < M; ++m) {
+    int64_t last = startPos + m; // inclusive
+    for (int64_t h = 0; h < numHeads; ++h) {
+      int64_t kvh = h / group;
+      const float *qh = q + m * qWidth + h * headDim;
+      float mx = 0.0f;
+      for (int64_t t = 0; t <= last; ++t) {
+        const float *kt = kCache + t * kvWidth + kvh * headDim;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < headDim; ++d)
+          dot += qh[d] * kt[d];
+        float score = dot * scale;
+        p[t] = score;
+        if (t == 0 || score > mx)
+          mx = score;
+      }
+      float sum = 0.0f;
+      for (int64_t t = 0; t <= last; ++t) {
+        p[t] = expf(p[t] - mx);
+        sum += p[t];
+      }
+      for (int64_t t = 0; t <= last; ++t)
+        p[t] = p[t] / sum;
+      float *oh = out + m * qWidth + h * headDim;
+      for (int64_t d = 0; d < headDim; ++d) {
+        float acc = 0.0f;
+        for (int64_t t = 0; t <= last; ++t)
+          acc += p[t] * vCache[t * kvWidth + kvh * headDim + d];
+        oh[d] = acc;
+      }
+    }
+  }
+}
+
+void glu(const float *gate, const float *up, int64_t count, GluActivation act,
+         float *out) {
+  for (int64_t i = 0; i < count; ++i) {
+    float g = gate[i];
+    float a;
+    if (act == GluActivation::Relu2) {
+      float r = g > 0.0f ? g : 0.0f;
+      a = r * r;
+    } else {
+      a = g / (1.0f + expf(-g));
+    }
+    out[i] = a * up[i];
+  }
+}
+
+bool embedding(const uint16_t *tableF16, int64_t vocab, int64_t D,
+               const int32_t *tokens, int64_t M, float *out) {
+  for (int64_t m = 0; m < M; ++m)
+    if (tokens[m] < 0 || tokens[m] >= vocab)
+      return false;
+  for (int64_t m = 0; m < M; ++m) {
+    const uint16_t *row = tableF16 + static_cast<int64_t>(tokens[m]) * D;
+    for (int64_t d = 0; d < D; ++d)
+      out[m * D + d] = halfToFloat(row[d]);
+  }
+  return true;
+}
+
+void add(const float *a, const float *b, int64_t count, float *y) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = a[i] + b[i];
+}
+
+//===--------------------------------------------------------------------===//
+// Rng
+//===--------------------------------------------------------------------===//
+
+uint64_t Rng::next() {
+  // splitmix64 (Steele, Lea, Flood 2014; Vigna's reference constants).
+  state_ += 0x9E3779B97F4A7C15ull;
+  uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+float Rng::uniform(float lo, float hi) {
+  // The top 24 bits give an exact float in [0, 1).
+  float u = static_cast<float>(next() >> 40) * (1.0f / 16777216.0f);
+  float r = lo + (hi - lo) * u;
+  if (r >= hi) // rounding can land on hi for some ranges
+    r = std::nextafter(hi, lo);
+  return r;
+}
+
+int64_t Rng::range(int64_t lo, int64_t hi) {
+  if (hi <= lo)
+    return lo;
+  uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1u;
+  uint64_t r = next();
+  if (span != 0) // span == 0: the whole int64 range
+    r %= span;
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + r);
+}
+
+} // namespace ref
+} // namespace bitnet
