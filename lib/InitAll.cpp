@@ -8,6 +8,7 @@
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/BitNet.h"
 #include "bitnet/Pipelines/Pipelines.h"
+#include "bitnet/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -51,6 +52,7 @@ void mlir::bitnet::registerAllDialects(DialectRegistry &registry) {
 
 void mlir::bitnet::registerAllPasses() {
   registerBitNetConversionPasses();
+  registerBitNetTransformsPasses();
   registerPipelines();
   // Upstream passes the pipelines are made of, so each step can be run alone.
   mlir::registerTransformsPasses();

@@ -152,7 +152,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
       // One byte per element already: only the type changes.
       converted = DenseResourceElementsAttr::get(type, resource.getRawHandle());
     } else if (std::optional<std::vector<int8_t>> bytes =
-                   op.getType().getElementType().isInteger(2)
+                   cast<RankedTensorType>(op.getType()).getElementType().isInteger(2)
                        ? readLogicalWeights(value)
                        : asSigned(readBytes(value))) {
       converted = DenseElementsAttr::get(

@@ -55,16 +55,19 @@ struct PackedLayout {
 /// the kind; Float weights are never packed).
 std::string validateLayout(const PackedLayout &layout, WeightKind kind);
 
-/// Bytes needed for an [N, K] matrix (padded to whole tiles).
+/// Bytes needed for an [N, K] matrix (padded to whole tiles); -1 when the
+/// tile sizes are invalid for the format or N or K is negative.
 int64_t packedStorageBytes(const PackedLayout &layout, int64_t N, int64_t K);
 
 /// Packs logical weights (each in {-1,0,1}; {-1,1} for bits1). The layout must
-/// be valid; returns packedStorageBytes bytes.
+/// be valid; returns packedStorageBytes bytes (an empty vector if it is not).
 std::vector<uint8_t> packWeights(const PackedLayout &layout, const int8_t *w,
                                  int64_t N, int64_t K);
 
-/// Inverse of packWeights. Returns false if a code is invalid (offset2 code 3,
-/// a base3 byte that does not decode to v < 243).
+/// Inverse of packWeights. Returns false (leaving `w` untouched) if a code is
+/// invalid (offset2 code 3, a base3 byte that does not decode to v < 243,
+/// i.e. is not ceil(v * 256 / 243) for the v its trits give: 13 of the 256
+/// byte values), padding included, or if the layout is invalid.
 bool unpackWeights(const PackedLayout &layout, const uint8_t *packed,
                    int64_t N, int64_t K, std::vector<int8_t> &w);
 

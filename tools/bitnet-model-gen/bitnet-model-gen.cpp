@@ -1,0 +1,153 @@
+//===- bitnet-model-gen.cpp - Writes seeded random models as bitnet IR ----===//
+//
+// The same (shape, seed) always gives the same weights: the generator and the
+// numerics tests both call bitnet::ref::makeRandomModel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/InitAll.h"
+#include "bitnet/ModelGen/ModelIR.h"
+#include "bitnet/Reference/Reference.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+namespace ref = bitnet::ref;
+
+static cl::OptionCategory category("bitnet-model-gen options");
+
+static cl::opt<std::string> preset(
+    "preset", cl::desc("Starting shape: tiny-b158 (2B-4T family: relu2 GLU, "
+                       "GQA) or tiny-1bitllm (SiLU GLU, MHA)"),
+    cl::init("tiny-b158"), cl::cat(category));
+static cl::opt<int64_t> hidden("hidden", cl::desc("Hidden size (overrides the preset)"),
+                               cl::init(0), cl::cat(category));
+static cl::opt<int64_t> intermediate("intermediate",
+                                     cl::desc("Feed-forward size"), cl::init(0),
+                                     cl::cat(category));
+static cl::opt<int64_t> layers("layers", cl::desc("Number of blocks"),
+                               cl::init(0), cl::cat(category));
+static cl::opt<int64_t> heads("heads", cl::desc("Attention heads"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<int64_t> kvHeads("kv-heads", cl::desc("Key/value heads"),
+                                cl::init(0), cl::cat(category));
+static cl::opt<int64_t> vocab("vocab", cl::desc("Vocabulary size"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<int64_t> context("context", cl::desc("KV-cache length"),
+                                cl::init(0), cl::cat(category));
+static cl::opt<std::string> weightKind(
+    "weight-kind", cl::desc("ternary (BitNet b1.58), binary (1-bit BitNet) "
+                            "or float (full precision)"),
+    cl::init("ternary"), cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(1),
+                              cl::cat(category));
+static cl::list<int64_t> tokens(
+    "tokens", cl::desc("Token counts: one function <name>_m<M> per value "
+                       "(default 1)"),
+    cl::CommaSeparated, cl::cat(category));
+static cl::opt<std::string> name("name", cl::desc("Function name prefix"),
+                                 cl::init("model"), cl::cat(category));
+static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
+                                   cl::value_desc("file"), cl::init("-"),
+                                   cl::cat(category));
+
+static bool parseConfig(ref::ModelConfig &cfg) {
+  if (preset == "tiny-b158")
+    cfg = ref::ModelConfig::tinyB158();
+  else if (preset == "tiny-1bitllm")
+    cfg = ref::ModelConfig::tiny1bitLLM();
+  else {
+    errs() << "bitnet-model-gen: unknown preset '" << preset
+           << "' (expected tiny-b158 or tiny-1bitllm)\n";
+    return false;
+  }
+  auto override = [](int64_t &field, int64_t value) {
+    if (value != 0)
+      field = value;
+  };
+  override(cfg.hidden, hidden);
+  override(cfg.intermediate, intermediate);
+  override(cfg.layers, layers);
+  override(cfg.heads, heads);
+  override(cfg.kvHeads, kvHeads);
+  override(cfg.vocab, vocab);
+  override(cfg.context, context);
+  if (weightKind == "ternary")
+    cfg.weightKind = ref::WeightKind::Ternary;
+  else if (weightKind == "binary")
+    cfg.weightKind = ref::WeightKind::Binary;
+  else if (weightKind == "float")
+    cfg.weightKind = ref::WeightKind::Float;
+  else {
+    errs() << "bitnet-model-gen: unknown --weight-kind '" << weightKind
+           << "' (expected ternary, binary or float)\n";
+    return false;
+  }
+  std::string why = cfg.validate();
+  if (!why.empty()) {
+    errs() << "bitnet-model-gen: invalid model shape: " << why << "\n";
+    return false;
+  }
+  return true;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "bitnet-model-gen: writes a seeded random BitNet model as bitnet-dialect "
+      "MLIR\n");
+  ref::ModelConfig cfg;
+  if (!parseConfig(cfg))
+    return 1;
+  std::vector<int64_t> counts(tokens.begin(), tokens.end());
+  if (counts.empty())
+    counts.push_back(1);
+  for (int64_t m : counts)
+    if (m <= 0 || m > cfg.context) {
+      errs() << "bitnet-model-gen: --tokens value " << m
+             << " must be in [1, context = " << cfg.context << "]\n";
+      return 1;
+    }
+
+  ref::ModelWeights weights = ref::makeRandomModel(cfg, seed);
+  mlir::DialectRegistry registry;
+  mlir::bitnet::registerAllDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::bitnet::buildModelModule(&ctx, weights, name, counts);
+  if (failed(mlir::verify(*module))) {
+    errs() << "bitnet-model-gen: internal error: generated IR does not verify\n";
+    return 1;
+  }
+  std::string error;
+  std::unique_ptr<ToolOutputFile> out = mlir::openOutputFile(output, &error);
+  if (!out) {
+    errs() << "bitnet-model-gen: " << error << "\n";
+    return 1;
+  }
+  out->os() << "// Generated by bitnet-model-gen --preset=" << preset
+            << " --weight-kind=" << weightKind << " --seed=" << seed
+            << "\n// hidden=" << cfg.hidden << " intermediate=" << cfg.intermediate
+            << " layers=" << cfg.layers << " heads=" << cfg.heads
+            << " kv_heads=" << cfg.kvHeads << " vocab=" << cfg.vocab
+            << " context=" << cfg.context << "\n";
+  module->print(out->os());
+  out->os() << "\n";
+  out->os().flush();
+  if (out->os().has_error()) {
+    errs() << "bitnet-model-gen: cannot write '" << output << "'\n";
+    out->os().clear_error();
+    return 1;
+  }
+  out->keep();
+  return 0;
+}
