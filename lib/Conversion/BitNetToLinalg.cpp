@@ -655,7 +655,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     auto cacheType = cast<RankedTensorType>(op.getKeyCache().getType());
     int64_t context = cacheType.getDimSize(1);
     if (ShapedType::isDynamic(context))
-      return rewriter.notifyMatchFailure(op, "dynamic context length");
+      return op.emitOpError()
+             << "the reference lowering needs a static context length";
     Type f32 = rewriter.getF32Type();
     Value q = adaptor.getQuery();
     OpFoldResult m = l.dimOf(q, 0);
@@ -844,6 +845,28 @@ struct AddLowering : OpConversionPattern<AddOp> {
   }
 };
 
+/// Any other region-free op that carries i2 or packed tensors (tensor.cast,
+/// tensor.extract_slice, ...) is rebuilt with the converted types.
+struct ConvertOtherOpTypes : ConversionPattern {
+  ConvertOtherOpTypes(TypeConverter &converter, MLIRContext *ctx)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op->getNumRegions() != 0 || isa<BitNetDialect>(op->getDialect()))
+      return rewriter.notifyMatchFailure(op, "not a region-free foreign op");
+    SmallVector<Type> resultTypes;
+    if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
+                                                resultTypes)))
+      return rewriter.notifyMatchFailure(op, "result types do not convert");
+    OperationState state(op->getLoc(), op->getName(), operands, resultTypes,
+                         op->getAttrs(), op->getSuccessors());
+    Operation *converted = rewriter.create(state);
+    rewriter.replaceOp(op, converted->getResults());
+    return success();
+  }
+};
+
 struct ConvertBitNetToLinalgPass
     : mlir::bitnet::impl::ConvertBitNetToLinalgBase<ConvertBitNetToLinalgPass> {
   void runOnOperation() override {
@@ -853,8 +876,6 @@ struct ConvertBitNetToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<BitNetDialect>();
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
              converter.isLegal(&f.getBody());
@@ -894,8 +915,8 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                QuantizeActivationsLowering, BitLinearLowering,
                FloatLinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,
-               EmbeddingLowering, AddLowering>(converter,
-                                               patterns.getContext());
+               EmbeddingLowering, AddLowering, ConvertOtherOpTypes>(
+      converter, patterns.getContext());
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  converter);
   populateReturnOpTypeConversionPattern(patterns, converter);

@@ -27,6 +27,8 @@ using namespace mlir;
 
 void bitnet::buildReferencePipeline(OpPassManager &pm,
                                     const ReferencePipelineOptions &options) {
+  if (options.barePointerABI)
+    pm.addPass(createCheckBarePointerABI());
   pm.addPass(createConvertBitNetToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -60,6 +62,7 @@ void bitnet::buildReferencePipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCheckFullyLowered());
 }
 
 void bitnet::registerPipelines() {

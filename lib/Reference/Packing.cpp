@@ -41,11 +41,17 @@ int64_t codesPerByte(PackFormat format) {
   return 1;
 }
 
+// Bounds that keep every index computation of a layout far from overflow.
+static constexpr int64_t kMaxTile = int64_t(1) << 16;
+static constexpr int64_t kMaxDim = int64_t(1) << 40;
+
 std::string validateLayout(const PackedLayout &layout, WeightKind kind) {
   if (layout.tileN <= 0)
     return "tileN must be positive, got " + std::to_string(layout.tileN);
   if (layout.tileK <= 0)
     return "tileK must be positive, got " + std::to_string(layout.tileK);
+  if (layout.tileN > kMaxTile || layout.tileK > kMaxTile)
+    return "tile sizes must be at most " + std::to_string(kMaxTile);
   int64_t cpb = codesPerByte(layout.format);
   if (layout.tileK % cpb != 0)
     return std::string("tileK of ") + packFormatName(layout.format) +
@@ -71,9 +77,14 @@ static int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t packedStorageBytes(const PackedLayout &layout, int64_t N, int64_t K) {
   int64_t cpb = codesPerByte(layout.format);
   if (layout.tileN <= 0 || layout.tileK <= 0 || layout.tileK % cpb != 0 ||
-      N < 0 || K < 0)
+      layout.tileN > kMaxTile || layout.tileK > kMaxTile || N < 0 || K < 0 ||
+      N > kMaxDim || K > kMaxDim)
     return -1; // invalid layout or shape
-  return roundUp(N, layout.tileN) * (roundUp(K, layout.tileK) / cpb);
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(roundUp(N, layout.tileN),
+                             roundUp(K, layout.tileK) / cpb, &bytes))
+    return -1;
+  return bytes;
 }
 
 namespace {

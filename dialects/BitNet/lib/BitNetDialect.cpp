@@ -148,6 +148,9 @@ PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   std::string why = ref::validateLayout(layout, toReference(kind));
   if (!why.empty())
     return emitError() << "invalid packed layout: " << why;
+  if (ref::packedStorageBytes(layout, rows, cols) < 0)
+    return emitError() << "packed layout of shape [" << rows << ", " << cols
+                       << "] is too large";
   return success();
 }
 

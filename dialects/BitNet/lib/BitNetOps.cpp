@@ -42,12 +42,10 @@ static LogicalResult verifySameDim(Operation *op, StringRef what, Value a,
   return success();
 }
 
-/// If `weights` is a constant, checks every value is legal for `kind`.
+/// Checks that packed weights' layout has `kind` and, if `weights` is a
+/// constant, that every logical value is legal for `kind`.
 static LogicalResult verifyConstantWeights(Operation *op, Value weights,
                                            WeightKind kind) {
-  ElementsAttr attr;
-  if (!matchPattern(weights, m_Constant(&attr)))
-    return success();
   if (auto packed = dyn_cast_or_null<PackedLayoutAttr>(
           cast<RankedTensorType>(weights.getType()).getEncoding())) {
     if (packed.getKind() != kind)
@@ -55,8 +53,11 @@ static LogicalResult verifyConstantWeights(Operation *op, Value weights,
              << "weight kind " << stringifyWeightKind(kind)
              << " does not match the packed layout's kind "
              << stringifyWeightKind(packed.getKind());
-    return success(); // bitnet.constant verified the bytes
+    return success(); // bitnet.constant verifies packed bytes
   }
+  ElementsAttr attr;
+  if (!matchPattern(weights, m_Constant(&attr)))
+    return success();
   std::optional<std::vector<int8_t>> values = readLogicalWeights(attr);
   if (!values)
     return success();
@@ -72,12 +73,37 @@ static LogicalResult verifyConstantWeights(Operation *op, Value weights,
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
+/// Dense and dense_resource are the storage forms the verifier can read (and
+/// the lowering can convert); anything else (sparse, ...) is rejected.
+static LogicalResult verifyStorage(ConstantOp op) {
+  ElementsAttr value = op.getValue();
+  auto type = cast<RankedTensorType>(op.getType());
+  if (isa<DenseIntElementsAttr>(value))
+    return success();
+  auto resource = dyn_cast<DenseResourceElementsAttr>(value);
+  if (!resource)
+    return op.emitOpError()
+           << "weights must be dense or dense_resource elements";
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (blob && static_cast<int64_t>(blob->getData().size()) !=
+                  type.getNumElements())
+    return op.emitOpError()
+           << "dense_resource holds " << blob->getData().size()
+           << " bytes, expected one per element (" << type.getNumElements()
+           << ")";
+  return success();
+}
+
 LogicalResult ConstantOp::verify() {
   auto type = cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape())
+    return emitOpError() << "weights must have a static shape";
+  if (failed(verifyStorage(*this)))
+    return failure();
   if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(type.getEncoding())) {
     std::optional<std::vector<uint8_t>> bytes = readBytes(getValue());
     if (!bytes)
-      return success(); // elided or external resource: nothing to check
+      return success(); // elided resource: nothing to check
     std::vector<int8_t> logical;
     if (!ref::unpackWeights(toReference(layout), bytes->data(),
                             layout.getRows(), layout.getCols(), logical))
@@ -92,17 +118,9 @@ LogicalResult ConstantOp::verify() {
                            << int(logical[bad]);
     return success();
   }
-  if (!type.hasStaticShape())
-    return emitOpError() << "weights must have a static shape";
   std::optional<std::vector<int8_t>> values = readLogicalWeights(getValue());
-  if (!values) {
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(getValue()))
-      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-        return emitOpError() << "dense_resource holds " << blob->getData().size()
-                             << " bytes, expected one per element ("
-                             << type.getNumElements() << ")";
-    return success();
-  }
+  if (!values)
+    return success(); // elided resource: nothing to check
   int64_t bad = findIllegalWeight(*values, WeightKind::Ternary);
   if (bad >= 0)
     return emitOpError() << "weights must be -1, 0 or +1: element " << bad

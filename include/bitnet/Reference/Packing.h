@@ -56,7 +56,8 @@ struct PackedLayout {
 std::string validateLayout(const PackedLayout &layout, WeightKind kind);
 
 /// Bytes needed for an [N, K] matrix (padded to whole tiles); -1 when the
-/// tile sizes are invalid for the format or N or K is negative.
+/// tile sizes are invalid for the format (or above 2^16), N or K is negative
+/// or above 2^40, or the size overflows int64.
 int64_t packedStorageBytes(const PackedLayout &layout, int64_t N, int64_t K);
 
 /// Packs logical weights (each in {-1,0,1}; {-1,1} for bits1). The layout must

@@ -38,4 +38,27 @@ def DropArgumentResults : Pass<"bitnet-drop-argument-results", "ModuleOp"> {
   ];
 }
 
+def CheckBarePointerABI : Pass<"bitnet-check-bare-ptr-abi", "ModuleOp"> {
+  let summary = "Reject public functions the bare-pointer ABI cannot express";
+  let description = [{
+    The bare-pointer calling convention passes every buffer as a plain
+    pointer, which only works when its shape is known at compile time. This
+    pass runs before bufferization and reports, with its location, every
+    public function argument or result that is a dynamically shaped tensor or
+    memref, or a type other than a ranked tensor, memref, integer, index or
+    float. Without it the LLVM conversion would leave the function half
+    converted.
+  }];
+}
+
+def CheckFullyLowered : Pass<"bitnet-check-fully-lowered", "ModuleOp"> {
+  let summary = "Fail if anything outside the LLVM dialect remains";
+  let description = [{
+    The last step of a pipeline that ends in the LLVM dialect: reports, with
+    its location, the first operation of any other dialect (for example a
+    `builtin.unrealized_conversion_cast` left by a partial conversion), so
+    that a pipeline never succeeds with output that cannot be translated.
+  }];
+}
+
 #endif // BITNET_TRANSFORMS_PASSES_TD

@@ -542,7 +542,7 @@ func.func @rope_zero_head_dim(%x: tensor<1x4xf32>, %p: i32) {
 // -----
 
 func.func @rope_i64_position(%x: tensor<1x4xf32>, %p: i64) {
-  // expected-error @+1 {{'bitnet.rope' op operand #1 must be token position, but got 'i64'}}
+  // expected-error @+1 {{'bitnet.rope' op operand #1 must be i32 token position, but got 'i64'}}
   %y = "bitnet.rope"(%x, %p) <{head_dim = 2 : i64, theta = 1.0 : f32}> : (tensor<1x4xf32>, i64) -> tensor<1x4xf32>
   return
 }
@@ -724,5 +724,51 @@ func.func @add_types(%a: tensor<1x4xf32>, %b: tensor<2x4xf32>) {
 func.func @add_rank(%a: tensor<4xf32>) {
   // expected-error @+1 {{'bitnet.add' op operand #0 must be 2D tensor of 32-bit float values, but got 'tensor<4xf32>'}}
   %y = bitnet.add %a, %a : tensor<4xf32>
+  return
+}
+
+// -----
+
+// The kind must match a packed layout even when the weights are not constant.
+func.func @bitlinear_kind_vs_packed_arg(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %p: tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>>, %g: f32) -> tensor<1x2xf32> {
+  // expected-error @+1 {{weight kind binary does not match the packed layout's kind ternary}}
+  %y = bitnet.bitlinear binary %q, %s, %p, %g : tensor<1x4xi8>, tensor<1xf32>, tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @packed_resource_wrong_size() {
+  // expected-error @+1 {{dense_resource holds 3 bytes, expected one per element (2)}}
+  %p = bitnet.constant dense_resource<packed_blob> : tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>>
+  return
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      packed_blob: "0x04000000FFFFFF"
+    }
+  }
+#-}
+
+// -----
+
+func.func @sparse_constant() {
+  // expected-error @+1 {{weights must be dense or dense_resource elements}}
+  %w = bitnet.constant sparse<[[0, 0]], [-2]> : tensor<2x2xi2>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{packed layout of shape [9223372036854775807, 4] is too large}}
+func.func @huge_layout(%p: tensor<4xi8, #bitnet.packed<offset2, ternary, shape = [9223372036854775807, 4], tile = [2, 4]>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid packed layout: tile sizes must be at most 65536}}
+func.func @huge_tile(%p: tensor<4xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [131072, 4]>>) {
   return
 }

@@ -25,7 +25,7 @@ def BitNet_PackedWeights : Type<
 def BitNet_Weights : AnyTypeOf<[BitNet_LogicalWeights, BitNet_PackedWeights],
     "logical i2 weights or packed i8 weights">;
 def BitNet_KVCache : TensorRankOf<[F32], [3]>;
-def BitNet_Position : TypeAlias<I32, "token position">;
+def BitNet_Position : TypeAlias<I32, "i32 token position">;
 
 //===----------------------------------------------------------------------===//
 // Weights
