@@ -1,0 +1,96 @@
+//===- KernelSpec.h - What bitnet-kernelgen generates -----------*- C++ -*-===//
+//
+// A kernel spec names one kernel exactly: its kind, its shapes, its weight
+// layout, its tile parameters and its target. It is plain data (no MLIR, no
+// Halide) shared by bitnet-kernelgen and its callers. Specs are read from
+// `key=value` arguments or from a flat JSON object with the same keys, and
+// have one canonical text form whose hash names cached results.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_KERNELS_KERNELSPEC_H
+#define BITNET_KERNELS_KERNELSPEC_H
+
+#include "bitnet/Reference/Packing.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitnet {
+namespace kernels {
+
+enum class KernelKind {
+  BitLinear,    // int8 activations x packed quantized weights -> f32
+  RMSNormQuant, // RMSNorm fused with per-token int8 quantization
+  RoPE,         // rotate-half rotary embedding
+  Attention,    // causal GQA over one layer's KV cache
+  GLU,          // relu2 / silu gated linear unit
+  Add,          // residual add
+  Embedding,    // f16 table gather
+  FloatMatmul,  // f32 activations x f16 weights (LM head)
+};
+
+enum class KernelTarget {
+  X86AVX2,
+  X86AVX512,
+  ARM64,
+  ARM64DotProd,
+  CUDA,
+  OpenCL,
+};
+
+const char *kernelKindName(KernelKind kind);
+const char *kernelTargetName(KernelTarget target);
+
+struct KernelSpec {
+  KernelKind kind = KernelKind::BitLinear;
+  KernelTarget target = KernelTarget::X86AVX2;
+  std::string name;
+
+  // Shapes. Matmuls: m tokens (1 = GEMV), n outputs, k inputs. Element-wise
+  // kernels: m tokens, n features. Embedding: m tokens, n width, vocab rows.
+  int64_t m = 1, n = 0, k = 0;
+  int64_t vocab = 0;
+  // Attention and RoPE.
+  int64_t heads = 0, kvHeads = 0, headDim = 0, context = 0;
+  float theta = 500000.0f;
+  float eps = 1e-5f;
+  ref::GluActivation activation = ref::GluActivation::Relu2;
+
+  // Quantized weights: kind and packed layout (tiles are part of the layout).
+  ref::WeightKind weightKind = ref::WeightKind::Ternary;
+  ref::PackedLayout layout;
+
+  // Schedule parameters (0 = the target family's default).
+  int64_t rowsPerTask = 0; // output rows per parallel task / GPU block
+  int64_t vectorBytes = 0; // bytes of packed weights per vector step
+
+  /// Empty when the spec is complete and consistent, else why not (names
+  /// the offending key).
+  std::string validate() const;
+  /// Canonical `key=value` lines in a fixed order: equal specs have equal
+  /// text, so its hash can name cached outputs.
+  std::string canonical() const;
+  /// 16 hex digits of FNV-1a over canonical().
+  std::string hash() const;
+};
+
+/// Sets one key of `spec` from text. Returns an error message naming the key
+/// (unknown key, malformed number, unknown enum value), or "".
+std::string setSpecField(KernelSpec &spec, const std::string &key,
+                         const std::string &value);
+
+/// Parses a flat JSON object {"key": value, ...} (strings, numbers, arrays
+/// of two numbers for "tile") into `spec`. Returns an error with the byte
+/// offset of the problem, or "".
+std::string parseSpecJSON(KernelSpec &spec, const std::string &text);
+
+/// Halide's target string for a kernel target (always with no_runtime: one
+/// runtime per target is generated separately).
+std::string halideTargetString(KernelTarget target, bool withRuntime);
+bool parseKernelTarget(const std::string &name, KernelTarget &target);
+
+} // namespace kernels
+} // namespace bitnet
+
+#endif // BITNET_KERNELS_KERNELSPEC_H

@@ -1,0 +1,549 @@
+//===- KernelGen.cpp - Halide algorithms and schedules per kernel kind ----===//
+//
+// Every algorithm repeats the golden reference (lib/Reference) operation for
+// operation where the result feeds an integer (RMSNorm + quantization), and
+// is compiled with strict_float there so that no fused multiply-add changes
+// x * s before round-half-even. Schedules are written per target family and
+// take their tile sizes from the spec.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Kernels/KernelGen.h"
+
+#include "Halide.h"
+
+#include <cmath>
+#include <cstdio>
+
+using namespace Halide;
+
+namespace bitnet {
+namespace kernels {
+namespace {
+
+enum class Family { X86, ARM, GPU };
+
+Family familyOf(KernelTarget target) {
+  switch (target) {
+  case KernelTarget::X86AVX2:
+  case KernelTarget::X86AVX512:
+    return Family::X86;
+  case KernelTarget::ARM64:
+  case KernelTarget::ARM64DotProd:
+    return Family::ARM;
+  case KernelTarget::CUDA:
+  case KernelTarget::OpenCL:
+    return Family::GPU;
+  }
+  return Family::X86;
+}
+
+/// Natural vector width in bytes of a CPU target.
+int vectorBytesOf(KernelTarget target) {
+  switch (target) {
+  case KernelTarget::X86AVX512:
+    return 64;
+  case KernelTarget::X86AVX2:
+    return 32;
+  default:
+    return 16;
+  }
+}
+
+int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
+
+/// IEEE binary16 bits -> f32 with integer operations only, so that every
+/// target (including OpenCL without cl_khr_fp16) converts exactly.
+Expr halfBitsToFloat(Expr h) {
+  Expr bits = cast<uint32_t>(h);
+  Expr sign = (bits >> 15) << 31;
+  Expr exponent = (bits >> 10) & 0x1f;
+  Expr mantissa = bits & 0x3ff;
+  Expr normal = reinterpret<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  Expr special = reinterpret<float>(sign | (0xffu << 23) | (mantissa << 13));
+  Expr subnormal = cast<float>(mantissa) * 5.9604644775390625e-8f; // 2^-24
+  subnormal = select(sign != 0, -subnormal, subnormal);
+  return select(exponent == 0, subnormal, exponent == 31, special, normal);
+}
+
+/// Marks the extents of an input so Halide rejects a mis-sized buffer.
+void constrain(ImageParam &p, std::initializer_list<int64_t> extents) {
+  int d = 0;
+  for (int64_t e : extents)
+    p.dim(d++).set_bounds(0, i32(e));
+}
+void constrain(OutputImageParam p, std::initializer_list<int64_t> extents) {
+  int d = 0;
+  for (int64_t e : extents)
+    p.dim(d++).set_bounds(0, i32(e));
+}
+
+struct Built {
+  std::vector<Func> outputs;
+  std::vector<Argument> args;
+  bool strictFloat = true;
+};
+
+//===--------------------------------------------------------------------===//
+// BitLinear: y[n, m] = (f32(sum_k T[n,k] q[m,k]) / s[m]) * gamma
+//===--------------------------------------------------------------------===//
+
+Built buildBitLinear(const KernelSpec &spec) {
+  const ref::PackedLayout &L = spec.layout;
+  const int64_t N = spec.n, K = spec.k, M = spec.m;
+  const int64_t perByte = ref::codesPerByte(L.format);
+  const int64_t tn = L.tileN, tk = L.tileK;
+  const int64_t rowBytes = tk / perByte, tileBytes = tn * rowBytes;
+  const int64_t colTiles = (K + tk - 1) / tk;
+  const bool base3 = L.format == ref::PackFormat::Base3;
+
+  ImageParam q(Int(8), 2, "q");     // [k, m]
+  ImageParam s(Float(32), 1, "s");  // [m] activation scales
+  ImageParam w(UInt(8), 1, "w");    // packed weights
+  Param<float> gamma("gamma");
+  constrain(q, {K, M});
+  constrain(s, {M});
+  constrain(w, {ref::packedStorageBytes(L, N, K)});
+
+  Var n("n"), m("m"), lane("lane");
+  // Activations padded with zeros up to whole tiles.
+  Func qz("qz");
+  Var kk("kk");
+  qz(kk, m) = select(kk < i32(K), cast<int16_t>(q(clamp(kk, 0, i32(K - 1)), m)),
+                     cast<int16_t>(0));
+
+  // Lanes of the vectorised reduction: a divisor of the bytes in a tile row.
+  int64_t lanes = 1;
+  while (lanes < 16 && rowBytes % (lanes * 2) == 0)
+    lanes *= 2;
+  // Reduction over (byte group within the row, slot in the byte, column tile).
+  RDom r(0, i32(rowBytes / lanes), 0, i32(perByte), 0, i32(colTiles), "r");
+  Expr jo = r.x, slot = r.y, tc = r.z;
+  Expr j = jo * i32(lanes) + lane;
+  Expr byteIndex = ((n / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
+                   (n % i32(tn)) * i32(rowBytes) + j;
+  Expr byte = w(byteIndex);
+  Expr code, col;
+  if (base3) {
+    // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8 (TQ1_0's encoding).
+    Expr pow3 = select(slot == 0, 1, slot == 1, 3, slot == 2, 9, slot == 3, 27, 81);
+    Expr shifted = cast<uint8_t>(cast<uint16_t>(byte) * cast<uint16_t>(pow3));
+    code = cast<int16_t>((cast<uint16_t>(shifted) * 3) >> 8);
+    col = tc * i32(tk) + j * 5 + slot;
+  } else {
+    code = cast<int16_t>((byte >> cast<uint8_t>(slot * 2)) & 3);
+    col = tc * i32(tk) + slot * i32(rowBytes) + j;
+  }
+  // Offset codes u = T + 1: sum T*q = sum u*q - sum q.
+  Func partial("partial");
+  partial(lane, n, m) = 0;
+  partial(lane, n, m) += cast<int32_t>(code * qz(col, m));
+  RDom rl(0, i32(lanes), "rl");
+  Func dot("dot");
+  dot(n, m) = 0;
+  dot(n, m) += partial(rl, n, m);
+  RDom rk(0, i32(K), "rk");
+  Func qsum("qsum");
+  qsum(m) = 0;
+  qsum(m) += cast<int32_t>(q(rk, m));
+  Func y("y");
+  y(n, m) = (cast<float>(dot(n, m) - qsum(m)) / s(m)) * gamma;
+  constrain(y.output_buffer(), {N, M});
+
+  Family family = familyOf(spec.target);
+  if (family == Family::GPU) {
+    Var nb("nb"), ni("ni");
+    qsum.compute_root().gpu_single_thread();
+    qsum.update().gpu_single_thread();
+    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
+    dot.compute_at(y, ni);
+    partial.compute_at(y, ni);
+  } else {
+    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 4;
+    Var no("no"), ni("ni");
+    qsum.compute_root();
+    y.split(n, no, ni, i32(rows), TailStrategy::GuardWithIf)
+        .reorder(ni, m, no)
+        .parallel(no);
+    dot.compute_at(y, ni);
+    partial.compute_at(y, ni).vectorize(lane);
+    partial.update().vectorize(lane);
+  }
+  Built b;
+  b.outputs = {y};
+  b.args = {q, s, w, gamma};
+  b.strictFloat = true;
+  return b;
+}
+
+//===--------------------------------------------------------------------===//
+// RMSNorm + per-token int8 quantization (+ per-token sum of q)
+//===--------------------------------------------------------------------===//
+
+Built buildRMSNormQuant(const KernelSpec &spec) {
+  const int64_t D = spec.n, M = spec.m;
+  ImageParam x(Float(32), 2, "x");  // [d, m]
+  ImageParam wn(Float(32), 1, "norm_weight");
+  constrain(x, {D, M});
+  constrain(wn, {D});
+  Var d("d"), m("m");
+  RDom rd(0, i32(D), "rd");
+  Func ss("ss");
+  ss(m) = 0.0f;
+  ss(m) = ss(m) + x(rd, m) * x(rd, m);
+  Func inv("inv");
+  inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + spec.eps);
+  Func a("a");
+  a(d, m) = (x(d, m) * inv(m)) * wn(d);
+  Func amax("amax");
+  amax(m) = 0.0f;
+  amax(m) = max(amax(m), abs(a(rd, m)));
+  Func scale("scale");
+  scale(m) = 127.0f / max(amax(m), 1e-5f);
+  Func qv("q");
+  qv(d, m) = cast<int8_t>(clamp(round(a(d, m) * scale(m)), -128.0f, 127.0f));
+  Func qsum("qsum");
+  qsum(m) = 0;
+  qsum(m) += cast<int32_t>(qv(rd, m));
+  constrain(qv.output_buffer(), {D, M});
+  constrain(scale.output_buffer(), {M});
+  constrain(qsum.output_buffer(), {M});
+
+  if (familyOf(spec.target) == Family::GPU) {
+    Var db("db"), di("di");
+    for (Func f : {ss, amax, qsum}) {
+      f.compute_root().gpu_blocks(m);
+      f.update().gpu_blocks(m);
+    }
+    inv.compute_root().gpu_blocks(m);
+    a.compute_root().gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
+    scale.compute_root().gpu_blocks(m);
+    qv.compute_root().gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
+  } else {
+    int vec = vectorBytesOf(spec.target) / 4;
+    // Per token: the sum of squares stays sequential (reference order).
+    ss.compute_at(qv, m);
+    ss.update(); // sequential over d
+    a.compute_at(qv, m).vectorize(d, vec, TailStrategy::GuardWithIf);
+    amax.compute_at(qv, m);
+    scale.compute_root().parallel(m);
+    qv.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
+    qsum.compute_root().parallel(m);
+    scale.compute_with(qsum, m); // noop-safe fusion of the per-token loops
+  }
+  Built b;
+  b.outputs = {qv, scale, qsum};
+  b.args = {x, wn};
+  return b;
+}
+
+//===--------------------------------------------------------------------===//
+// RoPE (rotate-half)
+//===--------------------------------------------------------------------===//
+
+Built buildRoPE(const KernelSpec &spec) {
+  const int64_t hd = spec.headDim, half = hd / 2, D = spec.heads * hd,
+                M = spec.m;
+  ImageParam x(Float(32), 2, "x"); // [d, m]
+  Param<int32_t> position("position");
+  constrain(x, {D, M});
+  // Inverse frequencies computed here exactly as the reference does.
+  Buffer<float> invFreq(static_cast<int>(half), "inv_freq");
+  for (int64_t i = 0; i < half; ++i)
+    invFreq(static_cast<int>(i)) =
+        std::pow(spec.theta, -static_cast<float>(2 * i) / static_cast<float>(hd));
+  Var d("d"), m("m");
+  Expr i = d % i32(hd);
+  Expr first = i < i32(half);
+  Expr pair = select(first, i, i - i32(half));
+  Expr partner = x(select(first, d + i32(half), d - i32(half)), m);
+  Expr angle = cast<float>(position + m) * invFreq(pair);
+  Expr c = cos(angle), sn = sin(angle);
+  Func y("y");
+  y(d, m) = select(first, x(d, m) * c - partner * sn, x(d, m) * c + partner * sn);
+  constrain(y.output_buffer(), {D, M});
+  if (familyOf(spec.target) == Family::GPU) {
+    Var db("db"), di("di");
+    y.gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
+  } else {
+    y.vectorize(d, vectorBytesOf(spec.target) / 4, TailStrategy::GuardWithIf)
+        .parallel(m);
+  }
+  Built b;
+  b.outputs = {y};
+  b.args = {x, position};
+  return b;
+}
+
+//===--------------------------------------------------------------------===//
+// Attention over one layer's cache: rows 0 .. position + m are valid.
+//===--------------------------------------------------------------------===//
+
+Built buildAttention(const KernelSpec &spec) {
+  const int64_t H = spec.heads, KV = spec.kvHeads, hd = spec.headDim,
+                C = spec.context, M = spec.m, group = H / KV;
+  ImageParam q(Float(32), 2, "q");            // [H*hd, m]
+  ImageParam kc(Float(32), 2, "k_cache");     // [KV*hd, context]
+  ImageParam vc(Float(32), 2, "v_cache");
+  Param<int32_t> position("position");
+  constrain(q, {H * hd, M});
+  constrain(kc, {KV * hd, C});
+  constrain(vc, {KV * hd, C});
+  Var t("t"), h("h"), m("m"), d("d");
+  Expr kvh = h / i32(group);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  RDom rd(0, i32(hd), "rd");
+  Func dotp("dot");
+  dotp(t, h, m) = 0.0f;
+  dotp(t, h, m) = dotp(t, h, m) + q(h * i32(hd) + rd, m) * kc(kvh * i32(hd) + rd, t);
+  Func score("score");
+  score(t, h, m) = dotp(t, h, m) * scale;
+  // Rows visible to token m: 0 .. last(m), clamped to the cache.
+  Expr last = min(position + m, i32(C - 1));
+  RDom rt(0, i32(C), "rt");
+  rt.where(rt <= last);
+  Func mx("mx");
+  mx(h, m) = cast<float>(-INFINITY);
+  mx(h, m) = max(mx(h, m), score(rt, h, m));
+  Func e("e");
+  e(t, h, m) = exp(score(t, h, m) - mx(h, m));
+  Func sum("sum");
+  sum(h, m) = 0.0f;
+  sum(h, m) = sum(h, m) + e(rt, h, m);
+  Func acc("acc");
+  acc(d, h, m) = 0.0f;
+  acc(d, h, m) = acc(d, h, m) + (e(rt, h, m) / sum(h, m)) * vc(kvh * i32(hd) + d, rt);
+  Func y("y");
+  Var dd("dd");
+  y(dd, m) = acc(dd % i32(hd), dd / i32(hd), m);
+  constrain(y.output_buffer(), {H * hd, M});
+
+  if (familyOf(spec.target) == Family::GPU) {
+    // One block per (head, token); serial reductions per thread.
+    Var db("db"), di("di");
+    dotp.compute_root().gpu_tile(t, db, di, 64, TailStrategy::GuardWithIf);
+    dotp.update().gpu_tile(t, db, di, 64, TailStrategy::GuardWithIf);
+    e.compute_root().gpu_tile(t, db, di, 64, TailStrategy::GuardWithIf);
+    for (Func f : {mx, sum}) {
+      f.compute_root().gpu_blocks(h, m);
+      f.update().gpu_blocks(h, m);
+    }
+    acc.compute_root().gpu_tile(d, db, di, 32, TailStrategy::GuardWithIf);
+    acc.update().gpu_tile(d, db, di, 32, TailStrategy::GuardWithIf);
+    y.gpu_tile(dd, db, di, 64, TailStrategy::GuardWithIf);
+  } else {
+    int vec = vectorBytesOf(spec.target) / 4;
+    y.parallel(m);
+    dotp.compute_at(y, m);
+    dotp.update().vectorize(t, vec, TailStrategy::GuardWithIf);
+    score.compute_at(y, m);
+    mx.compute_at(y, m);
+    e.compute_at(y, m).vectorize(t, vec, TailStrategy::GuardWithIf);
+    sum.compute_at(y, m);
+    acc.compute_at(y, m);
+    acc.update().vectorize(d, vec, TailStrategy::GuardWithIf);
+  }
+  Built b;
+  b.outputs = {y};
+  b.args = {q, kc, vc, position};
+  return b;
+}
+
+//===--------------------------------------------------------------------===//
+// Element-wise kernels, embedding, float matmul
+//===--------------------------------------------------------------------===//
+
+void scheduleElementwise(Func y, Var d, Var m, KernelTarget target) {
+  if (familyOf(target) == Family::GPU) {
+    Var db("db"), di("di");
+    y.gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
+  } else {
+    y.vectorize(d, vectorBytesOf(target) / 4, TailStrategy::GuardWithIf)
+        .parallel(m);
+  }
+}
+
+Built buildGLU(const KernelSpec &spec) {
+  ImageParam gate(Float(32), 2, "gate"), up(Float(32), 2, "up");
+  constrain(gate, {spec.n, spec.m});
+  constrain(up, {spec.n, spec.m});
+  Var d("d"), m("m");
+  Expr g = gate(d, m), act;
+  if (spec.activation == ref::GluActivation::Silu) {
+    act = g / (1.0f + exp(-g));
+  } else {
+    Expr r = select(g > 0.0f, g, 0.0f);
+    act = r * r;
+  }
+  Func y("y");
+  y(d, m) = act * up(d, m);
+  constrain(y.output_buffer(), {spec.n, spec.m});
+  scheduleElementwise(y, d, m, spec.target);
+  Built b;
+  b.outputs = {y};
+  b.args = {gate, up};
+  return b;
+}
+
+Built buildAdd(const KernelSpec &spec) {
+  ImageParam a(Float(32), 2, "a"), c(Float(32), 2, "b");
+  constrain(a, {spec.n, spec.m});
+  constrain(c, {spec.n, spec.m});
+  Var d("d"), m("m");
+  Func y("y");
+  y(d, m) = a(d, m) + c(d, m);
+  constrain(y.output_buffer(), {spec.n, spec.m});
+  scheduleElementwise(y, d, m, spec.target);
+  Built b;
+  b.outputs = {y};
+  b.args = {a, c};
+  return b;
+}
+
+Built buildEmbedding(const KernelSpec &spec) {
+  ImageParam table(UInt(16), 2, "table"); // f16 bits [n, vocab]
+  ImageParam tokens(Int(32), 1, "tokens");
+  constrain(table, {spec.n, spec.vocab});
+  constrain(tokens, {spec.m});
+  Var d("d"), m("m");
+  // Out-of-range ids read a clamped row; callers validate ids first.
+  Expr id = clamp(tokens(m), 0, i32(spec.vocab - 1));
+  Func y("y");
+  y(d, m) = halfBitsToFloat(table(d, id));
+  constrain(y.output_buffer(), {spec.n, spec.m});
+  scheduleElementwise(y, d, m, spec.target);
+  Built b;
+  b.outputs = {y};
+  b.args = {table, tokens};
+  return b;
+}
+
+Built buildFloatMatmul(const KernelSpec &spec) {
+  const int64_t N = spec.n, K = spec.k, M = spec.m;
+  ImageParam x(Float(32), 2, "x");        // [k, m]
+  ImageParam w(UInt(16), 2, "weights");   // f16 bits [k, n]
+  constrain(x, {K, M});
+  constrain(w, {K, N});
+  Var n("n"), m("m"), lane("lane");
+  Func y("y");
+  Family family = familyOf(spec.target);
+  if (family == Family::GPU) {
+    RDom rk(0, i32(K), "rk");
+    Func dot("dot");
+    dot(n, m) = 0.0f;
+    dot(n, m) += x(rk, m) * halfBitsToFloat(w(rk, n));
+    y(n, m) = dot(n, m);
+    Var nb("nb"), ni("ni");
+    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
+    dot.compute_at(y, ni);
+  } else {
+    // Lane-wise partial sums over k, then a horizontal sum: a different
+    // association than the reference's sequential sum (float tolerance).
+    int lanes = vectorBytesOf(spec.target) / 4;
+    int64_t chunks = (K + lanes - 1) / lanes;
+    Func xz("xz");
+    Var kk("kk");
+    xz(kk, m) = select(kk < i32(K), x(clamp(kk, 0, i32(K - 1)), m), 0.0f);
+    RDom rc(0, i32(chunks), "rc");
+    Expr k = rc * lanes + lane;
+    Func partial("partial");
+    partial(lane, n, m) = 0.0f;
+    partial(lane, n, m) += xz(k, m) * halfBitsToFloat(w(clamp(k, 0, i32(K - 1)), n));
+    RDom rl(0, lanes, "rl");
+    y(n, m) = 0.0f;
+    y(n, m) += partial(rl, n, m);
+    Var no("no"), ni("ni");
+    y.split(n, no, ni, 16, TailStrategy::GuardWithIf).parallel(no);
+    y.update().split(n, no, ni, 16, TailStrategy::GuardWithIf).parallel(no);
+    partial.compute_at(y, ni).vectorize(lane);
+    partial.update().vectorize(lane);
+  }
+  constrain(y.output_buffer(), {N, M});
+  Built b;
+  b.outputs = {y};
+  b.args = {x, w};
+  b.strictFloat = false;
+  return b;
+}
+
+Built build(const KernelSpec &spec) {
+  switch (spec.kind) {
+  case KernelKind::BitLinear:
+    return buildBitLinear(spec);
+  case KernelKind::RMSNormQuant:
+    return buildRMSNormQuant(spec);
+  case KernelKind::RoPE:
+    return buildRoPE(spec);
+  case KernelKind::Attention:
+    return buildAttention(spec);
+  case KernelKind::GLU:
+    return buildGLU(spec);
+  case KernelKind::Add:
+    return buildAdd(spec);
+  case KernelKind::Embedding:
+    return buildEmbedding(spec);
+  case KernelKind::FloatMatmul:
+    return buildFloatMatmul(spec);
+  }
+  return {};
+}
+
+} // namespace
+
+std::string generateKernel(const KernelSpec &spec, const std::string &objectPath,
+                           const std::string &headerPath) {
+  std::string why = spec.validate();
+  if (!why.empty())
+    return why;
+  try {
+    std::map<OutputFileType, std::string> outputs = {
+        {OutputFileType::object, objectPath},
+        {OutputFileType::c_header, headerPath}};
+    auto makeTarget = [&](KernelTarget kt, bool strict) {
+      Target target(halideTargetString(kt, /*withRuntime=*/false));
+      return strict ? target.with_feature(Target::StrictFloat) : target;
+    };
+    if (spec.target == KernelTarget::ARM64DotProd) {
+      // One static library (variants + a dispatcher) that picks the
+      // dot-product variant at run time when the CPU has it
+      // (halide_can_use_target_features), else plain NEON.
+      outputs = {{OutputFileType::static_library, objectPath},
+                 {OutputFileType::c_header, headerPath}};
+      bool strict = build(spec).strictFloat;
+      std::vector<Target> targets = {makeTarget(KernelTarget::ARM64DotProd, strict),
+                                     makeTarget(KernelTarget::ARM64, strict)};
+      compile_multitarget(
+          spec.name, outputs, targets, {"dotprod", "neon"},
+          [&](const std::string &fnName, const Target &target) {
+            Built built = build(spec);
+            return Pipeline(built.outputs).compile_to_module(built.args, fnName,
+                                                             target);
+          });
+    } else {
+      Built built = build(spec);
+      Pipeline(built.outputs)
+          .compile_to(outputs, built.args, spec.name,
+                      makeTarget(spec.target, built.strictFloat));
+    }
+  } catch (const Halide::CompileError &e) {
+    return std::string("Halide compile error: ") + e.what();
+  } catch (const Halide::InternalError &e) {
+    return std::string("Halide internal error: ") + e.what();
+  } catch (const Halide::Error &e) {
+    return std::string("Halide error: ") + e.what();
+  }
+  return "";
+}
+
+std::string generateRuntime(KernelTarget target, const std::string &objectPath) {
+  try {
+    compile_standalone_runtime(objectPath,
+                               Target(halideTargetString(target, true)));
+  } catch (const Halide::Error &e) {
+    return std::string("Halide error: ") + e.what();
+  }
+  return "";
+}
+
+} // namespace kernels
+} // namespace bitnet

@@ -1,0 +1,325 @@
+//===- KernelTest.cpp - Generated Halide kernels vs the golden reference --===//
+//
+// Built once per target (x86 natively, ARM under qemu-aarch64, OpenCL on
+// PoCL) from kernels that bitnet-kernelgen wrote with the specs listed in
+// test/Kernels/CMakeLists.txt. Integer results (activation codes, their sums,
+// BitLinear's int32 accumulations seen through exactly representable floats)
+// must match exactly; float results within a stated relative bound.
+//
+//===----------------------------------------------------------------------===//
+
+#include "HalideBuffer.h"
+#include "HalideRuntime.h"
+
+#include "bitnet/Reference/Packing.h"
+#include "bitnet/Reference/Reference.h"
+
+#include "add_k.h"
+#include "attn_decode.h"
+#include "attn_prefill.h"
+#include "bl_gemm_b3.h"
+#include "bl_gemm_o2.h"
+#include "bl_gemv_b3.h"
+#include "bl_gemv_o2.h"
+#include "bl_tiny.h"
+#include "bl_wide.h"
+#include "emb.h"
+#include "fmm_gemm.h"
+#include "fmm_gemv.h"
+#include "glu_relu2.h"
+#include "glu_silu.h"
+#include "rmsq.h"
+#include "rope_k.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace ref = bitnet::ref;
+using Halide::Runtime::Buffer;
+
+namespace {
+
+int checks = 0, failures = 0;
+
+// Bounds. BitLinear outputs are exact integers scaled by two floats with the
+// reference's operation order: 0 (bit-identical expected). Element-wise float
+// kernels with the same operation order: 1e-6 relative (libm vs Halide's
+// transcendental calls). Vectorised float reductions (f16 matmul, attention
+// dot products) change the association: 1e-5 relative.
+constexpr double kExact = 0.0, kElementwise = 1e-6, kReduction = 1e-5;
+
+void expectClose(const std::string &what, const float *got, const float *want,
+                 size_t n, double bound) {
+  ++checks;
+  for (size_t i = 0; i < n; ++i) {
+    double err = std::fabs(double(got[i]) - double(want[i])) /
+                 std::fmax(1.0, std::fabs(double(want[i])));
+    if (!(err <= bound)) {
+      std::printf("FAIL %s: element %zu is %.9g, expected %.9g (bound %g)\n",
+                  what.c_str(), i, got[i], want[i], bound);
+      ++failures;
+      return;
+    }
+  }
+}
+
+template <typename T>
+void expectExact(const std::string &what, const T *got, const T *want, size_t n) {
+  ++checks;
+  for (size_t i = 0; i < n; ++i)
+    if (got[i] != want[i]) {
+      std::printf("FAIL %s: element %zu is %lld, expected %lld\n", what.c_str(),
+                  i, (long long)got[i], (long long)want[i]);
+      ++failures;
+      return;
+    }
+}
+
+void expectOk(const std::string &what, int rc) {
+  ++checks;
+  if (rc != 0) {
+    std::printf("FAIL %s: kernel returned %d\n", what.c_str(), rc);
+    ++failures;
+  }
+}
+
+std::vector<float> randomFloats(ref::Rng &rng, size_t n, float scale) {
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = rng.uniform(-scale, scale);
+  return v;
+}
+
+/// Inputs for a GPU target live on the host: mark them dirty so the kernel
+/// copies them to the device; bring outputs back before reading them.
+template <typename T> Buffer<T> input(T *data, int x, int y = 0) {
+  Buffer<T> b = y ? Buffer<T>(data, x, y) : Buffer<T>(data, x);
+  b.set_host_dirty();
+  return b;
+}
+
+using BitLinearFn = int (*)(halide_buffer_t *, halide_buffer_t *,
+                            halide_buffer_t *, float, halide_buffer_t *);
+
+/// Activations: random rows plus adversarial ones (all zero, all +127, all
+/// -127, alternating extremes that overflow int16 partial sums).
+std::vector<int8_t> activationCodes(ref::Rng &rng, int64_t M, int64_t K) {
+  std::vector<int8_t> q(M * K);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k) {
+      int8_t v = static_cast<int8_t>(rng.range(-127, 127));
+      switch (m % 4) {
+      case 1: v = 0; break;
+      case 2: v = 127; break;
+      case 3: v = (k % 2) ? 127 : -127; break;
+      }
+      q[m * K + k] = (m == 0) ? static_cast<int8_t>(rng.range(-127, 127)) : v;
+    }
+  return q;
+}
+
+void testBitLinear(const char *name, BitLinearFn fn, int64_t M, int64_t N,
+                   int64_t K, ref::PackFormat format, int64_t tn, int64_t tk,
+                   ref::Rng &rng) {
+  std::vector<int8_t> q = activationCodes(rng, M, K);
+  std::vector<float> s(M);
+  for (float &v : s)
+    v = rng.uniform(0.5f, 300.0f);
+  for (int pattern = 0; pattern < 3; ++pattern) {
+    std::vector<int8_t> w(N * K);
+    for (int8_t &v : w)
+      v = pattern == 0 ? static_cast<int8_t>(rng.range(-1, 1))
+                       : (pattern == 1 ? 1 : -1); // all +1 / all -1 rows
+    ref::PackedLayout layout{format, tn, tk};
+    std::vector<uint8_t> packed = ref::packWeights(layout, w.data(), N, K);
+    float gamma = rng.uniform(0.01f, 2.0f);
+    std::vector<float> y(M * N, NAN), want(M * N);
+    Buffer<int8_t> qb = input(q.data(), (int)K, (int)M);
+    Buffer<float> sb = input(s.data(), (int)M);
+    Buffer<uint8_t> wb = input(packed.data(), (int)packed.size());
+    Buffer<float> yb(y.data(), (int)N, (int)M);
+    expectOk(name, fn(qb, sb, wb, gamma, yb));
+    yb.copy_to_host();
+    ref::bitLinear(q.data(), s.data(), w.data(), gamma, M, N, K, want.data());
+    expectClose(std::string(name) + " pattern " + std::to_string(pattern),
+                y.data(), want.data(), y.size(), kExact);
+  }
+}
+
+void testRMSNormQuant(ref::Rng &rng) {
+  const int64_t M = 5, D = 300;
+  std::vector<float> x = randomFloats(rng, M * D, 3.0f);
+  std::fill(x.begin() + D, x.begin() + 2 * D, 0.0f);          // all-zero row
+  for (int64_t d = 0; d < D; ++d)
+    x[2 * D + d] = d == 7 ? 1e6f : 1e-3f;                      // outlier
+  std::vector<float> w = randomFloats(rng, D, 1.5f);
+  std::vector<int8_t> q(M * D), qRef(M * D);
+  std::vector<float> s(M), sRef(M), normed(M * D);
+  std::vector<int32_t> qsum(M), qsumRef(M, 0);
+  Buffer<float> xb = input(x.data(), (int)D, (int)M);
+  Buffer<float> wb = input(w.data(), (int)D);
+  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
+  Buffer<float> sb(s.data(), (int)M);
+  Buffer<int32_t> qsb(qsum.data(), (int)M);
+  expectOk("rmsnorm_quant", rmsq(xb, wb, qb, sb, qsb));
+  qb.copy_to_host();
+  sb.copy_to_host();
+  qsb.copy_to_host();
+  ref::rmsNorm(x.data(), w.data(), M, D, 1e-5f, normed.data());
+  ref::quantizeActivations(normed.data(), M, D, qRef.data(), sRef.data());
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t d = 0; d < D; ++d)
+      qsumRef[m] += qRef[m * D + d];
+  expectExact("rmsnorm_quant q", q.data(), qRef.data(), q.size());
+  expectClose("rmsnorm_quant scale", s.data(), sRef.data(), M, kExact);
+  expectExact("rmsnorm_quant qsum", qsum.data(), qsumRef.data(), M);
+}
+
+void testRoPE(ref::Rng &rng) {
+  const int64_t M = 5, heads = 3, hd = 10;
+  for (int32_t pos : {0, 1, 4000}) {
+    std::vector<float> x = randomFloats(rng, M * heads * hd, 2.0f);
+    std::vector<float> y(x.size()), want = x;
+    Buffer<float> xb = input(x.data(), (int)(heads * hd), (int)M);
+    Buffer<float> yb(y.data(), (int)(heads * hd), (int)M);
+    expectOk("rope", rope_k(xb, pos, yb));
+    yb.copy_to_host();
+    ref::rope(want.data(), M, heads, hd, pos, 500000.0f);
+    expectClose("rope pos " + std::to_string(pos), y.data(), want.data(),
+                y.size(), kElementwise);
+  }
+}
+
+using AttentionFn = int (*)(halide_buffer_t *, halide_buffer_t *,
+                            halide_buffer_t *, int32_t, halide_buffer_t *);
+
+void testAttention(const char *name, AttentionFn fn, int64_t M, ref::Rng &rng) {
+  const int64_t heads = 4, kvHeads = 2, hd = 6, ctx = 9, kvDim = kvHeads * hd;
+  for (int32_t pos : {0, int32_t(ctx - M)}) {
+    std::vector<float> kc = randomFloats(rng, ctx * kvDim, 1.0f);
+    std::vector<float> vc = randomFloats(rng, ctx * kvDim, 1.0f);
+    // Rows after the last visible one hold garbage that must not be read.
+    for (int64_t t = pos + M; t < ctx; ++t)
+      for (int64_t d = 0; d < kvDim; ++d) {
+        kc[t * kvDim + d] = NAN;
+        vc[t * kvDim + d] = INFINITY;
+      }
+    std::vector<float> q = randomFloats(rng, M * heads * hd, 2.0f);
+    std::vector<float> y(q.size()), want(q.size());
+    Buffer<float> qb = input(q.data(), (int)(heads * hd), (int)M);
+    Buffer<float> kb = input(kc.data(), (int)kvDim, (int)ctx);
+    Buffer<float> vb = input(vc.data(), (int)kvDim, (int)ctx);
+    Buffer<float> yb(y.data(), (int)(heads * hd), (int)M);
+    expectOk(name, fn(qb, kb, vb, pos, yb));
+    yb.copy_to_host();
+    ref::attention(q.data(), kc.data(), vc.data(), M, heads, kvHeads, hd, pos,
+                   want.data());
+    expectClose(std::string(name) + " pos " + std::to_string(pos), y.data(),
+                want.data(), y.size(), kReduction);
+  }
+}
+
+void testElementwise(ref::Rng &rng) {
+  const int64_t M = 5, D = 37;
+  std::vector<float> g = randomFloats(rng, M * D, 6.0f);
+  std::vector<float> u = randomFloats(rng, M * D, 2.0f);
+  std::vector<float> y(M * D), want(M * D);
+  Buffer<float> gb = input(g.data(), (int)D, (int)M);
+  Buffer<float> ub = input(u.data(), (int)D, (int)M);
+  Buffer<float> yb(y.data(), (int)D, (int)M);
+  expectOk("glu relu2", glu_relu2(gb, ub, yb));
+  yb.copy_to_host();
+  ref::glu(g.data(), u.data(), M * D, ref::GluActivation::Relu2, want.data());
+  expectClose("glu relu2", y.data(), want.data(), y.size(), kExact);
+  expectOk("glu silu", glu_silu(gb, ub, yb));
+  yb.copy_to_host();
+  ref::glu(g.data(), u.data(), M * D, ref::GluActivation::Silu, want.data());
+  expectClose("glu silu", y.data(), want.data(), y.size(), kElementwise);
+  expectOk("add", add_k(gb, ub, yb));
+  yb.copy_to_host();
+  ref::add(g.data(), u.data(), M * D, want.data());
+  expectClose("add", y.data(), want.data(), y.size(), kExact);
+
+  // Embedding: first and last rows, repeated ids, special f16 values.
+  const int64_t V = 13, W = 7;
+  std::vector<uint16_t> table(V * W);
+  for (uint16_t &h : table)
+    h = ref::floatToHalf(rng.uniform(-1.0f, 1.0f));
+  table[0] = 0x0001;  // smallest subnormal
+  table[1] = 0x7c00;  // +inf
+  table[2] = 0x8000;  // -0
+  table[3] = 0x7bff;  // 65504
+  std::vector<int32_t> tokens = {0, 12, 5, 5, 7};
+  std::vector<float> e(tokens.size() * W), eRef(e.size());
+  Buffer<uint16_t> tb = input(table.data(), (int)W, (int)V);
+  Buffer<int32_t> ib = input(tokens.data(), (int)tokens.size());
+  Buffer<float> eb(e.data(), (int)W, (int)tokens.size());
+  expectOk("embedding", emb(tb, ib, eb));
+  eb.copy_to_host();
+  ref::embedding(table.data(), V, W, tokens.data(), tokens.size(), eRef.data());
+  expectClose("embedding", e.data(), eRef.data(), e.size(), kExact);
+}
+
+using FloatMatmulFn = int (*)(halide_buffer_t *, halide_buffer_t *,
+                              halide_buffer_t *);
+
+void testFloatMatmul(const char *name, FloatMatmulFn fn, int64_t M,
+                     ref::Rng &rng) {
+  const int64_t N = 37, K = 300;
+  std::vector<float> x = randomFloats(rng, M * K, 2.0f);
+  std::vector<uint16_t> w(N * K);
+  for (uint16_t &h : w)
+    h = ref::floatToHalf(rng.uniform(-1.0f, 1.0f));
+  std::vector<float> y(M * N), want(M * N);
+  Buffer<float> xb = input(x.data(), (int)K, (int)M);
+  Buffer<uint16_t> wb = input(w.data(), (int)K, (int)N);
+  Buffer<float> yb(y.data(), (int)N, (int)M);
+  expectOk(name, fn(xb, wb, yb));
+  yb.copy_to_host();
+  ref::floatLinearF16(x.data(), w.data(), M, N, K, want.data());
+  // Sums of 300 products of magnitude <= 2: bound relative to max(1, |y|).
+  expectClose(name, y.data(), want.data(), y.size(), kReduction * 10);
+}
+
+/// A buffer of the wrong size is rejected with an error, not read past.
+void testRejectsWrongShape() {
+  std::vector<float> a(10), b(10), y(10);
+  Buffer<float> ab(a.data(), 2, 5), bb(b.data(), 2, 5), yb(y.data(), 2, 5);
+  ++checks;
+  if (add_k(ab, bb, yb) == 0) {
+    std::printf("FAIL add: a 2x5 buffer was accepted for a 37x5 kernel\n");
+    ++failures;
+  }
+}
+
+} // namespace
+
+// Keep Halide's error reports (expected in testRejectsWrongShape) quiet.
+extern "C" void halide_error(void *, const char *msg) {
+  if (std::getenv("BITNET_KERNEL_TEST_VERBOSE"))
+    std::fprintf(stderr, "halide: %s", msg);
+}
+
+int main() {
+  ref::Rng rng(3);
+  using F = ref::PackFormat;
+  testBitLinear("bitlinear gemv offset2", bl_gemv_o2, 1, 37, 300, F::Offset2, 4, 128, rng);
+  testBitLinear("bitlinear gemm offset2", bl_gemm_o2, 5, 37, 300, F::Offset2, 4, 128, rng);
+  testBitLinear("bitlinear gemv base3", bl_gemv_b3, 1, 37, 300, F::Base3, 3, 160, rng);
+  testBitLinear("bitlinear gemm base3", bl_gemm_b3, 5, 37, 300, F::Base3, 3, 40, rng);
+  testBitLinear("bitlinear K=4099", bl_wide, 2, 3, 4099, F::Offset2, 1, 64, rng);
+  testBitLinear("bitlinear 1x1x1", bl_tiny, 1, 1, 1, F::Offset2, 1, 4, rng);
+  testRMSNormQuant(rng);
+  testRoPE(rng);
+  testAttention("attention decode", attn_decode, 1, rng);
+  testAttention("attention prefill", attn_prefill, 3, rng);
+  testElementwise(rng);
+  testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
+  testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
+  testRejectsWrongShape();
+  std::printf("%d checks passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}
