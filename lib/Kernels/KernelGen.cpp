@@ -221,15 +221,15 @@ Built buildRMSNormQuant(const KernelSpec &spec) {
     qv.compute_root().gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
   } else {
     int vec = vectorBytesOf(spec.target) / 4;
-    // Per token: the sum of squares stays sequential (reference order).
-    ss.compute_at(qv, m);
-    ss.update(); // sequential over d
-    a.compute_at(qv, m).vectorize(d, vec, TailStrategy::GuardWithIf);
-    amax.compute_at(qv, m);
-    scale.compute_root().parallel(m);
+    // Per-token statistics in parallel over tokens; the sums stay sequential
+    // over d (the reference's order).
+    for (Func f : {ss, amax, qsum}) {
+      f.compute_root().parallel(m);
+      f.update().parallel(m);
+    }
+    a.compute_root().vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
+    scale.compute_root();
     qv.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
-    qsum.compute_root().parallel(m);
-    scale.compute_with(qsum, m); // noop-safe fusion of the per-token loops
   }
   Built b;
   b.outputs = {qv, scale, qsum};
@@ -255,8 +255,10 @@ Built buildRoPE(const KernelSpec &spec) {
   Var d("d"), m("m");
   Expr i = d % i32(hd);
   Expr first = i < i32(half);
-  Expr pair = select(first, i, i - i32(half));
-  Expr partner = x(select(first, d + i32(half), d - i32(half)), m);
+  // Clamps only help bounds inference see the index ranges; they never bind.
+  Expr pair = clamp(select(first, i, i - i32(half)), 0, i32(half - 1));
+  Expr partner =
+      x(clamp(select(first, d + i32(half), d - i32(half)), 0, i32(D - 1)), m);
   Expr angle = cast<float>(position + m) * invFreq(pair);
   Expr c = cos(angle), sn = sin(angle);
   Func y("y");
