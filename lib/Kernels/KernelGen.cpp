@@ -109,17 +109,24 @@ Built buildBitLinear(const KernelSpec &spec) {
   // Activations padded with zeros up to whole tiles.
   Func qz("qz");
   Var kk("kk");
-  qz(kk, m) = select(kk < i32(K), cast<int16_t>(q(clamp(kk, 0, i32(K - 1)), m)),
-                     cast<int16_t>(0));
+  qz(kk, m) = select(kk < i32(K), q(clamp(kk, 0, i32(K - 1)), m), cast<int8_t>(0));
 
-  // Lanes of the vectorised reduction: a divisor of the bytes in a tile row.
-  int64_t lanes = 1;
-  while (lanes < 16 && rowBytes % (lanes * 2) == 0)
-    lanes *= 2;
-  // Reduction over (byte group within the row, slot in the byte, column tile).
-  RDom r(0, i32(rowBytes / lanes), 0, i32(perByte), 0, i32(colTiles), "r");
-  Expr jo = r.x, slot = r.y, tc = r.z;
-  Expr j = jo * i32(lanes) + lane;
+  Family family = familyOf(spec.target);
+  // The dot-product idiom: each i32 lane sums 4 adjacent u8 x i8 products,
+  // which Halide maps to sdot (ARM dotprod), vpdpbusd (AVX512-VNNI) or
+  // pmaddubsw + pmaddwd (AVX2). A vector step covers `lanes * 4` bytes of a
+  // tile row; it must divide the row (else fewer lanes).
+  int64_t lanes = family == Family::GPU ? 1 : vectorBytesOf(spec.target) / 4;
+  while (lanes > 1 && rowBytes % (lanes * 4) != 0)
+    lanes /= 2;
+  const int64_t group = rowBytes % 4 == 0 ? 4 : 1;
+  const int64_t stepBytes = lanes * group;
+  // Reduction: (byte in a group of 4, vector step in the row, slot in the
+  // byte, column tile).
+  RDom r(0, i32(group), 0, i32(rowBytes / stepBytes), 0, i32(perByte), 0,
+         i32(colTiles), "r");
+  Expr rv = r.x, jo = r.y, slot = r.z, tc = r[3];
+  Expr j = jo * i32(stepBytes) + lane * i32(group) + rv;
   Expr byteIndex = ((n / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
                    (n % i32(tn)) * i32(rowBytes) + j;
   Expr byte = w(byteIndex);
@@ -128,16 +135,19 @@ Built buildBitLinear(const KernelSpec &spec) {
     // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8 (TQ1_0's encoding).
     Expr pow3 = select(slot == 0, 1, slot == 1, 3, slot == 2, 9, slot == 3, 27, 81);
     Expr shifted = cast<uint8_t>(cast<uint16_t>(byte) * cast<uint16_t>(pow3));
-    code = cast<int16_t>((cast<uint16_t>(shifted) * 3) >> 8);
+    code = cast<uint8_t>((cast<uint16_t>(shifted) * 3) >> 8);
     col = tc * i32(tk) + j * 5 + slot;
   } else {
-    code = cast<int16_t>((byte >> cast<uint8_t>(slot * 2)) & 3);
+    code = (byte >> cast<uint8_t>(slot * 2)) & cast<uint8_t>(3);
     col = tc * i32(tk) + slot * i32(rowBytes) + j;
   }
+  // ARM's sdot multiplies signed bytes; codes 0..2 fit either way.
+  if (family == Family::ARM)
+    code = cast<int8_t>(code);
   // Offset codes u = T + 1: sum T*q = sum u*q - sum q.
   Func partial("partial");
   partial(lane, n, m) = 0;
-  partial(lane, n, m) += cast<int32_t>(code * qz(col, m));
+  partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qz(col, m));
   RDom rl(0, i32(lanes), "rl");
   Func dot("dot");
   dot(n, m) = 0;
@@ -150,7 +160,6 @@ Built buildBitLinear(const KernelSpec &spec) {
   y(n, m) = (cast<float>(dot(n, m) - qsum(m)) / s(m)) * gamma;
   constrain(y.output_buffer(), {N, M});
 
-  Family family = familyOf(spec.target);
   if (family == Family::GPU) {
     Var nb("nb"), ni("ni");
     qsum.compute_root().gpu_single_thread();
@@ -167,7 +176,10 @@ Built buildBitLinear(const KernelSpec &spec) {
         .parallel(no);
     dot.compute_at(y, ni);
     partial.compute_at(y, ni).vectorize(lane);
-    partial.update().vectorize(lane);
+    if (group == 4)
+      partial.update().atomic().vectorize(r.x).vectorize(lane);
+    else
+      partial.update().vectorize(lane);
   }
   Built b;
   b.outputs = {y};

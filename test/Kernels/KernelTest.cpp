@@ -12,6 +12,7 @@
 #include "HalideRuntime.h"
 
 #include "bitnet/Reference/Packing.h"
+#include "bitnet/Runtime/CpuFeatures.h"
 #include "bitnet/Reference/Reference.h"
 
 #include "add_k.h"
@@ -33,6 +34,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -305,7 +307,25 @@ extern "C" void halide_error(void *, const char *msg) {
     std::fprintf(stderr, "halide: %s", msg);
 }
 
-int main() {
+namespace {
+// Multi-variant kernels (arm64-dotprod) ask the runtime which variant this
+// CPU can run; the first question is always about the dot-product variant.
+int featureQueries = 0, dotprodAnswer = -1;
+int recordFeatureQuery(int count, const uint64_t *features) {
+  int answer = bitnet_can_use_target_features(count, features);
+  if (featureQueries++ == 0)
+    dotprodAnswer = answer;
+  return answer;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  // --expect-dotprod=0|1: check which variant the dispatcher picked.
+  int expectDotprod = -1;
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--expect-dotprod=", 17) == 0)
+      expectDotprod = std::atoi(argv[i] + 17);
+  halide_set_custom_can_use_target_features(recordFeatureQuery);
   ref::Rng rng(3);
   using F = ref::PackFormat;
   testBitLinear("bitlinear gemv offset2", bl_gemv_o2, 1, 37, 300, F::Offset2, 4, 128, rng);
@@ -322,6 +342,19 @@ int main() {
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
   testRejectsWrongShape();
+  if (expectDotprod >= 0) {
+    ++checks;
+    if (featureQueries == 0 || dotprodAnswer != expectDotprod) {
+      std::printf("FAIL dispatch: %d feature queries, dot-product variant %s, "
+                  "expected %s\n",
+                  featureQueries, dotprodAnswer == 1 ? "chosen" : "not chosen",
+                  expectDotprod ? "chosen" : "not chosen");
+      ++failures;
+    } else {
+      std::printf("dispatch: dot-product variant %s\n",
+                  expectDotprod ? "chosen" : "not chosen (plain NEON ran)");
+    }
+  }
   std::printf("%d checks passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
