@@ -6,7 +6,7 @@ from lit.llvm import llvm_config
 
 config.name = "BITNET"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bitnet_obj_root, "test")
 # Numerics/ holds inputs of executable tests, not lit tests.
@@ -21,5 +21,6 @@ llvm_config.with_system_environment(["ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.bitnet_tools_dir, append_path=True)
 
-tools = ["bitnet-opt", "mlir-translate", "llc", "llvm-nm"]
+tools = ["bitnet-opt", "bitnet-kernelgen", "bitnet-model-gen", "mlir-translate", "llc",
+         "llvm-nm", "llvm-objdump", "llvm-readobj"]
 llvm_config.add_tool_substitutions(tools, [config.bitnet_tools_dir, config.llvm_tools_dir])

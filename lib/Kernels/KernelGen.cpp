@@ -14,6 +14,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 using namespace Halide;
 
@@ -502,6 +504,33 @@ Built build(const KernelSpec &spec) {
   return {};
 }
 
+/// Halide names the header's include guard after its full path (here a
+/// temporary directory); replace it with one derived from the kernel name so
+/// that the same spec gives the same bytes wherever it is generated.
+std::string makeHeaderDeterministic(const std::string &path,
+                                    const std::string &name) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return "cannot read back " + path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  in.close();
+  const std::string prefix = "#ifndef ";
+  if (text.compare(0, prefix.size(), prefix) != 0)
+    return "unexpected header layout in " + path;
+  size_t end = text.find('\n');
+  std::string guard = text.substr(prefix.size(), end - prefix.size());
+  std::string replacement = "BITNET_KERNEL_" + name + "_H";
+  for (size_t at = text.find(guard); at != std::string::npos;
+       at = text.find(guard, at + replacement.size()))
+    text.replace(at, guard.size(), replacement);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return out ? "" : "cannot rewrite " + path;
+}
+
 } // namespace
 
 std::string generateKernel(const KernelSpec &spec, const std::string &objectPath,
@@ -539,6 +568,7 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
           .compile_to(outputs, built.args, spec.name,
                       makeTarget(spec.target, built.strictFloat));
     }
+    return makeHeaderDeterministic(headerPath, spec.name);
   } catch (const Halide::CompileError &e) {
     return std::string("Halide compile error: ") + e.what();
   } catch (const Halide::InternalError &e) {
