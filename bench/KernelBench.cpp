@@ -1,0 +1,159 @@
+//===- KernelBench.cpp - BitLinear kernels vs this machine's bandwidth ----===//
+//
+// For the BitNet b1.58 2B-4T projection shapes, measures the generated
+// BitLinear kernels (decode GEMV, M = 1; prefill GEMM, M = 8 and 128) on 1
+// and 2 threads, and this machine's memory read bandwidth in the same run.
+// Weights rotate through enough copies to exceed the last-level cache, so a
+// GEMV streams its weights from DRAM as it would in a real model. Prints
+// weight GB/s, the fraction of the measured bandwidth, and GOPS (2 ops per
+// weight per token). Not a test: it never fails on speed.
+//
+// Run: ninja -C build bitnet-bench-kernels && build/bench/bitnet-bench-kernels
+//
+//===----------------------------------------------------------------------===//
+
+#include "HalideBuffer.h"
+#include "HalideRuntime.h"
+
+#include "bitnet/Reference/Packing.h"
+#include "bitnet/Reference/Reference.h"
+
+#include "bench_kernels.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace ref = bitnet::ref;
+using Halide::Runtime::Buffer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+__attribute__((target("avx2"))) uint64_t sumBytes(const uint8_t *p, size_t n) {
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i *>(p + i));
+    __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i *>(p + i + 32));
+    acc0 = _mm256_add_epi64(acc0, _mm256_sad_epu8(a, _mm256_setzero_si256()));
+    acc1 = _mm256_add_epi64(acc1, _mm256_sad_epu8(b, _mm256_setzero_si256()));
+  }
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), _mm256_add_epi64(acc0, acc1));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+/// Read bandwidth in GB/s over a 2 GiB array with `threads` threads (median
+/// of 5 passes).
+double readBandwidth(const std::vector<uint8_t, std::allocator<uint8_t>> &, const uint8_t *data,
+                     size_t bytes, int threads) {
+  std::vector<double> runs;
+  std::atomic<uint64_t> sink{0};
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    size_t chunk = bytes / threads / 64 * 64;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sink += sumBytes(data + t * chunk, chunk); });
+    for (auto &th : pool)
+      th.join();
+    runs.push_back(double(chunk) * threads / seconds(t0, Clock::now()) / 1e9);
+  }
+  if (sink.load() == 42)
+    std::printf(" ");
+  return median(runs);
+}
+
+using KernelFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                         float, halide_buffer_t *);
+
+struct Shape {
+  const char *what;
+  int64_t n, k;
+  KernelFn gemv, gemm8, gemm128;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int reps = argc > 1 ? std::atoi(argv[1]) : 20;
+  const size_t bwBytes = size_t(2) << 30;
+  uint8_t *bw = static_cast<uint8_t *>(std::aligned_alloc(64, bwBytes));
+  std::memset(bw, 1, bwBytes);
+  double bandwidth[3] = {0, readBandwidth({}, bw, bwBytes, 1),
+                         readBandwidth({}, bw, bwBytes, 2)};
+  std::free(bw);
+  std::printf("memory read bandwidth (2 GiB, AVX2 sum, median of 5): "
+              "1 thread %.1f GB/s, 2 threads %.1f GB/s\n",
+              bandwidth[1], bandwidth[2]);
+  std::printf("layout %s, tile %dx%d; weights rotate through >= 256 MiB\n\n",
+              BENCH_FORMAT, BENCH_TILE_N, BENCH_TILE_K);
+  std::printf("%-22s %5s %3s %10s %9s %8s %9s\n", "shape (N x K)", "M",
+              "thr", "time (us)", "GB/s", "of bw", "GOPS");
+
+  const Shape shapes[] = {
+      {"q/o 2560x2560", 2560, 2560, bench_2560x2560_m1, bench_2560x2560_m8, bench_2560x2560_m128},
+      {"k/v 640x2560", 640, 2560, bench_640x2560_m1, bench_640x2560_m8, bench_640x2560_m128},
+      {"gate/up 6912x2560", 6912, 2560, bench_6912x2560_m1, bench_6912x2560_m8, bench_6912x2560_m128},
+      {"down 2560x6912", 2560, 6912, bench_2560x6912_m1, bench_2560x6912_m8, bench_2560x6912_m128},
+      {"qkv 3840x2560", 3840, 2560, bench_3840x2560_m1, bench_3840x2560_m8, bench_3840x2560_m128},
+      {"gate+up 13824x2560", 13824, 2560, bench_13824x2560_m1, bench_13824x2560_m8, bench_13824x2560_m128},
+  };
+  ref::Rng rng(7);
+  ref::PackedLayout layout{*ref::parsePackFormat(BENCH_FORMAT), BENCH_TILE_N,
+                           BENCH_TILE_K};
+  for (const Shape &shape : shapes) {
+    std::vector<int8_t> w(shape.n * shape.k);
+    for (int8_t &v : w)
+      v = static_cast<int8_t>(rng.range(-1, 1));
+    std::vector<uint8_t> packed = ref::packWeights(layout, w.data(), shape.n, shape.k);
+    size_t copies = std::max<size_t>(2, (size_t(256) << 20) / packed.size() + 1);
+    std::vector<std::vector<uint8_t>> pool(copies, packed);
+    for (int64_t M : {1, 8, 128}) {
+      KernelFn fn = M == 1 ? shape.gemv : (M == 8 ? shape.gemm8 : shape.gemm128);
+      std::vector<int8_t> q(M * shape.k);
+      for (int8_t &v : q)
+        v = static_cast<int8_t>(rng.range(-127, 127));
+      std::vector<float> s(M, 50.0f), y(M * shape.n);
+      Buffer<int8_t> qb(q.data(), (int)shape.k, (int)M);
+      Buffer<float> sb(s.data(), (int)M);
+      Buffer<float> yb(y.data(), (int)shape.n, (int)M);
+      for (int threads : {1, 2}) {
+        halide_set_num_threads(threads);
+        std::vector<double> times;
+        int calls = M == 128 ? std::max(3, reps / 4) : reps;
+        for (int i = 0; i < calls + 2; ++i) {
+          Buffer<uint8_t> wb(pool[i % copies].data(), (int)packed.size());
+          auto t0 = Clock::now();
+          fn(qb, sb, wb, 0.5f, yb);
+          if (i >= 2)
+            times.push_back(seconds(t0, Clock::now()));
+        }
+        double t = median(times);
+        double gbs = packed.size() / t / 1e9;
+        double gops = 2.0 * shape.n * shape.k * M / t / 1e9;
+        std::printf("%-22s %5lld %3d %10.1f %9.2f %7.0f%% %9.1f\n", shape.what,
+                    (long long)M, threads, t * 1e6, gbs,
+                    100.0 * gbs / bandwidth[threads], gops);
+      }
+    }
+  }
+  return 0;
+}
