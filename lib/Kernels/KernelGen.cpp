@@ -118,10 +118,16 @@ Built buildBitLinear(const KernelSpec &spec) {
   // which Halide maps to sdot (ARM dotprod), vpdpbusd (AVX512-VNNI) or
   // pmaddubsw + pmaddwd (AVX2). A vector step covers `lanes * 4` bytes of a
   // tile row; it must divide the row (else fewer lanes).
+  // AVX2 has no u8 x i8 -> i32 4-way dot product: there the idiom is 2-way
+  // (pmaddwd on i16 operands), which Halide maps directly.
+  const bool pairwise = spec.target == KernelTarget::X86AVX2;
+  const int64_t wanted = pairwise ? 2 : 4;
+  const int64_t group = rowBytes % wanted == 0 ? wanted : 1;
   int64_t lanes = family == Family::GPU ? 1 : vectorBytesOf(spec.target) / 4;
-  while (lanes > 1 && rowBytes % (lanes * 4) != 0)
+  if (pairwise)
+    lanes = vectorBytesOf(spec.target) / 2; // i32 lanes fed by 32 bytes
+  while (lanes > 1 && rowBytes % (lanes * group) != 0)
     lanes /= 2;
-  const int64_t group = rowBytes % 4 == 0 ? 4 : 1;
   const int64_t stepBytes = lanes * group;
   // Reduction: (byte in a group of 4, vector step in the row, slot in the
   // byte, column tile).
@@ -146,10 +152,15 @@ Built buildBitLinear(const KernelSpec &spec) {
   // ARM's sdot multiplies signed bytes; codes 0..2 fit either way.
   if (family == Family::ARM)
     code = cast<int8_t>(code);
+  Expr qv = qz(col, m);
+  if (pairwise) {
+    code = cast<int16_t>(code);
+    qv = cast<int16_t>(qv);
+  }
   // Offset codes u = T + 1: sum T*q = sum u*q - sum q.
   Func partial("partial");
   partial(lane, n, m) = 0;
-  partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qz(col, m));
+  partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qv);
   RDom rl(0, i32(lanes), "rl");
   Func dot("dot");
   dot(n, m) = 0;
@@ -170,18 +181,24 @@ Built buildBitLinear(const KernelSpec &spec) {
     dot.compute_at(y, ni);
     partial.compute_at(y, ni);
   } else {
-    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 4;
-    Var no("no"), ni("ni");
+    // Row tiling: the tn rows of a tile are reduced together so that each
+    // activation vector is loaded once and used tn times.
+    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 8;
+    rows = (rows + tn - 1) / tn * tn;
+    Var no("no"), nt("nt"), nr("nr"), ni("ni");
     qsum.compute_root();
     y.split(n, no, ni, i32(rows), TailStrategy::GuardWithIf)
-        .reorder(ni, m, no)
+        .split(ni, nt, nr, i32(tn), TailStrategy::GuardWithIf)
+        .reorder(nr, m, nt, no)
         .parallel(no);
-    dot.compute_at(y, ni);
-    partial.compute_at(y, ni).vectorize(lane);
-    if (group == 4)
-      partial.update().atomic().vectorize(r.x).vectorize(lane);
-    else
-      partial.update().vectorize(lane);
+    dot.compute_at(y, nt);
+    partial.compute_at(y, nt).vectorize(lane);
+    Stage update = partial.update();
+    if (group > 1)
+      update.atomic().vectorize(r.x);
+    update.vectorize(lane).reorder(r.x, lane, n, r.y, r.z, r[3], m);
+    if (tn <= 8)
+      update.unroll(n);
   }
   Built b;
   b.outputs = {y};
