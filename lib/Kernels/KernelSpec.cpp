@@ -166,8 +166,6 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
     return intField(spec.context);
   if (key == "rows_per_task")
     return intField(spec.rowsPerTask);
-  if (key == "vector_bytes")
-    return intField(spec.vectorBytes);
   if (key == "theta")
     return parseFloat(value, spec.theta) ? "" : badValue("a finite number");
   if (key == "eps")
@@ -329,7 +327,6 @@ std::string KernelSpec::canonical() const {
   add("format", ref::packFormatName(layout.format));
   add("tile", std::to_string(layout.tileN) + "x" + std::to_string(layout.tileK));
   add("rows_per_task", std::to_string(rowsPerTask));
-  add("vector_bytes", std::to_string(vectorBytes));
   return s;
 }
 

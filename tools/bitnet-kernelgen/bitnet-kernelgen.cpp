@@ -47,7 +47,6 @@ spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   format        offset2 | base3 (bitlinear packed layout)
   tile          <rows>x<cols> of the packed layout, e.g. 4x128
   rows_per_task output rows per parallel task (0 = default)
-  vector_bytes  reserved schedule parameter (0 = default)
 Output is deterministic: the same spec gives the same bytes.
 )";
 

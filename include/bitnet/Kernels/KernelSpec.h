@@ -62,8 +62,7 @@ struct KernelSpec {
   ref::PackedLayout layout;
 
   // Schedule parameters (0 = the target family's default).
-  int64_t rowsPerTask = 0; // output rows per parallel task / GPU block
-  int64_t vectorBytes = 0; // bytes of packed weights per vector step
+  int64_t rowsPerTask = 0; // BitLinear output rows per parallel task (CPU)
 
   /// Empty when the spec is complete and consistent, else why not (names
   /// the offending key).
