@@ -21,10 +21,20 @@
 using ForwardFn = void (*)(const int32_t *tokens, int32_t pos, float *kCache,
                            float *vCache, float *logits);
 
+// MODEL_PREFIX selects a variant of the same models: "" for the model-level
+// IR, or e.g. "avx2_" for IR whose weights bitnet-choose-layout and
+// bitnet-pack-weights packed for a target's table first.
+#ifndef MODEL_PREFIX
+#define MODEL_PREFIX
+#endif
+#define CONCAT2(a, b) a##b
+#define CONCAT(a, b) CONCAT2(a, b)
+#define MODEL(name) CONCAT(MODEL_PREFIX, name)
 #define DECLARE_MODEL(name)                                                    \
-  extern "C" void name##_m1(const int32_t *, int32_t, float *, float *,       \
-                            float *);                                          \
-  extern "C" void name##_m3(const int32_t *, int32_t, float *, float *, float *);
+  extern "C" void MODEL(name##_m1)(const int32_t *, int32_t, float *, float *, \
+                                   float *);                                   \
+  extern "C" void MODEL(name##_m3)(const int32_t *, int32_t, float *, float *, \
+                                   float *);
 DECLARE_MODEL(b158)
 DECLARE_MODEL(llama)
 DECLARE_MODEL(binary)
@@ -125,14 +135,15 @@ bool runCase(const Case &c) {
 
 int main() {
   const Case cases[] = {
-      {"b158", ref::ModelConfig::tinyB158(), 1, b158_m1, b158_m3},
-      {"llama", ref::ModelConfig::tiny1bitLLM(), 2, llama_m1, llama_m3},
+      {"b158", ref::ModelConfig::tinyB158(), 1, MODEL(b158_m1), MODEL(b158_m3)},
+      {"llama", ref::ModelConfig::tiny1bitLLM(), 2, MODEL(llama_m1),
+       MODEL(llama_m3)},
       {"binary",
        withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Binary), 3,
-       binary_m1, binary_m3},
+       MODEL(binary_m1), MODEL(binary_m3)},
       {"vanilla",
        withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Float), 4,
-       vanilla_m1, vanilla_m3},
+       MODEL(vanilla_m1), MODEL(vanilla_m3)},
   };
   int failed = 0;
   for (const Case &c : cases)

@@ -61,4 +61,70 @@ def CheckFullyLowered : Pass<"bitnet-check-fully-lowered", "ModuleOp"> {
   }];
 }
 
+def TernarizeWeights : Pass<"bitnet-ternarize-weights", "ModuleOp"> {
+  let summary = "Quantize float master weights at compile time";
+  let description = [{
+    Folds every `bitnet.quantize_weights` on constant float weights into a
+    `bitnet.constant` of logical weights and an `arith.constant` scale (absmean
+    for ternary, sign/mean for binary), computed by the golden reference.
+    Weights that are not constants are an error: a compiled model quantizes
+    nothing at run time.
+
+    Before:
+    ```mlir
+    %w = arith.constant dense<[[0.5, -1.5], [0.0, 2.5]]> : tensor<2x2xf32>
+    %t, %g = bitnet.quantize_weights ternary %w : tensor<2x2xf32> -> tensor<2x2xi2>
+    ```
+    After:
+    ```mlir
+    %t = bitnet.constant dense<[[0, -1], [0, 1]]> : tensor<2x2xi2>
+    %g = arith.constant 1.125 : f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def ChooseLayout : Pass<"bitnet-choose-layout", "ModuleOp"> {
+  let summary = "Choose the packed layout of every BitLinear for a target";
+  let description = [{
+    Looks up each `bitnet.bitlinear` on logical weights in the target's table
+    (lib/Target/TargetTable.cpp: format and tile per shape range) and records
+    the choice as a `bitnet.layout` attribute holding a `#bitnet.packed`
+    layout. `bitnet-pack-weights` applies it.
+
+    ```mlir
+    %y = bitnet.bitlinear ternary %q, %s, %w, %g {bitnet.layout = #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [4, 128]>} : ...
+    ```
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"host\"",
+           "Target whose table to use: x86-64-avx2, x86-64-avx512, arm64, "
+           "arm64-dotprod, cuda-sm80, cuda-sm90, opencl or host">
+  ];
+}
+
+def PackWeights : Pass<"bitnet-pack-weights", "ModuleOp"> {
+  let summary = "Pack constant weights into their chosen layout at compile time";
+  let description = [{
+    For each `bitnet.bitlinear` with a `bitnet.layout` attribute, packs its
+    constant logical weights into that layout (`bitnet.pack`, folded to a
+    packed `bitnet.constant`) and makes the op use the packed weights.
+    Non-constant weights are an error: nothing is packed at run time.
+
+    Before:
+    ```mlir
+    %w = bitnet.constant dense<...> : tensor<64x256xi2>
+    %y = bitnet.bitlinear ternary %q, %s, %w, %g {bitnet.layout = #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [4, 128]>} : ...
+    ```
+    After:
+    ```mlir
+    %p = bitnet.constant dense<...> : tensor<4096xi8, #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [4, 128]>>
+    %y = bitnet.bitlinear ternary %q, %s, %p, %g : ...
+    ```
+  }];
+  let statistics = [
+    Statistic<"numPacked", "packed-matrices", "Number of weight matrices packed">
+  ];
+}
+
 #endif // BITNET_TRANSFORMS_PASSES_TD

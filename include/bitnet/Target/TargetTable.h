@@ -1,0 +1,56 @@
+//===- TargetTable.h - What each compilation target wants -------*- C++ -*-===//
+//
+// Each target owns a table of packed layouts and tile sizes per op kind and
+// shape range: plain data behind one lookup, so adding a target is adding a
+// table (and a schedule family in lib/Kernels). No MLIR, no Halide.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_TARGET_TARGETTABLE_H
+#define BITNET_TARGET_TARGETTABLE_H
+
+#include "bitnet/Kernels/KernelSpec.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitnet {
+namespace target {
+
+/// One row of a target's table: applies to BitLinear ops whose output rows N
+/// and input features K fall in the inclusive ranges.
+struct LayoutRule {
+  int64_t minN, maxN, minK, maxK;
+  ref::PackFormat format;
+  int64_t tileN, tileK;
+  int64_t rowsPerTask; // schedule parameter passed to the kernel spec
+};
+
+struct TargetDescription {
+  const char *name;                 // --target= spelling
+  kernels::KernelTarget kernels;    // Halide schedule family and features
+  const char *triple;               // LLVM triple of the glue
+  const char *summary;              // for --help
+  /// Layouts of quantized (ternary or binary) weights; first match wins.
+  std::vector<LayoutRule> layouts;
+};
+
+/// All targets, in --help order ("host" is resolved by resolveHost).
+const std::vector<TargetDescription> &allTargets();
+
+/// The description named `name`, or nullptr.
+const TargetDescription *lookupTarget(const std::string &name);
+
+/// The concrete target of the machine running this process (x86-64-avx512 or
+/// -avx2 from cpuid, arm64-dotprod or arm64 from hwcaps); "" if unsupported.
+std::string resolveHost();
+
+/// The layout for a quantized BitLinear of N outputs and K inputs; false when no
+/// rule matches (the message names the shape and the target).
+bool chooseLayout(const TargetDescription &target, int64_t n, int64_t k,
+                  LayoutRule &rule, std::string &why);
+
+} // namespace target
+} // namespace bitnet
+
+#endif // BITNET_TARGET_TARGETTABLE_H

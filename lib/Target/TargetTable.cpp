@@ -1,0 +1,102 @@
+//===- TargetTable.cpp - Layout and tile tables per target ----------------===//
+
+#include "bitnet/Target/TargetTable.h"
+
+#include <limits>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
+namespace bitnet {
+namespace target {
+
+namespace {
+
+constexpr int64_t kAny = std::numeric_limits<int64_t>::max();
+using ref::PackFormat;
+using kernels::KernelTarget;
+
+// Tiles: tileK covers 32 bytes of 2-bit codes per row (one AVX2 register,
+// two NEON registers) and tileN the rows that share one activation load.
+// Matrices narrower than a tile use the smallest legal tile so that padding
+// stays small.
+std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN) {
+  return {
+      {1, kAny, 4 * rowBytes, kAny, PackFormat::Offset2, tileN, 4 * rowBytes,
+       tileN * 8},
+      {1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, 8},
+  };
+}
+
+std::vector<LayoutRule> gpuRules() {
+  return {{1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, 0}};
+}
+
+} // namespace
+
+const std::vector<TargetDescription> &allTargets() {
+  static const std::vector<TargetDescription> targets = {
+      {"x86-64-avx2", KernelTarget::X86AVX2, "x86_64-unknown-linux-gnu",
+       "x86-64 with AVX2, FMA and F16C", cpuRules(32, 4)},
+      {"x86-64-avx512", KernelTarget::X86AVX512, "x86_64-unknown-linux-gnu",
+       "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4)},
+      {"arm64", KernelTarget::ARM64, "aarch64-unknown-linux-gnu",
+       "ARM64 with NEON", cpuRules(16, 4)},
+      {"arm64-dotprod", KernelTarget::ARM64DotProd, "aarch64-unknown-linux-gnu",
+       "ARM64 with the dot-product extension (sdot), NEON fallback",
+       cpuRules(16, 4)},
+      {"cuda-sm80", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
+       "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules()},
+      {"cuda-sm90", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
+       "NVIDIA GPUs, PTX assembled for sm_90 (Halide 14 emits sm_80 PTX)",
+       gpuRules()},
+      {"opencl", KernelTarget::OpenCL, "x86_64-unknown-linux-gnu",
+       "OpenCL devices", gpuRules()},
+  };
+  return targets;
+}
+
+const TargetDescription *lookupTarget(const std::string &name) {
+  std::string resolved = name == "host" ? resolveHost() : name;
+  for (const TargetDescription &t : allTargets())
+    if (resolved == t.name)
+      return &t;
+  return nullptr;
+}
+
+std::string resolveHost() {
+#if defined(__x86_64__)
+  unsigned eax, ebx, ecx, edx;
+  bool avx2 = false, avx512vnni = false;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+    avx2 = ebx & (1u << 5);
+    bool avx512f = ebx & (1u << 16), avx512bw = ebx & (1u << 30);
+    avx512vnni = avx512f && avx512bw && (ecx & (1u << 11));
+  }
+  if (avx512vnni)
+    return "x86-64-avx512";
+  return avx2 ? "x86-64-avx2" : "";
+#elif defined(__aarch64__) && defined(__linux__)
+  return (getauxval(AT_HWCAP) & (1 << 20)) ? "arm64-dotprod" : "arm64";
+#else
+  return "";
+#endif
+}
+
+bool chooseLayout(const TargetDescription &target, int64_t n, int64_t k,
+                  LayoutRule &rule, std::string &why) {
+  for (const LayoutRule &r : target.layouts)
+    if (n >= r.minN && n <= r.maxN && k >= r.minK && k <= r.maxK) {
+      rule = r;
+      return true;
+    }
+  why = "no layout of target " + std::string(target.name) + " fits a " +
+        std::to_string(n) + "x" + std::to_string(k) + " BitLinear";
+  return false;
+}
+
+} // namespace target
+} // namespace bitnet

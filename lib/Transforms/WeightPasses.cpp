@@ -1,0 +1,125 @@
+//===- WeightPasses.cpp - Compile-time weight quantization and packing ----===//
+
+#include "bitnet/Transforms/Passes.h"
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/WeightValues.h"
+#include "bitnet/Target/TargetTable.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace bitnet {
+#define GEN_PASS_DEF_TERNARIZEWEIGHTS
+#define GEN_PASS_DEF_CHOOSELAYOUT
+#define GEN_PASS_DEF_PACKWEIGHTS
+#include "bitnet/Transforms/Passes.h.inc"
+} // namespace bitnet
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+namespace {
+
+constexpr llvm::StringLiteral kLayoutAttr = "bitnet.layout";
+
+PackFormat toDialect(ref::PackFormat format) {
+  switch (format) {
+  case ref::PackFormat::Offset2:
+    return PackFormat::Offset2;
+  case ref::PackFormat::Base3:
+    return PackFormat::Base3;
+  case ref::PackFormat::Bits1:
+    return PackFormat::Bits1;
+  }
+  return PackFormat::Offset2;
+}
+
+struct TernarizeWeightsPass
+    : mlir::bitnet::impl::TernarizeWeightsBase<TernarizeWeightsPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    QuantizeWeightsOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult result = getOperation().walk([](QuantizeWeightsOp op) {
+      op.emitOpError() << "weights are not a compile-time constant; a "
+                          "compiled model quantizes nothing at run time";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+struct ChooseLayoutPass
+    : mlir::bitnet::impl::ChooseLayoutBase<ChooseLayoutPass> {
+  using ChooseLayoutBase::ChooseLayoutBase;
+  void runOnOperation() override {
+    const ::bitnet::target::TargetDescription *target =
+        ::bitnet::target::lookupTarget(targetName);
+    if (!target) {
+      getOperation().emitError()
+          << "unknown target '" << targetName
+          << (targetName == "host" ? "' (this machine is not supported)" : "'");
+      return signalPassFailure();
+    }
+    WalkResult result = getOperation().walk([&](BitLinearOp op) {
+      auto type = cast<RankedTensorType>(op.getWeights().getType());
+      if (type.getEncoding())
+        return WalkResult::advance(); // already packed
+      if (!type.hasStaticShape()) {
+        op.emitOpError() << "weights need a static shape to choose a layout";
+        return WalkResult::interrupt();
+      }
+      ::bitnet::target::LayoutRule rule;
+      std::string why;
+      int64_t n = type.getDimSize(0), k = type.getDimSize(1);
+      if (!::bitnet::target::chooseLayout(*target, n, k, rule, why)) {
+        op.emitOpError() << why;
+        return WalkResult::interrupt();
+      }
+      auto layout = PackedLayoutAttr::get(op.getContext(), toDialect(rule.format),
+                                          op.getKind(), n, k, rule.tileN,
+                                          rule.tileK);
+      op->setAttr(kLayoutAttr, layout);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+struct PackWeightsPass
+    : mlir::bitnet::impl::PackWeightsBase<PackWeightsPass> {
+  void runOnOperation() override {
+    WalkResult result = getOperation().walk([&](BitLinearOp op) {
+      auto layout = op->getAttrOfType<PackedLayoutAttr>(kLayoutAttr);
+      if (!layout)
+        return WalkResult::advance();
+      if (!matchPattern(op.getWeights(), m_Constant())) {
+        op.emitOpError() << "weights are not a compile-time constant; "
+                            "nothing is packed at run time";
+        return WalkResult::interrupt();
+      }
+      OpBuilder builder(op);
+      Value packed = builder.createOrFold<PackOp>(
+          op.getLoc(), layout.getStorageType(), op.getKind(), op.getWeights());
+      if (!packed.getDefiningOp<ConstantOp>()) {
+        op.emitOpError() << "weights could not be packed into " << layout;
+        return WalkResult::interrupt();
+      }
+      op.getWeightsMutable().assign(packed);
+      op->removeAttr(kLayoutAttr);
+      ++numPacked;
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
