@@ -358,3 +358,49 @@ LogicalResult EmbeddingOp::verify() {
     return failure();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// CallKernelOp
+//===----------------------------------------------------------------------===//
+
+/// The MLIR element type a Halide argument type accepts, or null if unknown.
+static Type mlirTypeForHalide(MLIRContext *ctx, StringRef halide) {
+  Builder b(ctx);
+  if (halide == "i8" || halide == "u8")
+    return b.getI8Type();
+  if (halide == "i16" || halide == "u16")
+    return b.getI16Type();
+  if (halide == "i32")
+    return b.getI32Type();
+  if (halide == "f32")
+    return b.getF32Type();
+  return {};
+}
+
+LogicalResult CallKernelOp::verify() {
+  ArrayAttr types = getArgTypes();
+  if (types.size() != getArgs().size())
+    return emitOpError() << "has " << getArgs().size() << " operands but "
+                         << types.size() << " arg_types";
+  for (auto [i, arg, typeAttr] : llvm::enumerate(getArgs(), types)) {
+    StringRef halide = cast<StringAttr>(typeAttr).getValue();
+    Type expected = mlirTypeForHalide(getContext(), halide);
+    if (!expected)
+      return emitOpError() << "arg_types[" << i << "] '" << halide
+                           << "' is not one of i8, u8, i16, u16, i32, f32";
+    Type element = arg.getType();
+    if (auto memref = dyn_cast<MemRefType>(element)) {
+      if (!memref.getLayout().isIdentity())
+        return emitOpError() << "operand #" << i
+                             << " must have the identity layout";
+      element = memref.getElementType();
+      // f16 tables travel as their bits.
+      if (element.isF16() && halide == "u16")
+        continue;
+    }
+    if (element != expected)
+      return emitOpError() << "operand #" << i << " of element type "
+                           << element << " cannot be passed as " << halide;
+  }
+  return success();
+}

@@ -39,4 +39,30 @@ def ConvertBitNetToLinalg : Pass<"convert-bitnet-to-linalg", "ModuleOp"> {
   ];
 }
 
+def ConvertBitNetToLLVM : Pass<"convert-bitnet-to-llvm", "ModuleOp"> {
+  let summary = "Lower bitnet.call_kernel to calls of Halide AOT functions";
+  let description = [{
+    Each `bitnet.call_kernel` becomes a call of the kernel's C entry point
+    `i32 @kernel(ptr, ..., scalar, ...)`, declared on first use. Every memref
+    operand is described by a `halide_buffer_t` (and its `halide_dimension_t`
+    array) built on the stack: host pointer, Halide element type from
+    `arg_types`, dimensions reversed (Halide's dimension 0 is innermost) with
+    extents and element strides of the memref. Scalars pass by value.
+
+    Before:
+    ```mlir
+    %s = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"]}
+        : (memref<5x37xf32>, memref<5x37xf32>, memref<5x37xf32>) -> i32
+    ```
+    After (abridged):
+    ```mlir
+    %dims = llvm.alloca %c2 x !llvm.struct<(i32, i32, i32, i32)> : (i64) -> !llvm.ptr
+    %buf = llvm.alloca %c1 x !llvm.struct<(i64, ptr, ptr, i64, struct<(i8, i8, i16)>, i32, ptr, ptr)> : (i64) -> !llvm.ptr
+    ...
+    %s = llvm.call @add_k(%buf0, %buf1, %buf2) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // BITNET_CONVERSION_PASSES_TD

@@ -772,3 +772,43 @@ func.func @huge_layout(%p: tensor<4xi8, #bitnet.packed<offset2, ternary, shape =
 func.func @huge_tile(%p: tensor<4xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [131072, 4]>>) {
   return
 }
+
+// -----
+
+func.func @call_kernel_arity(%a: memref<4xf32>) -> i32 {
+  // expected-error @+1 {{has 1 operands but 2 arg_types}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32", "f32"]} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @call_kernel_unknown_type(%a: memref<4xf32>) -> i32 {
+  // expected-error @+1 {{arg_types[0] 'f64' is not one of i8, u8, i16, u16, i32, f32}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f64"]} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @call_kernel_type_mismatch(%a: memref<4xi8>) -> i32 {
+  // expected-error @+1 {{operand #0 of element type 'i8' cannot be passed as f32}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<4xi8>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @call_kernel_dynamic(%a: memref<?xf32>) -> i32 {
+  // expected-error @+1 {{operand #0 must be variadic of statically shaped memref of any type values or 32-bit signless integer or 32-bit float}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<?xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @call_kernel_strided(%a: memref<4xf32, strided<[2]>>) -> i32 {
+  // expected-error @+1 {{operand #0 must have the identity layout}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<4xf32, strided<[2]>>) -> i32
+  return %s : i32
+}

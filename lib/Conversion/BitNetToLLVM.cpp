@@ -1,0 +1,157 @@
+//===- BitNetToLLVM.cpp - Calls of Halide kernels from LLVM glue ----------===//
+//
+// The layout of halide_buffer_t and halide_dimension_t follows Halide 14's
+// HalideRuntime.h (the ABI every Halide AOT function takes).
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Conversion/Passes.h"
+#include "bitnet/Dialect/BitNet/BitNet.h"
+
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir {
+namespace bitnet {
+#define GEN_PASS_DEF_CONVERTBITNETTOLLVM
+#include "bitnet/Conversion/Passes.h.inc"
+} // namespace bitnet
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+namespace {
+
+/// halide_type_code_t of Halide's runtime.
+struct HalideType {
+  uint8_t code; // 0 int, 1 uint, 2 float
+  uint8_t bits;
+};
+
+HalideType halideTypeOf(StringRef name) {
+  if (name == "i8")
+    return {0, 8};
+  if (name == "u8")
+    return {1, 8};
+  if (name == "i16")
+    return {0, 16};
+  if (name == "u16")
+    return {1, 16};
+  if (name == "i32")
+    return {0, 32};
+  return {2, 32}; // f32 (the verifier admits nothing else)
+}
+
+struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult
+  matchAndRewrite(CallKernelOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Type ptrTy = LLVM::LLVMPointerType::get(ctx);
+    Type i8 = rewriter.getI8Type(), i16 = rewriter.getI16Type(),
+         i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    auto typeTy = LLVM::LLVMStructType::getLiteral(ctx, {i8, i8, i16});
+    auto bufferTy = LLVM::LLVMStructType::getLiteral(
+        ctx, {i64, ptrTy, ptrTy, i64, typeTy, i32, ptrTy, ptrTy});
+    auto dimTy = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+    auto constant = [&](Type type, int64_t value) -> Value {
+      return LLVM::ConstantOp::create(rewriter, loc, type,
+                                      rewriter.getIntegerAttr(type, value));
+    };
+    Value null = LLVM::ZeroOp::create(rewriter, loc, ptrTy);
+    auto insert = [&](Value aggregate, Value value, int64_t position) -> Value {
+      return LLVM::InsertValueOp::create(rewriter, loc, aggregate, value,
+                                         ArrayRef<int64_t>{position});
+    };
+
+    SmallVector<Value> callArgs;
+    SmallVector<Type> callTypes;
+    for (auto [original, converted, typeAttr] :
+         llvm::zip(op.getArgs(), adaptor.getArgs(), op.getArgTypes())) {
+      auto memref = dyn_cast<MemRefType>(original.getType());
+      if (!memref) {
+        callArgs.push_back(converted);
+        callTypes.push_back(converted.getType());
+        continue;
+      }
+      MemRefDescriptor descriptor(converted);
+      Value host = descriptor.alignedPtr(rewriter, loc);
+      int64_t rank = memref.getRank();
+      Value dims = LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
+                                          constant(i64, std::max<int64_t>(rank, 1)),
+                                          /*alignment=*/16);
+      // Halide dimension h is memref dimension rank - 1 - h.
+      int64_t stride = 1;
+      for (int64_t h = 0; h < rank; ++h) {
+        int64_t extent = memref.getDimSize(rank - 1 - h);
+        Value dim = LLVM::UndefOp::create(rewriter, loc, dimTy);
+        int64_t fields[] = {0, extent, stride, 0};
+        for (int f = 0; f < 4; ++f)
+          dim = insert(dim, constant(i32, fields[f]), f);
+        Value slot = LLVM::GEPOp::create(rewriter, loc, ptrTy, dimTy, dims,
+                                         ArrayRef<LLVM::GEPArg>{h});
+        LLVM::StoreOp::create(rewriter, loc, dim, slot);
+        stride *= extent;
+      }
+      HalideType ht = halideTypeOf(cast<StringAttr>(typeAttr).getValue());
+      Value type = LLVM::UndefOp::create(rewriter, loc, typeTy);
+      type = insert(type, constant(i8, ht.code), 0);
+      type = insert(type, constant(i8, ht.bits), 1);
+      type = insert(type, constant(i16, 1), 2);
+      Value buffer = LLVM::UndefOp::create(rewriter, loc, bufferTy);
+      Value fields[] = {constant(i64, 0), null, host, constant(i64, 0),
+                        type, constant(i32, rank), dims, null};
+      for (int f = 0; f < 8; ++f)
+        buffer = insert(buffer, fields[f], f);
+      Value bufferPtr = LLVM::AllocaOp::create(rewriter, loc, ptrTy, bufferTy,
+                                               constant(i64, 1), /*alignment=*/8);
+      LLVM::StoreOp::create(rewriter, loc, buffer, bufferPtr);
+      callArgs.push_back(bufferPtr);
+      callTypes.push_back(ptrTy);
+    }
+
+    // Declare the kernel on first use; a second use must agree.
+    auto module = op->getParentOfType<ModuleOp>();
+    StringRef name = op.getKernel();
+    auto fnType = LLVM::LLVMFunctionType::get(i32, callTypes);
+    auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!fn) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(module.getBody());
+      fn = LLVM::LLVMFuncOp::create(rewriter, loc, name, fnType);
+    } else if (fn.getFunctionType() != fnType) {
+      return op.emitOpError() << "kernel @" << name
+                              << " is called with different argument types";
+    }
+    auto call = LLVM::CallOp::create(rewriter, loc, fn, callArgs);
+    rewriter.replaceOp(op, call.getResult());
+    return success();
+  }
+};
+
+struct ConvertBitNetToLLVMPass
+    : mlir::bitnet::impl::ConvertBitNetToLLVMBase<ConvertBitNetToLLVMPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    LLVMTypeConverter converter(ctx);
+    LLVMConversionTarget target(*ctx);
+    target.addIllegalOp<CallKernelOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    patterns.add<CallKernelLowering>(converter);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
