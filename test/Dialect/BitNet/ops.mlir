@@ -400,6 +400,15 @@ func.func @add_dynamic(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>) -> tensor<?x6
   return %s : tensor<?x64xf32>
 }
 
+// CHECK-LABEL: func.func @call_kernel
+// CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["i8", "f32", "u16", "f32"]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
+func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {
+  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = ["i8", "f32", "u16", "f32"]}
+      : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
+  return %s : i32
+}
+
+
 // The resources survive the round trip. The first 4 bytes of a blob are its
 // alignment (little-endian u32); then one byte per element.
 // CHECK: {-#
@@ -416,11 +425,3 @@ func.func @add_dynamic(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>) -> tensor<?x6
     }
   }
 #-}
-
-// CHECK-LABEL: func.func @call_kernel
-// CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["i8", "f32", "u16", "f32"]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
-func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {
-  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = ["i8", "f32", "u16", "f32"]}
-      : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
-  return %s : i32
-}
