@@ -474,6 +474,34 @@ struct QuantizeActivationsLowering
   }
 };
 
+/// Lowered as its definition: rms_norm, quantize_activations (both legalized
+/// in turn by their own patterns) and the per-token sum of the codes.
+struct RMSNormQuantizeLowering : OpConversionPattern<RMSNormQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RMSNormQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Lowering l(rewriter, loc);
+    Value normed = RMSNormOp::create(rewriter, loc, op.getInput().getType(),
+                                     adaptor.getInput(), adaptor.getWeight(),
+                                     op.getEpsilonAttr());
+    auto quantized = QuantizeActivationsOp::create(
+        rewriter, loc, op.getQuantized().getType(), op.getScales().getType(),
+        normed);
+    Value q = quantized.getQuantized();
+    Value sums = l.generic(
+        {q}, {{0, 1}}, l.filled({l.dimOf(adaptor.getInput(), 0)},
+                                rewriter.getI32IntegerAttr(0)),
+        {0}, 2, {1}, [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value v = arith::ExtSIOp::create(b, loc, b.getI32Type(), args[0]);
+          yield(b, loc, arith::AddIOp::create(b, loc, args[1], v).getResult());
+        });
+    rewriter.replaceOp(op, {q, quantized.getScales(), sums});
+    return success();
+  }
+};
+
 struct BitLinearLowering : OpConversionPattern<BitLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -912,7 +940,8 @@ void mlir::bitnet::populateBitNetToLinalgTypeConversion(
 void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeWeightsLowering, PackLowering,
-               QuantizeActivationsLowering, BitLinearLowering,
+               QuantizeActivationsLowering, RMSNormQuantizeLowering,
+               BitLinearLowering,
                FloatLinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,
                EmbeddingLowering, AddLowering, ConvertOtherOpTypes>(

@@ -244,6 +244,22 @@ LogicalResult QuantizeActivationsOp::verify() {
   return success();
 }
 
+LogicalResult RMSNormQuantizeOp::verify() {
+  if (failed(verifySameDim(*this, "norm weight size", getInput(), 1,
+                           getWeight(), 0)) ||
+      failed(verifySameDim(*this, "token count", getInput(), 0, getQuantized(),
+                           0)) ||
+      failed(verifySameDim(*this, "feature count", getInput(), 1,
+                           getQuantized(), 1)) ||
+      failed(verifySameDim(*this, "scale count", getInput(), 0, getScales(),
+                           0)) ||
+      failed(verifySameDim(*this, "sum count", getInput(), 0, getSums(), 0)))
+    return failure();
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError() << "epsilon must be positive";
+  return success();
+}
+
 std::pair<int64_t, int64_t> BitLinearOp::getWeightShape() {
   auto type = cast<RankedTensorType>(getWeights().getType());
   if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(type.getEncoding()))

@@ -127,4 +127,28 @@ def PackWeights : Pass<"bitnet-pack-weights", "ModuleOp"> {
   ];
 }
 
+def FuseRMSNormQuant : Pass<"bitnet-fuse-rmsnorm-quant", "ModuleOp"> {
+  let summary = "Fuse RMSNorm with the activation quantization that follows";
+  let description = [{
+    Rewrites `bitnet.quantize_activations(bitnet.rms_norm(x, w))` into one
+    `bitnet.rms_norm_quantize` when the quantizer is the RMSNorm's only user
+    (every BitLinear input in a BitNet block), so that one kernel reads the
+    residual stream once and writes int8 codes, scales and code sums.
+
+    Before:
+    ```mlir
+    %a = bitnet.rms_norm %x, %w : tensor<1x128xf32>, tensor<128xf32>
+    %q, %s = bitnet.quantize_activations %a : tensor<1x128xf32> -> tensor<1x128xi8>, tensor<1xf32>
+    ```
+    After:
+    ```mlir
+    %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<1x128xf32>, tensor<128xf32>
+        -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Number of RMSNorm + quantization pairs fused">
+  ];
+}
+
 #endif // BITNET_TRANSFORMS_PASSES_TD

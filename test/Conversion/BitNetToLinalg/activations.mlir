@@ -241,3 +241,18 @@ func.func @float_linear_f32(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<
   %y = bitnet.float_linear %x, %w : tensor<?x8xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// The fused op lowers as its definition plus the per-token sum of the codes.
+// CHECK-LABEL: func.func @rms_norm_quantize
+// CHECK: math.sqrt
+// CHECK: math.roundeven
+// CHECK: arith.fptosi
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.addi
+func.func @rms_norm_quantize(%x: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>) {
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return %q, %s, %sum : tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+}

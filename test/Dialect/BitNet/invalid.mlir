@@ -812,3 +812,19 @@ func.func @call_kernel_strided(%a: memref<4xf32, strided<[2]>>) -> i32 {
   %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<4xf32, strided<[2]>>) -> i32
   return %s : i32
 }
+
+// -----
+
+func.func @rms_norm_quantize_sums(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{sum count mismatch: 2 vs 3}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_weight(%x: tensor<2x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{norm weight size mismatch: 64 vs 32}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<32xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}

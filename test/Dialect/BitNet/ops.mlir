@@ -400,6 +400,13 @@ func.func @add_dynamic(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>) -> tensor<?x6
   return %s : tensor<?x64xf32>
 }
 
+
+// CHECK-LABEL: func.func @rms_norm_quantize
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}} = bitnet.rms_norm_quantize %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+func.func @rms_norm_quantize(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+  return %q, %s, %sum : tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+}
 // CHECK-LABEL: func.func @call_kernel
 // CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["i8", "f32", "u16", "f32"]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
 func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {

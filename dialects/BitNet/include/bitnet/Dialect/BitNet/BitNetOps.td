@@ -130,6 +130,30 @@ def BitNet_QuantizeActivationsOp : BitNet_Op<"quantize_activations", [Pure]> {
   let hasVerifier = 1;
 }
 
+def BitNet_RMSNormQuantizeOp : BitNet_Op<"rms_norm_quantize", [Pure]> {
+  let summary = "RMSNorm fused with per-token int8 quantization";
+  let description = [{
+    `bitnet.quantize_activations(bitnet.rms_norm(x, w))` as one op, the form
+    the kernels implement: returns the int8 codes, the per-token scales and
+    the per-token sum of the codes (`sum_k q[m, k]`, which the offset-code
+    form of BitLinear subtracts). `bitnet-fuse-rmsnorm-quant` forms it.
+
+    ```mlir
+    %q, %s, %qsum = bitnet.rms_norm_quantize %x, %w {epsilon = 1.0e-05 : f32}
+        : tensor<1x128xf32>, tensor<128xf32> -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Matrix:$input, BitNet_F32Vector:$weight,
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs BitNet_I8Matrix:$quantized, BitNet_F32Vector:$scales,
+                      TensorRankOf<[I32], [1]>:$sums);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->`
+    type($quantized) `,` type($scales) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
 def BitNet_BitLinearOp : BitNet_Op<"bitlinear", [Pure]> {
   let summary = "int8 activations times quantized weights, exact int32 sum";
   let description = [{

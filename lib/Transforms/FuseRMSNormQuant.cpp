@@ -1,0 +1,56 @@
+//===- FuseRMSNormQuant.cpp - RMSNorm + activation quantization -----------===//
+
+#include "bitnet/Transforms/Passes.h"
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace bitnet {
+#define GEN_PASS_DEF_FUSERMSNORMQUANT
+#include "bitnet/Transforms/Passes.h.inc"
+} // namespace bitnet
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitnet;
+
+namespace {
+
+struct FuseNormAndQuantize : OpRewritePattern<QuantizeActivationsOp> {
+  FuseNormAndQuantize(MLIRContext *ctx, llvm::Statistic &fused)
+      : OpRewritePattern(ctx), fused(fused) {}
+  LogicalResult matchAndRewrite(QuantizeActivationsOp op,
+                                PatternRewriter &rewriter) const override {
+    auto norm = op.getInput().getDefiningOp<RMSNormOp>();
+    if (!norm)
+      return rewriter.notifyMatchFailure(op, "input is not an RMSNorm");
+    if (!norm->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the RMSNorm has other users");
+    auto qType = cast<RankedTensorType>(op.getQuantized().getType());
+    auto sumType = RankedTensorType::get({qType.getDimSize(0)},
+                                         rewriter.getI32Type());
+    auto fusedOp = RMSNormQuantizeOp::create(
+        rewriter, op.getLoc(), qType, op.getScales().getType(), sumType,
+        norm.getInput(), norm.getWeight(), norm.getEpsilonAttr());
+    rewriter.replaceOp(op, {fusedOp.getQuantized(), fusedOp.getScales()});
+    rewriter.eraseOp(norm);
+    ++fused;
+    return success();
+  }
+  llvm::Statistic &fused;
+};
+
+struct FuseRMSNormQuantPass
+    : mlir::bitnet::impl::FuseRMSNormQuantBase<FuseRMSNormQuantPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseNormAndQuantize>(&getContext(), numFused);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
