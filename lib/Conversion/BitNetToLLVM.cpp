@@ -84,15 +84,23 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
         continue;
       }
       MemRefDescriptor descriptor(converted);
+      SmallVector<int64_t> strides;
+      int64_t offset = 0;
+      (void)memref.getStridesAndOffset(strides, offset); // static (verified)
       Value host = descriptor.alignedPtr(rewriter, loc);
+      if (offset != 0)
+        host = LLVM::GEPOp::create(
+            rewriter, loc, ptrTy,
+            getTypeConverter()->convertType(memref.getElementType()), host,
+            ArrayRef<LLVM::GEPArg>{offset});
       int64_t rank = memref.getRank();
       Value dims = LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
                                           constant(i64, std::max<int64_t>(rank, 1)),
                                           /*alignment=*/16);
       // Halide dimension h is memref dimension rank - 1 - h.
-      int64_t stride = 1;
       for (int64_t h = 0; h < rank; ++h) {
         int64_t extent = memref.getDimSize(rank - 1 - h);
+        int64_t stride = strides[rank - 1 - h];
         Value dim = LLVM::UndefOp::create(rewriter, loc, dimTy);
         int64_t fields[] = {0, extent, stride, 0};
         for (int f = 0; f < 4; ++f)
@@ -100,7 +108,6 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
         Value slot = LLVM::GEPOp::create(rewriter, loc, ptrTy, dimTy, dims,
                                          ArrayRef<LLVM::GEPArg>{h});
         LLVM::StoreOp::create(rewriter, loc, dim, slot);
-        stride *= extent;
       }
       HalideType ht = halideTypeOf(cast<StringAttr>(typeAttr).getValue());
       Value type = LLVM::UndefOp::create(rewriter, loc, typeTy);

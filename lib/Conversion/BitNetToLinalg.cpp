@@ -904,6 +904,8 @@ struct ConvertBitNetToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<BitNetDialect>();
+    // Kernel calls are already on buffers; convert-bitnet-to-llvm lowers them.
+    target.addLegalOp<CallKernelOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
              converter.isLegal(&f.getBody());

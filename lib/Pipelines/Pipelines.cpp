@@ -25,21 +25,16 @@
 
 using namespace mlir;
 
-void bitnet::buildReferencePipeline(OpPassManager &pm,
-                                    const ReferencePipelineOptions &options) {
-  if (options.barePointerABI)
-    pm.addPass(createCheckBarePointerABI());
-  pm.addPass(createConvertBitNetToLinalg());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-
+namespace {
+/// Tensors to LLVM: bufferization, loops, kernel calls, the LLVM dialect.
+void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
-  pm.addPass(createDropArgumentResults());
+  pm.addPass(bitnet::createDropArgumentResults());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
@@ -52,17 +47,45 @@ void bitnet::buildReferencePipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(bitnet::createConvertBitNetToLLVM());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   ConvertFuncToLLVMPassOptions func;
-  func.useBarePtrCallConv = options.barePointerABI;
+  func.useBarePtrCallConv = barePointerABI;
   pm.addPass(createConvertFuncToLLVMPass(func));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCheckFullyLowered());
+  pm.addPass(bitnet::createCheckFullyLowered());
+}
+} // namespace
+
+void bitnet::buildReferencePipeline(OpPassManager &pm,
+                                    const ReferencePipelineOptions &options) {
+  if (options.barePointerABI)
+    pm.addPass(createCheckBarePointerABI());
+  pm.addPass(createConvertBitNetToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  buildLowerToLLVM(pm, options.barePointerABI);
+}
+
+void bitnet::buildKernelPipeline(OpPassManager &pm,
+                                 const KernelPipelineOptions &options) {
+  if (options.barePointerABI)
+    pm.addPass(createCheckBarePointerABI());
+  pm.addPass(createFuseRMSNormQuant());
+  pm.addPass(createTernarizeWeights());
+  pm.addPass(createChooseLayout(ChooseLayoutOptions{options.target}));
+  pm.addPass(createPackWeights());
+  pm.addPass(createOutlineKernels(
+      OutlineKernelsOptions{options.target, options.kernelPrefix}));
+  pm.addPass(createConvertBitNetToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  buildLowerToLLVM(pm, options.barePointerABI);
 }
 
 void bitnet::registerPipelines() {
@@ -72,4 +95,10 @@ void bitnet::registerPipelines() {
       "(convert-bitnet-to-linalg), bufferization and loops; translate with "
       "mlir-translate --mlir-to-llvmir and compile with llc",
       buildReferencePipeline);
+  PassPipelineRegistration<KernelPipelineOptions>(
+      "bitnet-kernel-pipeline",
+      "Lower model-level bitnet IR to LLVM-dialect glue that calls "
+      "shape-specialised Halide kernels (generate them with bitnet-kernelgen "
+      "from each call's bitnet.kernel_spec)",
+      buildKernelPipeline);
 }

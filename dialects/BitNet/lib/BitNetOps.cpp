@@ -406,9 +406,13 @@ LogicalResult CallKernelOp::verify() {
                            << "' is not one of i8, u8, i16, u16, i32, f32";
     Type element = arg.getType();
     if (auto memref = dyn_cast<MemRefType>(element)) {
-      if (!memref.getLayout().isIdentity())
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(memref.getStridesAndOffset(strides, offset)) ||
+          ShapedType::isDynamic(offset) ||
+          llvm::any_of(strides, ShapedType::isDynamic))
         return emitOpError() << "operand #" << i
-                             << " must have the identity layout";
+                             << " must have static strides and offset";
       element = memref.getElementType();
       // f16 tables travel as their bits.
       if (element.isF16() && halide == "u16")
@@ -419,4 +423,17 @@ LogicalResult CallKernelOp::verify() {
                            << element << " cannot be passed as " << halide;
   }
   return success();
+}
+
+void CallKernelOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getArgsMutable()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                         SideEffects::DefaultResource::get());
+    effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                         SideEffects::DefaultResource::get());
+  }
 }

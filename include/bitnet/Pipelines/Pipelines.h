@@ -18,6 +18,33 @@ struct ReferencePipelineOptions
       llvm::cl::init(true)};
 };
 
+struct KernelPipelineOptions
+    : public PassPipelineOptions<KernelPipelineOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Target whose layouts and kernels to use (x86-64-avx2, "
+                     "x86-64-avx512, arm64, arm64-dotprod, cuda-sm80, "
+                     "cuda-sm90, opencl, host)"),
+      llvm::cl::init("host")};
+  PassOptions::Option<std::string> kernelPrefix{
+      *this, "kernel-prefix",
+      llvm::cl::desc("Prefix of the kernel symbols"), llvm::cl::init("bitnet")};
+  PassOptions::Option<bool> barePointerABI{
+      *this, "bare-ptr-abi",
+      llvm::cl::desc("Pass statically shaped buffers to public functions as "
+                     "plain pointers"),
+      llvm::cl::init(true)};
+};
+
+/// Model-level bitnet IR -> LLVM dialect glue that calls Halide kernels:
+/// fuse RMSNorm + quantization, quantize float master weights, choose and
+/// apply the target's packed layouts, outline compute ops into kernel calls
+/// (bitnet.call_kernel with a bitnet.kernel_spec each), lower the rest with
+/// the reference lowering. Public functions gain a last i32 result: the
+/// or of the kernels' statuses. The kernels themselves come from
+/// bitnet-kernelgen.
+void buildKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options);
+
 /// bitnet IR -> LLVM dialect through convert-bitnet-to-linalg, one-shot
 /// bufferization and loops: the correctness oracle. Function results that
 /// alias arguments (the updated KV caches) are dropped; other results become

@@ -151,4 +151,40 @@ def FuseRMSNormQuant : Pass<"bitnet-fuse-rmsnorm-quant", "ModuleOp"> {
   ];
 }
 
+def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
+  let summary = "Replace compute ops by calls of shape-specialised Halide kernels";
+  let description = [{
+    Every op with a kernel in bitnet-kernelgen becomes a `bitnet.call_kernel`
+    on buffers (`bufferization.to_buffer` of its operands, a fresh output
+    buffer, `bufferization.to_tensor` of the result): BitLinear on packed
+    ternary weights, `rms_norm_quantize`, RoPE, attention (on the layer's
+    slice of each cache, without a copy), GLU, residual add, embedding and
+    the float matmul on f16 tables. The kernel's spec is recorded on the call
+    as `bitnet.kernel_spec` (bitnet-kernelgen's `key=value` pairs separated
+    by spaces) and the kernel is named after the spec's hash, so equal shapes
+    share one kernel; the module's `bitnet.kernels` dictionary maps every
+    kernel symbol to its spec (it survives lowering to the LLVM dialect). The
+    statuses of all calls are or-ed into a new last
+    `i32` result of the function (0: every kernel succeeded).
+
+    Ops without a kernel (kv_append, binary BitLinear, float matmuls on f32
+    weights, dynamic shapes) are left for `convert-bitnet-to-linalg`.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"host\"",
+           "Target of the kernels (see bitnet-choose-layout)">,
+    Option<"kernelPrefix", "kernel-prefix", "std::string",
+           /*default=*/"\"bitnet\"",
+           "Prefix of the kernel symbols (two models linked into one program "
+           "need different prefixes)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numCalls", "kernel-calls", "Number of ops replaced by kernel calls">
+  ];
+}
+
 #endif // BITNET_TRANSFORMS_PASSES_TD

@@ -22,3 +22,16 @@ func.func @again(%a: memref<5x37xi8>, %g: f32, %y: memref<5x37xf32>) -> i32 {
       : (memref<5x37xi8>, f32, memref<5x37xf32>) -> i32
   return %s : i32
 }
+
+// -----
+
+// A strided slice (one layer of a cache): the host pointer moves by the
+// offset, strides come from the layout.
+// CHECK-LABEL: func.func @slice
+// CHECK: %[[HOST:.*]] = llvm.getelementptr %{{.*}}[16] : (!llvm.ptr) -> !llvm.ptr, f32
+// CHECK: llvm.mlir.constant(8 : i32) : i32
+// CHECK: llvm.call @k2
+func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
+  %s = bitnet.call_kernel @k2(%a) {arg_types = ["f32"]} : (memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32
+  return %s : i32
+}
