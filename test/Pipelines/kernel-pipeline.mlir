@@ -1,0 +1,21 @@
+// The kernel pipeline ends in LLVM-dialect glue that builds halide_buffer_t
+// descriptors and calls one kernel per compute op; the public function gains
+// an i32 status result, caches are updated in place, logits are an
+// out-parameter; the kernel list survives as a module attribute.
+// RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | FileCheck %s
+// RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=IR
+// RUN: not bitnet-opt %s --bitnet-kernel-pipeline=target=sparc 2>&1 | FileCheck %s --check-prefix=BAD
+// CHECK: module attributes {bitnet.kernels = {demo_add_{{[0-9a-f]+}} = "kind=add
+// CHECK-DAG: llvm.func @demo_add_{{[0-9a-f]+}}(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+// CHECK-DAG: llvm.func @demo_glu_{{[0-9a-f]+}}(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+// CHECK: llvm.func @step(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// CHECK-NOT: bitnet.
+// IR: define i32 @step(ptr %0, ptr %1, ptr %2)
+// IR: call i32 @demo_glu_
+// IR: call i32 @demo_add_
+// BAD: error: unknown target 'sparc'
+func.func @step(%x: tensor<1x16xf32>, %u: tensor<1x16xf32>) -> tensor<1x16xf32> {
+  %g = bitnet.glu silu %x, %u : tensor<1x16xf32>
+  %y = bitnet.add %g, %x : tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
