@@ -184,7 +184,7 @@ int main(int argc, char **argv) {
     if (!why.empty())
       return fail("invalid spec: " + why);
     error = generateKernel(
-        spec, staging.file(spec.name + kernelObjectSuffix(spec.target)),
+        spec, staging.file(spec.name + kernelObjectSuffixFor(spec.target)),
         staging.file(spec.name + ".h"));
   }
   if (!error.empty())

@@ -16,14 +16,9 @@ namespace kernels {
 /// Compiles the kernel of a valid `spec` to an object file and a C header at
 /// the given paths (for arm64-dotprod the "object" is a static library of the
 /// dotprod and plain NEON variants plus a run-time dispatcher: use
-/// kernelObjectSuffix). Returns "" or an error message.
+/// kernelObjectSuffixFor). Returns "" or an error message.
 std::string generateKernel(const KernelSpec &spec, const std::string &objectPath,
                            const std::string &headerPath);
-
-/// ".o", or ".a" for targets whose kernels are multi-variant libraries.
-inline const char *kernelObjectSuffix(KernelTarget target) {
-  return target == KernelTarget::ARM64DotProd ? ".a" : ".o";
-}
 
 /// Writes the Halide runtime for `target` (one per final link).
 std::string generateRuntime(KernelTarget target, const std::string &objectPath);

@@ -84,6 +84,12 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
 /// offset of the problem, or "".
 std::string parseSpecJSON(KernelSpec &spec, const std::string &text);
 
+/// ".o", or ".a" for targets whose kernels are multi-variant libraries
+/// (arm64-dotprod: dotprod and NEON variants with a run-time dispatcher).
+inline const char *kernelObjectSuffixFor(KernelTarget target) {
+  return target == KernelTarget::ARM64DotProd ? ".a" : ".o";
+}
+
 /// Halide's target string for a kernel target (always with no_runtime: one
 /// runtime per target is generated separately).
 std::string halideTargetString(KernelTarget target, bool withRuntime);

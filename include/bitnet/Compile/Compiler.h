@@ -1,0 +1,40 @@
+//===- Compiler.h - bitnet-compile as a library -----------------*- C++ -*-===//
+//
+// Model-level bitnet IR in; for one target, ONE relocatable object (glue +
+// Halide kernels + one Halide runtime + packed weights) and a C header out.
+// tools/bitnet-compile is a thin main over compileModel.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_COMPILE_COMPILER_H
+#define BITNET_COMPILE_COMPILER_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace mlir {
+namespace bitnet {
+
+enum class EmitKind { MLIR, LLVM, Assembly, Object, Header };
+
+struct CompileOptions {
+  std::string input = "-";   // bitnet-dialect MLIR file, "-" for stdin
+  std::string output;        // "" = derived from --name and the emit kind
+  std::string target = "host";
+  std::string name = "model"; // prefix of every exported symbol
+  EmitKind emit = EmitKind::Object;
+  std::string kernelCache;   // directory of generated kernels, by spec hash
+  std::string kernelgen;     // path of bitnet-kernelgen
+  unsigned jobs = 1;         // kernels generated in parallel
+  bool printPipeline = false;
+};
+
+/// Runs the whole compilation; diagnostics and progress go to `log`.
+/// Returns 0 on success; on failure nothing is left at the output path.
+int compileModel(const CompileOptions &options, llvm::raw_ostream &log);
+
+} // namespace bitnet
+} // namespace mlir
+
+#endif // BITNET_COMPILE_COMPILER_H

@@ -1,0 +1,80 @@
+//===- bitnet-compile.cpp - Model description to object file --------------===//
+
+#include "bitnet/Compile/Compiler.h"
+#include "bitnet/Target/TargetTable.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::OptionCategory category("bitnet-compile options");
+
+static cl::opt<std::string> input(cl::Positional, cl::desc("<model.mlir>"),
+                                  cl::init("-"), cl::cat(category));
+static cl::opt<std::string> output("o", cl::desc("Output file (default: <name> "
+                                                 "with the emit kind's suffix)"),
+                                   cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("x86-64-avx2 | x86-64-avx512 | arm64 | arm64-dotprod | cuda-sm80 "
+             "| cuda-sm90 | opencl | host (this machine; the default)"),
+    cl::init("host"), cl::cat(category));
+static cl::opt<std::string> name("name",
+                                 cl::desc("Prefix of every exported symbol"),
+                                 cl::init("model"), cl::cat(category));
+static cl::opt<mlir::bitnet::EmitKind> emit(
+    "emit", cl::desc("What to write"),
+    cl::values(clEnumValN(mlir::bitnet::EmitKind::MLIR, "mlir",
+                          "the glue after the kernel pipeline (LLVM dialect)"),
+               clEnumValN(mlir::bitnet::EmitKind::LLVM, "llvm", "the glue as LLVM IR"),
+               clEnumValN(mlir::bitnet::EmitKind::Assembly, "asm",
+                          "the glue as assembly"),
+               clEnumValN(mlir::bitnet::EmitKind::Object, "obj",
+                          "one relocatable object (glue + kernels + Halide "
+                          "runtime + weights) and its C header"),
+               clEnumValN(mlir::bitnet::EmitKind::Header, "header",
+                          "the C header only")),
+    cl::init(mlir::bitnet::EmitKind::Object), cl::cat(category));
+static cl::opt<bool> printPipeline("print-pipeline",
+                                   cl::desc("Print the pass pipeline to stderr"),
+                                   cl::cat(category));
+static cl::opt<unsigned> jobs("j", cl::desc("Kernels generated in parallel"), cl::Prefix,
+                              cl::init(1), cl::cat(category));
+static cl::opt<std::string> kernelCache(
+    "kernel-cache",
+    cl::desc("Directory of generated kernels, reused across compiles (default: "
+             "~/.cache/bitnet-compile)"),
+    cl::cat(category));
+static cl::opt<std::string> kernelgen(
+    "kernelgen", cl::desc("bitnet-kernelgen to run (default: next to this tool)"),
+    cl::cat(category));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "bitnet-compile: compiles a bitnet-dialect model into one relocatable "
+      "object and a C header for a target\n");
+  mlir::bitnet::CompileOptions options;
+  options.input = input;
+  options.output = output;
+  options.target = target;
+  options.name = name;
+  options.emit = emit;
+  options.printPipeline = printPipeline;
+  options.jobs = jobs;
+  options.kernelCache = kernelCache;
+  options.kernelgen = kernelgen;
+  if (options.kernelgen.empty()) {
+    std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
+    SmallString<256> path(sys::path::parent_path(self));
+    sys::path::append(path, "bitnet-kernelgen");
+    options.kernelgen = std::string(path);
+  }
+  return mlir::bitnet::compileModel(options, errs());
+}
