@@ -363,6 +363,19 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   std::vector<std::string> args = {"-r", std::string(gluePath)};
   for (const Job &job : all)
     args.push_back(job.object);
+  // Multi-variant ARM kernels need the run-time dot-product check, linked
+  // ahead of the runtime so that its (weak) definition is the one kept.
+  if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd) {
+    llvm::SmallString<256> support(llvm::sys::path::parent_path(o.kernelgen));
+    llvm::sys::path::append(support, "..", "lib", "bitnet-runtime");
+    llvm::sys::path::append(support, "aarch64", "cpu_features.o");
+    if (!llvm::sys::fs::exists(support)) {
+      llvm::sys::fs::remove(gluePath);
+      return fail("the aarch64 run-time support '" + support +
+                  "' is missing (build target bitnet-runtime-aarch64)");
+    }
+    args.push_back(std::string(support));
+  }
   args.push_back(runtime);
   args.push_back("-o");
   args.push_back(partial);
