@@ -73,7 +73,7 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
                                          ArrayRef<int64_t>{position});
     };
 
-    SmallVector<Value> callArgs;
+    SmallVector<Value> callArgs, buffers;
     SmallVector<Type> callTypes;
     for (auto [original, converted, typeAttr] :
          llvm::zip(op.getArgs(), adaptor.getArgs(), op.getArgTypes())) {
@@ -115,8 +115,10 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       type = insert(type, constant(i8, ht.bits), 1);
       type = insert(type, constant(i16, 1), 2);
       Value buffer = LLVM::UndefOp::create(rewriter, loc, bufferTy);
-      Value fields[] = {constant(i64, 0), null, host, constant(i64, 0),
-                        type, constant(i32, rank), dims, null};
+      // halide_buffer_flag_host_dirty = 1: the device copy must be refreshed.
+      Value fields[] = {constant(i64, 0), null, host,
+                        constant(i64, op.getDevice() ? 1 : 0), type,
+                        constant(i32, rank), dims, null};
       for (int f = 0; f < 8; ++f)
         buffer = insert(buffer, fields[f], f);
       Value bufferPtr = LLVM::AllocaOp::create(rewriter, loc, ptrTy, bufferTy,
@@ -124,6 +126,7 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       LLVM::StoreOp::create(rewriter, loc, buffer, bufferPtr);
       callArgs.push_back(bufferPtr);
       callTypes.push_back(ptrTy);
+      buffers.push_back(bufferPtr);
     }
 
     // Declare the kernel on first use; a second use must agree.
@@ -140,7 +143,33 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
                               << " is called with different argument types";
     }
     auto call = LLVM::CallOp::create(rewriter, loc, fn, callArgs);
-    rewriter.replaceOp(op, call.getResult());
+    Value status = call.getResult();
+    if (op.getDevice()) {
+      // Results back to the host, device memory released: the next kernel
+      // (or the caller) reads the host copy.
+      auto runtimeFn = [&](StringRef fnName) {
+        auto type = LLVM::LLVMFunctionType::get(i32, {ptrTy, ptrTy});
+        auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(fnName);
+        if (existing)
+          return existing;
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(module.getBody());
+        return LLVM::LLVMFuncOp::create(rewriter, loc, fnName, type);
+      };
+      LLVM::LLVMFuncOp copyToHost = runtimeFn("halide_copy_to_host");
+      LLVM::LLVMFuncOp deviceFree = runtimeFn("halide_device_free");
+      for (Value buffer : buffers) {
+        Value copied = LLVM::CallOp::create(rewriter, loc, copyToHost,
+                                            ValueRange{null, buffer})
+                           .getResult();
+        Value freed = LLVM::CallOp::create(rewriter, loc, deviceFree,
+                                           ValueRange{null, buffer})
+                          .getResult();
+        status = LLVM::OrOp::create(rewriter, loc, status, copied);
+        status = LLVM::OrOp::create(rewriter, loc, status, freed);
+      }
+    }
+    rewriter.replaceOp(op, status);
     return success();
   }
 };

@@ -113,9 +113,12 @@ public:
       outputs.push_back(buffer);
       types.push_back(b.getStringAttr(r.halideType));
     }
+    bool device = target == kernels::KernelTarget::CUDA ||
+                  target == kernels::KernelTarget::OpenCL;
     auto call = CallKernelOp::create(b, loc, b.getI32Type(),
                                      FlatSymbolRefAttr::get(b.getContext(), name),
-                                     b.getArrayAttr(types), args);
+                                     b.getArrayAttr(types),
+                                     device ? b.getUnitAttr() : UnitAttr(), args);
     std::string text = specAttrText(spec);
     call->setAttr("bitnet.kernel_spec", b.getStringAttr(text));
     specs[name] = text;

@@ -35,3 +35,17 @@ func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
   %s = bitnet.call_kernel @k2(%a) {arg_types = ["f32"]} : (memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32
   return %s : i32
 }
+
+// -----
+
+// Kernels for a GPU target: buffers are marked host-dirty, copied back to the
+// host and released from the device after the call; statuses are or-ed.
+// CHECK-LABEL: func.func @device
+// CHECK: llvm.call @k3(%[[BUF:.*]]) : (!llvm.ptr) -> i32
+// CHECK: llvm.call @halide_copy_to_host(%{{.*}}, %[[BUF]])
+// CHECK: llvm.call @halide_device_free(%{{.*}}, %[[BUF]])
+// CHECK: llvm.or
+func.func @device(%a: memref<4xf32>) -> i32 {
+  %s = bitnet.call_kernel @k3(%a) {arg_types = ["f32"], device} : (memref<4xf32>) -> i32
+  return %s : i32
+}

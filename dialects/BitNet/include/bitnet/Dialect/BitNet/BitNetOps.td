@@ -371,12 +371,17 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     Returns the kernel's status: 0 on success. Every buffer operand may be
     read and written (the kernel's outputs are among them).
 
+    With `device` (kernels for a GPU target) the buffers live on the host
+    between calls: each is marked host-dirty before the call (Halide copies
+    it to the device) and copied back and released from the device after it.
+
     ```mlir
     %status = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"]}
         : (memref<5x37xf32>, memref<5x37xf32>, memref<5x37xf32>) -> i32
     ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$kernel, StrArrayAttr:$arg_types,
+                       UnitAttr:$device,
                        Variadic<AnyTypeOf<[AnyStaticShapeMemRef, I32, F32]>>:$args);
   let results = (outs I32:$status);
   let assemblyFormat = [{
