@@ -502,39 +502,75 @@ struct RMSNormQuantizeLowering : OpConversionPattern<RMSNormQuantizeOp> {
   }
 };
 
+/// y[m, n] = (f32(sum_k q w) / s[m]) * gamma(n) for logical or packed
+/// weights; `gammaOf(b, loc, n)` gives the scale of row n.
+Value lowerBitLinear(Lowering &l, Operation *op, Value q, Value s, Value w,
+                     function_ref<Value(OpBuilder &, Location, Value)> gammaOf) {
+  OpBuilder &rewriter = l.b;
+  if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(
+          cast<RankedTensorType>(op->getOperand(2).getType()).getEncoding()))
+    w = unpackWeights(l, w, layout);
+  Type i32 = rewriter.getI32Type();
+  OpFoldResult m = l.dimOf(q, 0), n = l.dimOf(w, 0);
+  // acc[m, n] = sum_k q[m, k] * w[n, k], exact in i32.
+  Value acc = l.generic(
+      {q, w}, {{0, 2}, {1, 2}}, l.filled({m, n}, rewriter.getI32IntegerAttr(0)),
+      {0, 1}, 3, {2}, [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value p = arith::MulIOp::create(
+            b, loc, arith::ExtSIOp::create(b, loc, i32, args[0]),
+            arith::ExtSIOp::create(b, loc, i32, args[1]));
+        yield(b, loc, arith::AddIOp::create(b, loc, args[2], p).getResult());
+      });
+  return l.generic(
+      {acc, s}, {{0, 1}, {0}}, l.empty({m, n}, rewriter.getF32Type()), {0, 1}, 2,
+      {}, [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[0]);
+        f = arith::DivFOp::create(b, loc, f, args[1]);
+        Value row = linalg::IndexOp::create(b, loc, 1);
+        yield(b, loc,
+              arith::MulFOp::create(b, loc, f, gammaOf(b, loc, row)).getResult());
+      });
+}
+
 struct BitLinearLowering : OpConversionPattern<BitLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(BitLinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Lowering l(rewriter, loc);
-    Value q = adaptor.getInput();
-    Value w = adaptor.getWeights();
-    if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(
-            cast<RankedTensorType>(op.getWeights().getType()).getEncoding()))
-      w = unpackWeights(l, w, layout);
-    Type i32 = rewriter.getI32Type();
-    OpFoldResult m = l.dimOf(q, 0), n = l.dimOf(w, 0);
-    // acc[m, n] = sum_k q[m, k] * w[n, k], exact in i32.
-    Value acc = l.generic(
-        {q, w}, {{0, 2}, {1, 2}}, l.filled({m, n}, rewriter.getI32IntegerAttr(0)),
-        {0, 1}, 3, {2}, [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value p = arith::MulIOp::create(
-              b, loc, arith::ExtSIOp::create(b, loc, i32, args[0]),
-              arith::ExtSIOp::create(b, loc, i32, args[1]));
-          yield(b, loc, arith::AddIOp::create(b, loc, args[2], p).getResult());
-        });
+    Lowering l(rewriter, op.getLoc());
     Value gamma = adaptor.getWeightScale();
-    Value y = l.generic(
-        {acc, adaptor.getInputScales()}, {{0, 1}, {0}},
-        l.empty({m, n}, rewriter.getF32Type()), {0, 1}, 2, {},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[0]);
-          f = arith::DivFOp::create(b, loc, f, args[1]);
-          yield(b, loc, arith::MulFOp::create(b, loc, f, gamma).getResult());
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, lowerBitLinear(l, op, adaptor.getInput(), adaptor.getInputScales(),
+                           adaptor.getWeights(),
+                           [&](OpBuilder &, Location, Value) { return gamma; }));
+    return success();
+  }
+};
+
+struct BitLinearFusedLowering : OpConversionPattern<BitLinearFusedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BitLinearFusedOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Lowering l(rewriter, op.getLoc());
+    Value gammas = adaptor.getWeightScales();
+    ArrayRef<int64_t> segments = op.getSegments();
+    auto gammaOf = [&](OpBuilder &b, Location loc, Value row) {
+      // Segment index: the number of segment ends at or below `row`.
+      Value index = constIndex(b, loc, 0), end = constIndex(b, loc, 0);
+      for (int64_t size : segments.drop_back()) {
+        end = arith::AddIOp::create(b, loc, end, constIndex(b, loc, size));
+        Value past = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                           row, end);
+        index = arith::SelectOp::create(
+            b, loc, past, arith::AddIOp::create(b, loc, index, constIndex(b, loc, 1)),
+            index);
+      }
+      return tensor::ExtractOp::create(b, loc, gammas, index).getResult();
+    };
+    rewriter.replaceOp(
+        op, lowerBitLinear(l, op, adaptor.getInput(), adaptor.getInputScales(),
+                           adaptor.getWeights(), gammaOf));
     return success();
   }
 };
@@ -943,7 +979,7 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeWeightsLowering, PackLowering,
                QuantizeActivationsLowering, RMSNormQuantizeLowering,
-               BitLinearLowering,
+               BitLinearLowering, BitLinearFusedLowering,
                FloatLinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,
                EmbeddingLowering, AddLowering, ConvertOtherOpTypes>(

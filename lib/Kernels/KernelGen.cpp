@@ -103,6 +103,10 @@ Built buildBitLinear(const KernelSpec &spec) {
   ImageParam s(Float(32), 1, "s");  // [m] activation scales
   ImageParam w(UInt(8), 1, "w");    // packed weights
   Param<float> gamma("gamma");
+  ImageParam gammas(Float(32), 1, "gammas"); // one scale per segment
+  const bool segmented = !spec.segments.empty();
+  if (segmented)
+    constrain(gammas, {static_cast<int64_t>(spec.segments.size())});
   constrain(q, {K, M});
   constrain(s, {M});
   constrain(w, {ref::packedStorageBytes(L, N, K)});
@@ -169,8 +173,19 @@ Built buildBitLinear(const KernelSpec &spec) {
   Func qsum("qsum");
   qsum(m) = 0;
   qsum(m) += cast<int32_t>(q(rk, m));
+  Expr scale = gamma;
+  if (segmented) {
+    // Segment of row n: the number of segment ends at or below it.
+    Expr index = 0;
+    int64_t end = 0;
+    for (size_t i = 0; i + 1 < spec.segments.size(); ++i) {
+      end += spec.segments[i];
+      index = index + select(n >= i32(end), 1, 0);
+    }
+    scale = gammas(index);
+  }
   Func y("y");
-  y(n, m) = (cast<float>(dot(n, m) - qsum(m)) / s(m)) * gamma;
+  y(n, m) = (cast<float>(dot(n, m) - qsum(m)) / s(m)) * scale;
   constrain(y.output_buffer(), {N, M});
 
   if (family == Family::GPU) {
@@ -202,7 +217,10 @@ Built buildBitLinear(const KernelSpec &spec) {
   }
   Built b;
   b.outputs = {y};
-  b.args = {q, s, w, gamma};
+  if (segmented)
+    b.args = {q, s, w, gammas};
+  else
+    b.args = {q, s, w, gamma};
   b.strictFloat = true;
   return b;
 }

@@ -195,6 +195,24 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
     spec.layout.format = *format;
     return "";
   }
+  if (key == "segments") {
+    spec.segments.clear();
+    size_t start = 0;
+    while (start < value.size()) {
+      size_t comma = value.find(',', start);
+      std::string part = value.substr(start, comma == std::string::npos
+                                                 ? std::string::npos
+                                                 : comma - start);
+      int64_t size = 0;
+      if (!parseInt(part, size))
+        return badValue("comma-separated row counts, e.g. 2560,640,640");
+      spec.segments.push_back(size);
+      if (comma == std::string::npos)
+        break;
+      start = comma + 1;
+    }
+    return "";
+  }
   if (key == "tile") {
     size_t x = value.find('x');
     int64_t tn = 0, tk = 0;
@@ -241,6 +259,19 @@ std::string KernelSpec::validate() const {
     why = ref::validateLayout(layout, weightKind);
     if (!why.empty())
       return "tile: " + why;
+    if (!segments.empty()) {
+      if (segments.size() > 16)
+        return "at most 16 segments, got " + std::to_string(segments.size());
+      int64_t total = 0;
+      for (int64_t size : segments) {
+        if (size < 1)
+          return "segment sizes must be positive";
+        total += size;
+      }
+      if (total != n)
+        return "segments cover " + std::to_string(total) + " rows but n is " +
+               std::to_string(n);
+    }
     int64_t bytes = ref::packedStorageBytes(layout, n, k);
     if (bytes < 0 || bytes > kMaxExtent || !fitsInt32(m, k) || !fitsInt32(m, n))
       return "shape too large for 32-bit indexing";
@@ -326,6 +357,11 @@ std::string KernelSpec::canonical() const {
   add("weight_kind", ref::weightKindName(weightKind));
   add("format", ref::packFormatName(layout.format));
   add("tile", std::to_string(layout.tileN) + "x" + std::to_string(layout.tileK));
+  std::string segmentList;
+  for (int64_t size : segments)
+    segmentList += (segmentList.empty() ? "" : ",") + std::to_string(size);
+  if (!segmentList.empty())
+    add("segments", segmentList);
   add("rows_per_task", std::to_string(rowsPerTask));
   return s;
 }

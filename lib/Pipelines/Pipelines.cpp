@@ -42,6 +42,7 @@ void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  pm.addPass(bitnet::createLowerStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -78,6 +79,7 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
     pm.addPass(createCheckBarePointerABI());
   pm.addPass(createFuseRMSNormQuant());
   pm.addPass(createTernarizeWeights());
+  pm.addPass(createFuseProjections());
   pm.addPass(createChooseLayout(ChooseLayoutOptions{options.target}));
   pm.addPass(createPackWeights());
   pm.addPass(createOutlineKernels(

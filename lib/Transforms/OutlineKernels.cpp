@@ -225,6 +225,27 @@ struct OutlineKernelsPass
                             {bytes, "u8"}, {bl.getWeightScale(), "f32"}},
                            {f32Result(bl.getResult())});
     }
+    if (auto fused = dyn_cast<BitLinearFusedOp>(op)) {
+      auto layout = dyn_cast_or_null<PackedLayoutAttr>(
+          cast<RankedTensorType>(fused.getWeights().getType()).getEncoding());
+      if (!layout || fused.getKind() != WeightKind::Ternary ||
+          layout.getFormat() == PackFormat::Bits1)
+        return {};
+      OpBuilder b(op);
+      Value bytes = plainPackedWeights(b, fused.getWeights());
+      if (!bytes)
+        return {};
+      spec.kind = KernelKind::BitLinear;
+      spec.m = staticDim(fused.getInput(), 0);
+      spec.n = layout.getRows();
+      spec.k = layout.getCols();
+      spec.layout = toReference(layout);
+      spec.segments.assign(fused.getSegments().begin(), fused.getSegments().end());
+      return outliner.emit(op, spec,
+                           {{fused.getInput(), "i8"}, {fused.getInputScales(), "f32"},
+                            {bytes, "u8"}, {fused.getWeightScales(), "f32"}},
+                           {f32Result(fused.getResult())});
+    }
     if (auto norm = dyn_cast<RMSNormQuantizeOp>(op)) {
       spec.kind = KernelKind::RMSNormQuant;
       spec.m = staticDim(norm.getInput(), 0);

@@ -25,6 +25,15 @@ namespace {
 
 constexpr llvm::StringLiteral kLayoutAttr = "bitnet.layout";
 
+/// The weights operand and kind of a BitLinear-like op, or null.
+std::pair<OpOperand *, WeightKind> quantizedWeights(Operation *op) {
+  if (auto bl = dyn_cast<BitLinearOp>(op))
+    return {&bl.getWeightsMutable(), bl.getKind()};
+  if (auto fused = dyn_cast<BitLinearFusedOp>(op))
+    return {&fused.getWeightsMutable(), fused.getKind()};
+  return {nullptr, WeightKind::Ternary};
+}
+
 PackFormat toDialect(ref::PackFormat format) {
   switch (format) {
   case ref::PackFormat::Offset2:
@@ -67,24 +76,26 @@ struct ChooseLayoutPass
           << (targetName == "host" ? "' (this machine is not supported)" : "'");
       return signalPassFailure();
     }
-    WalkResult result = getOperation().walk([&](BitLinearOp op) {
-      auto type = cast<RankedTensorType>(op.getWeights().getType());
+    WalkResult result = getOperation().walk([&](Operation *op) {
+      auto [weights, kind] = quantizedWeights(op);
+      if (!weights)
+        return WalkResult::advance();
+      auto type = cast<RankedTensorType>(weights->get().getType());
       if (type.getEncoding())
         return WalkResult::advance(); // already packed
       if (!type.hasStaticShape()) {
-        op.emitOpError() << "weights need a static shape to choose a layout";
+        op->emitOpError() << "weights need a static shape to choose a layout";
         return WalkResult::interrupt();
       }
       ::bitnet::target::LayoutRule rule;
       std::string why;
       int64_t n = type.getDimSize(0), k = type.getDimSize(1);
       if (!::bitnet::target::chooseLayout(*target, n, k, rule, why)) {
-        op.emitOpError() << why;
+        op->emitOpError() << why;
         return WalkResult::interrupt();
       }
-      auto layout = PackedLayoutAttr::get(op.getContext(), toDialect(rule.format),
-                                          op.getKind(), n, k, rule.tileN,
-                                          rule.tileK);
+      auto layout = PackedLayoutAttr::get(op->getContext(), toDialect(rule.format),
+                                          kind, n, k, rule.tileN, rule.tileK);
       op->setAttr(kLayoutAttr, layout);
       return WalkResult::advance();
     });
@@ -96,23 +107,24 @@ struct ChooseLayoutPass
 struct PackWeightsPass
     : mlir::bitnet::impl::PackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
-    WalkResult result = getOperation().walk([&](BitLinearOp op) {
+    WalkResult result = getOperation().walk([&](Operation *op) {
+      auto [weights, kind] = quantizedWeights(op);
       auto layout = op->getAttrOfType<PackedLayoutAttr>(kLayoutAttr);
-      if (!layout)
+      if (!weights || !layout)
         return WalkResult::advance();
-      if (!matchPattern(op.getWeights(), m_Constant())) {
-        op.emitOpError() << "weights are not a compile-time constant; "
-                            "nothing is packed at run time";
+      if (!matchPattern(weights->get(), m_Constant())) {
+        op->emitOpError() << "weights are not a compile-time constant; "
+                             "nothing is packed at run time";
         return WalkResult::interrupt();
       }
       OpBuilder builder(op);
       Value packed = builder.createOrFold<PackOp>(
-          op.getLoc(), layout.getStorageType(), op.getKind(), op.getWeights());
+          op->getLoc(), layout.getStorageType(), kind, weights->get());
       if (!packed.getDefiningOp<ConstantOp>()) {
-        op.emitOpError() << "weights could not be packed into " << layout;
+        op->emitOpError() << "weights could not be packed into " << layout;
         return WalkResult::interrupt();
       }
-      op.getWeightsMutable().assign(packed);
+      weights->assign(packed);
       op->removeAttr(kLayoutAttr);
       ++numPacked;
       return WalkResult::advance();

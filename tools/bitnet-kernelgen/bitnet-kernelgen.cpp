@@ -46,6 +46,9 @@ spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   weight_kind   ternary (bitlinear)
   format        offset2 | base3 (bitlinear packed layout)
   tile          <rows>x<cols> of the packed layout, e.g. 4x128
+  segments      bitlinear over stacked projections: rows per segment, e.g.
+                2560,640,640; the kernel then takes a buffer of one weight
+                scale per segment instead of the scalar gamma
   rows_per_task output rows per parallel task (0 = default)
 Output is deterministic: the same spec gives the same bytes.
 )";

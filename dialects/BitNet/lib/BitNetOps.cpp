@@ -260,11 +260,54 @@ LogicalResult RMSNormQuantizeOp::verify() {
   return success();
 }
 
-std::pair<int64_t, int64_t> BitLinearOp::getWeightShape() {
-  auto type = cast<RankedTensorType>(getWeights().getType());
+/// Logical [N, K] of logical or packed weights.
+static std::pair<int64_t, int64_t> weightShape(Value weights) {
+  auto type = cast<RankedTensorType>(weights.getType());
   if (auto layout = dyn_cast_or_null<PackedLayoutAttr>(type.getEncoding()))
     return {layout.getRows(), layout.getCols()};
   return {type.getDimSize(0), type.getDimSize(1)};
+}
+
+std::pair<int64_t, int64_t> BitLinearOp::getWeightShape() {
+  return weightShape(getWeights());
+}
+
+std::pair<int64_t, int64_t> BitLinearFusedOp::getWeightShape() {
+  return weightShape(getWeights());
+}
+
+LogicalResult BitLinearFusedOp::verify() {
+  auto [n, k] = getWeightShape();
+  ArrayRef<int64_t> segments = getSegments();
+  if (segments.empty())
+    return emitOpError() << "needs at least one segment";
+  int64_t total = 0;
+  for (int64_t size : segments) {
+    if (size <= 0)
+      return emitOpError() << "segment sizes must be positive, got " << size;
+    total += size;
+  }
+  if (!ShapedType::isDynamic(n) && total != n)
+    return emitOpError() << "segments cover " << total
+                         << " rows but the weights have " << n;
+  if (!dimsCompatible(dim(getWeightScales(), 0),
+                      static_cast<int64_t>(segments.size())))
+    return emitOpError() << "has " << segments.size() << " segments but "
+                         << dimString(dim(getWeightScales(), 0))
+                         << " weight scales";
+  if (!dimsCompatible(dim(getInput(), 1), k))
+    return emitOpError() << "input has " << dimString(dim(getInput(), 1))
+                         << " features but the weights take " << dimString(k);
+  if (!dimsCompatible(dim(getResult(), 1), n))
+    return emitOpError() << "result has " << dimString(dim(getResult(), 1))
+                         << " features but the weights produce "
+                         << dimString(n);
+  if (failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
+                           0)) ||
+      failed(verifySameDim(*this, "scale count", getInput(), 0,
+                           getInputScales(), 0)))
+    return failure();
+  return verifyConstantWeights(*this, getWeights(), getKind());
 }
 
 LogicalResult BitLinearOp::verify() {

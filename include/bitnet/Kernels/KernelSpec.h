@@ -57,6 +57,10 @@ struct KernelSpec {
   float eps = 1e-5f;
   ref::GluActivation activation = ref::GluActivation::Relu2;
 
+  // BitLinear over stacked projections: rows per segment, each with its own
+  // weight scale (empty: one scale for all rows).
+  std::vector<int64_t> segments;
+
   // Quantized weights: kind and packed layout (tiles are part of the layout).
   ref::WeightKind weightKind = ref::WeightKind::Ternary;
   ref::PackedLayout layout;

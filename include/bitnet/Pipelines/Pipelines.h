@@ -37,7 +37,8 @@ struct KernelPipelineOptions
 };
 
 /// Model-level bitnet IR -> LLVM dialect glue that calls Halide kernels:
-/// fuse RMSNorm + quantization, quantize float master weights, choose and
+/// fuse RMSNorm + quantization, quantize float master weights, fuse
+/// projections that share an input, choose and
 /// apply the target's packed layouts, outline compute ops into kernel calls
 /// (bitnet.call_kernel with a bitnet.kernel_spec each), lower the rest with
 /// the reference lowering. Public functions gain a last i32 result: the

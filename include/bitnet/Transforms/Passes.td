@@ -187,4 +187,49 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
   ];
 }
 
+def FuseProjections : Pass<"bitnet-fuse-projections", "ModuleOp"> {
+  let summary = "Fuse BitLinears that share an input (q/k/v, gate/up)";
+  let description = [{
+    BitLinear ops of one block that read the same quantized activations and
+    scales, with constant logical weights of the same kind and width, become
+    one `bitnet.bitlinear_fused` over the row-stacked weights with one scale
+    per segment; each original result is a `tensor.extract_slice` of the
+    fused result. One kernel then reads the shared activations once (the
+    2B-4T q/k/v projections become one 3840x2560 matrix, gate/up one
+    13824x2560). Groups whose early results are used before the last member
+    are left alone.
+
+    Before:
+    ```mlir
+    %q = bitnet.bitlinear ternary %a, %s, %wq, %gq : ... -> tensor<1x128xf32>
+    %k = bitnet.bitlinear ternary %a, %s, %wk, %gk : ... -> tensor<1x64xf32>
+    ```
+    After:
+    ```mlir
+    %w = bitnet.constant dense<...> : tensor<192x128xi2>
+    %g = tensor.from_elements %gq, %gk : tensor<2xf32>
+    %y = bitnet.bitlinear_fused ternary %a, %s, %w, %g {segments = array<i64: 128, 64>} : ...
+    %q = tensor.extract_slice %y[0, 0] [1, 128] [1, 1] : tensor<1x192xf32> to tensor<1x128xf32>
+    %k = tensor.extract_slice %y[0, 128] [1, 64] [1, 1] : tensor<1x192xf32> to tensor<1x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numFused", "fused-groups", "Number of projection groups fused">
+  ];
+}
+
+def LowerStridedCopies : Pass<"bitnet-lower-strided-copies", "ModuleOp"> {
+  let summary = "Rewrite memref.copy between strided buffers as a linalg copy";
+  let description = [{
+    A `memref.copy` whose source or target is not contiguous (a slice of a
+    fused projection's result, say) lowers to a call of MLIR's C runner
+    library (`memrefCopy`), which a compiled model must not need. This pass
+    turns such copies into a `linalg.generic` that
+    `convert-linalg-to-loops` turns into plain loops; contiguous copies stay
+    (they become `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // BITNET_TRANSFORMS_PASSES_TD

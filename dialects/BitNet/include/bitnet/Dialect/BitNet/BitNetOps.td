@@ -182,6 +182,38 @@ def BitNet_BitLinearOp : BitNet_Op<"bitlinear", [Pure]> {
   }];
 }
 
+def BitNet_BitLinearFusedOp : BitNet_Op<"bitlinear_fused", [Pure]> {
+  let summary = "BitLinear over row-stacked weights with one scale per segment";
+  let description = [{
+    Projections that share an input (q/k/v, gate/up) stacked into one weight
+    matrix: rows `[b_i, b_i + segments[i])` belong to segment `i` and are
+    scaled by `weight_scales[i]`:
+    `y[m, n] = float(sum_k T[n, k] * q[m, k]) / s[m] * weight_scales[seg(n)]`.
+    `bitnet-fuse-projections` forms it so that one kernel reads the shared
+    activations once.
+
+    ```mlir
+    %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 128, 64, 64>}
+        : tensor<1x128xi8>, tensor<1xf32>, tensor<256x128xi2>, tensor<3xf32> -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_WeightKind:$kind, BitNet_I8Matrix:$input,
+                       BitNet_F32Vector:$input_scales, BitNet_Weights:$weights,
+                       BitNet_F32Vector:$weight_scales,
+                       DenseI64ArrayAttr:$segments);
+  let results = (outs BitNet_F32Matrix:$result);
+  let assemblyFormat = [{
+    $kind $input `,` $input_scales `,` $weights `,` $weight_scales attr-dict
+    `:` type($input) `,` type($input_scales) `,` type($weights) `,`
+    type($weight_scales) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Logical [N, K] of the weights, logical or packed.
+    std::pair<int64_t, int64_t> getWeightShape();
+  }];
+}
+
 def BitNet_FloatLinearOp : BitNet_Op<"float_linear", [Pure]> {
   let summary = "f32 activations times f16/bf16/f32 weights";
   let description = [{
