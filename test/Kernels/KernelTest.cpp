@@ -19,6 +19,7 @@
 #include "attn_decode.h"
 #include "attn_prefill.h"
 #include "bl_gemm_b3.h"
+#include "bl_fused.h"
 #include "bl_gemm_o2.h"
 #include "bl_gemv_b3.h"
 #include "bl_gemv_o2.h"
@@ -152,6 +153,37 @@ void testBitLinear(const char *name, BitLinearFn fn, int64_t M, int64_t N,
     expectClose(std::string(name) + " pattern " + std::to_string(pattern),
                 y.data(), want.data(), y.size(), kExact);
   }
+}
+
+/// Stacked projections: rows 0-19, 20-29 and 30-36 each with their own gamma.
+void testBitLinearSegments(ref::Rng &rng) {
+  const int64_t M = 3, N = 37, K = 300;
+  const int64_t segments[] = {20, 10, 7};
+  std::vector<int8_t> q = activationCodes(rng, M, K), w(N * K);
+  for (int8_t &v : w)
+    v = static_cast<int8_t>(rng.range(-1, 1));
+  std::vector<float> s = {3.0f, 70.0f, 127.0f}, gammas = {0.5f, 0.25f, 1.75f};
+  std::vector<uint8_t> packed =
+      ref::packWeights({ref::PackFormat::Offset2, 4, 128}, w.data(), N, K);
+  std::vector<float> y(M * N, NAN), want(M * N);
+  Buffer<int8_t> qb = input(q.data(), (int)K, (int)M);
+  Buffer<float> sb = input(s.data(), (int)M);
+  Buffer<uint8_t> wb = input(packed.data(), (int)packed.size());
+  Buffer<float> gb = input(gammas.data(), 3);
+  Buffer<float> yb(y.data(), (int)N, (int)M);
+  expectOk("bitlinear segments", bl_fused(qb, sb, wb, gb, yb));
+  yb.copy_to_host();
+  int64_t row = 0;
+  for (int seg = 0; seg < 3; ++seg) {
+    std::vector<float> part(M * segments[seg]);
+    ref::bitLinear(q.data(), s.data(), &w[row * K], gammas[seg], M, segments[seg],
+                   K, part.data());
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < segments[seg]; ++n)
+        want[m * N + row + n] = part[m * segments[seg] + n];
+    row += segments[seg];
+  }
+  expectClose("bitlinear segments", y.data(), want.data(), y.size(), kExact);
 }
 
 void testRMSNormQuant(ref::Rng &rng) {
@@ -359,6 +391,7 @@ int main(int argc, char **argv) {
   testBitLinear("bitlinear gemm base3", bl_gemm_b3, 5, 37, 300, F::Base3, 3, 40, rng);
   testBitLinear("bitlinear K=4099", bl_wide, 2, 3, 4099, F::Offset2, 1, 64, rng);
   testBitLinear("bitlinear 1x1x1", bl_tiny, 1, 1, 1, F::Offset2, 1, 4, rng);
+  testBitLinearSegments(rng);
   testRMSNormQuant(rng);
   testRoPE(rng);
   testAttention("attention decode", attn_decode, 1, rng);

@@ -828,3 +828,27 @@ func.func @rms_norm_quantize_weight(%x: tensor<2x64xf32>, %w: tensor<32xf32>) {
   %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<32xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
   return
 }
+
+// -----
+
+func.func @fused_segments(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<3x4xi2>, %g: tensor<2xf32>) {
+  // expected-error @+1 {{segments cover 4 rows but the weights have 3}}
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 2, 2>} : tensor<1x4xi8>, tensor<1xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<1x3xf32>
+  return
+}
+
+// -----
+
+func.func @fused_scales(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<3x4xi2>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{has 2 segments but 3 weight scales}}
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 2, 1>} : tensor<1x4xi8>, tensor<1xf32>, tensor<3x4xi2>, tensor<3xf32> -> tensor<1x3xf32>
+  return
+}
+
+// -----
+
+func.func @fused_empty_segment(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<3x4xi2>, %g: tensor<2xf32>) {
+  // expected-error @+1 {{segment sizes must be positive, got 0}}
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 3, 0>} : tensor<1x4xi8>, tensor<1xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<1x3xf32>
+  return
+}

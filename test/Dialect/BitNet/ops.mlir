@@ -407,6 +407,13 @@ func.func @rms_norm_quantize(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tenso
   %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
   return %q, %s, %sum : tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
 }
+
+// CHECK-LABEL: func.func @bitlinear_fused
+// CHECK: bitnet.bitlinear_fused ternary %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {segments = array<i64: 2, 1>} : tensor<?x4xi8>, tensor<?xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<?x3xf32>
+func.func @bitlinear_fused(%q: tensor<?x4xi8>, %s: tensor<?xf32>, %w: tensor<3x4xi2>, %g: tensor<2xf32>) -> tensor<?x3xf32> {
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 2, 1>} : tensor<?x4xi8>, tensor<?xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
 // CHECK-LABEL: func.func @call_kernel
 // CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["i8", "f32", "u16", "f32"]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
 func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {
