@@ -35,7 +35,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <dlfcn.h>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -353,25 +352,12 @@ int recordFeatureQuery(int count, const uint64_t *features) {
 } // namespace
 
 #ifdef BITNET_KERNEL_TEST_CUDA
-/// Empty when a CUDA device can run the kernels, else why not.
-static std::string cudaUnavailable() {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!lib)
-    return "no CUDA driver (libcuda.so.1 not found)";
-  using InitFn = int (*)(unsigned);
-  using CountFn = int (*)(int *);
-  auto init = reinterpret_cast<InitFn>(dlsym(lib, "cuInit"));
-  auto count = reinterpret_cast<CountFn>(dlsym(lib, "cuDeviceGetCount"));
-  int devices = 0;
-  if (!init || !count || init(0) != 0 || count(&devices) != 0 || devices == 0)
-    return "the CUDA driver reports no usable device";
-  return "";
-}
+#include "../Common/CudaDevice.h"
 #endif
 
 int main(int argc, char **argv) {
 #ifdef BITNET_KERNEL_TEST_CUDA
-  std::string why = cudaUnavailable();
+  std::string why = bitnet::test::cudaUnavailable();
   if (!why.empty()) {
     std::printf("SKIP: %s\n", why.c_str());
     return 77;

@@ -260,6 +260,26 @@ LogicalResult RMSNormQuantizeOp::verify() {
   return success();
 }
 
+/// The checks BitLinear and its fused form share: activations, scales,
+/// weights [n, k] and result agree; constant weights are legal for `kind`.
+static LogicalResult verifyBitLinearOperands(Operation *op, Value input,
+                                             Value inputScales, Value weights,
+                                             Value result, WeightKind kind,
+                                             int64_t n, int64_t k) {
+  if (!dimsCompatible(dim(input, 1), k))
+    return op->emitOpError() << "input has " << dimString(dim(input, 1))
+                             << " features but the weights take "
+                             << dimString(k);
+  if (!dimsCompatible(dim(result, 1), n))
+    return op->emitOpError() << "result has " << dimString(dim(result, 1))
+                             << " features but the weights produce "
+                             << dimString(n);
+  if (failed(verifySameDim(op, "token count", input, 0, result, 0)) ||
+      failed(verifySameDim(op, "scale count", input, 0, inputScales, 0)))
+    return failure();
+  return verifyConstantWeights(op, weights, kind);
+}
+
 /// Logical [N, K] of logical or packed weights.
 static std::pair<int64_t, int64_t> weightShape(Value weights) {
   auto type = cast<RankedTensorType>(weights.getType());
@@ -295,36 +315,14 @@ LogicalResult BitLinearFusedOp::verify() {
     return emitOpError() << "has " << segments.size() << " segments but "
                          << dimString(dim(getWeightScales(), 0))
                          << " weight scales";
-  if (!dimsCompatible(dim(getInput(), 1), k))
-    return emitOpError() << "input has " << dimString(dim(getInput(), 1))
-                         << " features but the weights take " << dimString(k);
-  if (!dimsCompatible(dim(getResult(), 1), n))
-    return emitOpError() << "result has " << dimString(dim(getResult(), 1))
-                         << " features but the weights produce "
-                         << dimString(n);
-  if (failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
-                           0)) ||
-      failed(verifySameDim(*this, "scale count", getInput(), 0,
-                           getInputScales(), 0)))
-    return failure();
-  return verifyConstantWeights(*this, getWeights(), getKind());
+  return verifyBitLinearOperands(*this, getInput(), getInputScales(),
+                                 getWeights(), getResult(), getKind(), n, k);
 }
 
 LogicalResult BitLinearOp::verify() {
   auto [n, k] = getWeightShape();
-  if (!dimsCompatible(dim(getInput(), 1), k))
-    return emitOpError() << "input has " << dimString(dim(getInput(), 1))
-                         << " features but the weights take " << dimString(k);
-  if (!dimsCompatible(dim(getResult(), 1), n))
-    return emitOpError() << "result has " << dimString(dim(getResult(), 1))
-                         << " features but the weights produce "
-                         << dimString(n);
-  if (failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
-                           0)) ||
-      failed(verifySameDim(*this, "scale count", getInput(), 0,
-                           getInputScales(), 0)))
-    return failure();
-  return verifyConstantWeights(*this, getWeights(), getKind());
+  return verifyBitLinearOperands(*this, getInput(), getInputScales(),
+                                 getWeights(), getResult(), getKind(), n, k);
 }
 
 LogicalResult FloatLinearOp::verify() {
