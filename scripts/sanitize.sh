@@ -10,6 +10,7 @@ build=${BITNET_BUILD_DIR:-$root/build-asan}
 # the uninstrumented library code then touches (false use-after-poison).
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$root/scripts/lsan.supp
 bash "$root/scripts/build.sh" "$build" -DBITNET_ENABLE_SANITIZERS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cd "$build"
