@@ -201,51 +201,45 @@ struct OutlineKernelsPass
     }
   }
 
+  /// BitLinear and its fused form: packed ternary weights only; `scales` is
+  /// the scalar gamma, or one scale per segment when `segments` is given.
+  Value outlineBitLinear(Outliner &outliner, Operation *op, WeightKind kind,
+                         Value input, Value inputScales, Value weights,
+                         Value scales, ArrayRef<int64_t> segments) {
+    auto layout = dyn_cast_or_null<PackedLayoutAttr>(
+        cast<RankedTensorType>(weights.getType()).getEncoding());
+    if (!layout || kind != WeightKind::Ternary ||
+        layout.getFormat() == PackFormat::Bits1)
+      return {};
+    OpBuilder b(op);
+    Value bytes = plainPackedWeights(b, weights);
+    if (!bytes)
+      return {};
+    kernels::KernelSpec spec;
+    spec.kind = kernels::KernelKind::BitLinear;
+    spec.m = staticDim(input, 0);
+    spec.n = layout.getRows();
+    spec.k = layout.getCols();
+    spec.layout = toReference(layout);
+    spec.segments.assign(segments.begin(), segments.end());
+    return outliner.emit(
+        op, spec,
+        {{input, "i8"}, {inputScales, "f32"}, {bytes, "u8"}, {scales, "f32"}},
+        {{cast<RankedTensorType>(op->getResult(0).getType()), "f32"}});
+  }
+
   Value outline(Outliner &outliner, Operation *op) {
     using kernels::KernelKind;
     kernels::KernelSpec spec;
     auto f32Result = [](Value v) { return Result{cast<RankedTensorType>(v.getType()), "f32"}; };
-    if (auto bl = dyn_cast<BitLinearOp>(op)) {
-      auto layout = dyn_cast_or_null<PackedLayoutAttr>(
-          cast<RankedTensorType>(bl.getWeights().getType()).getEncoding());
-      if (!layout || bl.getKind() != WeightKind::Ternary ||
-          layout.getFormat() == PackFormat::Bits1)
-        return {};
-      OpBuilder b(op);
-      Value bytes = plainPackedWeights(b, bl.getWeights());
-      if (!bytes)
-        return {};
-      spec.kind = KernelKind::BitLinear;
-      spec.m = staticDim(bl.getInput(), 0);
-      spec.n = layout.getRows();
-      spec.k = layout.getCols();
-      spec.layout = toReference(layout);
-      return outliner.emit(op, spec,
-                           {{bl.getInput(), "i8"}, {bl.getInputScales(), "f32"},
-                            {bytes, "u8"}, {bl.getWeightScale(), "f32"}},
-                           {f32Result(bl.getResult())});
-    }
-    if (auto fused = dyn_cast<BitLinearFusedOp>(op)) {
-      auto layout = dyn_cast_or_null<PackedLayoutAttr>(
-          cast<RankedTensorType>(fused.getWeights().getType()).getEncoding());
-      if (!layout || fused.getKind() != WeightKind::Ternary ||
-          layout.getFormat() == PackFormat::Bits1)
-        return {};
-      OpBuilder b(op);
-      Value bytes = plainPackedWeights(b, fused.getWeights());
-      if (!bytes)
-        return {};
-      spec.kind = KernelKind::BitLinear;
-      spec.m = staticDim(fused.getInput(), 0);
-      spec.n = layout.getRows();
-      spec.k = layout.getCols();
-      spec.layout = toReference(layout);
-      spec.segments.assign(fused.getSegments().begin(), fused.getSegments().end());
-      return outliner.emit(op, spec,
-                           {{fused.getInput(), "i8"}, {fused.getInputScales(), "f32"},
-                            {bytes, "u8"}, {fused.getWeightScales(), "f32"}},
-                           {f32Result(fused.getResult())});
-    }
+    if (auto bl = dyn_cast<BitLinearOp>(op))
+      return outlineBitLinear(outliner, op, bl.getKind(), bl.getInput(),
+                              bl.getInputScales(), bl.getWeights(),
+                              bl.getWeightScale(), {});
+    if (auto fused = dyn_cast<BitLinearFusedOp>(op))
+      return outlineBitLinear(outliner, op, fused.getKind(), fused.getInput(),
+                              fused.getInputScales(), fused.getWeights(),
+                              fused.getWeightScales(), fused.getSegments());
     if (auto norm = dyn_cast<RMSNormQuantizeOp>(op)) {
       spec.kind = KernelKind::RMSNormQuant;
       spec.m = staticDim(norm.getInput(), 0);
