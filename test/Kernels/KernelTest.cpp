@@ -13,6 +13,8 @@
 
 #include "bitnet/Reference/Packing.h"
 #include "bitnet/Runtime/CpuFeatures.h"
+
+#include "../Common/Random.h"
 #include "bitnet/Reference/Reference.h"
 
 #include "add_k.h"
@@ -91,12 +93,7 @@ void expectOk(const std::string &what, int rc) {
   }
 }
 
-std::vector<float> randomFloats(ref::Rng &rng, size_t n, float scale) {
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = rng.uniform(-scale, scale);
-  return v;
-}
+using bitnet::test::randomFloats;
 
 /// Inputs for a GPU target live on the host: mark them dirty so the kernel
 /// copies them to the device; bring outputs back before reading them.

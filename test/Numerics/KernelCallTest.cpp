@@ -10,6 +10,8 @@
 #include "bitnet/Reference/Packing.h"
 #include "bitnet/Reference/Reference.h"
 
+#include "../Common/Random.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -55,12 +57,7 @@ void expectStatus(const std::string &what, int32_t status, bool ok) {
   }
 }
 
-std::vector<float> randomFloats(ref::Rng &rng, size_t n, float scale) {
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = rng.uniform(-scale, scale);
-  return v;
-}
+using bitnet::test::randomFloats;
 } // namespace
 
 int main() {

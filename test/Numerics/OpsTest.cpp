@@ -13,6 +13,8 @@
 #include "bitnet/Reference/Packing.h"
 #include "bitnet/Reference/Reference.h"
 
+#include "../Common/Random.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -82,12 +84,7 @@ void expectClose(const std::string &what, const std::vector<float> &got,
   }
 }
 
-std::vector<float> randomFloats(ref::Rng &rng, size_t n, float scale) {
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = rng.uniform(-scale, scale);
-  return v;
-}
+using bitnet::test::randomFloats;
 
 std::vector<int8_t> randomWeights(ref::Rng &rng, size_t n, bool binary) {
   std::vector<int8_t> v(n);
