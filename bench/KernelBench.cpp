@@ -9,6 +9,7 @@
 // weight per token). Not a test: it never fails on speed.
 //
 // Run: ninja -C build bitnet-bench-kernels && build/bench/bitnet-bench-kernels
+//      [repetitions, default 20] [largest M, default 128; 1 = GEMV only]
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,7 +29,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 namespace ref = bitnet::ref;
@@ -50,8 +50,8 @@ __attribute__((target("avx2"))) uint64_t sumBytes(const uint8_t *p, size_t n) {
   __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i *>(p + i));
-    __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i *>(p + i + 32));
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + i));
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + i + 32));
     acc0 = _mm256_add_epi64(acc0, _mm256_sad_epu8(a, _mm256_setzero_si256()));
     acc1 = _mm256_add_epi64(acc1, _mm256_sad_epu8(b, _mm256_setzero_si256()));
   }
@@ -60,23 +60,32 @@ __attribute__((target("avx2"))) uint64_t sumBytes(const uint8_t *p, size_t n) {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
-/// Read bandwidth in GB/s over a 2 GiB array with `threads` threads (median
-/// of 5 passes).
-double readBandwidth(const std::vector<uint8_t, std::allocator<uint8_t>> &, const uint8_t *data,
-                     size_t bytes, int threads) {
-  std::vector<double> runs;
+struct SumTask {
+  const uint8_t *data;
+  size_t chunk;
   std::atomic<uint64_t> sink{0};
-  for (int rep = 0; rep < 5; ++rep) {
+};
+
+int sumChunk(void *, int task, uint8_t *closure) {
+  auto *job = reinterpret_cast<SumTask *>(closure);
+  job->sink += sumBytes(job->data + task * job->chunk, job->chunk);
+  return 0;
+}
+
+/// Read bandwidth in GB/s over `bytes` split into `threads` tasks of
+/// Halide's thread pool, the pool the kernels run on (median of `passes`).
+double readBandwidth(const uint8_t *data, size_t bytes, int threads, int passes) {
+  std::vector<double> runs;
+  SumTask job;
+  job.data = data;
+  job.chunk = bytes / threads / 64 * 64;
+  for (int rep = 0; rep < passes; ++rep) {
     auto t0 = Clock::now();
-    std::vector<std::thread> pool;
-    size_t chunk = bytes / threads / 64 * 64;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { sink += sumBytes(data + t * chunk, chunk); });
-    for (auto &th : pool)
-      th.join();
-    runs.push_back(double(chunk) * threads / seconds(t0, Clock::now()) / 1e9);
+    halide_do_par_for(nullptr, sumChunk, 0, threads,
+                      reinterpret_cast<uint8_t *>(&job));
+    runs.push_back(double(job.chunk) * threads / seconds(t0, Clock::now()) / 1e9);
   }
-  if (sink.load() == 42)
+  if (job.sink.load() == 42)
     std::printf(" ");
   return median(runs);
 }
@@ -94,19 +103,32 @@ struct Shape {
 
 int main(int argc, char **argv) {
   int reps = argc > 1 ? std::atoi(argv[1]) : 20;
+  // Optional second argument: the largest M to run (1: decode GEMV only).
+  int64_t maxM = argc > 2 ? std::atoll(argv[2]) : 128;
+  if (reps < 1 || maxM < 1) {
+    std::fprintf(stderr, "usage: %s [repetitions >= 1] [largest M: 1, 8 or 128]\n",
+                 argv[0]);
+    return 2;
+  }
   const size_t bwBytes = size_t(2) << 30;
   uint8_t *bw = static_cast<uint8_t *>(std::aligned_alloc(64, bwBytes));
   std::memset(bw, 1, bwBytes);
-  double bandwidth[3] = {0, readBandwidth({}, bw, bwBytes, 1),
-                         readBandwidth({}, bw, bwBytes, 2)};
+  double bandwidth[3] = {};
+  for (int threads : {1, 2}) {
+    halide_shutdown_thread_pool();
+    halide_set_num_threads(threads);
+    bandwidth[threads] = readBandwidth(bw, bwBytes, threads, 5);
+  }
   std::free(bw);
   std::printf("memory read bandwidth (2 GiB, AVX2 sum, median of 5): "
               "1 thread %.1f GB/s, 2 threads %.1f GB/s\n",
               bandwidth[1], bandwidth[2]);
   std::printf("layout %s, tile %dx%d; weights rotate through >= 256 MiB\n\n",
               BENCH_FORMAT, BENCH_TILE_N, BENCH_TILE_K);
-  std::printf("%-22s %5s %3s %10s %9s %8s %9s\n", "shape (N x K)", "M",
-              "thr", "time (us)", "GB/s", "of bw", "GOPS");
+  std::printf("'bw' reads another copy of the weights just before each call;\n"
+              "'of bw' is the median over calls of (weight GB/s / that bw)\n\n");
+  std::printf("%-22s %5s %3s %10s %9s %9s %8s %9s\n", "shape (N x K)", "M",
+              "thr", "time (us)", "GB/s", "bw GB/s", "of bw", "GOPS");
 
   const Shape shapes[] = {
       {"q/o 2560x2560", 2560, 2560, bench_2560x2560_m1, bench_2560x2560_m8, bench_2560x2560_m128},
@@ -127,6 +149,8 @@ int main(int argc, char **argv) {
     size_t copies = std::max<size_t>(2, (size_t(256) << 20) / packed.size() + 1);
     std::vector<std::vector<uint8_t>> pool(copies, packed);
     for (int64_t M : {1, 8, 128}) {
+      if (M > maxM)
+        continue;
       KernelFn fn = M == 1 ? shape.gemv : (M == 8 ? shape.gemm8 : shape.gemm128);
       std::vector<int8_t> q(M * shape.k);
       for (int8_t &v : q)
@@ -139,21 +163,31 @@ int main(int argc, char **argv) {
         // Halide 14 only applies a new thread count to a fresh pool.
         halide_shutdown_thread_pool();
         halide_set_num_threads(threads);
-        std::vector<double> times;
+        // Each call is paired with a read of another, equally large copy of
+        // the weights by the bandwidth loop on as many threads, so that the
+        // fraction compares the two at the same moment on this shared,
+        // noisy machine.
+        std::vector<double> times, fractions, sums;
         int calls = M == 128 ? std::max(3, reps / 4) : reps;
         for (int i = 0; i < calls + 2; ++i) {
+          const std::vector<uint8_t> &other = pool[(i + copies / 2) % copies];
+          double sumGBs = readBandwidth(other.data(), other.size(), threads, 1);
           Buffer<uint8_t> wb(pool[i % copies].data(), (int)packed.size());
           auto t0 = Clock::now();
           fn(qb, sb, wb, 0.5f, yb);
-          if (i >= 2)
-            times.push_back(seconds(t0, Clock::now()));
+          double t = seconds(t0, Clock::now());
+          if (i >= 2) {
+            times.push_back(t);
+            sums.push_back(sumGBs);
+            fractions.push_back(packed.size() / t / 1e9 / sumGBs);
+          }
         }
         double t = median(times);
         double gbs = packed.size() / t / 1e9;
         double gops = 2.0 * shape.n * shape.k * M / t / 1e9;
-        std::printf("%-22s %5lld %3d %10.1f %9.2f %7.0f%% %9.1f\n", shape.what,
-                    (long long)M, threads, t * 1e6, gbs,
-                    100.0 * gbs / bandwidth[threads], gops);
+        std::printf("%-22s %5lld %3d %10.1f %9.2f %9.2f %7.0f%% %9.1f\n",
+                    shape.what, (long long)M, threads, t * 1e6, gbs,
+                    median(sums), 100.0 * median(fractions), gops);
       }
     }
   }

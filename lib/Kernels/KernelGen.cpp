@@ -118,53 +118,81 @@ Built buildBitLinear(const KernelSpec &spec) {
   qz(kk, m) = select(kk < i32(K), q(clamp(kk, 0, i32(K - 1)), m), cast<int8_t>(0));
 
   Family family = familyOf(spec.target);
-  // The dot-product idiom: each i32 lane sums 4 adjacent u8 x i8 products,
-  // which Halide maps to sdot (ARM dotprod), vpdpbusd (AVX512-VNNI) or
-  // pmaddubsw + pmaddwd (AVX2). A vector step covers `lanes * 4` bytes of a
-  // tile row; it must divide the row (else fewer lanes).
-  // AVX2 has no u8 x i8 -> i32 4-way dot product: there the idiom is 2-way
-  // (pmaddwd on i16 operands), which Halide maps directly.
-  const bool pairwise = spec.target == KernelTarget::X86AVX2;
-  const int64_t wanted = pairwise ? 2 : 4;
-  const int64_t group = rowBytes % wanted == 0 ? wanted : 1;
+  // Byte j of tile row (n % tn) in column tile tc, code slot `slot`: its
+  // code and the activation column it multiplies (Packing.h's layout).
+  auto decode = [&](Expr j, Expr slot, Expr tc) {
+    Expr byteIndex = ((n / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
+                     (n % i32(tn)) * i32(rowBytes) + j;
+    Expr byte = w(byteIndex);
+    Expr code, col;
+    if (base3) {
+      // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8 (TQ1_0's encoding).
+      Expr pow3 =
+          select(slot == 0, 1, slot == 1, 3, slot == 2, 9, slot == 3, 27, 81);
+      Expr shifted = cast<uint8_t>(cast<uint16_t>(byte) * cast<uint16_t>(pow3));
+      code = cast<uint8_t>((cast<uint16_t>(shifted) * 3) >> 8);
+      col = tc * i32(tk) + j * 5 + slot;
+    } else {
+      code = (byte >> cast<uint8_t>(slot * 2)) & cast<uint8_t>(3);
+      col = tc * i32(tk) + slot * i32(rowBytes) + j;
+    }
+    return std::make_pair(code, col);
+  };
+
+  // Each i32 lane of `partial` sums 4 adjacent bytes' u8 x i8 products; a
+  // vector step covers `lanes * 4` bytes of a tile row and must divide it.
+  // ARM dotprod and AVX512-VNNI map the 4-way sum to sdot / vpdpbusd.
+  const bool maddubs = spec.target == KernelTarget::X86AVX2 && rowBytes % 4 == 0;
+  // Without a 4-way product when a row is not a multiple of 4 bytes: one
+  // byte per lane.
+  const int64_t group = rowBytes % 4 == 0 ? 4 : 1;
   int64_t lanes = family == Family::GPU ? 1 : vectorBytesOf(spec.target) / 4;
-  if (pairwise)
-    lanes = vectorBytesOf(spec.target) / 2; // i32 lanes fed by 32 bytes
   while (lanes > 1 && rowBytes % (lanes * group) != 0)
     lanes /= 2;
   const int64_t stepBytes = lanes * group;
-  // Reduction: (byte in a group of 4, vector step in the row, slot in the
-  // byte, column tile).
-  RDom r(0, i32(group), 0, i32(rowBytes / stepBytes), 0, i32(perByte), 0,
-         i32(colTiles), "r");
-  Expr rv = r.x, jo = r.y, slot = r.z, tc = r[3];
-  Expr j = jo * i32(stepBytes) + lane * i32(group) + rv;
-  Expr byteIndex = ((n / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
-                   (n % i32(tn)) * i32(rowBytes) + j;
-  Expr byte = w(byteIndex);
-  Expr code, col;
-  if (base3) {
-    // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8 (TQ1_0's encoding).
-    Expr pow3 = select(slot == 0, 1, slot == 1, 3, slot == 2, 9, slot == 3, 27, 81);
-    Expr shifted = cast<uint8_t>(cast<uint16_t>(byte) * cast<uint16_t>(pow3));
-    code = cast<uint8_t>((cast<uint16_t>(shifted) * 3) >> 8);
-    col = tc * i32(tk) + j * 5 + slot;
-  } else {
-    code = (byte >> cast<uint8_t>(slot * 2)) & cast<uint8_t>(3);
-    col = tc * i32(tk) + slot * i32(rowBytes) + j;
-  }
-  // ARM's sdot multiplies signed bytes; codes 0..2 fit either way.
-  if (family == Family::ARM)
-    code = cast<int8_t>(code);
-  Expr qv = qz(col, m);
-  if (pairwise) {
-    code = cast<int16_t>(code);
-    qv = cast<int16_t>(qv);
-  }
+  const int64_t steps = rowBytes / stepBytes;
+
   // Offset codes u = T + 1: sum T*q = sum u*q - sum q.
   Func partial("partial");
   partial(lane, n, m) = 0;
-  partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qv);
+  Func pairs("pairs"); // AVX2 only: i16 pair sums over a block of tiles
+  Var h("h"), tb("tb");
+  RDom rp;
+  RDom r;
+  if (maddubs) {
+    // AVX2 has no 4-way instruction. The products go through vpmaddubsw
+    // (u8 x i8 pairs -> i16) and are summed in i16 over every slot, step and
+    // column tile of a block, then widened to i32 once per block. Halide
+    // selects vpmaddubsw only for a saturating pairwise sum, whose
+    // associativity it cannot prove, hence atomic(true). The i16 sums never
+    // saturate, so they are exact: a pair is at most 2 * 2 * 128 = 512, and a
+    // block holds at most 63 pairs per lane (63 * 512 < 32768).
+    const int64_t pairsPerTile = perByte * steps;
+    int64_t block = 1;
+    for (int64_t b = 1; b <= colTiles && pairsPerTile * b <= 63; ++b)
+      if (colTiles % b == 0)
+        block = b;
+    // (byte in a pair, code slot, vector step, column tile in the block)
+    rp = RDom(0, 2, 0, i32(perByte), 0, i32(steps), 0, i32(block), "rp");
+    auto [code, col] = decode(rp.z * i32(stepBytes) + h * 2 + rp.x, rp.y,
+                              tb * i32(block) + rp[3]);
+    pairs(h, n, m, tb) = cast<int16_t>(0);
+    pairs(h, n, m, tb) =
+        saturating_add(pairs(h, n, m, tb),
+                       cast<int16_t>(code) * cast<int16_t>(qz(col, m)));
+    // (i16 pair in an i32 lane, block)
+    r = RDom(0, 2, 0, i32(colTiles / block), "r");
+    partial(lane, n, m) += cast<int32_t>(pairs(lane * 2 + r.x, n, m, r.y));
+  } else {
+    // (byte in a lane's group, vector step in the row, slot, column tile)
+    r = RDom(0, i32(group), 0, i32(steps), 0, i32(perByte), 0, i32(colTiles), "r");
+    auto [code, col] = decode(r.y * i32(stepBytes) + lane * i32(group) + r.x,
+                              r.z, r[3]);
+    // ARM's sdot multiplies signed bytes; codes 0..2 fit either way.
+    if (family == Family::ARM)
+      code = cast<int8_t>(code);
+    partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qz(col, m));
+  }
   RDom rl(0, i32(lanes), "rl");
   Func dot("dot");
   dot(n, m) = 0;
@@ -207,12 +235,39 @@ Built buildBitLinear(const KernelSpec &spec) {
         .reorder(nr, m, nt, no)
         .parallel(no);
     dot.compute_at(y, nt);
-    partial.compute_at(y, nt).vectorize(lane);
+    // AVX2 GEMM whose activations overflow L1: all rows of a task are
+    // reduced per block of tokens, so that the block's activations stay in
+    // L1 across the rows. Otherwise one row (tile) at a time for all tokens.
+    if (maddubs && M * K > 32 * 1024)
+      partial.compute_at(y, no).vectorize(lane);
+    else
+      partial.compute_at(y, nt).vectorize(lane);
     Stage update = partial.update();
-    if (group > 1)
+    if (maddubs || group > 1)
       update.atomic().vectorize(r.x);
-    update.vectorize(lane).reorder(r.x, lane, n, r.y, r.z, r[3], m);
-    if (tn <= 8)
+    update.vectorize(lane);
+    if (maddubs) {
+      // Tokens in blocks of up to 4 share each decoded code vector (GEMM):
+      // the unrolled copies of the decode are one after CSE.
+      const int64_t tokens = M % 4 == 0 ? 4 : (M % 2 == 0 ? 2 : 1);
+      Var mo("mo"), mi("mi");
+      update.split(m, mo, mi, i32(tokens)).reorder(r.x, lane, mi, n, r.y, mo);
+      pairs.compute_at(partial, n).vectorize(h);
+      pairs.update()
+          .atomic(true)
+          .vectorize(rp.x)
+          .vectorize(h)
+          .reorder(rp.x, h, m, rp.y, rp.z, rp[3])
+          .unroll(m)
+          .unroll(rp.y)
+          .prefetch(w, rp[3], rp[3], 64, PrefetchBoundStrategy::NonFaulting);
+    } else {
+      update.reorder(r.x, lane, n, r.y, r.z, r[3], m);
+    }
+    // Unrolled rows share each activation vector in registers; the AVX2
+    // blocks already hold a row's activations in L1, and unrolling them
+    // only spills.
+    if (tn <= 8 && !maddubs)
       update.unroll(n);
   }
   Built b;

@@ -20,13 +20,16 @@ using ref::PackFormat;
 using kernels::KernelTarget;
 
 // Tiles: tileK covers 32 bytes of 2-bit codes per row (one AVX2 register,
-// two NEON registers) and tileN the rows that share one activation load.
-// Matrices narrower than a tile use the smallest legal tile so that padding
-// stays small.
-std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN) {
+// two NEON registers) and tileN the rows that share one activation load
+// (NEON, VNNI). The AVX2 kernel decodes a row at a time and keeps the
+// activations in L1 instead, so there one-row tiles make each row's codes
+// one sequential stream (measured: bench/). Matrices narrower than a tile
+// use the smallest legal tile so that padding stays small.
+std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN,
+                                 int64_t rowsPerTask) {
   return {
       {1, kAny, 4 * rowBytes, kAny, PackFormat::Offset2, tileN, 4 * rowBytes,
-       tileN * 8},
+       rowsPerTask},
       {1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, 8},
   };
 }
@@ -40,14 +43,14 @@ std::vector<LayoutRule> gpuRules() {
 const std::vector<TargetDescription> &allTargets() {
   static const std::vector<TargetDescription> targets = {
       {"x86-64-avx2", KernelTarget::X86AVX2, "x86_64-unknown-linux-gnu",
-       "x86-64 with AVX2, FMA and F16C", cpuRules(32, 4)},
+       "x86-64 with AVX2, FMA and F16C", cpuRules(32, 1, 64)},
       {"x86-64-avx512", KernelTarget::X86AVX512, "x86_64-unknown-linux-gnu",
-       "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4)},
+       "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4, 32)},
       {"arm64", KernelTarget::ARM64, "aarch64-unknown-linux-gnu",
-       "ARM64 with NEON", cpuRules(16, 4)},
+       "ARM64 with NEON", cpuRules(16, 4, 32)},
       {"arm64-dotprod", KernelTarget::ARM64DotProd, "aarch64-unknown-linux-gnu",
        "ARM64 with the dot-product extension (sdot), NEON fallback",
-       cpuRules(16, 4)},
+       cpuRules(16, 4, 32)},
       {"cuda-sm80", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
        "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules()},
       {"cuda-sm90", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",

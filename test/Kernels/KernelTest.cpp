@@ -106,17 +106,19 @@ template <typename T> Buffer<T> input(T *data, int x, int y = 0) {
 using BitLinearFn = int (*)(halide_buffer_t *, halide_buffer_t *,
                             halide_buffer_t *, float, halide_buffer_t *);
 
-/// Activations: random rows plus adversarial ones (all zero, all +127, all
-/// -127, alternating extremes that overflow int16 partial sums).
+/// Activations: random rows plus adversarial ones (all zero, all +127,
+/// alternating extremes that overflow int16 partial sums, all -128: the
+/// largest pair magnitude a 16-bit pairwise product can hold).
 std::vector<int8_t> activationCodes(ref::Rng &rng, int64_t M, int64_t K) {
   std::vector<int8_t> q(M * K);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < K; ++k) {
       int8_t v = static_cast<int8_t>(rng.range(-127, 127));
-      switch (m % 4) {
+      switch (m % 5) {
       case 1: v = 0; break;
       case 2: v = 127; break;
       case 3: v = (k % 2) ? 127 : -127; break;
+      case 4: v = -128; break;
       }
       q[m * K + k] = (m == 0) ? static_cast<int8_t>(rng.range(-127, 127)) : v;
     }
@@ -372,7 +374,7 @@ int main(int argc, char **argv) {
   testBitLinear("bitlinear gemm offset2", bl_gemm_o2, 5, 37, 300, F::Offset2, 4, 128, rng);
   testBitLinear("bitlinear gemv base3", bl_gemv_b3, 1, 37, 300, F::Base3, 3, 160, rng);
   testBitLinear("bitlinear gemm base3", bl_gemm_b3, 5, 37, 300, F::Base3, 3, 40, rng);
-  testBitLinear("bitlinear K=4099", bl_wide, 2, 3, 4099, F::Offset2, 1, 64, rng);
+  testBitLinear("bitlinear K=4099", bl_wide, 5, 3, 4099, F::Offset2, 1, 64, rng);
   testBitLinear("bitlinear 1x1x1", bl_tiny, 1, 1, 1, F::Offset2, 1, 4, rng);
   testBitLinearSegments(rng);
   testRMSNormQuant(rng);

@@ -4,10 +4,11 @@
 // RUN: bitnet-opt %s --bitnet-choose-layout=target=opencl -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=GPU
 // RUN: not bitnet-opt %s --bitnet-choose-layout=target=riscv64 -split-input-file 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
-// Each target's table picks the tile: 32 bytes of codes per row on AVX2,
-// 64 on AVX-512, 16 on NEON; narrow K falls back to the smallest tile.
+// Each target's table picks the tile: 32 bytes of codes per row on AVX2
+// (one row per tile), 64 on AVX-512, 16 on NEON; narrow K falls back to the
+// smallest tile.
 // AVX2-LABEL: func.func @wide
-// AVX2: bitnet.layout = #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [4, 128]>
+// AVX2: bitnet.layout = #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [1, 128]>
 // AVX512-LABEL: func.func @wide
 // AVX512: bitnet.layout = #bitnet.packed<offset2, ternary, shape = [64, 256], tile = [4, 256]>
 // ARM-LABEL: func.func @wide
