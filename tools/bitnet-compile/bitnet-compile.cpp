@@ -35,10 +35,20 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
                           "the glue as assembly"),
                clEnumValN(mlir::bitnet::EmitKind::Object, "obj",
                           "one relocatable object (glue + kernels + Halide "
-                          "runtime + weights) and its C header"),
+                          "runtime + weights unless --weights=file) and its C "
+                          "header"),
                clEnumValN(mlir::bitnet::EmitKind::Header, "header",
                           "the C header only")),
     cl::init(mlir::bitnet::EmitKind::Object), cl::cat(category));
+enum class WeightsPlace { Embed, File };
+static cl::opt<WeightsPlace> weights(
+    "weights", cl::desc("Where the weights go"),
+    cl::values(clEnumValN(WeightsPlace::Embed, "embed",
+                          "inside the object (the default)"),
+               clEnumValN(WeightsPlace::File, "file",
+                          "<output stem>.weights beside the output; the "
+                          "header's <name>_load_weights(path) reads it")),
+    cl::init(WeightsPlace::Embed), cl::cat(category));
 static cl::opt<bool> printPipeline("print-pipeline",
                                    cl::desc("Print the pass pipeline to stderr"),
                                    cl::cat(category));
@@ -67,6 +77,7 @@ int main(int argc, char **argv) {
   options.name = name;
   options.emit = emit;
   options.printPipeline = printPipeline;
+  options.externalWeights = weights == WeightsPlace::File;
   options.jobs = jobs;
   options.kernelCache = kernelCache;
   options.kernelgen = kernelgen;

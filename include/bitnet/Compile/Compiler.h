@@ -28,6 +28,9 @@ struct CompileOptions {
   std::string kernelgen;     // path of bitnet-kernelgen
   unsigned jobs = 1;         // kernels generated in parallel
   bool printPipeline = false;
+  /// Large constants go to <output stem>.weights instead of the object;
+  /// the header's <name>_load_weights reads them (ExternalWeights.h).
+  bool externalWeights = false;
 };
 
 /// Runs the whole compilation; diagnostics and progress go to `log`.
