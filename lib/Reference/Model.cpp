@@ -2,6 +2,7 @@
 
 #include "bitnet/Reference/Reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -85,24 +86,13 @@ std::vector<float> randomNorm(Rng &rng, int64_t n) {
   return v;
 }
 
-LinearWeights randomLinear(Rng &rng, int64_t out, int64_t in,
-                           WeightKind kind) {
-  LinearWeights lw;
-  lw.out = out;
-  lw.in = in;
+/// Master weights [out, in] in bf16 precision (a checkpoint's).
+std::vector<float> randomMaster(Rng &rng, int64_t out, int64_t in) {
   std::vector<float> master(static_cast<size_t>(out * in));
   float magnitude = 1.0f / sqrtf(static_cast<float>(in));
   for (auto &x : master)
-    x = rng.uniform(-1.0f, 1.0f) * magnitude;
-  if (kind == WeightKind::Float) {
-    lw.floats = std::move(master);
-    lw.scale = 1.0f;
-  } else {
-    QuantizedWeights qw = quantizeWeights(master.data(), master.size(), kind);
-    lw.values = std::move(qw.values);
-    lw.scale = qw.scale;
-  }
-  return lw;
+    x = bf16ToFloat(floatToBf16(rng.uniform(-1.0f, 1.0f) * magnitude));
+  return master;
 }
 
 bool linearOk(const LinearWeights &lw, int64_t out, int64_t in,
@@ -145,35 +135,86 @@ bool weightsConsistent(const ModelWeights &w) {
 
 } // namespace
 
-ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
-  ModelWeights w;
-  w.config = config;
+LinearWeights linearFromMaster(std::vector<float> master, int64_t out,
+                               int64_t in, WeightKind kind) {
+  LinearWeights lw;
+  lw.out = out;
+  lw.in = in;
+  if (kind == WeightKind::Float) {
+    lw.floats = std::move(master);
+    lw.scale = 1.0f;
+  } else {
+    QuantizedWeights qw = quantizeWeights(master.data(), master.size(), kind);
+    lw.values = std::move(qw.values);
+    lw.scale = qw.scale;
+  }
+  return lw;
+}
+
+bool forEachRandomTensor(const ModelConfig &config, uint64_t seed,
+                         const std::function<void(RandomTensor &)> &fn) {
   if (!config.validate().empty())
-    return w; // no weights for an invalid config
+    return false;
   Rng rng(seed);
   const int64_t D = config.hidden, I = config.intermediate;
   const int64_t KV = config.kvDim();
-  const WeightKind kind = config.weightKind;
-
-  w.embedding.resize(static_cast<size_t>(config.vocab * D));
-  for (auto &e : w.embedding)
-    e = floatToHalf(rng.uniform(-1.0f, 1.0f));
-
-  w.layers.resize(static_cast<size_t>(config.layers));
-  for (LayerWeights &l : w.layers) {
-    l.inputNorm = randomNorm(rng, D);
-    l.q = randomLinear(rng, D, D, kind);
-    l.k = randomLinear(rng, KV, D, kind);
-    l.v = randomLinear(rng, KV, D, kind);
-    l.attnSubNorm = randomNorm(rng, D);
-    l.o = randomLinear(rng, D, D, kind);
-    l.postAttnNorm = randomNorm(rng, D);
-    l.gate = randomLinear(rng, I, D, kind);
-    l.up = randomLinear(rng, I, D, kind);
-    l.ffnSubNorm = randomNorm(rng, I);
-    l.down = randomLinear(rng, D, I, kind);
+  auto emit = [&](TensorRole role, int64_t layer, int64_t rows, int64_t cols,
+                  std::vector<float> values) {
+    RandomTensor t{role, layer, rows, cols, std::move(values)};
+    fn(t);
+  };
+  std::vector<float> embedding(static_cast<size_t>(config.vocab * D));
+  for (float &e : embedding)
+    e = halfToFloat(floatToHalf(rng.uniform(-1.0f, 1.0f)));
+  emit(TensorRole::Embedding, -1, config.vocab, D, std::move(embedding));
+  for (int64_t l = 0; l < config.layers; ++l) {
+    emit(TensorRole::InputNorm, l, 1, D, randomNorm(rng, D));
+    emit(TensorRole::Q, l, D, D, randomMaster(rng, D, D));
+    emit(TensorRole::K, l, KV, D, randomMaster(rng, KV, D));
+    emit(TensorRole::V, l, KV, D, randomMaster(rng, KV, D));
+    emit(TensorRole::AttnSubNorm, l, 1, D, randomNorm(rng, D));
+    emit(TensorRole::O, l, D, D, randomMaster(rng, D, D));
+    emit(TensorRole::PostAttnNorm, l, 1, D, randomNorm(rng, D));
+    emit(TensorRole::Gate, l, I, D, randomMaster(rng, I, D));
+    emit(TensorRole::Up, l, I, D, randomMaster(rng, I, D));
+    emit(TensorRole::FfnSubNorm, l, 1, I, randomNorm(rng, I));
+    emit(TensorRole::Down, l, D, I, randomMaster(rng, D, I));
   }
-  w.finalNorm = randomNorm(rng, D);
+  emit(TensorRole::FinalNorm, -1, 1, D, randomNorm(rng, D));
+  return true;
+}
+
+ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
+  ModelWeights w;
+  w.config = config;
+  w.layers.resize(static_cast<size_t>(std::max<int64_t>(config.layers, 0)));
+  forEachRandomTensor(config, seed, [&](RandomTensor &t) {
+    LayerWeights *l = t.layer >= 0 ? &w.layers[static_cast<size_t>(t.layer)] : nullptr;
+    auto linear = [&](LinearWeights &lw) {
+      lw = linearFromMaster(std::move(t.values), t.rows, t.cols, config.weightKind);
+    };
+    switch (t.role) {
+    case TensorRole::Embedding:
+      w.embedding.resize(t.values.size());
+      for (size_t i = 0; i < t.values.size(); ++i)
+        w.embedding[i] = floatToHalf(t.values[i]);
+      break;
+    case TensorRole::InputNorm: l->inputNorm = std::move(t.values); break;
+    case TensorRole::Q: linear(l->q); break;
+    case TensorRole::K: linear(l->k); break;
+    case TensorRole::V: linear(l->v); break;
+    case TensorRole::AttnSubNorm: l->attnSubNorm = std::move(t.values); break;
+    case TensorRole::O: linear(l->o); break;
+    case TensorRole::PostAttnNorm: l->postAttnNorm = std::move(t.values); break;
+    case TensorRole::Gate: linear(l->gate); break;
+    case TensorRole::Up: linear(l->up); break;
+    case TensorRole::FfnSubNorm: l->ffnSubNorm = std::move(t.values); break;
+    case TensorRole::Down: linear(l->down); break;
+    case TensorRole::FinalNorm: w.finalNorm = std::move(t.values); break;
+    }
+  });
+  if (!config.validate().empty())
+    w.layers.clear();
   return w;
 }
 

@@ -113,6 +113,17 @@ uint16_t floatToHalf(float f) {
   return static_cast<uint16_t>(sign | h);
 }
 
+float bf16ToFloat(uint16_t h) { return bitsFloat(static_cast<uint32_t>(h) << 16); }
+
+uint16_t floatToBf16(float f) {
+  uint32_t x = floatBits(f);
+  if ((x & 0x7FFFFFFFu) > 0x7F800000u) // NaN: quiet, keep the top payload
+    return static_cast<uint16_t>((x >> 16) | 0x40u);
+  // Round to nearest even on the 16 dropped bits (may carry into infinity).
+  uint32_t rounded = x + 0x7FFFu + ((x >> 16) & 1u);
+  return static_cast<uint16_t>(rounded >> 16);
+}
+
 //===--------------------------------------------------------------------===//
 // Quantizers
 //===--------------------------------------------------------------------===//

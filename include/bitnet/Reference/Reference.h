@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <functional>
 #include <vector>
 
 namespace bitnet {
@@ -37,6 +38,9 @@ float roundHalfEven(float x);
 /// IEEE binary16 <-> binary32 (round to nearest even on the way down).
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);
+/// bfloat16 <-> binary32 (round to nearest even; NaN stays NaN).
+float bf16ToFloat(uint16_t h);
+uint16_t floatToBf16(float f);
 
 //===--------------------------------------------------------------------===//
 // Quantizers
@@ -169,11 +173,38 @@ struct ModelWeights {
   std::vector<float> finalNorm;
 };
 
+/// The tensors of a model, in the order makeRandomModel draws them.
+enum class TensorRole {
+  Embedding, // [vocab, hidden], f16 values
+  InputNorm, Q, K, V, AttnSubNorm, O, PostAttnNorm, Gate, Up, FfnSubNorm, Down,
+  FinalNorm,
+};
+/// One drawn tensor: norms are vectors (rows = 1); linear layers are the
+/// master weights [out, in], bf16 values (a checkpoint's precision) before
+/// quantization.
+struct RandomTensor {
+  TensorRole role;
+  int64_t layer = -1; // -1 outside the blocks
+  int64_t rows = 1, cols = 0;
+  std::vector<float> values;
+};
+
+/// Draws every tensor of a random model one at a time, so that writers of
+/// big models never hold more than one tensor. Returns false (drawing
+/// nothing) for an invalid config.
+bool forEachRandomTensor(const ModelConfig &config, uint64_t seed,
+                         const std::function<void(RandomTensor &)> &fn);
+
 /// Deterministic pseudo-random model: the same (config, seed) gives the same
 /// weights on every platform (splitmix64, no <random> distributions). Master
-/// weights are drawn in f32 and quantized with quantizeWeights for the
-/// config's weight kind, so the three kinds differ only in that step.
+/// weights are drawn (forEachRandomTensor) and quantized with quantizeWeights
+/// for the config's weight kind, so the three kinds differ only in that step.
 ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed);
+
+/// Fills a linear layer from its master weights for `kind` (quantizeWeights,
+/// or the floats themselves).
+LinearWeights linearFromMaster(std::vector<float> master, int64_t out, int64_t in,
+                               WeightKind kind);
 
 /// The forward pass of BITNET.md with a KV cache. Float layers skip the
 /// activation quantizer and use floatLinear.
