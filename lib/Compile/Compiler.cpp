@@ -2,6 +2,8 @@
 
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Compile/ExternalWeights.h"
+#include "bitnet/Import/HuggingFace.h"
+#include "bitnet/ModelGen/ModelIR.h"
 
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
@@ -292,13 +294,44 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(o.input, &error);
-  if (!input)
-    return fail(error);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, log);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (o.input != "-" && llvm::sys::fs::is_directory(o.input)) {
+    // A Hugging Face checkpoint: imported tensor by tensor, then built as
+    // model-level IR with one entry point per token count.
+    auto phase = Clock::now();
+    ::bitnet::import::ImportOptions import;
+    import.context = o.context;
+    if (o.weightKind == "ternary")
+      import.kind = ::bitnet::ref::WeightKind::Ternary;
+    else if (o.weightKind == "binary")
+      import.kind = ::bitnet::ref::WeightKind::Binary;
+    else if (o.weightKind == "float")
+      import.kind = ::bitnet::ref::WeightKind::Float;
+    else
+      return fail("--weight-kind '" + o.weightKind +
+                  "' is not ternary, binary or float");
+    llvm::Expected<::bitnet::ref::ModelWeights> weights =
+        ::bitnet::import::importHuggingFace(o.input, import);
+    if (!weights)
+      return fail(llvm::toString(weights.takeError()));
+    for (int64_t m : o.tokenCounts)
+      if (m <= 0 || m > weights->config.context)
+        return fail("--tokens value " + llvm::Twine(m) + " must be in [1, context = " +
+                    llvm::Twine(weights->config.context) + "]");
+    module = buildModelModule(&context, *weights, o.name, o.tokenCounts);
+    log << "bitnet-compile: imported " << o.input << " ("
+        << weights->config.layers << " layers, hidden " << weights->config.hidden
+        << ", vocab " << weights->config.vocab << "): "
+        << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+  } else {
+    std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(o.input, &error);
+    if (!input)
+      return fail(error);
+    sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
   if (!module)
     return 1;
   std::vector<EntryPoint> entries;
@@ -314,6 +347,13 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
                             headerText(o.name, target->name, entries,
                                        o.externalWeights),
                             log));
+
+  if (o.emit == EmitKind::BitNet) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return failed(writeFile(defaultOutput(".mlir"), text, log));
+  }
 
   // Passes.
   auto phase = Clock::now();

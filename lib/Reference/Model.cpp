@@ -57,6 +57,34 @@ ModelConfig ModelConfig::tinyB158() {
   return c;
 }
 
+ModelConfig ModelConfig::b158_2B4T() {
+  ModelConfig c; // BitNet b1.58 2B-4T (BITNET.md)
+  c.hidden = 2560;
+  c.intermediate = 6912;
+  c.layers = 30;
+  c.heads = 20;
+  c.kvHeads = 5;
+  c.vocab = 128256;
+  c.context = 4096;
+  c.ropeTheta = 500000.0f;
+  c.glu = GluActivation::Relu2;
+  return c;
+}
+
+ModelConfig ModelConfig::bitnet700M() {
+  ModelConfig c; // 1bitLLM bitnet_b1_58-large
+  c.hidden = 1536;
+  c.intermediate = 4096;
+  c.layers = 24;
+  c.heads = 16;
+  c.kvHeads = 16;
+  c.vocab = 32002;
+  c.context = 2048;
+  c.ropeTheta = 10000.0f;
+  c.glu = GluActivation::Silu;
+  return c;
+}
+
 ModelConfig ModelConfig::tiny1bitLLM() {
   ModelConfig c;
   c.hidden = 128;

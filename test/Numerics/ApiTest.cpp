@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Common/Checks.h"
 #include "kernels_b158.h"
 
 #include "bitnet/Reference/Reference.h"
@@ -19,15 +20,9 @@
 namespace ref = bitnet::ref;
 
 namespace {
-int checks = 0, failures = 0;
+bitnet::test::Checks checks;
 
-void expect(bool ok, const char *what) {
-  ++checks;
-  if (!ok) {
-    std::printf("FAIL %s\n", what);
-    ++failures;
-  }
-}
+void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
 
 /// Logits of every token of `tokens`, fed as a 3-token prompt then one by one.
 std::vector<float> run(const std::vector<int32_t> &tokens) {
@@ -91,6 +86,5 @@ int main() {
              kernels_b158_max_context() == 64,
          "model dimensions");
   kernels_b158_destroy(s);
-  std::printf("%d checks passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return checks.finish();
 }

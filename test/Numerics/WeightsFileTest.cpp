@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Common/Checks.h"
 #include "file_b158.h"
 #include "kernels_b158.h"
 
@@ -18,15 +19,9 @@
 #include <vector>
 
 namespace {
-int checks = 0, failures = 0;
+bitnet::test::Checks checks;
 
-void expect(bool ok, const std::string &what) {
-  ++checks;
-  if (!ok) {
-    std::printf("FAIL %s\n", what.c_str());
-    ++failures;
-  }
-}
+void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
 
 std::vector<char> readAll(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
@@ -95,6 +90,5 @@ int main(int argc, char **argv) {
                               kernels_b158_destroy, KERNELS_B158_VOCAB);
   expect(!fromFile.empty() && fromFile == embedded,
          "logits from the weights file equal those of the embedded weights");
-  std::printf("%d checks passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return checks.finish();
 }

@@ -13,7 +13,8 @@ using namespace llvm;
 
 static cl::OptionCategory category("bitnet-compile options");
 
-static cl::opt<std::string> input(cl::Positional, cl::desc("<model.mlir>"),
+static cl::opt<std::string> input(cl::Positional,
+                                  cl::desc("<model.mlir | Hugging Face directory>"),
                                   cl::init("-"), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file (default: <name> "
                                                  "with the emit kind's suffix)"),
@@ -28,7 +29,10 @@ static cl::opt<std::string> name("name",
                                  cl::init("model"), cl::cat(category));
 static cl::opt<mlir::bitnet::EmitKind> emit(
     "emit", cl::desc("What to write"),
-    cl::values(clEnumValN(mlir::bitnet::EmitKind::MLIR, "mlir",
+    cl::values(clEnumValN(mlir::bitnet::EmitKind::BitNet, "bitnet",
+                          "the model-level bitnet IR before any pass (an "
+                          "imported checkpoint as IR)"),
+               clEnumValN(mlir::bitnet::EmitKind::MLIR, "mlir",
                           "the glue after the kernel pipeline (LLVM dialect)"),
                clEnumValN(mlir::bitnet::EmitKind::LLVM, "llvm", "the glue as LLVM IR"),
                clEnumValN(mlir::bitnet::EmitKind::Assembly, "asm",
@@ -40,6 +44,20 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
                clEnumValN(mlir::bitnet::EmitKind::Header, "header",
                           "the C header only")),
     cl::init(mlir::bitnet::EmitKind::Object), cl::cat(category));
+static cl::list<int64_t> tokenCounts(
+    "tokens",
+    cl::desc("Checkpoint input: token counts to compile an entry point for "
+             "(default 1; forward() runs a batch in chunks of these)"),
+    cl::CommaSeparated, cl::cat(category));
+static cl::opt<int64_t> contextRows(
+    "context", cl::desc("Checkpoint input: KV-cache rows (default: the config's "
+                        "max_position_embeddings)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<std::string> weightKind(
+    "weight-kind",
+    cl::desc("Checkpoint input: what master weights become: ternary (absmean, "
+             "the default), binary or float"),
+    cl::init("ternary"), cl::cat(category));
 enum class WeightsPlace { Embed, File };
 static cl::opt<WeightsPlace> weights(
     "weights", cl::desc("Where the weights go"),
@@ -68,8 +86,9 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "bitnet-compile: compiles a bitnet-dialect model into one relocatable "
-      "object and a C header for a target\n");
+      "bitnet-compile: compiles a model (bitnet-dialect MLIR, or a Hugging "
+      "Face checkpoint directory: config.json + safetensors) into one "
+      "relocatable object and a C header for a target\n");
   mlir::bitnet::CompileOptions options;
   options.input = input;
   options.output = output;
@@ -78,6 +97,10 @@ int main(int argc, char **argv) {
   options.emit = emit;
   options.printPipeline = printPipeline;
   options.externalWeights = weights == WeightsPlace::File;
+  if (!tokenCounts.empty())
+    options.tokenCounts.assign(tokenCounts.begin(), tokenCounts.end());
+  options.context = contextRows;
+  options.weightKind = weightKind;
   options.jobs = jobs;
   options.kernelCache = kernelCache;
   options.kernelgen = kernelgen;

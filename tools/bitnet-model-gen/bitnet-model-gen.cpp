@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitnet/Import/HuggingFace.h"
 #include "bitnet/InitAll.h"
 #include "bitnet/ModelGen/ModelIR.h"
 #include "bitnet/Reference/Reference.h"
@@ -25,7 +26,8 @@ static cl::OptionCategory category("bitnet-model-gen options");
 
 static cl::opt<std::string> preset(
     "preset", cl::desc("Starting shape: tiny-b158 (2B-4T family: relu2 GLU, "
-                       "GQA) or tiny-1bitllm (SiLU GLU, MHA)"),
+                       "GQA), tiny-1bitllm (SiLU GLU, MHA), 700m (the 1bitLLM "
+                       "700M shape) or 2b-4t (the BitNet b1.58 2B-4T shape)"),
     cl::init("tiny-b158"), cl::cat(category));
 static cl::opt<int64_t> hidden("hidden", cl::desc("Hidden size (overrides the preset)"),
                                cl::init(0), cl::cat(category));
@@ -54,7 +56,18 @@ static cl::list<int64_t> tokens(
     cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string> name("name", cl::desc("Function name prefix"),
                                  cl::init("model"), cl::cat(category));
-static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
+enum class Format { MLIR, HFPacked, HFBF16 };
+static cl::opt<Format> outputFormat(
+    "format", cl::desc("What to write"),
+    cl::values(clEnumValN(Format::MLIR, "mlir", "bitnet-dialect MLIR (the default)"),
+               clEnumValN(Format::HFPacked, "hf-packed",
+                          "a Hugging Face directory (-o): packed U8 ternary "
+                          "weights + weight_scale, as BitNet b1.58 2B-4T"),
+               clEnumValN(Format::HFBF16, "hf-bf16",
+                          "a Hugging Face directory (-o): bf16 master weights")),
+    cl::init(Format::MLIR), cl::cat(category));
+static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout; a "
+                                                 "directory for the hf formats)"),
                                    cl::value_desc("file"), cl::init("-"),
                                    cl::cat(category));
 
@@ -63,9 +76,13 @@ static bool parseConfig(ref::ModelConfig &cfg) {
     cfg = ref::ModelConfig::tinyB158();
   else if (preset == "tiny-1bitllm")
     cfg = ref::ModelConfig::tiny1bitLLM();
+  else if (preset == "700m")
+    cfg = ref::ModelConfig::bitnet700M();
+  else if (preset == "2b-4t")
+    cfg = ref::ModelConfig::b158_2B4T();
   else {
     errs() << "bitnet-model-gen: unknown preset '" << preset
-           << "' (expected tiny-b158 or tiny-1bitllm)\n";
+           << "' (expected tiny-b158, tiny-1bitllm, 700m or 2b-4t)\n";
     return false;
   }
   auto override = [](int64_t &field, int64_t value) {
@@ -104,7 +121,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "bitnet-model-gen: writes a seeded random BitNet model as bitnet-dialect "
-      "MLIR\n");
+      "MLIR or as a Hugging Face checkpoint directory\n");
   ref::ModelConfig cfg;
   if (!parseConfig(cfg))
     return 1;
@@ -118,6 +135,25 @@ int main(int argc, char **argv) {
       return 1;
     }
 
+  if (outputFormat != Format::MLIR) {
+    if (output == "-") {
+      errs() << "bitnet-model-gen: the hf formats write a directory: give -o <dir>\n";
+      return 1;
+    }
+    if (outputFormat == Format::HFPacked && cfg.weightKind != ref::WeightKind::Ternary) {
+      errs() << "bitnet-model-gen: --format=hf-packed holds ternary weights only; "
+                "use --format=hf-bf16 for the master weights\n";
+      return 1;
+    }
+    if (llvm::Error e = bitnet::import::writeHuggingFace(
+            output, cfg, seed,
+            outputFormat == Format::HFPacked ? bitnet::import::HFWeightFormat::Packed
+                                       : bitnet::import::HFWeightFormat::BF16)) {
+      errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
+      return 1;
+    }
+    return 0;
+  }
   ref::ModelWeights weights = ref::makeRandomModel(cfg, seed);
   mlir::DialectRegistry registry;
   mlir::bitnet::registerAllDialects(registry);

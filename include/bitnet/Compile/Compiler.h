@@ -11,15 +11,18 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mlir {
 namespace bitnet {
 
-enum class EmitKind { MLIR, LLVM, Assembly, Object, Header };
+enum class EmitKind { BitNet, MLIR, LLVM, Assembly, Object, Header };
 
 struct CompileOptions {
-  std::string input = "-";   // bitnet-dialect MLIR file, "-" for stdin
+  std::string input = "-";   // bitnet-dialect MLIR file, "-" for stdin, or a
+                             // Hugging Face checkpoint directory
   std::string output;        // "" = derived from --name and the emit kind
   std::string target = "host";
   std::string name = "model"; // prefix of every exported symbol
@@ -31,6 +34,12 @@ struct CompileOptions {
   /// Large constants go to <output stem>.weights instead of the object;
   /// the header's <name>_load_weights reads them (ExternalWeights.h).
   bool externalWeights = false;
+  /// Imported checkpoints only: the token counts to compile an entry point
+  /// for, the KV-cache rows (0: the config's) and what master weights become
+  /// ("ternary", "binary" or "float").
+  std::vector<int64_t> tokenCounts = {1};
+  int64_t context = 0;
+  std::string weightKind = "ternary";
 };
 
 /// Runs the whole compilation; diagnostics and progress go to `log`.

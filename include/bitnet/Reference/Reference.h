@@ -150,6 +150,10 @@ struct ModelConfig {
   /// at a tiny size.
   static ModelConfig tinyB158();
   static ModelConfig tiny1bitLLM();
+  /// Full-size shapes: BitNet b1.58 2B-4T, and the 700M 1bitLLM model
+  /// (bitnet_b1_58-large: SiLU, MHA, vocab 32002).
+  static ModelConfig b158_2B4T();
+  static ModelConfig bitnet700M();
 };
 
 /// One linear layer: logical weights [out, in]. For Binary/Ternary, `values`

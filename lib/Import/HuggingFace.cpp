@@ -1,0 +1,561 @@
+//===- HuggingFace.cpp - Hugging Face checkpoint directories --------------===//
+//
+// Tensor names and the packed layout follow the Hugging Face BitNet and
+// LLaMA checkpoints as BITNET.md describes them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Import/SafeTensors.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <map>
+
+namespace bitnet {
+namespace import {
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+std::string join(llvm::StringRef dir, llvm::StringRef file) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, file);
+  return std::string(path);
+}
+
+llvm::Expected<llvm::json::Value> readJson(const std::string &path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return fail(path + ": cannot open: " + buffer.getError().message());
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return fail(path + ": not valid JSON: " + llvm::toString(json.takeError()));
+  return std::move(*json);
+}
+
+/// The parsed config.json: the model config plus what the importer needs.
+struct HFConfig {
+  ref::ModelConfig model;
+  bool llama = false;      // 1bitLLM names
+  bool scaleIsInverse = false; // linear_class "bitlinear"
+  bool hasLinearClass = false;
+};
+
+llvm::Expected<HFConfig> parseConfig(const std::string &path,
+                                     const ImportOptions &options) {
+  llvm::Expected<llvm::json::Value> json = readJson(path);
+  if (!json)
+    return json.takeError();
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return fail(path + ": not a JSON object");
+  HFConfig c;
+  std::optional<llvm::StringRef> type = root->getString("model_type");
+  if (!type)
+    return fail(path + ": missing key 'model_type'");
+  if (*type == "bitnet") {
+    c.llama = false;
+  } else if (*type == "llama") {
+    c.llama = true;
+  } else {
+    return fail(path + ": model_type '" + *type +
+                "' is not supported (expected bitnet or llama)");
+  }
+  auto integer = [&](const char *key, int64_t &field,
+                     std::optional<int64_t> fallback) -> llvm::Error {
+    std::optional<int64_t> v = root->getInteger(key);
+    if (!v && !root->get(key) && fallback)
+      v = fallback;
+    if (!v)
+      return fail(path + ": missing or non-integer key '" + key + "'");
+    if (*v <= 0)
+      return fail(path + ": key '" + key + "' must be positive, not " + llvm::Twine(*v));
+    field = *v;
+    return llvm::Error::success();
+  };
+  ref::ModelConfig &m = c.model;
+  if (llvm::Error e = integer("hidden_size", m.hidden, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("intermediate_size", m.intermediate, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_hidden_layers", m.layers, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_attention_heads", m.heads, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_key_value_heads", m.kvHeads, m.heads))
+    return std::move(e);
+  if (llvm::Error e = integer("vocab_size", m.vocab, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("max_position_embeddings", m.context, std::nullopt))
+    return std::move(e);
+  if (options.context > 0)
+    m.context = options.context;
+  m.ropeTheta = static_cast<float>(root->getNumber("rope_theta").value_or(10000.0));
+  m.rmsEps = static_cast<float>(root->getNumber("rms_norm_eps").value_or(1e-5));
+  std::optional<llvm::StringRef> act = root->getString("hidden_act");
+  if (!act)
+    return fail(path + ": missing key 'hidden_act'");
+  if (*act == "relu2")
+    m.glu = ref::GluActivation::Relu2;
+  else if (*act == "silu")
+    m.glu = ref::GluActivation::Silu;
+  else
+    return fail(path + ": hidden_act '" + *act + "' is not supported (relu2 or silu)");
+  m.weightKind = options.kind;
+  if (const llvm::json::Object *q = root->getObject("quantization_config"))
+    if (std::optional<llvm::StringRef> cls = q->getString("linear_class")) {
+      if (*cls != "autobitlinear" && *cls != "bitlinear")
+        return fail(path + ": quantization_config.linear_class '" + *cls +
+                    "' is not supported (autobitlinear or bitlinear)");
+      c.hasLinearClass = true;
+      c.scaleIsInverse = *cls == "bitlinear";
+    }
+  std::string invalid = m.validate();
+  if (!invalid.empty())
+    return fail(path + ": " + invalid);
+  return c;
+}
+
+/// Every tensor of the checkpoint by name, across shards.
+class Checkpoint {
+public:
+  llvm::Error open(const std::string &dir) {
+    std::string single = join(dir, "model.safetensors");
+    std::string index = join(dir, "model.safetensors.index.json");
+    if (llvm::sys::fs::exists(index)) {
+      llvm::Expected<llvm::json::Value> json = readJson(index);
+      if (!json)
+        return json.takeError();
+      const llvm::json::Object *root = json->getAsObject();
+      const llvm::json::Object *map = root ? root->getObject("weight_map") : nullptr;
+      if (!map)
+        return fail(index + ": missing object 'weight_map'");
+      for (const auto &[name, file] : *map) {
+        std::optional<llvm::StringRef> shard = file.getAsString();
+        if (!shard || shard->contains('/') || shard->contains('\\'))
+          return fail(index + ": tensor '" + name.str() +
+                      "' maps to something other than a file name in the directory");
+        if (!files_.count(shard->str())) {
+          auto opened = SafeTensorsFile::open(join(dir, *shard));
+          if (!opened)
+            return opened.takeError();
+          files_[shard->str()] = std::move(*opened);
+        }
+        const SafeTensorsFile &f = *files_[shard->str()];
+        const TensorView *view = f.find(name);
+        if (!view)
+          return fail(index + ": tensor '" + name.str() + "' is not in " + f.path());
+        where_[name.str()] = {view, f.path()};
+      }
+      return llvm::Error::success();
+    }
+    auto opened = SafeTensorsFile::open(single);
+    if (!opened)
+      return opened.takeError();
+    for (const auto &[name, view] : (*opened)->tensors())
+      where_[name] = {&view, (*opened)->path()};
+    files_["model.safetensors"] = std::move(*opened);
+    return llvm::Error::success();
+  }
+
+  struct Located {
+    const TensorView *view = nullptr;
+    std::string file;
+  };
+  const Located *find(const std::string &name) const {
+    auto it = where_.find(name);
+    return it == where_.end() ? nullptr : &it->second;
+  }
+  std::string anyFile() const {
+    return where_.empty() ? std::string("model.safetensors") : where_.begin()->second.file;
+  }
+
+private:
+  std::map<std::string, std::unique_ptr<SafeTensorsFile>> files_;
+  std::map<std::string, Located> where_;
+};
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// Floats of a float tensor (F32, F16, BF16), little-endian.
+std::vector<float> toFloats(const TensorView &t) {
+  std::vector<float> out(static_cast<size_t>(t.elements()));
+  const uint8_t *p = t.bytes.data();
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (t.dtype == DType::F32) {
+      uint32_t bits = uint32_t(p[4 * i]) | uint32_t(p[4 * i + 1]) << 8 |
+                      uint32_t(p[4 * i + 2]) << 16 | uint32_t(p[4 * i + 3]) << 24;
+      std::memcpy(&out[i], &bits, 4);
+    } else {
+      uint16_t bits = uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+      out[i] = t.dtype == DType::F16 ? ref::halfToFloat(bits) : ref::bf16ToFloat(bits);
+    }
+  }
+  return out;
+}
+
+class Importer {
+public:
+  Importer(const HFConfig &config, const Checkpoint &checkpoint)
+      : c(config), cfg(config.model), ckpt(checkpoint) {}
+
+  /// A float tensor of exactly `shape`.
+  llvm::Expected<std::vector<float>> floats(const std::string &name,
+                                            std::vector<int64_t> shape) {
+    auto t = tensor(name, shape);
+    if (!t)
+      return t.takeError();
+    if ((*t)->view->dtype != DType::F32 && (*t)->view->dtype != DType::F16 &&
+        (*t)->view->dtype != DType::BF16)
+      return fail((*t)->file + ": tensor '" + name + "': dtype " +
+                  dtypeName((*t)->view->dtype) + " where F32, F16 or BF16 is expected");
+    return toFloats(*(*t)->view);
+  }
+
+  llvm::Expected<ref::LinearWeights> linear(const std::string &prefix, int64_t out,
+                                            int64_t in) {
+    std::string name = prefix + ".weight";
+    const Checkpoint::Located *w = ckpt.find(name);
+    if (!w)
+      return fail(ckpt.anyFile() + ": tensor '" + name + "' is missing");
+    if (w->view->dtype != DType::U8) {
+      auto master = floats(name, {out, in});
+      if (!master)
+        return master.takeError();
+      return ref::linearFromMaster(std::move(*master), out, in, cfg.weightKind);
+    }
+    // Packed ternary: U8 [out/4, in], quarter blocks along the output axis.
+    auto here = [&](const llvm::Twine &what) {
+      return fail(w->file + ": tensor '" + name + "': " + what);
+    };
+    if (cfg.weightKind != ref::WeightKind::Ternary)
+      return here("packed ternary weights cannot be imported as " +
+                  llvm::Twine(ref::weightKindName(cfg.weightKind)));
+    if (out % 4 != 0 || w->view->shape != std::vector<int64_t>{out / 4, in})
+      return here("shape " + shapeText(w->view->shape) + " but the config implies U8 " +
+                  shapeText({out / 4, in}) + " (packed " + shapeText({out, in}) + ")");
+    if (!c.hasLinearClass)
+      return here("packed weights need config.json quantization_config.linear_class "
+                  "to say what weight_scale means");
+    auto scale = floats(prefix + ".weight_scale", {1});
+    if (!scale) {
+      // A [] scalar is as good as [1].
+      llvm::consumeError(scale.takeError());
+      scale = floats(prefix + ".weight_scale", {});
+      if (!scale)
+        return scale.takeError();
+    }
+    ref::LinearWeights lw;
+    lw.out = out;
+    lw.in = in;
+    lw.scale = c.scaleIsInverse ? 1.0f / (*scale)[0] : (*scale)[0];
+    lw.values.resize(static_cast<size_t>(out * in));
+    const int64_t quarter = out / 4;
+    const uint8_t *bytes = w->view->bytes.data();
+    for (int64_t r = 0; r < quarter; ++r)
+      for (int64_t k = 0; k < in; ++k) {
+        uint8_t b = bytes[r * in + k];
+        for (int64_t i = 0; i < 4; ++i) {
+          int code = (b >> (2 * i)) & 3;
+          if (code == 3)
+            return here("invalid ternary code 3 at packed row " + llvm::Twine(r) +
+                        ", column " + llvm::Twine(k) + " (bits " + llvm::Twine(2 * i) +
+                        "-" + llvm::Twine(2 * i + 1) + ")");
+          lw.values[static_cast<size_t>((i * quarter + r) * in + k)] =
+              static_cast<int8_t>(code - 1);
+        }
+      }
+    return lw;
+  }
+
+  llvm::Expected<ref::ModelWeights> run() {
+    ref::ModelWeights w;
+    w.config = cfg;
+    const int64_t D = cfg.hidden, I = cfg.intermediate, KV = cfg.kvDim();
+    if (ckpt.find("lm_head.weight"))
+      return fail(ckpt.find("lm_head.weight")->file +
+                  ": tensor 'lm_head.weight': untied LM heads are not supported yet "
+                  "(the LM head is the token embedding)");
+    auto embedding = floats("model.embed_tokens.weight", {cfg.vocab, D});
+    if (!embedding)
+      return embedding.takeError();
+    w.embedding.resize(embedding->size());
+    for (size_t i = 0; i < embedding->size(); ++i)
+      w.embedding[i] = ref::floatToHalf((*embedding)[i]);
+    embedding->clear();
+    w.layers.resize(static_cast<size_t>(cfg.layers));
+    const char *attnSub = c.llama ? "self_attn.inner_attn_ln" : "self_attn.attn_sub_norm";
+    const char *ffnSub = c.llama ? "mlp.ffn_layernorm" : "mlp.ffn_sub_norm";
+    for (int64_t l = 0; l < cfg.layers; ++l) {
+      std::string p = "model.layers." + std::to_string(l) + ".";
+      ref::LayerWeights &lw = w.layers[static_cast<size_t>(l)];
+      struct Norm {
+        std::vector<float> *dst;
+        std::string name;
+        int64_t size;
+      };
+      for (const Norm &n : {Norm{&lw.inputNorm, p + "input_layernorm.weight", D},
+                            Norm{&lw.attnSubNorm, p + attnSub + ".weight", D},
+                            Norm{&lw.postAttnNorm, p + "post_attention_layernorm.weight", D},
+                            Norm{&lw.ffnSubNorm, p + ffnSub + ".weight", I}}) {
+        auto v = floats(n.name, {n.size});
+        if (!v)
+          return v.takeError();
+        *n.dst = std::move(*v);
+      }
+      struct Linear {
+        ref::LinearWeights *dst;
+        std::string name;
+        int64_t out, in;
+      };
+      for (const Linear &m : {Linear{&lw.q, p + "self_attn.q_proj", D, D},
+                              Linear{&lw.k, p + "self_attn.k_proj", KV, D},
+                              Linear{&lw.v, p + "self_attn.v_proj", KV, D},
+                              Linear{&lw.o, p + "self_attn.o_proj", D, D},
+                              Linear{&lw.gate, p + "mlp.gate_proj", I, D},
+                              Linear{&lw.up, p + "mlp.up_proj", I, D},
+                              Linear{&lw.down, p + "mlp.down_proj", D, I}}) {
+        auto v = linear(m.name, m.out, m.in);
+        if (!v)
+          return v.takeError();
+        *m.dst = std::move(*v);
+      }
+    }
+    auto norm = floats("model.norm.weight", {D});
+    if (!norm)
+      return norm.takeError();
+    w.finalNorm = std::move(*norm);
+    return w;
+  }
+
+private:
+  llvm::Expected<const Checkpoint::Located *> tensor(const std::string &name,
+                                                     const std::vector<int64_t> &shape) {
+    const Checkpoint::Located *t = ckpt.find(name);
+    if (!t)
+      return fail(ckpt.anyFile() + ": tensor '" + name + "' is missing");
+    if (t->view->shape != shape)
+      return fail(t->file + ": tensor '" + name + "' has shape " +
+                  shapeText(t->view->shape) + " but config.json implies " +
+                  shapeText(shape));
+    return t;
+  }
+
+  const HFConfig &c;
+  const ref::ModelConfig &cfg;
+  const Checkpoint &ckpt;
+};
+
+} // namespace
+
+llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
+                                                   const ImportOptions &options) {
+  std::string dir = directory.str();
+  auto config = parseConfig(join(dir, "config.json"), options);
+  if (!config)
+    return config.takeError();
+  Checkpoint checkpoint;
+  if (llvm::Error e = checkpoint.open(dir))
+    return std::move(e);
+  Importer importer(*config, checkpoint);
+  return importer.run();
+}
+
+//===----------------------------------------------------------------------===//
+// Writer
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string tensorName(const ref::RandomTensor &t, bool llama) {
+  std::string p = "model.layers." + std::to_string(t.layer) + ".";
+  switch (t.role) {
+  case ref::TensorRole::Embedding: return "model.embed_tokens.weight";
+  case ref::TensorRole::InputNorm: return p + "input_layernorm.weight";
+  case ref::TensorRole::Q: return p + "self_attn.q_proj.weight";
+  case ref::TensorRole::K: return p + "self_attn.k_proj.weight";
+  case ref::TensorRole::V: return p + "self_attn.v_proj.weight";
+  case ref::TensorRole::AttnSubNorm:
+    return p + (llama ? "self_attn.inner_attn_ln.weight" : "self_attn.attn_sub_norm.weight");
+  case ref::TensorRole::O: return p + "self_attn.o_proj.weight";
+  case ref::TensorRole::PostAttnNorm: return p + "post_attention_layernorm.weight";
+  case ref::TensorRole::Gate: return p + "mlp.gate_proj.weight";
+  case ref::TensorRole::Up: return p + "mlp.up_proj.weight";
+  case ref::TensorRole::FfnSubNorm:
+    return p + (llama ? "mlp.ffn_layernorm.weight" : "mlp.ffn_sub_norm.weight");
+  case ref::TensorRole::Down: return p + "mlp.down_proj.weight";
+  case ref::TensorRole::FinalNorm: return "model.norm.weight";
+  }
+  return "";
+}
+
+bool isLinear(ref::TensorRole role) {
+  switch (role) {
+  case ref::TensorRole::Q: case ref::TensorRole::K: case ref::TensorRole::V:
+  case ref::TensorRole::O: case ref::TensorRole::Gate: case ref::TensorRole::Up:
+  case ref::TensorRole::Down:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &config,
+                             uint64_t seed, HFWeightFormat format) {
+  std::string invalid = config.validate();
+  if (!invalid.empty())
+    return fail("invalid model shape: " + invalid);
+  const bool packed = format == HFWeightFormat::Packed;
+  const bool llama = config.glu == ref::GluActivation::Silu;
+  if (packed && (config.hidden % 4 != 0 || config.intermediate % 4 != 0 ||
+                 config.kvDim() % 4 != 0))
+    return fail("packed checkpoints need every output size to be a multiple of 4");
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return fail(directory + ": cannot create: " + ec.message());
+
+  // Declare every tensor from the shapes alone (a dry run of the drawing
+  // order, without the values), then stream them.
+  SafeTensorsWriter writer;
+  auto declare = [&](const ref::RandomTensor &t) {
+    std::string name = tensorName(t, llama);
+    if (t.role == ref::TensorRole::Embedding)
+      writer.add(name, DType::F16, {t.rows, t.cols});
+    else if (!isLinear(t.role))
+      writer.add(name, DType::F32, {t.cols});
+    else if (packed) {
+      writer.add(name, DType::U8, {t.rows / 4, t.cols});
+      writer.add(name + "_scale", DType::F32, {1});
+    } else {
+      writer.add(name, DType::BF16, {t.rows, t.cols});
+    }
+  };
+  {
+    const int64_t D = config.hidden, I = config.intermediate, KV = config.kvDim();
+    using R = ref::TensorRole;
+    auto shape = [&](R role, int64_t layer, int64_t rows, int64_t cols) {
+      ref::RandomTensor t{role, layer, rows, cols, {}};
+      declare(t);
+    };
+    shape(R::Embedding, -1, config.vocab, D);
+    for (int64_t l = 0; l < config.layers; ++l) {
+      shape(R::InputNorm, l, 1, D);
+      shape(R::Q, l, D, D);
+      shape(R::K, l, KV, D);
+      shape(R::V, l, KV, D);
+      shape(R::AttnSubNorm, l, 1, D);
+      shape(R::O, l, D, D);
+      shape(R::PostAttnNorm, l, 1, D);
+      shape(R::Gate, l, I, D);
+      shape(R::Up, l, I, D);
+      shape(R::FfnSubNorm, l, 1, I);
+      shape(R::Down, l, D, I);
+    }
+    shape(R::FinalNorm, -1, 1, D);
+  }
+  std::string model = join(directory, "model.safetensors");
+  if (llvm::Error e = writer.begin(model))
+    return e;
+  llvm::Error error = llvm::Error::success();
+  auto put = [&](std::vector<uint8_t> bytes) {
+    if (!error)
+      error = writer.write(bytes);
+  };
+  auto le16 = [](std::vector<uint8_t> &out, uint16_t v) {
+    out.push_back(uint8_t(v));
+    out.push_back(uint8_t(v >> 8));
+  };
+  auto le32 = [](std::vector<uint8_t> &out, float f) {
+    uint32_t v;
+    std::memcpy(&v, &f, 4);
+    for (int i = 0; i < 4; ++i)
+      out.push_back(uint8_t(v >> (8 * i)));
+  };
+  ref::forEachRandomTensor(config, seed, [&](ref::RandomTensor &t) {
+    std::vector<uint8_t> bytes;
+    if (t.role == ref::TensorRole::Embedding) {
+      for (float v : t.values)
+        le16(bytes, ref::floatToHalf(v));
+      put(std::move(bytes));
+    } else if (!isLinear(t.role)) {
+      for (float v : t.values)
+        le32(bytes, v);
+      put(std::move(bytes));
+    } else if (packed) {
+      ref::QuantizedWeights q =
+          ref::quantizeWeights(t.values.data(), t.values.size(), ref::WeightKind::Ternary);
+      const int64_t quarter = t.rows / 4;
+      bytes.assign(static_cast<size_t>(quarter * t.cols), 0);
+      for (int64_t row = 0; row < t.rows; ++row)
+        for (int64_t k = 0; k < t.cols; ++k) {
+          int code = q.values[static_cast<size_t>(row * t.cols + k)] + 1;
+          bytes[static_cast<size_t>((row % quarter) * t.cols + k)] |=
+              static_cast<uint8_t>(code << (2 * (row / quarter)));
+        }
+      put(std::move(bytes));
+      std::vector<uint8_t> scale;
+      le32(scale, q.scale);
+      put(std::move(scale));
+    } else {
+      for (float v : t.values)
+        le16(bytes, ref::floatToBf16(v));
+      put(std::move(bytes));
+    }
+  });
+  if (error)
+    return std::move(error);
+  if (llvm::Error e = writer.finish())
+    return e;
+
+  llvm::json::Object cfg{
+      {"model_type", llama ? "llama" : "bitnet"},
+      {"hidden_size", config.hidden},
+      {"intermediate_size", config.intermediate},
+      {"num_hidden_layers", config.layers},
+      {"num_attention_heads", config.heads},
+      {"num_key_value_heads", config.kvHeads},
+      {"vocab_size", config.vocab},
+      {"max_position_embeddings", config.context},
+      {"rope_theta", double(config.ropeTheta)},
+      {"rms_norm_eps", double(config.rmsEps)},
+      {"hidden_act", llama ? "silu" : "relu2"},
+      {"tie_word_embeddings", true},
+      {"torch_dtype", "bfloat16"},
+  };
+  if (packed)
+    cfg["quantization_config"] =
+        llvm::json::Object{{"quant_method", "bitnet"}, {"linear_class", "autobitlinear"}};
+  std::string configPath = join(directory, "config.json");
+  std::string temporary = configPath + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(temporary, ec);
+    if (ec)
+      return fail(configPath + ": cannot write: " + ec.message());
+    out << llvm::formatv("{0:2}", llvm::json::Value(std::move(cfg))) << "\n";
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, configPath)) {
+    llvm::sys::fs::remove(temporary);
+    return fail(configPath + ": cannot write: " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+} // namespace import
+} // namespace bitnet

@@ -1,0 +1,293 @@
+//===- ImportTest.cpp - Hugging Face importer against generated files -----===//
+//
+// Checkpoints written by the generator (packed U8 + weight_scale, bf16
+// masters; single file and shards) import to exactly makeRandomModel's
+// weights; hand-made malformed files get an error naming the file, the
+// tensor and the problem. argv[1]: a scratch directory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Common/Checks.h"
+#include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Import/SafeTensors.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace ref = bitnet::ref;
+namespace imp = bitnet::import;
+
+namespace {
+bitnet::test::Checks checks;
+
+void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
+
+bool sameLinear(const ref::LinearWeights &a, const ref::LinearWeights &b) {
+  return a.out == b.out && a.in == b.in && a.values == b.values &&
+         a.scale == b.scale && a.floats == b.floats;
+}
+
+bool sameModel(const ref::ModelWeights &a, const ref::ModelWeights &b) {
+  if (a.embedding != b.embedding || a.finalNorm != b.finalNorm ||
+      a.layers.size() != b.layers.size())
+    return false;
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const ref::LayerWeights &x = a.layers[i], &y = b.layers[i];
+    if (x.inputNorm != y.inputNorm || x.attnSubNorm != y.attnSubNorm ||
+        x.postAttnNorm != y.postAttnNorm || x.ffnSubNorm != y.ffnSubNorm ||
+        !sameLinear(x.q, y.q) || !sameLinear(x.k, y.k) || !sameLinear(x.v, y.v) ||
+        !sameLinear(x.o, y.o) || !sameLinear(x.gate, y.gate) ||
+        !sameLinear(x.up, y.up) || !sameLinear(x.down, y.down))
+      return false;
+  }
+  const ref::ModelConfig &p = a.config, &q = b.config;
+  return p.hidden == q.hidden && p.intermediate == q.intermediate &&
+         p.layers == q.layers && p.heads == q.heads && p.kvHeads == q.kvHeads &&
+         p.vocab == q.vocab && p.context == q.context && p.ropeTheta == q.ropeTheta &&
+         p.rmsEps == q.rmsEps && p.glu == q.glu && p.weightKind == q.weightKind;
+}
+
+std::string path(const std::string &dir, const std::string &file) {
+  return dir + "/" + file;
+}
+
+std::string readText(const std::string &file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeText(const std::string &file, const std::string &text) {
+  std::ofstream(file, std::ios::binary).write(text.data(), text.size());
+}
+
+/// A safetensors file from a raw JSON header and data bytes.
+std::string safetensors(const std::string &header, const std::string &data,
+                        uint64_t lengthField = UINT64_MAX) {
+  uint64_t n = lengthField == UINT64_MAX ? header.size() : lengthField;
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>(n >> (8 * i));
+  return out + header + data;
+}
+
+/// Expects importing `dir` to fail with a message containing every needle.
+void expectError(const std::string &dir, const std::vector<std::string> &needles,
+                 const std::string &what, imp::ImportOptions options = {}) {
+  llvm::Expected<ref::ModelWeights> w = imp::importHuggingFace(dir, options);
+  if (w) {
+    expect(false, what + ": imported without an error");
+    return;
+  }
+  std::string message = llvm::toString(w.takeError());
+  bool all = true;
+  for (const std::string &n : needles)
+    all = all && message.find(n) != std::string::npos;
+  expect(all, what + ": message '" + message + "'");
+}
+
+/// Expects SafeTensorsFile::open on the bytes to fail mentioning `needle`.
+void expectFileError(const std::string &dir, const std::string &name,
+                     const std::string &bytes, const std::string &needle) {
+  std::string file = path(dir, name);
+  writeText(file, bytes);
+  auto opened = imp::SafeTensorsFile::open(file);
+  if (opened) {
+    expect(false, name + ": opened without an error");
+    return;
+  }
+  std::string message = llvm::toString(opened.takeError());
+  expect(message.find(file) != std::string::npos &&
+             message.find(needle) != std::string::npos,
+         name + ": message '" + message + "' lacks the file or '" + needle + "'");
+}
+
+/// Copies a generated checkpoint into `dst` with `edit` applied to config.json.
+void copyWithConfig(const std::string &src, const std::string &dst,
+                    const std::string &from, const std::string &to) {
+  llvm::sys::fs::create_directories(dst);
+  llvm::sys::fs::copy_file(path(src, "model.safetensors"), path(dst, "model.safetensors"));
+  std::string config = readText(path(src, "config.json"));
+  size_t at = config.find(from);
+  if (at != std::string::npos)
+    config.replace(at, from.size(), to);
+  writeText(path(dst, "config.json"), config);
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <scratch dir>\n", argv[0]);
+    return 2;
+  }
+  const std::string dir = argv[1];
+  llvm::sys::fs::create_directories(dir);
+
+  // Generated checkpoints import to exactly the generator's model.
+  for (ref::ModelConfig config : {ref::ModelConfig::tinyB158(), ref::ModelConfig::tiny1bitLLM()}) {
+    std::string family = config.glu == ref::GluActivation::Silu ? "llama" : "b158";
+    std::string packed = path(dir, family + "-packed"), bf16 = path(dir, family + "-bf16");
+    expect(!imp::writeHuggingFace(packed, config, 5, imp::HFWeightFormat::Packed),
+           family + ": write packed");
+    expect(!imp::writeHuggingFace(bf16, config, 5, imp::HFWeightFormat::BF16),
+           family + ": write bf16");
+    ref::ModelWeights want = ref::makeRandomModel(config, 5);
+    for (const std::string &d : {packed, bf16}) {
+      llvm::Expected<ref::ModelWeights> got = imp::importHuggingFace(d);
+      if (!got) {
+        expect(false, d + ": " + llvm::toString(got.takeError()));
+        continue;
+      }
+      expect(sameModel(*got, want), d + " imports to makeRandomModel's weights");
+    }
+    // Masters as the other weight kinds.
+    for (ref::WeightKind kind : {ref::WeightKind::Binary, ref::WeightKind::Float}) {
+      ref::ModelConfig c = config;
+      c.weightKind = kind;
+      imp::ImportOptions options;
+      options.kind = kind;
+      llvm::Expected<ref::ModelWeights> got = imp::importHuggingFace(bf16, options);
+      expect(got && sameModel(*got, ref::makeRandomModel(c, 5)),
+             bf16 + " as " + ref::weightKindName(kind));
+      if (!got)
+        llvm::consumeError(got.takeError());
+    }
+    expectError(packed, {"model.safetensors", "q_proj.weight", "cannot be imported as binary"},
+                family + ": packed weights as binary",
+                imp::ImportOptions{ref::WeightKind::Binary, 0});
+  }
+
+  const std::string good = path(dir, "b158-packed");
+  const ref::ModelWeights want = ref::makeRandomModel(ref::ModelConfig::tinyB158(), 5);
+
+  // Shards: the same tensors split over two files with an index.
+  {
+    auto single = imp::SafeTensorsFile::open(path(good, "model.safetensors"));
+    expect(bool(single), "open the single file");
+    std::string sharded = path(dir, "sharded");
+    llvm::sys::fs::create_directories(sharded);
+    llvm::sys::fs::copy_file(path(good, "config.json"), path(sharded, "config.json"));
+    imp::SafeTensorsWriter first, second;
+    std::string index = "{\"metadata\": {}, \"weight_map\": {";
+    int i = 0;
+    for (const auto &[name, view] : (*single)->tensors()) {
+      bool one = (i++ % 2) == 0;
+      (one ? first : second).add(name, view.dtype, view.shape);
+      index += std::string(i > 1 ? ", " : "") + "\"" + name + "\": \"" +
+               (one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors") +
+               "\"";
+    }
+    index += "}}";
+    expect(!first.begin(path(sharded, "model-00001-of-00002.safetensors")) &&
+               !second.begin(path(sharded, "model-00002-of-00002.safetensors")),
+           "begin shards");
+    i = 0;
+    for (const auto &[name, view] : (*single)->tensors()) {
+      bool one = (i++ % 2) == 0;
+      expect(!(one ? first : second).write(view.bytes), "write " + name);
+    }
+    expect(!first.finish() && !second.finish(), "finish shards");
+    writeText(path(sharded, "model.safetensors.index.json"), index);
+    llvm::Expected<ref::ModelWeights> got = imp::importHuggingFace(sharded);
+    expect(got && sameModel(*got, want), "sharded checkpoint imports to the same weights");
+    if (!got)
+      std::printf("  %s\n", llvm::toString(got.takeError()).c_str());
+  }
+
+  // Malformed safetensors files.
+  const std::string bad = path(dir, "bad");
+  llvm::sys::fs::create_directories(bad);
+  expectFileError(bad, "short.safetensors", "abc", "truncated");
+  expectFileError(bad, "length.safetensors", safetensors("{}", "", 1000000),
+                  "runs beyond the file");
+  expectFileError(bad, "json.safetensors", safetensors("{not json", ""), "not valid JSON");
+  expectFileError(bad, "dtype.safetensors",
+                  safetensors(R"({"t":{"dtype":"Q4","shape":[2],"data_offsets":[0,2]}})",
+                              "xx"),
+                  "tensor 't': unknown dtype 'Q4'");
+  expectFileError(bad, "bytes.safetensors",
+                  safetensors(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})",
+                              "xxxx"),
+                  "tensor 't': 4 bytes of data but F32 x 2 elements needs 8");
+  expectFileError(bad, "range.safetensors",
+                  safetensors(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})",
+                              "xxxx"),
+                  "tensor 't': data_offsets [0, 8) run beyond the data (4 bytes)");
+  expectFileError(bad, "overlap.safetensors",
+                  safetensors(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},)"
+                              R"("b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
+                              "xxxxxx"),
+                  "tensor 'b' overlaps");
+  expectFileError(bad, "gap.safetensors",
+                  safetensors(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
+                              "xxxx"),
+                  "gap of 2 bytes before tensor 'a'");
+  expectFileError(bad, "negative.safetensors",
+                  safetensors(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})",
+                              "xx"),
+                  "negative extent");
+
+  // Malformed checkpoints.
+  {
+    // Invalid code 3 in a packed weight: set both low bits of the first byte
+    // of layer 0's q_proj (found through the header).
+    std::string d = path(dir, "code3");
+    copyWithConfig(good, d, "", "");
+    std::string bytes = readText(path(d, "model.safetensors"));
+    uint64_t headerBytes = 0;
+    for (int i = 7; i >= 0; --i)
+      headerBytes = (headerBytes << 8) | static_cast<uint8_t>(bytes[i]);
+    llvm::Expected<llvm::json::Value> header =
+        llvm::json::parse(llvm::StringRef(bytes).substr(8, headerBytes));
+    const llvm::json::Object *q =
+        header ? header->getAsObject()->getObject("model.layers.0.self_attn.q_proj.weight")
+               : nullptr;
+    expect(q != nullptr, "code 3: find q_proj in the header");
+    if (!header)
+      llvm::consumeError(header.takeError());
+    if (q) {
+      int64_t begin = *(*q->getArray("data_offsets"))[0].getAsInteger();
+      bytes[8 + headerBytes + begin] |= 0x3;
+    }
+    writeText(path(d, "model.safetensors"), bytes);
+    expectError(d, {"model.safetensors", "model.layers.0.self_attn.q_proj.weight",
+                    "invalid ternary code 3 at packed row 0, column 0"},
+                "code 3");
+  }
+  copyWithConfig(good, path(dir, "nohidden"), "\"hidden_size\"", "\"hidden_sizes\"");
+  expectError(path(dir, "nohidden"), {"config.json", "missing or non-integer key 'hidden_size'"},
+              "config without hidden_size");
+  copyWithConfig(good, path(dir, "inconsistent"), "\"intermediate_size\": 384",
+                 "\"intermediate_size\": 256");
+  expectError(path(dir, "inconsistent"),
+              {"model.safetensors", "tensor 'model.layers.0.mlp.ffn_sub_norm.weight'",
+               "has shape [384] but config.json implies [256]"},
+              "config inconsistent with the tensors");
+  copyWithConfig(good, path(dir, "noclass"), "\"linear_class\": \"autobitlinear\"",
+                 "\"other\": 1");
+  expectError(path(dir, "noclass"), {"q_proj.weight", "linear_class"},
+              "packed weights without linear_class");
+  copyWithConfig(good, path(dir, "family"), "\"model_type\": \"bitnet\"",
+                 "\"model_type\": \"gpt2\"");
+  expectError(path(dir, "family"), {"config.json", "model_type 'gpt2' is not supported"},
+              "unknown model_type");
+  expectError(path(dir, "nowhere"), {"config.json", "cannot open"}, "missing directory");
+  {
+    // linear_class "bitlinear": weight_scale is 1/gamma.
+    copyWithConfig(good, path(dir, "inverse"), "\"autobitlinear\"", "\"bitlinear\"");
+    llvm::Expected<ref::ModelWeights> got = imp::importHuggingFace(path(dir, "inverse"));
+    expect(got && got->layers[0].q.scale == 1.0f / want.layers[0].q.scale &&
+               got->layers[0].q.values == want.layers[0].q.values,
+           "bitlinear: gamma = 1 / weight_scale");
+    if (!got)
+      llvm::consumeError(got.takeError());
+  }
+  return checks.finish();
+}

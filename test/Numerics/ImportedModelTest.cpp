@@ -1,0 +1,78 @@
+//===- ImportedModelTest.cpp - Compiled Hugging Face checkpoints ----------===//
+//
+// Checkpoints written by bitnet-model-gen (seed 5) and compiled from their
+// directories by bitnet-compile (x86-64-avx2): tiny-b158 packed and bf16,
+// tiny-1bitllm bf16. Each runs a 3-token prompt and 5 decode steps against
+// the golden forward pass of makeRandomModel; the two b158 formats give the
+// same logits bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Common/Checks.h"
+#include "hf_b158_bf16.h"
+#include "hf_b158_packed.h"
+#include "hf_llama_bf16.h"
+
+#include "bitnet/Reference/Reference.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace ref = bitnet::ref;
+
+namespace {
+bitnet::test::Checks checks;
+
+void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
+
+const std::vector<int32_t> kTokens = {3, 141, 59, 26, 5, 35, 89, 7};
+
+template <typename State, typename Create, typename Forward, typename Destroy>
+std::vector<float> run(Create create, Forward forward, Destroy destroy, int vocab) {
+  State *s = create(0, 0);
+  std::vector<float> logits(kTokens.size() * vocab);
+  int32_t status = s ? forward(s, kTokens.data(), 3, 0, logits.data()) : -1;
+  for (size_t i = 3; i < kTokens.size() && status == 0; ++i)
+    status = forward(s, &kTokens[i], 1, (int32_t)i, &logits[i * vocab]);
+  destroy(s);
+  return status == 0 ? logits : std::vector<float>();
+}
+
+void compare(const char *what, const std::vector<float> &got, ref::ModelConfig config) {
+  ref::ModelWeights weights = ref::makeRandomModel(config, 5);
+  ref::ReferenceModel golden(weights);
+  std::vector<float> want(kTokens.size() * config.vocab);
+  golden.forward(kTokens.data(), 3, 0, want.data());
+  for (size_t i = 3; i < kTokens.size(); ++i)
+    golden.forward(&kTokens[i], 1, (int64_t)i, &want[i * config.vocab]);
+  if (got.size() != want.size()) {
+    expect(false, std::string(what) + ": the compiled model failed to run");
+    return;
+  }
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::fmax(worst, std::fabs(got[i] - want[i]) / std::fmax(1.0, std::fabs(want[i])));
+  std::printf("%s: max relative logit error vs the golden reference %.3g (bound 1e-4)\n",
+              what, worst);
+  expect(worst <= 1e-4, std::string(what) + " differs from the golden reference");
+}
+} // namespace
+
+int main() {
+  std::vector<float> packed = run<hf_b158_packed_state>(
+      hf_b158_packed_create, hf_b158_packed_forward, hf_b158_packed_destroy,
+      HF_B158_PACKED_VOCAB);
+  std::vector<float> bf16 = run<hf_b158_bf16_state>(
+      hf_b158_bf16_create, hf_b158_bf16_forward, hf_b158_bf16_destroy, HF_B158_BF16_VOCAB);
+  std::vector<float> llama = run<hf_llama_bf16_state>(
+      hf_llama_bf16_create, hf_llama_bf16_forward, hf_llama_bf16_destroy,
+      HF_LLAMA_BF16_VOCAB);
+  compare("b158 packed", packed, ref::ModelConfig::tinyB158());
+  compare("b158 bf16", bf16, ref::ModelConfig::tinyB158());
+  compare("1bitllm bf16", llama, ref::ModelConfig::tiny1bitLLM());
+  expect(!packed.empty() && packed == bf16,
+         "packed and bf16 checkpoints of one model give identical logits");
+  return checks.finish();
+}
