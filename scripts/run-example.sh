@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: set up, build, compile the bundled tiny BitNet b1.58 model
-# (examples/tiny-b158.mlir) for this machine with bitnet-compile, run it.
+# (examples/tiny-b158.mlir) for this machine with bitnet-compile, run it;
+# then the import path: a generated Hugging Face checkpoint of the same
+# shape, compiled from its directory, run by the same driver.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BITNET_BUILD_DIR:-$root/build}
@@ -9,3 +11,8 @@ echo
 echo "== compiled examples/tiny-b158.mlir -> $build/examples/tiny.o + tiny.h (bitnet-compile --target=host)"
 echo "== running $build/examples/bitnet-example-tiny"
 "$build/examples/bitnet-example-tiny" "${1:-16}"
+echo
+echo "== the import path: bitnet-model-gen --format=hf-packed wrote $build/examples/tiny-hf"
+echo "   (config.json + model.safetensors), bitnet-compile compiled that directory"
+echo "== running $build/examples/bitnet-example-tiny-hf"
+"$build/examples/bitnet-example-tiny-hf" "${1:-16}"
