@@ -2,6 +2,7 @@
 
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Compile/ExternalWeights.h"
+#include "bitnet/Import/GGUF.h"
 #include "bitnet/Import/HuggingFace.h"
 #include "bitnet/ModelGen/ModelIR.h"
 
@@ -34,6 +35,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
+#include <cstring>
 #include <cctype>
 
 using namespace mlir;
@@ -297,9 +299,18 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, log);
   OwningOpRef<ModuleOp> module;
-  if (o.input != "-" && llvm::sys::fs::is_directory(o.input)) {
-    // A Hugging Face checkpoint: imported tensor by tensor, then built as
-    // model-level IR with one entry point per token count.
+  bool hfDirectory = o.input != "-" && llvm::sys::fs::is_directory(o.input);
+  bool gguf = false;
+  if (!hfDirectory && o.input != "-") {
+    char head[4] = {};
+    if (auto f = llvm::MemoryBuffer::getFileSlice(o.input, 4, 0))
+      std::memcpy(head, (*f)->getBufferStart(), std::min<size_t>(4, (*f)->getBufferSize()));
+    gguf = std::memcmp(head, "GGUF", 4) == 0;
+  }
+  if (hfDirectory || gguf) {
+    // A checkpoint (Hugging Face directory or GGUF file): imported tensor by
+    // tensor, then built as model-level IR with one entry point per token
+    // count.
     auto phase = Clock::now();
     ::bitnet::import::ImportOptions import;
     import.context = o.context;
@@ -313,7 +324,8 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
       return fail("--weight-kind '" + o.weightKind +
                   "' is not ternary, binary or float");
     llvm::Expected<::bitnet::ref::ModelWeights> weights =
-        ::bitnet::import::importHuggingFace(o.input, import);
+        gguf ? ::bitnet::import::importGGUF(o.input, import)
+             : ::bitnet::import::importHuggingFace(o.input, import);
     if (!weights)
       return fail(llvm::toString(weights.takeError()));
     for (int64_t m : o.tokenCounts)

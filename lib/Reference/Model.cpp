@@ -114,12 +114,24 @@ std::vector<float> randomNorm(Rng &rng, int64_t n) {
   return v;
 }
 
-/// Master weights [out, in] in bf16 precision (a checkpoint's).
+/// Master weights [out, in] built so that every checkpoint format holds the
+/// model exactly: a ternary pattern T with exactly half of the weights
+/// non-zero (random positions and signs) times 2 * gamma, with gamma of 8
+/// significant bits. Then the absmean rule gives back T and gamma exactly
+/// (mean |W| = 2 * gamma * (n / 2) / n = gamma, W / gamma = 2 T, clamped to
+/// T), the masters are exact in bf16, and gamma is exact in f16, the scale
+/// type of GGUF's TQ1_0 / TQ2_0 blocks.
 std::vector<float> randomMaster(Rng &rng, int64_t out, int64_t in) {
-  std::vector<float> master(static_cast<size_t>(out * in));
+  const size_t n = static_cast<size_t>(out * in);
   float magnitude = 1.0f / sqrtf(static_cast<float>(in));
-  for (auto &x : master)
-    x = bf16ToFloat(floatToBf16(rng.uniform(-1.0f, 1.0f) * magnitude));
+  float gamma = bf16ToFloat(floatToBf16(rng.uniform(0.5f, 1.0f) * magnitude));
+  std::vector<float> master(n, 0.0f);
+  for (size_t i = 0; i < n / 2; ++i)
+    master[i] = rng.range(0, 1) ? 2.0f * gamma : -2.0f * gamma;
+  for (size_t i = n; i > 1; --i) { // Fisher-Yates
+    size_t j = static_cast<size_t>(rng.range(0, static_cast<int64_t>(i) - 1));
+    std::swap(master[i - 1], master[j]);
+  }
   return master;
 }
 

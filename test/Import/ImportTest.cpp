@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Common/Checks.h"
+#include "bitnet/Import/GGUF.h"
 #include "bitnet/Import/HuggingFace.h"
 #include "bitnet/Import/SafeTensors.h"
 
@@ -119,6 +120,53 @@ void copyWithConfig(const std::string &src, const std::string &dst,
   if (at != std::string::npos)
     config.replace(at, from.size(), to);
   writeText(path(dst, "config.json"), config);
+}
+
+/// A hand-made GGUF v3 file: keys and tensor infos as given, data appended.
+class GGUFBytes {
+public:
+  GGUFBytes &u32(uint32_t v) { return raw(&v, 4); }
+  GGUFBytes &u64(uint64_t v) { return raw(&v, 8); }
+  GGUFBytes &str(const std::string &s) {
+    u64(s.size());
+    bytes += s;
+    return *this;
+  }
+  GGUFBytes &raw(const void *p, size_t n) {
+    bytes.append(static_cast<const char *>(p), n);
+    return *this;
+  }
+  GGUFBytes &pad() {
+    while (bytes.size() % 32)
+      bytes.push_back('\0');
+    return *this;
+  }
+  std::string bytes;
+};
+
+/// Header, the keys of a 1-layer model without tensors, and `tensors` infos.
+GGUFBytes ggufHeader(uint32_t version, uint64_t tensors) {
+  GGUFBytes g;
+  g.raw("GGUF", 4).u32(version).u64(tensors).u64(2);
+  g.str("general.architecture").u32(8).str("bitnet-b1.58");
+  g.str("general.alignment").u32(4).u32(32);
+  return g;
+}
+
+void expectGGUFError(const std::string &dir, const std::string &name, const std::string &bytes,
+                     const std::vector<std::string> &needles) {
+  std::string file = path(dir, name);
+  writeText(file, bytes);
+  llvm::Expected<ref::ModelWeights> w = imp::importGGUF(file);
+  if (w) {
+    expect(false, name + ": imported without an error");
+    return;
+  }
+  std::string message = llvm::toString(w.takeError());
+  bool all = message.find(file) != std::string::npos;
+  for (const std::string &n : needles)
+    all = all && message.find(n) != std::string::npos;
+  expect(all, name + ": message '" + message + "'");
 }
 } // namespace
 
@@ -289,5 +337,106 @@ int main(int argc, char **argv) {
     if (!got)
       llvm::consumeError(got.takeError());
   }
+  // GGUF: every linear-layer type of a model whose rows are whole blocks
+  // imports to the same weights as the Hugging Face formats.
+  {
+    ref::ModelConfig config = ref::ModelConfig::tinyB158();
+    config.hidden = 256;
+    config.intermediate = 512;
+    ref::ModelWeights model = ref::makeRandomModel(config, 9);
+    for (auto [type, name] : {std::pair{imp::GGUFType::I2_S, "i2s"},
+                              std::pair{imp::GGUFType::TQ2_0, "tq2"},
+                              std::pair{imp::GGUFType::TQ1_0, "tq1"},
+                              std::pair{imp::GGUFType::F16, "f16"}}) {
+      std::string file = path(dir, std::string("model-") + name + ".gguf");
+      llvm::Error written = imp::writeGGUF(file, config, 9, type);
+      expect(!written, std::string("write GGUF ") + name);
+      llvm::consumeError(std::move(written));
+      llvm::Expected<ref::ModelWeights> got = imp::importGGUF(file);
+      if (!got) {
+        expect(false, file + ": " + llvm::toString(got.takeError()));
+        continue;
+      }
+      expect(sameModel(*got, model), std::string("GGUF ") + name +
+                                         " imports to makeRandomModel's weights");
+    }
+    // The same model as Hugging Face checkpoints: one model, six formats.
+    for (auto [format, name] : {std::pair{imp::HFWeightFormat::Packed, "hf-packed-256"},
+                                std::pair{imp::HFWeightFormat::BF16, "hf-bf16-256"}}) {
+      llvm::Error written = imp::writeHuggingFace(path(dir, name), config, 9, format);
+      expect(!written, std::string("write ") + name);
+      llvm::consumeError(std::move(written));
+      llvm::Expected<ref::ModelWeights> got = imp::importHuggingFace(path(dir, name));
+      expect(got && sameModel(*got, model),
+             std::string(name) + " holds the same weights as the GGUF files");
+      if (!got)
+        llvm::consumeError(got.takeError());
+    }
+    ref::ModelConfig llama = ref::ModelConfig::tiny1bitLLM();
+    llama.hidden = 256;
+    llama.intermediate = 512;
+    std::string file = path(dir, "llama-tq2.gguf");
+    llvm::Error written = imp::writeGGUF(file, llama, 9, imp::GGUFType::TQ2_0);
+    expect(!written, "write GGUF llama");
+    llvm::consumeError(std::move(written));
+    llvm::Expected<ref::ModelWeights> got = imp::importGGUF(file);
+    expect(got && sameModel(*got, ref::makeRandomModel(llama, 9)),
+           "GGUF architecture 'bitnet' (SiLU) imports to makeRandomModel's weights");
+    if (!got)
+      llvm::consumeError(got.takeError());
+    llvm::Error narrow = imp::writeGGUF(path(dir, "narrow.gguf"), ref::ModelConfig::tinyB158(),
+                                        9, imp::GGUFType::TQ2_0);
+    std::string message = narrow ? llvm::toString(std::move(narrow)) : "";
+    expect(message.find("rows of 128 elements are not whole TQ2_0 blocks of 256") !=
+               std::string::npos,
+           "TQ2_0 needs rows of whole blocks: '" + message + "'");
+  }
+
+  // Malformed GGUF files.
+  {
+    std::string good = readText(path(dir, "model-tq2.gguf"));
+    expectGGUFError(bad, "short.gguf", "GGU", {"not a GGUF file"});
+    expectGGUFError(bad, "magic.gguf", "GGUX" + good.substr(4), {"not a GGUF file"});
+    expectGGUFError(bad, "version.gguf", ggufHeader(2, 0).bytes, {"GGUF version 2"});
+    expectGGUFError(bad, "truncated.gguf", good.substr(0, 100), {"runs past the end of the file"});
+    expectGGUFError(bad, "notensors.gguf", ggufHeader(3, 0).bytes,
+                    {"missing or non-integer key 'bitnet-b1.58.embedding_length'"});
+    GGUFBytes type = ggufHeader(3, 1);
+    type.str("t").u32(1).u64(32).u32(12).u64(0).pad();
+    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 12"});
+    GGUFBytes range = ggufHeader(3, 1);
+    range.str("t").u32(1).u64(32).u32(0).u64(0).pad();
+    range.bytes += std::string(64, '\0');
+    expectGGUFError(bad, "range.gguf", range.bytes,
+                    {"tensor 't': 128 bytes of F32 at offset 0 run beyond the data (64 bytes)"});
+    GGUFBytes overlap = ggufHeader(3, 2);
+    overlap.str("a").u32(1).u64(16).u32(0).u64(0);
+    overlap.str("b").u32(1).u64(16).u32(0).u64(32).pad();
+    overlap.bytes += std::string(128, '\0');
+    expectGGUFError(bad, "overlap.gguf", overlap.bytes, {"tensor 'b' overlaps tensor 'a'"});
+    GGUFBytes misaligned = ggufHeader(3, 1);
+    misaligned.str("t").u32(1).u64(4).u32(0).u64(4).pad();
+    misaligned.bytes += std::string(64, '\0');
+    expectGGUFError(bad, "misaligned.gguf", misaligned.bytes,
+                    {"tensor 't': offset 4 is not a multiple of the alignment 32"});
+    GGUFBytes longString;
+    longString.raw("GGUF", 4).u32(3).u64(0).u64(1).u64(uint64_t(1) << 40);
+    expectGGUFError(bad, "string.gguf", longString.bytes, {"a key has length"});
+
+    // Code 3 and inconsistent block scales in blk.0.attn_q (TQ2_0).
+    auto data = imp::GGUFFile::open(path(dir, "model-tq2.gguf"));
+    size_t at = (*data)->tensor("blk.0.attn_q.weight")->fileOffset;
+    data->reset();
+    std::string code3 = good;
+    code3[at] = static_cast<char>(code3[at] | 0x03);
+    expectGGUFError(bad, "code3.gguf", code3,
+                    {"tensor 'blk.0.attn_q.weight'", "invalid ternary code 3 in TQ2_0 block 0"});
+    std::string scales = good;
+    scales[at + 66 + 64] ^= 0x01; // block 1's f16 scale
+    expectGGUFError(bad, "scales.gguf", scales,
+                    {"tensor 'blk.0.attn_q.weight'", "block 1 has scale",
+                     "per-block scales are not a per-tensor ternary model"});
+  }
+
   return checks.finish();
 }

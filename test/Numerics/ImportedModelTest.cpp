@@ -1,16 +1,21 @@
 //===- ImportedModelTest.cpp - Compiled Hugging Face checkpoints ----------===//
 //
-// Checkpoints written by bitnet-model-gen (seed 5) and compiled from their
-// directories by bitnet-compile (x86-64-avx2): tiny-b158 packed and bf16,
-// tiny-1bitllm bf16. Each runs a 3-token prompt and 5 decode steps against
-// the golden forward pass of makeRandomModel; the two b158 formats give the
-// same logits bit for bit.
+// Checkpoints written by bitnet-model-gen (seed 5) and compiled from them by
+// bitnet-compile (x86-64-avx2): Hugging Face tiny-b158 packed and bf16,
+// tiny-1bitllm bf16; GGUF I2_S, TQ2_0, TQ1_0 and F16 of tiny-b158 with
+// hidden 256 (whole blocks). Each runs a 3-token prompt and 5 decode steps
+// against the golden forward pass of makeRandomModel; every format of one
+// model gives the same logits bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../Common/Checks.h"
 #include "hf_b158_bf16.h"
 #include "hf_b158_packed.h"
+#include "hf_gguf_f16.h"
+#include "hf_gguf_i2s.h"
+#include "hf_gguf_tq1.h"
+#include "hf_gguf_tq2.h"
 #include "hf_llama_bf16.h"
 
 #include "bitnet/Reference/Reference.h"
@@ -74,5 +79,20 @@ int main() {
   compare("1bitllm bf16", llama, ref::ModelConfig::tiny1bitLLM());
   expect(!packed.empty() && packed == bf16,
          "packed and bf16 checkpoints of one model give identical logits");
+  ref::ModelConfig wide = ref::ModelConfig::tinyB158();
+  wide.hidden = 256;
+  wide.intermediate = 512;
+#define RUN_GGUF(name, NAME)                                                   \
+  run<hf_gguf_##name##_state>(hf_gguf_##name##_create, hf_gguf_##name##_forward, \
+                              hf_gguf_##name##_destroy, HF_GGUF_##NAME##_VOCAB)
+  std::vector<float> i2s = RUN_GGUF(i2s, I2S), tq2 = RUN_GGUF(tq2, TQ2),
+                     tq1 = RUN_GGUF(tq1, TQ1), f16 = RUN_GGUF(f16, F16);
+#undef RUN_GGUF
+  compare("gguf I2_S", i2s, wide);
+  compare("gguf TQ2_0", tq2, wide);
+  compare("gguf TQ1_0", tq1, wide);
+  compare("gguf F16", f16, wide);
+  expect(!i2s.empty() && i2s == tq2 && i2s == tq1 && i2s == f16,
+         "GGUF I2_S, TQ2_0, TQ1_0 and F16 files of one model give identical logits");
   return checks.finish();
 }

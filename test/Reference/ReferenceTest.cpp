@@ -1117,12 +1117,20 @@ static void testMakeRandomModel() {
   bool flOk = true, hasFraction = false;
   for (const LinearWeights *l : linears(fl)) {
     flOk &= l->values.empty() && l->floats.size() == size_t(l->out * l->in);
-    // Master weights are uniform [-1, 1) / sqrt(in).
-    float bound = 1.0f / std::sqrt(float(l->in));
+    // Master weights are 0 or +-2 gamma, gamma in [0.5, 1) / sqrt(in), with
+    // exactly half of them non-zero (Model.cpp: exact in every format).
+    float bound = 2.0f / std::sqrt(float(l->in));
+    size_t nonZero = 0;
+    float magnitude = 0.0f;
+    for (float v : l->floats)
+      if (v != 0.0f)
+        magnitude = std::fabs(v);
     for (float v : l->floats) {
-      flOk &= std::fabs(v) <= bound;
+      flOk &= std::fabs(v) <= bound && (v == 0.0f || std::fabs(v) == magnitude);
+      nonZero += v != 0.0f;
       hasFraction |= v != std::nearbyint(v);
     }
+    flOk &= nonZero == l->floats.size() / 2;
   }
   CHECK(flOk);
   CHECK(hasFraction);

@@ -14,7 +14,7 @@ using namespace llvm;
 static cl::OptionCategory category("bitnet-compile options");
 
 static cl::opt<std::string> input(cl::Positional,
-                                  cl::desc("<model.mlir | Hugging Face directory>"),
+                                  cl::desc("<model.mlir | Hugging Face directory | model.gguf>"),
                                   cl::init("-"), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file (default: <name> "
                                                  "with the emit kind's suffix)"),
@@ -46,7 +46,7 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
     cl::init(mlir::bitnet::EmitKind::Object), cl::cat(category));
 static cl::list<int64_t> tokenCounts(
     "tokens",
-    cl::desc("Checkpoint input: token counts to compile an entry point for "
+    cl::desc("Checkpoint input (directory or GGUF): token counts to compile an entry point for "
              "(default 1; forward() runs a batch in chunks of these)"),
     cl::CommaSeparated, cl::cat(category));
 static cl::opt<int64_t> contextRows(
@@ -86,9 +86,9 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "bitnet-compile: compiles a model (bitnet-dialect MLIR, or a Hugging "
-      "Face checkpoint directory: config.json + safetensors) into one "
-      "relocatable object and a C header for a target\n");
+      "bitnet-compile: compiles a model (bitnet-dialect MLIR, a Hugging "
+      "Face checkpoint directory: config.json + safetensors, or a GGUF v3 "
+      "file) into one relocatable object and a C header for a target\n");
   mlir::bitnet::CompileOptions options;
   options.input = input;
   options.output = output;

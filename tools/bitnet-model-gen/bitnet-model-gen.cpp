@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitnet/Import/GGUF.h"
 #include "bitnet/Import/HuggingFace.h"
 #include "bitnet/InitAll.h"
 #include "bitnet/ModelGen/ModelIR.h"
@@ -56,7 +57,7 @@ static cl::list<int64_t> tokens(
     cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string> name("name", cl::desc("Function name prefix"),
                                  cl::init("model"), cl::cat(category));
-enum class Format { MLIR, HFPacked, HFBF16 };
+enum class Format { MLIR, HFPacked, HFBF16, GGUFI2S, GGUFTQ2, GGUFTQ1, GGUFF16 };
 static cl::opt<Format> outputFormat(
     "format", cl::desc("What to write"),
     cl::values(clEnumValN(Format::MLIR, "mlir", "bitnet-dialect MLIR (the default)"),
@@ -64,10 +65,16 @@ static cl::opt<Format> outputFormat(
                           "a Hugging Face directory (-o): packed U8 ternary "
                           "weights + weight_scale, as BitNet b1.58 2B-4T"),
                clEnumValN(Format::HFBF16, "hf-bf16",
-                          "a Hugging Face directory (-o): bf16 master weights")),
+                          "a Hugging Face directory (-o): bf16 master weights"),
+               clEnumValN(Format::GGUFI2S, "gguf-i2s",
+                          "GGUF v3, ternary weights as bitnet.cpp's I2_S"),
+               clEnumValN(Format::GGUFTQ2, "gguf-tq2", "GGUF v3, ternary weights as TQ2_0"),
+               clEnumValN(Format::GGUFTQ1, "gguf-tq1", "GGUF v3, ternary weights as TQ1_0"),
+               clEnumValN(Format::GGUFF16, "gguf-f16", "GGUF v3, f16 master weights")),
     cl::init(Format::MLIR), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout; a "
-                                                 "directory for the hf formats)"),
+                                                 "directory for the hf formats, a "
+                                                 ".gguf file for the gguf ones)"),
                                    cl::value_desc("file"), cl::init("-"),
                                    cl::cat(category));
 
@@ -121,7 +128,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "bitnet-model-gen: writes a seeded random BitNet model as bitnet-dialect "
-      "MLIR or as a Hugging Face checkpoint directory\n");
+      "MLIR, as a Hugging Face checkpoint directory or as a GGUF file\n");
   ref::ModelConfig cfg;
   if (!parseConfig(cfg))
     return 1;
@@ -137,13 +144,28 @@ int main(int argc, char **argv) {
 
   if (outputFormat != Format::MLIR) {
     if (output == "-") {
-      errs() << "bitnet-model-gen: the hf formats write a directory: give -o <dir>\n";
+      errs() << "bitnet-model-gen: --format=hf-* and gguf-* write files: give -o\n";
       return 1;
     }
-    if (outputFormat == Format::HFPacked && cfg.weightKind != ref::WeightKind::Ternary) {
-      errs() << "bitnet-model-gen: --format=hf-packed holds ternary weights only; "
-                "use --format=hf-bf16 for the master weights\n";
+    bool ternaryOnly = outputFormat == Format::HFPacked || outputFormat == Format::GGUFI2S ||
+                       outputFormat == Format::GGUFTQ2 || outputFormat == Format::GGUFTQ1;
+    if (ternaryOnly && cfg.weightKind != ref::WeightKind::Ternary) {
+      errs() << "bitnet-model-gen: --format=hf-packed, gguf-i2s, gguf-tq2 and "
+                "gguf-tq1 hold ternary weights only; use --format=hf-bf16 or "
+                "gguf-f16 for the master weights\n";
       return 1;
+    }
+    if (outputFormat != Format::HFPacked && outputFormat != Format::HFBF16) {
+      using bitnet::import::GGUFType;
+      GGUFType type = outputFormat == Format::GGUFI2S   ? GGUFType::I2_S
+                      : outputFormat == Format::GGUFTQ2 ? GGUFType::TQ2_0
+                      : outputFormat == Format::GGUFTQ1 ? GGUFType::TQ1_0
+                                                        : GGUFType::F16;
+      if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, type)) {
+        errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
+        return 1;
+      }
+      return 0;
     }
     if (llvm::Error e = bitnet::import::writeHuggingFace(
             output, cfg, seed,

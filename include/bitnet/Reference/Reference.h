@@ -184,8 +184,10 @@ enum class TensorRole {
   FinalNorm,
 };
 /// One drawn tensor: norms are vectors (rows = 1); linear layers are the
-/// master weights [out, in], bf16 values (a checkpoint's precision) before
-/// quantization.
+/// master weights [out, in] before quantization: +-2 gamma on exactly half
+/// of the entries, 0 elsewhere, so that bf16 masters, packed ternary codes
+/// with an f32 scale and GGUF blocks with f16 scales all hold the same
+/// ternary model exactly (Model.cpp).
 struct RandomTensor {
   TensorRole role;
   int64_t layer = -1; // -1 outside the blocks

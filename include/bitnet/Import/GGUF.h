@@ -1,0 +1,96 @@
+//===- GGUF.h - GGUF v3 model files ----------------------------*- C++ -*-===//
+//
+// GGUF v3 as llama.cpp and bitnet.cpp write it (BITNET.md): magic "GGUF",
+// u32 version, u64 tensor count, u64 key/value count, the key/value pairs
+// (13 value types), the tensor infos (name, dims innermost first, type,
+// offset), padding to general.alignment (default 32), the data. The reader
+// maps the file and checks every length, count, type and offset against the
+// file before handing out a tensor.
+//
+// Architectures: "bitnet-b1.58" (bitnet.cpp; BitNet b1.58 2B-4T: relu2 GLU)
+// and "bitnet" (llama.cpp; the 1bitLLM models: SiLU GLU). Tensor types F32,
+// F16, BF16, TQ1_0, TQ2_0 and bitnet.cpp's I2_S (type 36).
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_IMPORT_GGUF_H
+#define BITNET_IMPORT_GGUF_H
+
+#include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Reference/Reference.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bitnet {
+namespace import {
+
+enum class GGUFType : uint32_t {
+  F32 = 0,
+  F16 = 1,
+  BF16 = 30,
+  TQ1_0 = 34,
+  TQ2_0 = 35,
+  I2_S = 36, // bitnet.cpp's id (upstream ggml uses 36-39 for other types)
+};
+const char *ggufTypeName(GGUFType type);
+
+struct GGUFTensor {
+  std::string name;
+  GGUFType type = GGUFType::F32;
+  std::vector<int64_t> dims; // innermost first (ne[0] = row length)
+  uint64_t offset = 0;       // from the start of the data section
+  uint64_t fileOffset = 0;   // from the start of the file
+  llvm::ArrayRef<uint8_t> bytes;
+  int64_t elements() const;
+};
+
+/// One key's value: numbers widened, strings kept, arrays counted only.
+struct GGUFValue {
+  enum class Kind { Unsigned, Signed, Float, Bool, String, Array } kind = Kind::Unsigned;
+  uint64_t u = 0;
+  int64_t i = 0;
+  double f = 0;
+  std::string s;
+  uint64_t count = 0; // arrays
+  std::optional<int64_t> asInteger() const;
+  std::optional<double> asNumber() const;
+};
+
+class GGUFFile {
+public:
+  static llvm::Expected<std::unique_ptr<GGUFFile>> open(llvm::StringRef path);
+  const std::string &path() const { return path_; }
+  const GGUFValue *value(llvm::StringRef key) const;
+  const GGUFTensor *tensor(llvm::StringRef name) const;
+  const std::map<std::string, GGUFTensor> &tensors() const { return tensors_; }
+
+private:
+  std::string path_;
+  std::unique_ptr<llvm::MemoryBuffer> buffer_;
+  std::map<std::string, GGUFValue> values_;
+  std::map<std::string, GGUFTensor> tensors_;
+};
+
+/// Errors name the file, the tensor or key, and the problem.
+llvm::Expected<ref::ModelWeights> importGGUF(llvm::StringRef path,
+                                             const ImportOptions &options = {});
+
+/// Writes the random model (config, seed) of makeRandomModel as GGUF v3 with
+/// linear layers of `type` (I2_S, TQ2_0, TQ1_0, or F16 masters); embedding
+/// F16, norms F32. Importing it gives exactly makeRandomModel(config, seed).
+llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config,
+                      uint64_t seed, GGUFType type);
+
+} // namespace import
+} // namespace bitnet
+
+#endif // BITNET_IMPORT_GGUF_H

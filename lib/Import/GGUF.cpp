@@ -1,0 +1,857 @@
+//===- GGUF.cpp - GGUF v3 model files --------------------------------------===//
+//
+// The container follows the GGUF v3 specification of llama.cpp; the TQ1_0 and
+// TQ2_0 block layouts are ggml's, I2_S is bitnet.cpp's (BITNET.md describes
+// each). Nothing here is copied from those projects.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Import/GGUF.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace bitnet {
+namespace import {
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+constexpr uint64_t kMaxString = 1u << 20;
+constexpr uint64_t kMaxTensors = 1u << 20;
+
+/// Bounds-checked little-endian reads; the first failure is kept.
+class Cursor {
+public:
+  Cursor(const uint8_t *begin, size_t size) : begin_(begin), p_(begin), end_(begin + size) {}
+  bool ok() const { return error_.empty(); }
+  const std::string &error() const { return error_; }
+  size_t position() const { return static_cast<size_t>(p_ - begin_); }
+
+  template <typename T> T read(const char *what) {
+    T value{};
+    if (!take(sizeof(T), what))
+      return value;
+    std::memcpy(&value, p_ - sizeof(T), sizeof(T)); // little-endian host
+    return value;
+  }
+  std::string string(const char *what) {
+    uint64_t n = read<uint64_t>(what);
+    if (!ok())
+      return "";
+    if (n > kMaxString) {
+      setError(std::string(what) + " has length " + std::to_string(n) + " (over 1 MiB)");
+      return "";
+    }
+    if (!take(n, what))
+      return "";
+    return std::string(reinterpret_cast<const char *>(p_ - n), n);
+  }
+  bool take(uint64_t n, const char *what) {
+    if (!ok())
+      return false;
+    if (n > static_cast<uint64_t>(end_ - p_)) {
+      setError(std::string(what) + " runs past the end of the file (offset " +
+               std::to_string(position()) + ")");
+      return false;
+    }
+    p_ += n;
+    return true;
+  }
+  void setError(const std::string &message) {
+    if (error_.empty())
+      error_ = message;
+  }
+
+private:
+  const uint8_t *begin_, *p_, *end_;
+  std::string error_;
+};
+
+/// Scalar sizes of the value types (0 for string and array).
+int valueSize(uint32_t type) {
+  switch (type) {
+  case 0: case 1: case 7: return 1;
+  case 2: case 3: return 2;
+  case 4: case 5: case 6: return 4;
+  case 10: case 11: case 12: return 8;
+  default: return 0;
+  }
+}
+
+GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth) {
+  GGUFValue v;
+  switch (type) {
+  case 0: v.kind = GGUFValue::Kind::Unsigned; v.u = c.read<uint8_t>("a value"); break;
+  case 1: v.kind = GGUFValue::Kind::Signed; v.i = c.read<int8_t>("a value"); break;
+  case 2: v.kind = GGUFValue::Kind::Unsigned; v.u = c.read<uint16_t>("a value"); break;
+  case 3: v.kind = GGUFValue::Kind::Signed; v.i = c.read<int16_t>("a value"); break;
+  case 4: v.kind = GGUFValue::Kind::Unsigned; v.u = c.read<uint32_t>("a value"); break;
+  case 5: v.kind = GGUFValue::Kind::Signed; v.i = c.read<int32_t>("a value"); break;
+  case 6: v.kind = GGUFValue::Kind::Float; v.f = c.read<float>("a value"); break;
+  case 7: v.kind = GGUFValue::Kind::Bool; v.u = c.read<uint8_t>("a value"); break;
+  case 8: v.kind = GGUFValue::Kind::String; v.s = c.string("a string value"); break;
+  case 10: v.kind = GGUFValue::Kind::Unsigned; v.u = c.read<uint64_t>("a value"); break;
+  case 11: v.kind = GGUFValue::Kind::Signed; v.i = c.read<int64_t>("a value"); break;
+  case 12: v.kind = GGUFValue::Kind::Float; v.f = c.read<double>("a value"); break;
+  case 9: {
+    v.kind = GGUFValue::Kind::Array;
+    uint32_t element = c.read<uint32_t>("an array type");
+    v.count = c.read<uint64_t>("an array length");
+    if (!c.ok())
+      break;
+    if (depth > 4) {
+      c.setError("key '" + key + "': arrays nested too deeply");
+      break;
+    }
+    if (int size = valueSize(element)) {
+      if (v.count > (uint64_t(1) << 40) / size) {
+        c.setError("key '" + key + "': array of " + std::to_string(v.count) +
+                   " elements is too long");
+        break;
+      }
+      c.take(v.count * size, "an array");
+    } else if (element == 8 || element == 9) {
+      for (uint64_t i = 0; i < v.count && c.ok(); ++i)
+        readValue(c, element, key, depth + 1);
+    } else {
+      c.setError("key '" + key + "': unknown array element type " + std::to_string(element));
+    }
+    break;
+  }
+  default:
+    c.setError("key '" + key + "': unknown value type " + std::to_string(type));
+  }
+  return v;
+}
+
+/// Bytes of a tensor of `type` with these dims, or an error text.
+std::string tensorBytes(GGUFType type, const std::vector<int64_t> &dims, uint64_t &bytes) {
+  uint64_t n = 1;
+  for (int64_t d : dims)
+    n *= uint64_t(d);
+  switch (type) {
+  case GGUFType::F32: bytes = 4 * n; return "";
+  case GGUFType::F16:
+  case GGUFType::BF16: bytes = 2 * n; return "";
+  case GGUFType::TQ1_0:
+  case GGUFType::TQ2_0:
+    if (dims[0] % 256 != 0)
+      return std::string("rows of ") + std::to_string(dims[0]) + " elements are not whole " +
+             ggufTypeName(type) + " blocks of 256";
+    bytes = n / 256 * (type == GGUFType::TQ2_0 ? 66 : 54);
+    return "";
+  case GGUFType::I2_S:
+    if (dims[0] % 128 != 0)
+      return "rows of " + std::to_string(dims[0]) + " elements are not whole I2_S runs of 128";
+    bytes = n / 4 + 32;
+    return "";
+  }
+  return "unknown type";
+}
+
+bool knownType(uint32_t t) {
+  return t == 0 || t == 1 || t == 30 || t == 34 || t == 35 || t == 36;
+}
+
+} // namespace
+
+const char *ggufTypeName(GGUFType type) {
+  switch (type) {
+  case GGUFType::F32: return "F32";
+  case GGUFType::F16: return "F16";
+  case GGUFType::BF16: return "BF16";
+  case GGUFType::TQ1_0: return "TQ1_0";
+  case GGUFType::TQ2_0: return "TQ2_0";
+  case GGUFType::I2_S: return "I2_S";
+  }
+  return "?";
+}
+
+int64_t GGUFTensor::elements() const {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+std::optional<int64_t> GGUFValue::asInteger() const {
+  if (kind == Kind::Unsigned && u <= uint64_t(INT64_MAX))
+    return int64_t(u);
+  if (kind == Kind::Signed)
+    return i;
+  return std::nullopt;
+}
+
+std::optional<double> GGUFValue::asNumber() const {
+  if (kind == Kind::Float)
+    return f;
+  if (std::optional<int64_t> v = asInteger())
+    return double(*v);
+  return std::nullopt;
+}
+
+const GGUFValue *GGUFFile::value(llvm::StringRef key) const {
+  auto it = values_.find(key.str());
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+const GGUFTensor *GGUFFile::tensor(llvm::StringRef name) const {
+  auto it = tensors_.find(name.str());
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
+  auto file = std::make_unique<GGUFFile>();
+  file->path_ = path.str();
+  auto here = [&](const llvm::Twine &message) { return fail(path + ": " + message); };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return here("cannot open: " + buffer.getError().message());
+  file->buffer_ = std::move(*buffer);
+  const auto *data = reinterpret_cast<const uint8_t *>(file->buffer_->getBufferStart());
+  const size_t size = file->buffer_->getBufferSize();
+  Cursor c(data, size);
+  uint32_t magic = c.read<uint32_t>("the magic");
+  if (!c.ok() || std::memcmp(data, "GGUF", 4) != 0)
+    return here("not a GGUF file (no \"GGUF\" magic)");
+  (void)magic;
+  uint32_t version = c.read<uint32_t>("the version");
+  uint64_t tensorCount = c.read<uint64_t>("the tensor count");
+  uint64_t kvCount = c.read<uint64_t>("the key/value count");
+  if (!c.ok())
+    return here(c.error());
+  if (version != 3)
+    return here("GGUF version " + llvm::Twine(version) + " is not supported (expected 3)");
+  if (tensorCount > kMaxTensors || kvCount > kMaxTensors)
+    return here("implausible counts: " + llvm::Twine(tensorCount) + " tensors, " +
+                llvm::Twine(kvCount) + " keys");
+  for (uint64_t i = 0; i < kvCount && c.ok(); ++i) {
+    std::string key = c.string("a key");
+    uint32_t type = c.read<uint32_t>("a value type");
+    if (!c.ok())
+      break;
+    file->values_[key] = readValue(c, type, key, 0);
+  }
+  if (!c.ok())
+    return here(c.error());
+  uint64_t alignment = 32;
+  if (const GGUFValue *a = file->value("general.alignment")) {
+    std::optional<int64_t> v = a->asInteger();
+    if (!v || *v <= 0 || (*v & (*v - 1)) != 0)
+      return here("general.alignment must be a power of two");
+    alignment = uint64_t(*v);
+  }
+  std::vector<GGUFTensor> infos;
+  for (uint64_t i = 0; i < tensorCount && c.ok(); ++i) {
+    GGUFTensor t;
+    t.name = c.string("a tensor name");
+    uint32_t nDims = c.read<uint32_t>("a tensor's dimension count");
+    if (!c.ok())
+      break;
+    if (nDims < 1 || nDims > 4)
+      return here("tensor '" + t.name + "': " + llvm::Twine(nDims) + " dimensions (1 to 4)");
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < nDims; ++d) {
+      uint64_t extent = c.read<uint64_t>("a tensor dimension");
+      if (!c.ok())
+        break;
+      if (extent == 0 || extent > (uint64_t(1) << 40) || n > (uint64_t(1) << 48) / extent)
+        return here("tensor '" + t.name + "': dimension " + llvm::Twine(extent) +
+                    " is zero or too large");
+      n *= extent;
+      t.dims.push_back(int64_t(extent));
+    }
+    uint32_t type = c.read<uint32_t>("a tensor type");
+    t.offset = c.read<uint64_t>("a tensor offset");
+    if (!c.ok())
+      break;
+    if (!knownType(type))
+      return here("tensor '" + t.name + "': unknown tensor type " + llvm::Twine(type) +
+                  " (supported: F32, F16, BF16, TQ1_0, TQ2_0, I2_S = 36)");
+    t.type = GGUFType(type);
+    infos.push_back(std::move(t));
+  }
+  if (!c.ok())
+    return here(c.error());
+  uint64_t dataStart = (c.position() + alignment - 1) / alignment * alignment;
+  // Without padding after the infos the data section is empty.
+  const uint64_t dataSize = dataStart > size ? 0 : size - dataStart;
+  struct Range {
+    uint64_t begin, end;
+    std::string name;
+  };
+  std::vector<Range> ranges;
+  for (GGUFTensor &t : infos) {
+    uint64_t bytes = 0;
+    std::string why = tensorBytes(t.type, t.dims, bytes);
+    if (!why.empty())
+      return here("tensor '" + t.name + "' (" + ggufTypeName(t.type) + "): " + why);
+    if (t.offset % alignment != 0)
+      return here("tensor '" + t.name + "': offset " + llvm::Twine(t.offset) +
+                  " is not a multiple of the alignment " + llvm::Twine(alignment));
+    if (t.offset > dataSize || bytes > dataSize - t.offset)
+      return here("tensor '" + t.name + "': " + llvm::Twine(bytes) + " bytes of " +
+                  ggufTypeName(t.type) + " at offset " + llvm::Twine(t.offset) +
+                  " run beyond the data (" + llvm::Twine(dataSize) + " bytes)");
+    t.bytes = llvm::ArrayRef<uint8_t>(data + dataStart + t.offset, bytes);
+    t.fileOffset = dataStart + t.offset;
+    ranges.push_back({t.offset, t.offset + bytes, t.name});
+    if (file->tensors_.count(t.name))
+      return here("tensor '" + t.name + "' appears twice");
+    file->tensors_[t.name] = t;
+  }
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range &a, const Range &b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].begin < ranges[i - 1].end)
+      return here("tensor '" + ranges[i].name + "' overlaps tensor '" + ranges[i - 1].name +
+                  "'");
+  return std::move(file);
+}
+
+//===----------------------------------------------------------------------===//
+// Import
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+float f32At(const uint8_t *p) {
+  float f;
+  std::memcpy(&f, p, 4);
+  return f;
+}
+uint16_t u16At(const uint8_t *p) { return uint16_t(p[0] | p[1] << 8); }
+
+/// Base-3 digit n (0 = most significant) of a TQ1_0 byte.
+int trit(uint8_t byte, int n) {
+  static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+  uint8_t q = static_cast<uint8_t>(byte * pow3[n]);
+  return (uint16_t(q) * 3) >> 8;
+}
+
+class GGUFImporter {
+public:
+  GGUFImporter(const GGUFFile &file, const ImportOptions &options)
+      : f(file), options(options) {}
+
+  llvm::Error error(const std::string &tensor, const llvm::Twine &what) {
+    return fail(f.path() + ": tensor '" + tensor + "': " + what);
+  }
+
+  llvm::Expected<const GGUFTensor *> find(const std::string &name,
+                                          std::vector<int64_t> dims) {
+    const GGUFTensor *t = f.tensor(name);
+    if (!t)
+      return fail(f.path() + ": tensor '" + name + "' is missing");
+    if (t->dims != dims) {
+      auto text = [](const std::vector<int64_t> &d) {
+        std::string s = "[";
+        for (size_t i = 0; i < d.size(); ++i)
+          s += (i ? ", " : "") + std::to_string(d[i]);
+        return s + "]";
+      };
+      return error(name, "dims " + text(t->dims) + " (innermost first) but the metadata implies " +
+                             text(dims));
+    }
+    return t;
+  }
+
+  llvm::Expected<std::vector<float>> floats(const std::string &name, std::vector<int64_t> dims) {
+    auto t = find(name, dims);
+    if (!t)
+      return t.takeError();
+    const GGUFTensor &x = **t;
+    std::vector<float> out(static_cast<size_t>(x.elements()));
+    const uint8_t *p = x.bytes.data();
+    for (size_t i = 0; i < out.size(); ++i) {
+      switch (x.type) {
+      case GGUFType::F32: out[i] = f32At(p + 4 * i); break;
+      case GGUFType::F16: out[i] = ref::halfToFloat(u16At(p + 2 * i)); break;
+      case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
+      default:
+        return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
+                               " where F32, F16 or BF16 is expected");
+      }
+    }
+    return out;
+  }
+
+  llvm::Expected<ref::LinearWeights> linear(const std::string &name, int64_t out, int64_t in) {
+    auto t = find(name, {in, out});
+    if (!t)
+      return t.takeError();
+    const GGUFTensor &x = **t;
+    if (x.type == GGUFType::F32 || x.type == GGUFType::F16 || x.type == GGUFType::BF16) {
+      auto master = floats(name, {in, out});
+      if (!master)
+        return master.takeError();
+      return ref::linearFromMaster(std::move(*master), out, in, options.kind);
+    }
+    if (options.kind != ref::WeightKind::Ternary)
+      return error(name, llvm::Twine(ggufTypeName(x.type)) + " ternary weights cannot be imported as " +
+                             ref::weightKindName(options.kind));
+    ref::LinearWeights lw;
+    lw.out = out;
+    lw.in = in;
+    const int64_t n = out * in;
+    lw.values.resize(static_cast<size_t>(n));
+    const uint8_t *p = x.bytes.data();
+    std::optional<float> scale;
+    int64_t scaleBlock = 0;
+    // Ternary blocks carry their own f16 scale: a per-tensor model has one
+    // scale in every block with a non-zero weight.
+    auto blockScale = [&](int64_t block, uint16_t bits, bool nonZero) -> llvm::Error {
+      if (!nonZero)
+        return llvm::Error::success();
+      float d = ref::halfToFloat(bits);
+      if (scale && *scale != d)
+        return error(name, "block " + llvm::Twine(block) + " has scale " + llvm::Twine(std::to_string(d)) +
+                               " but block " + llvm::Twine(scaleBlock) + " has " +
+                               llvm::Twine(std::to_string(*scale)) +
+                               ": per-block scales are not a per-tensor ternary model");
+      if (!scale) {
+        scale = d;
+        scaleBlock = block;
+      }
+      return llvm::Error::success();
+    };
+    if (x.type == GGUFType::TQ2_0) {
+      for (int64_t b = 0; b < n / 256; ++b) {
+        const uint8_t *blk = p + b * 66;
+        bool nonZero = false;
+        for (int h = 0; h < 2; ++h)
+          for (int l = 0; l < 4; ++l)
+            for (int m = 0; m < 32; ++m) {
+              int code = (blk[h * 32 + m] >> (2 * l)) & 3;
+              if (code == 3)
+                return error(name, "invalid ternary code 3 in TQ2_0 block " + llvm::Twine(b) +
+                                       ", byte " + llvm::Twine(h * 32 + m));
+              nonZero |= code != 1;
+              lw.values[static_cast<size_t>(b * 256 + h * 128 + l * 32 + m)] =
+                  static_cast<int8_t>(code - 1);
+            }
+        if (llvm::Error e = blockScale(b, u16At(blk + 64), nonZero))
+          return std::move(e);
+      }
+    } else if (x.type == GGUFType::TQ1_0) {
+      for (int64_t b = 0; b < n / 256; ++b) {
+        const uint8_t *blk = p + b * 54;
+        int8_t *v = &lw.values[static_cast<size_t>(b * 256)];
+        for (int t = 0; t < 5; ++t)
+          for (int m = 0; m < 32; ++m)
+            v[t * 32 + m] = static_cast<int8_t>(trit(blk[m], t) - 1);
+        for (int t = 0; t < 5; ++t)
+          for (int m = 0; m < 16; ++m)
+            v[160 + t * 16 + m] = static_cast<int8_t>(trit(blk[32 + m], t) - 1);
+        for (int t = 0; t < 4; ++t)
+          for (int j = 0; j < 4; ++j)
+            v[240 + t * 4 + j] = static_cast<int8_t>(trit(blk[48 + j], t) - 1);
+        bool nonZero = std::any_of(v, v + 256, [](int8_t c) { return c != 0; });
+        if (llvm::Error e = blockScale(b, u16At(blk + 52), nonZero))
+          return std::move(e);
+      }
+    } else { // I2_S
+      for (int64_t r = 0; r < n / 128; ++r)
+        for (int b = 0; b < 32; ++b) {
+          uint8_t byte = p[r * 32 + b];
+          for (int i = 0; i < 4; ++i) {
+            int code = (byte >> (6 - 2 * i)) & 3;
+            if (code == 3)
+              return error(name, "invalid ternary code 3 in I2_S byte " +
+                                     llvm::Twine(r * 32 + b));
+            lw.values[static_cast<size_t>(r * 128 + b + 32 * i)] = static_cast<int8_t>(code - 1);
+          }
+        }
+      scale = f32At(p + n / 4);
+    }
+    lw.scale = scale.value_or(1.0f);
+    return lw;
+  }
+
+  llvm::Expected<ref::ModelWeights> run() {
+    const GGUFValue *archValue = f.value("general.architecture");
+    if (!archValue || archValue->kind != GGUFValue::Kind::String)
+      return fail(f.path() + ": missing string key 'general.architecture'");
+    const std::string arch = archValue->s;
+    ref::ModelConfig cfg;
+    if (arch == "bitnet-b1.58")
+      cfg.glu = ref::GluActivation::Relu2;
+    else if (arch == "bitnet")
+      cfg.glu = ref::GluActivation::Silu;
+    else
+      return fail(f.path() + ": architecture '" + arch +
+                  "' is not supported (expected bitnet-b1.58 or bitnet)");
+    auto integer = [&](const std::string &key, int64_t &field,
+                       std::optional<int64_t> fallback) -> llvm::Error {
+      const GGUFValue *v = f.value(key);
+      std::optional<int64_t> n = v ? v->asInteger() : fallback;
+      if (!n)
+        return fail(f.path() + ": missing or non-integer key '" + key + "'");
+      if (*n <= 0)
+        return fail(f.path() + ": key '" + key + "' must be positive");
+      field = *n;
+      return llvm::Error::success();
+    };
+    if (llvm::Error e = integer(arch + ".embedding_length", cfg.hidden, std::nullopt))
+      return std::move(e);
+    if (llvm::Error e = integer(arch + ".feed_forward_length", cfg.intermediate, std::nullopt))
+      return std::move(e);
+    if (llvm::Error e = integer(arch + ".block_count", cfg.layers, std::nullopt))
+      return std::move(e);
+    if (llvm::Error e = integer(arch + ".attention.head_count", cfg.heads, std::nullopt))
+      return std::move(e);
+    if (llvm::Error e = integer(arch + ".attention.head_count_kv", cfg.kvHeads, cfg.heads))
+      return std::move(e);
+    if (llvm::Error e = integer(arch + ".context_length", cfg.context, std::nullopt))
+      return std::move(e);
+    if (options.context > 0)
+      cfg.context = options.context;
+    auto number = [&](const std::string &key, double fallback) {
+      const GGUFValue *v = f.value(key);
+      std::optional<double> d = v ? v->asNumber() : std::nullopt;
+      return static_cast<float>(d.value_or(fallback));
+    };
+    cfg.ropeTheta = number(arch + ".rope.freq_base", 10000.0);
+    cfg.rmsEps = number(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+    cfg.weightKind = options.kind;
+    const GGUFTensor *embd = f.tensor("token_embd.weight");
+    if (!embd || embd->dims.size() != 2)
+      return fail(f.path() + ": tensor 'token_embd.weight' is missing or not 2-D");
+    cfg.vocab = embd->dims[1];
+    std::string invalid = cfg.validate();
+    if (!invalid.empty())
+      return fail(f.path() + ": " + invalid);
+    if (f.tensor("output.weight"))
+      return error("output.weight", "untied LM heads are not supported yet (the LM head is "
+                                    "the token embedding)");
+
+    ref::ModelWeights w;
+    w.config = cfg;
+    const int64_t D = cfg.hidden, I = cfg.intermediate, KV = cfg.kvDim();
+    auto embedding = floats("token_embd.weight", {D, cfg.vocab});
+    if (!embedding)
+      return embedding.takeError();
+    w.embedding.resize(embedding->size());
+    for (size_t i = 0; i < embedding->size(); ++i)
+      w.embedding[i] = ref::floatToHalf((*embedding)[i]);
+    w.layers.resize(static_cast<size_t>(cfg.layers));
+    for (int64_t l = 0; l < cfg.layers; ++l) {
+      std::string p = "blk." + std::to_string(l) + ".";
+      ref::LayerWeights &lw = w.layers[static_cast<size_t>(l)];
+      struct Norm {
+        std::vector<float> *dst;
+        const char *name;
+        int64_t size;
+      };
+      for (const Norm &n : {Norm{&lw.inputNorm, "attn_norm", D},
+                            Norm{&lw.attnSubNorm, "attn_sub_norm", D},
+                            Norm{&lw.postAttnNorm, "ffn_norm", D},
+                            Norm{&lw.ffnSubNorm, "ffn_sub_norm", I}}) {
+        auto v = floats(p + n.name + ".weight", {n.size});
+        if (!v)
+          return v.takeError();
+        *n.dst = std::move(*v);
+      }
+      struct Linear {
+        ref::LinearWeights *dst;
+        const char *name;
+        int64_t out, in;
+      };
+      for (const Linear &m : {Linear{&lw.q, "attn_q", D, D}, Linear{&lw.k, "attn_k", KV, D},
+                              Linear{&lw.v, "attn_v", KV, D},
+                              Linear{&lw.o, "attn_output", D, D},
+                              Linear{&lw.gate, "ffn_gate", I, D}, Linear{&lw.up, "ffn_up", I, D},
+                              Linear{&lw.down, "ffn_down", D, I}}) {
+        auto v = linear(p + m.name + ".weight", m.out, m.in);
+        if (!v)
+          return v.takeError();
+        *m.dst = std::move(*v);
+      }
+    }
+    auto norm = floats("output_norm.weight", {D});
+    if (!norm)
+      return norm.takeError();
+    w.finalNorm = std::move(*norm);
+    return w;
+  }
+
+private:
+  const GGUFFile &f;
+  const ImportOptions &options;
+};
+
+} // namespace
+
+llvm::Expected<ref::ModelWeights> importGGUF(llvm::StringRef path, const ImportOptions &options) {
+  auto file = GGUFFile::open(path);
+  if (!file)
+    return file.takeError();
+  GGUFImporter importer(**file, options);
+  return importer.run();
+}
+
+//===----------------------------------------------------------------------===//
+// Writer
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class ByteWriter {
+public:
+  explicit ByteWriter(llvm::raw_ostream &out) : out(out) {}
+  template <typename T> void put(T v) {
+    char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));
+    out.write(b, sizeof(T));
+    written += sizeof(T);
+  }
+  void string(const std::string &s) {
+    put<uint64_t>(s.size());
+    out << s;
+    written += s.size();
+  }
+  void bytes(const std::vector<uint8_t> &b) {
+    out.write(reinterpret_cast<const char *>(b.data()), b.size());
+    written += b.size();
+  }
+  void padTo(uint64_t alignment) {
+    while (written % alignment != 0) {
+      out << '\0';
+      ++written;
+    }
+  }
+  uint64_t written = 0;
+
+private:
+  llvm::raw_ostream &out;
+};
+
+std::string ggufName(ref::TensorRole role, int64_t layer) {
+  std::string p = "blk." + std::to_string(layer) + ".";
+  switch (role) {
+  case ref::TensorRole::Embedding: return "token_embd.weight";
+  case ref::TensorRole::InputNorm: return p + "attn_norm.weight";
+  case ref::TensorRole::Q: return p + "attn_q.weight";
+  case ref::TensorRole::K: return p + "attn_k.weight";
+  case ref::TensorRole::V: return p + "attn_v.weight";
+  case ref::TensorRole::AttnSubNorm: return p + "attn_sub_norm.weight";
+  case ref::TensorRole::O: return p + "attn_output.weight";
+  case ref::TensorRole::PostAttnNorm: return p + "ffn_norm.weight";
+  case ref::TensorRole::Gate: return p + "ffn_gate.weight";
+  case ref::TensorRole::Up: return p + "ffn_up.weight";
+  case ref::TensorRole::FfnSubNorm: return p + "ffn_sub_norm.weight";
+  case ref::TensorRole::Down: return p + "ffn_down.weight";
+  case ref::TensorRole::FinalNorm: return "output_norm.weight";
+  }
+  return "";
+}
+
+bool isLinearRole(ref::TensorRole role) {
+  using R = ref::TensorRole;
+  return role == R::Q || role == R::K || role == R::V || role == R::O || role == R::Gate ||
+         role == R::Up || role == R::Down;
+}
+
+/// Encodes ternary codes (T + 1) of one tensor with scale gamma.
+std::vector<uint8_t> encodeTernary(GGUFType type, const std::vector<int8_t> &t, float gamma) {
+  const size_t n = t.size();
+  std::vector<uint8_t> out;
+  auto code = [&](size_t i) { return uint8_t(t[i] + 1); };
+  uint16_t d = ref::floatToHalf(gamma);
+  if (type == GGUFType::TQ2_0) {
+    out.assign(n / 256 * 66, 0);
+    for (size_t b = 0; b < n / 256; ++b) {
+      uint8_t *blk = &out[b * 66];
+      for (int h = 0; h < 2; ++h)
+        for (int l = 0; l < 4; ++l)
+          for (int m = 0; m < 32; ++m)
+            blk[h * 32 + m] |= uint8_t(code(b * 256 + h * 128 + l * 32 + m) << (2 * l));
+      blk[64] = uint8_t(d);
+      blk[65] = uint8_t(d >> 8);
+    }
+  } else if (type == GGUFType::TQ1_0) {
+    // Trits, first most significant, stored as ceil(v * 256 / 243).
+    auto pack = [](int v, int digits) {
+      for (int i = digits; i < 5; ++i)
+        v *= 3;
+      return uint8_t((v * 256 + 242) / 243);
+    };
+    out.assign(n / 256 * 54, 0);
+    for (size_t b = 0; b < n / 256; ++b) {
+      uint8_t *blk = &out[b * 54];
+      size_t e = b * 256;
+      for (int m = 0; m < 32; ++m) {
+        int v = 0;
+        for (int k = 0; k < 5; ++k)
+          v = v * 3 + code(e + k * 32 + m);
+        blk[m] = pack(v, 5);
+      }
+      for (int m = 0; m < 16; ++m) {
+        int v = 0;
+        for (int k = 0; k < 5; ++k)
+          v = v * 3 + code(e + 160 + k * 16 + m);
+        blk[32 + m] = pack(v, 5);
+      }
+      for (int j = 0; j < 4; ++j) {
+        int v = 0;
+        for (int k = 0; k < 4; ++k)
+          v = v * 3 + code(e + 240 + k * 4 + j);
+        blk[48 + j] = pack(v, 4);
+      }
+      blk[52] = uint8_t(d);
+      blk[53] = uint8_t(d >> 8);
+    }
+  } else { // I2_S
+    out.assign(n / 4 + 32, 0);
+    for (size_t r = 0; r < n / 128; ++r)
+      for (int b = 0; b < 32; ++b)
+        out[r * 32 + b] = uint8_t(code(r * 128 + b) << 6 | code(r * 128 + b + 32) << 4 |
+                                  code(r * 128 + b + 64) << 2 | code(r * 128 + b + 96));
+    std::memcpy(&out[n / 4], &gamma, 4);
+  }
+  return out;
+}
+
+} // namespace
+
+llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint64_t seed,
+                      GGUFType type) {
+  std::string invalid = config.validate();
+  if (!invalid.empty())
+    return fail("invalid model shape: " + invalid);
+  if (type == GGUFType::F32 || type == GGUFType::BF16)
+    return fail(path + ": linear layers can be written as I2_S, TQ2_0, TQ1_0 or F16");
+  const std::string arch =
+      config.glu == ref::GluActivation::Relu2 ? "bitnet-b1.58" : "bitnet";
+  struct Info {
+    std::string name;
+    GGUFType type;
+    std::vector<int64_t> dims;
+    uint64_t offset, bytes;
+  };
+  std::vector<Info> infos;
+  uint64_t offset = 0;
+  auto add = [&](ref::TensorRole role, int64_t layer, int64_t rows, int64_t cols) -> llvm::Error {
+    Info i;
+    i.name = ggufName(role, layer);
+    i.type = role == ref::TensorRole::Embedding ? GGUFType::F16
+             : isLinearRole(role)               ? type
+                                                : GGUFType::F32;
+    i.dims = rows == 1 ? std::vector<int64_t>{cols} : std::vector<int64_t>{cols, rows};
+    std::string why = tensorBytes(i.type, i.dims, i.bytes);
+    if (!why.empty())
+      return fail(path + ": tensor '" + i.name + "' (" + ggufTypeName(i.type) + "): " + why);
+    i.offset = offset;
+    offset = (offset + i.bytes + 31) / 32 * 32;
+    infos.push_back(i);
+    return llvm::Error::success();
+  };
+  {
+    using R = ref::TensorRole;
+    const int64_t D = config.hidden, I = config.intermediate, KV = config.kvDim();
+    std::vector<std::tuple<R, int64_t, int64_t, int64_t>> order;
+    order.push_back({R::Embedding, -1, config.vocab, D});
+    for (int64_t l = 0; l < config.layers; ++l)
+      for (auto [role, rows, cols] :
+           {std::tuple<R, int64_t, int64_t>{R::InputNorm, 1, D}, {R::Q, D, D}, {R::K, KV, D},
+            {R::V, KV, D}, {R::AttnSubNorm, 1, D}, {R::O, D, D}, {R::PostAttnNorm, 1, D},
+            {R::Gate, I, D}, {R::Up, I, D}, {R::FfnSubNorm, 1, I}, {R::Down, D, I}})
+        order.push_back({role, l, rows, cols});
+    order.push_back({R::FinalNorm, -1, 1, D});
+    for (auto &[role, layer, rows, cols] : order)
+      if (llvm::Error e = add(role, layer, rows, cols))
+        return e;
+  }
+
+  std::string temporary = (path + ".tmp").str();
+  std::error_code ec;
+  llvm::raw_fd_ostream file(temporary, ec);
+  if (ec)
+    return fail(path + ": cannot write: " + ec.message());
+  ByteWriter w(file);
+  w.put<uint32_t>(0x46554747); // "GGUF"
+  w.put<uint32_t>(3);
+  w.put<uint64_t>(infos.size());
+  struct KV {
+    std::string key;
+    uint32_t type; // 4 u32, 6 f32, 8 string
+    uint32_t u = 0;
+    float f = 0;
+    std::string s;
+  };
+  std::vector<KV> kvs = {
+      {"general.architecture", 8, 0, 0, arch},
+      {"general.alignment", 4, 32},
+      {"general.name", 8, 0, 0, "bitnet-model-gen seed " + std::to_string(seed)},
+      {arch + ".context_length", 4, uint32_t(config.context)},
+      {arch + ".embedding_length", 4, uint32_t(config.hidden)},
+      {arch + ".feed_forward_length", 4, uint32_t(config.intermediate)},
+      {arch + ".block_count", 4, uint32_t(config.layers)},
+      {arch + ".attention.head_count", 4, uint32_t(config.heads)},
+      {arch + ".attention.head_count_kv", 4, uint32_t(config.kvHeads)},
+      {arch + ".rope.freq_base", 6, 0, config.ropeTheta},
+      {arch + ".attention.layer_norm_rms_epsilon", 6, 0, config.rmsEps},
+  };
+  w.put<uint64_t>(kvs.size());
+  for (const KV &kv : kvs) {
+    w.string(kv.key);
+    w.put<uint32_t>(kv.type);
+    if (kv.type == 4)
+      w.put<uint32_t>(kv.u);
+    else if (kv.type == 6)
+      w.put<float>(kv.f);
+    else
+      w.string(kv.s);
+  }
+  for (const Info &i : infos) {
+    w.string(i.name);
+    w.put<uint32_t>(i.dims.size());
+    for (int64_t d : i.dims)
+      w.put<uint64_t>(uint64_t(d));
+    w.put<uint32_t>(uint32_t(i.type));
+    w.put<uint64_t>(i.offset);
+  }
+  w.padTo(32);
+  size_t next = 0;
+  ref::forEachRandomTensor(config, seed, [&](ref::RandomTensor &t) {
+    const Info &info = infos[next++];
+    std::vector<uint8_t> bytes;
+    if (info.type == GGUFType::F16) {
+      for (float v : t.values) {
+        uint16_t h = ref::floatToHalf(v);
+        bytes.push_back(uint8_t(h));
+        bytes.push_back(uint8_t(h >> 8));
+      }
+    } else if (info.type == GGUFType::F32) {
+      bytes.resize(t.values.size() * 4);
+      std::memcpy(bytes.data(), t.values.data(), bytes.size());
+    } else {
+      ref::QuantizedWeights q =
+          ref::quantizeWeights(t.values.data(), t.values.size(), ref::WeightKind::Ternary);
+      bytes = encodeTernary(info.type, q.values, q.scale);
+    }
+    w.bytes(bytes);
+    w.padTo(32);
+  });
+  file.close();
+  if (file.has_error()) {
+    file.clear_error();
+    llvm::sys::fs::remove(temporary);
+    return fail(path + ": write error");
+  }
+  if (std::error_code rc = llvm::sys::fs::rename(temporary, path)) {
+    llvm::sys::fs::remove(temporary);
+    return fail(path + ": cannot rename into place: " + rc.message());
+  }
+  return llvm::Error::success();
+}
+
+} // namespace import
+} // namespace bitnet
