@@ -10,6 +10,8 @@
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/TargetTable.h"
 
+#include "ModelAPIHeader.inc"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -20,6 +22,9 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -99,15 +104,22 @@ LogicalResult prefixEntryPoints(ModuleOp module, llvm::StringRef name,
   return success();
 }
 
+std::vector<EntryPoint> largestFirst(std::vector<EntryPoint> entries) {
+  llvm::sort(entries, [](const EntryPoint &a, const EntryPoint &b) {
+    return a.tokens > b.tokens;
+  });
+  return entries;
+}
+
+/// The C header: the model API (ModelAPI.h, embedded), the model's
+/// dimensions and entry points, and static inline wrappers that bind the
+/// API to this model's descriptor.
 std::string headerText(llvm::StringRef name, llvm::StringRef target,
                        std::vector<EntryPoint> entries, bool externalWeights) {
   std::string guard = "BITNET_MODEL_" + llvm::StringRef(name).upper() + "_H";
   std::string N = llvm::StringRef(name).upper();
   std::string n = name.str();
-  // Largest token count first: forward() takes the biggest chunk that fits.
-  llvm::sort(entries, [](const EntryPoint &a, const EntryPoint &b) {
-    return a.tokens > b.tokens;
-  });
+  entries = largestFirst(std::move(entries));
   const EntryPoint &e = entries.front();
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -124,8 +136,7 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << " *\n * States are independent: several may run at once from different threads.\n"
      << " * The thread count is the Halide runtime's and so shared by all states. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n"
-     << (externalWeights ? "#include <stdio.h>\n" : "") << "\n"
+     << kModelAPIHeader << "\n"
      << "#define " << N << "_VOCAB " << e.vocab << "\n"
      << "#define " << N << "_LAYERS " << e.layers << "\n"
      << "#define " << N << "_CONTEXT " << e.context << "\n"
@@ -133,98 +144,82 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << "/* Floats in each of the K and V caches: LAYERS * CONTEXT * KV_DIM. */\n"
      << "#define " << N << "_CACHE_FLOATS " << e.layers * e.context * e.kvDim
      << "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
-     << "/* The compiled entry points: M tokens at positions pos .. pos + M - 1,\n"
-     << " * caches [LAYERS][CONTEXT][KV_DIM] updated in place, M x VOCAB logits.\n"
-     << " * Return 0, or non-zero if a kernel failed. Prefer the API below. */\n";
+     << "/* The model's descriptor (dimensions, entry points, weight slots). */\n"
+     << "extern const bitnet_model " << n << "_model;\n\n"
+     << "/* The compiled entry points (bitnet_entry_fn): M tokens at positions\n"
+     << " * pos .. pos + M - 1. Prefer the API below. */\n";
   for (const EntryPoint &entry : entries)
     os << "int32_t " << entry.symbol
        << "(const int32_t *tokens, int32_t pos, float *k_cache, float *v_cache,\n"
        << "        float *logits); /* M = " << entry.tokens << " */\n";
-  os << "int halide_set_num_threads(int n);\n\n"
-     << "typedef struct " << n << "_state {\n"
-     << "  float *k_cache, *v_cache;\n  int32_t context;\n} " << n << "_state;\n\n"
+  os << "\ntypedef bitnet_state " << n << "_state;\n\n"
      << "/* Dimensions of the model. */\n"
      << "static inline int32_t " << n << "_vocab(void) { return " << N << "_VOCAB; }\n"
      << "static inline int32_t " << n << "_layers(void) { return " << N << "_LAYERS; }\n"
-     << "static inline int32_t " << n << "_max_context(void) { return " << N << "_CONTEXT; }\n\n"
-     ;
+     << "static inline int32_t " << n << "_max_context(void) { return " << N << "_CONTEXT; }\n\n";
   if (externalWeights)
     os << "/* Compiled with --weights=file: the weights live in the file that\n"
        << " * bitnet-compile wrote beside the object (<object stem>.weights).\n"
-       << " * Call " << n << "_load_weights once, before " << n << "_create. */\n"
-       << "typedef struct " << n << "_weight_slot {\n"
-       << "  void *data;\n  int64_t offset, bytes;\n} " << n << "_weight_slot;\n"
-       << "extern const " << n << "_weight_slot " << n << "_weight_slots[];\n"
-       << "/* {fingerprint, slot count, file size} of the matching weights file. */\n"
-       << "extern const uint64_t " << n << "_weights_info[3];\n"
-       << "extern int32_t " << n << "_weights_loaded;\n\n"
-       << "/* Reads the weights file. Returns 0; -2 if it cannot be opened; -3 if\n"
-       << " * it is not a bitnet weights file; -4 if it belongs to another model\n"
-       << " * (fingerprint, slot count or size differ); -5 if it is truncated. */\n"
+       << " * Call once, before " << n << "_create, which returns NULL until then.\n"
+       << " * Returns 0; -2 cannot open; -3 not a weights file; -4 another model's;\n"
+       << " * -5 truncated. */\n"
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
-       << "  unsigned char head[64];\n  uint64_t info[3];\n  int64_t i;\n"
-       << "  FILE *f = fopen(path, \"rb\");\n"
-       << "  if (!f) return -2;\n"
-       << "  if (fread(head, 1, 64, f) != 64 || memcmp(head, \"BITNETW\\1\", 8) != 0) {\n"
-       << "    fclose(f); return -3;\n  }\n"
-       << "  for (i = 0; i < 3; ++i) {\n    int b;\n    info[i] = 0;\n"
-       << "    for (b = 7; b >= 0; --b) info[i] = (info[i] << 8) | head[8 + 8 * i + b];\n"
-       << "    if (info[i] != " << n << "_weights_info[i]) { fclose(f); return -4; }\n  }\n"
-       << "  for (i = 0; i < (int64_t)info[1]; ++i) {\n"
-       << "    const " << n << "_weight_slot *slot = &" << n << "_weight_slots[i];\n"
-       << "    if (fseek(f, (long)slot->offset, SEEK_SET) != 0 ||\n"
-       << "        fread(slot->data, 1, (size_t)slot->bytes, f) != (size_t)slot->bytes) {\n"
-       << "      fclose(f); return -5;\n    }\n  }\n"
-       << "  fclose(f);\n  " << n << "_weights_loaded = 1;\n  return 0;\n}\n\n";
-  os << "/* A state with room for `context` tokens (0 or more than the compiled\n"
-     << " * context: the compiled context); `threads` > 0 sets the Halide runtime's\n"
-     << " * thread count. NULL when out of memory"
-     << (externalWeights ? " or before " + n + "_load_weights succeeded" : std::string())
+       << "  return bitnet_rt1_load_weights(&" << n << "_model, path);\n}\n\n";
+  os << "/* bitnet_rt1_create: room for `context` tokens (0: the compiled context);\n"
+     << " * threads > 0 sets the Halide thread count. NULL when out of memory"
+     << (externalWeights ? " or\n * before " + n + "_load_weights succeeded" : std::string())
      << ". */\n"
      << "static inline " << n << "_state *" << n << "_create(int32_t context, int32_t threads) {\n"
-     << (externalWeights ? "  if (!" + n + "_weights_loaded) return NULL;\n" : std::string())
-     << "  " << n << "_state *s = (" << n << "_state *)calloc(1, sizeof(*s));\n"
-     << "  if (!s) return NULL;\n"
-     << "  s->context = (context <= 0 || context > " << N << "_CONTEXT) ? " << N
-     << "_CONTEXT : context;\n"
-     << "  s->k_cache = (float *)calloc(" << N << "_CACHE_FLOATS, sizeof(float));\n"
-     << "  s->v_cache = (float *)calloc(" << N << "_CACHE_FLOATS, sizeof(float));\n"
-     << "  if (!s->k_cache || !s->v_cache) {\n"
-     << "    free(s->k_cache); free(s->v_cache); free(s); return NULL;\n  }\n"
-     << "  if (threads > 0) halide_set_num_threads(threads);\n  return s;\n}\n\n"
-     << "/* Forgets every token (the next forward starts at position 0). */\n"
-     << "static inline void " << n << "_reset(" << n << "_state *s) {\n"
-     << "  memset(s->k_cache, 0, sizeof(float) * " << N << "_CACHE_FLOATS);\n"
-     << "  memset(s->v_cache, 0, sizeof(float) * " << N << "_CACHE_FLOATS);\n}\n\n"
-     << "static inline void " << n << "_destroy(" << n << "_state *s) {\n"
-     << "  if (!s) return;\n  free(s->k_cache); free(s->v_cache); free(s);\n}\n\n"
-     << "/* Runs `count` tokens at positions pos .. pos + count - 1 and writes\n"
-     << " * count x VOCAB logits. Returns 0; -1 for a token id outside [0, VOCAB)\n"
-     << " * or positions beyond the state's context (nothing is run then); or the\n"
-     << " * status of a failing kernel. */\n"
+     << "  return bitnet_rt1_create(&" << n << "_model, context, threads);\n}\n\n"
+     << "/* bitnet_rt1_forward: count tokens at pos .. pos + count - 1 -> count x VOCAB\n"
+     << " * logits in chunks of the compiled token counts. 0; -1 refused (bad token\n"
+     << " * id or position; nothing run); or a kernel's status. */\n"
      << "static inline int32_t " << n << "_forward(" << n << "_state *s, const int32_t *tokens,\n"
      << "    int32_t count, int32_t pos, float *logits) {\n"
-     << "  int32_t i;\n"
-     << "  if (count < 0 || pos < 0 || pos > s->context - count) return -1;\n"
-     << "  for (i = 0; i < count; ++i)\n"
-     << "    if (tokens[i] < 0 || tokens[i] >= " << N << "_VOCAB) return -1;\n"
-     << "  while (count > 0) {\n    int32_t status;\n";
-  bool first = true;
-  for (const EntryPoint &entry : entries) {
-    os << "    " << (first ? "" : "else ") << "if (count >= " << entry.tokens
-       << ") {\n      status = " << entry.symbol
-       << "(tokens, pos, s->k_cache, s->v_cache, logits);\n"
-       << "      if (status != 0) return status;\n"
-       << "      tokens += " << entry.tokens << "; pos += " << entry.tokens
-       << "; count -= " << entry.tokens << "; logits += " << entry.tokens
-       << " * " << N << "_VOCAB;\n    }\n";
-    first = false;
-  }
-  if (entries.back().tokens != 1)
-    os << "    else return -1; /* no compiled entry point is small enough */\n";
-  os << "  }\n  return 0;\n}\n\n"
+     << "  return bitnet_rt1_forward(s, tokens, count, pos, logits);\n}\n\n"
+     << "/* Forgets every token (the next forward starts at position 0). */\n"
+     << "static inline void " << n << "_reset(" << n << "_state *s) { bitnet_rt1_reset(s); }\n"
+     << "static inline void " << n << "_destroy(" << n << "_state *s) { bitnet_rt1_destroy(s); }\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return s;
+}
+
+/// Adds the exported descriptor `<name>_model` (ModelAPI.h's bitnet_model)
+/// over the entry points and, for file weights, the slot table.
+void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
+                        const std::vector<EntryPoint> &entries) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *entryType = llvm::StructType::get(i64, ptr);
+  std::vector<llvm::Constant *> table;
+  for (const EntryPoint &e : largestFirst(entries))
+    table.push_back(llvm::ConstantStruct::get(
+        entryType, {llvm::ConstantInt::get(i64, e.tokens), module.getFunction(e.symbol)}));
+  auto *tableType = llvm::ArrayType::get(entryType, table.size());
+  auto *tableGlobal = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(tableType, table), (name + "_entries").str());
+  auto optional = [&](const char *suffix) -> llvm::Constant * {
+    llvm::GlobalVariable *g = module.getNamedGlobal((name + suffix).str());
+    return g ? static_cast<llvm::Constant *>(g) : llvm::ConstantPointerNull::get(ptr);
+  };
+  const EntryPoint &e = entries.front();
+  auto *modelType = llvm::StructType::get(i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr);
+  llvm::Constant *fields[] = {
+      llvm::ConstantInt::get(i64, 1), // BITNET_MODEL_ABI
+      llvm::ConstantInt::get(i64, e.vocab),
+      llvm::ConstantInt::get(i64, e.layers),
+      llvm::ConstantInt::get(i64, e.context),
+      llvm::ConstantInt::get(i64, e.kvDim),
+      llvm::ConstantInt::get(i64, table.size()),
+      tableGlobal,
+      optional("_weight_slots"),
+      optional("_weights_info"),
+      optional("_weights_loaded")};
+  new llvm::GlobalVariable(module, modelType, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantStruct::get(modelType, fields), (name + "_model").str());
 }
 
 /// Writes `text` to `path` atomically (temporary file, then rename).
@@ -434,6 +429,7 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
         << llvm::format("%.1f", summary.fileBytes / 1048576.0) << " MiB -> "
         << weightsPath << "\n";
   }
+  addModelDescriptor(*llvmModule, o.name, entries);
   auto commitWeights = [&]() -> LogicalResult {
     if (!o.externalWeights)
       return success();
@@ -564,18 +560,23 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   std::vector<std::string> args = {"-r", std::string(gluePath)};
   for (const Job &job : all)
     args.push_back(job.object);
-  // Multi-variant ARM kernels need the run-time dot-product check, linked
-  // ahead of the runtime so that its (weak) definition is the one kept.
-  if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd) {
-    llvm::SmallString<256> support(llvm::sys::path::parent_path(o.kernelgen));
-    llvm::sys::path::append(support, "..", "lib", "bitnet-runtime");
-    llvm::sys::path::append(support, "aarch64", "cpu_features.o");
-    if (!llvm::sys::fs::exists(support)) {
+  // Run-time support built for the target's architecture: the model API,
+  // and for multi-variant ARM kernels the dot-product check, linked ahead of
+  // the Halide runtime so that its (weak) definition is the one kept.
+  const char *arch = triple.isAArch64() ? "aarch64" : "x86_64";
+  std::vector<const char *> support = {"model_api.o"};
+  if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd)
+    support.push_back("cpu_features.o");
+  for (const char *file : support) {
+    llvm::SmallString<256> path(llvm::sys::path::parent_path(o.kernelgen));
+    llvm::sys::path::append(path, "..", "lib", "bitnet-runtime");
+    llvm::sys::path::append(path, arch, file);
+    if (!llvm::sys::fs::exists(path)) {
       llvm::sys::fs::remove(gluePath);
-      return fail("the aarch64 run-time support '" + support +
-                  "' is missing (build target bitnet-runtime-aarch64)");
+      return fail("the " + llvm::Twine(arch) + " run-time support '" + path +
+                  "' is missing (build target bitnet-runtime-" + arch + ")");
     }
-    args.push_back(std::string(support));
+    args.push_back(std::string(path));
   }
   args.push_back(runtime);
   args.push_back("-o");

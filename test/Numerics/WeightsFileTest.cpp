@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
   }
   const std::string weights = argv[1], dir = argv[2];
   std::vector<char> good = readAll(weights);
-  expect(good.size() == file_b158_weights_info[2], "the file has the recorded size");
-  expect(file_b158_weights_info[1] > 0, "some tensors are in the file");
+  expect(good.size() == file_b158_model.weights_info[2], "the file has the recorded size");
+  expect(file_b158_model.weights_info[1] > 0, "some tensors are in the file");
 
   expect(file_b158_create(0, 0) == nullptr, "no state before the weights are loaded");
   expect(file_b158_load_weights((dir + "/missing.weights").c_str()) == -2,
@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
   std::vector<char> empty;
   expect(file_b158_load_weights(writeScratch(dir, "empty.weights", empty).c_str()) == -3,
          "an empty file: -3");
-  expect(file_b158_weights_loaded == 0 && file_b158_create(0, 0) == nullptr,
+  expect(*file_b158_model.weights_loaded == 0 && file_b158_create(0, 0) == nullptr,
          "refused files leave the model unloaded");
 
   expect(file_b158_load_weights(weights.c_str()) == 0, "the right file loads");

@@ -1,0 +1,82 @@
+/* ModelAPI.h - the C API of a model compiled by bitnet-compile.
+ *
+ * Every compiled object exports a descriptor `<name>_model` of type
+ * bitnet_model and carries the functions below (lib/Runtime/ModelAPI.c, weak
+ * definitions, so that several models link into one program). The generated
+ * header embeds this file and wraps the functions as <name>_create etc.;
+ * bitnet-run calls them through dlsym on a shared library.
+ */
+#ifndef BITNET_MODEL_API_H
+#define BITNET_MODEL_API_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BITNET_MODEL_ABI 1
+
+/* One compiled entry point: `tokens` tokens at positions pos .. pos+tokens-1,
+ * caches [layers][context][kv_dim] updated in place, tokens x vocab logits.
+ * Returns 0 or the status of a failing kernel. */
+typedef int32_t (*bitnet_entry_fn)(const int32_t *tokens, int32_t pos, float *k_cache,
+                                   float *v_cache, float *logits);
+typedef struct bitnet_entry {
+  int64_t tokens;
+  bitnet_entry_fn fn;
+} bitnet_entry;
+
+/* A tensor kept in a weights file (bitnet-compile --weights=file). */
+typedef struct bitnet_weight_slot {
+  void *data;
+  int64_t offset, bytes;
+} bitnet_weight_slot;
+
+typedef struct bitnet_model {
+  int64_t abi_version; /* BITNET_MODEL_ABI */
+  int64_t vocab, layers, context, kv_dim;
+  int64_t entry_count;
+  const bitnet_entry *entries; /* largest token count first */
+  /* Weights in a file: slots, {fingerprint, slot count, file size}, and the
+   * flag set once loaded; all NULL when the weights are embedded. */
+  const bitnet_weight_slot *weight_slots;
+  const uint64_t *weights_info;
+  int32_t *weights_loaded;
+} bitnet_model;
+
+typedef struct bitnet_state {
+  const bitnet_model *model;
+  float *k_cache, *v_cache;
+  int32_t context;
+} bitnet_state;
+
+/* A state with room for `context` tokens (0 or more than the compiled
+ * context: the compiled context); `threads` > 0 sets the Halide runtime's
+ * thread count, which all states share. NULL when out of memory, for a
+ * descriptor of another ABI, or while file weights are not loaded. */
+bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context, int32_t threads);
+
+/* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
+ * compiled token counts (largest first) and writes count x vocab logits.
+ * Returns 0; -1 for a token id outside [0, vocab), positions beyond the
+ * state's context, or a count no chunking covers (nothing is run then); or
+ * the status of a failing kernel. */
+int32_t bitnet_rt1_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
+                           int32_t pos, float *logits);
+
+/* Forgets every token (the next forward starts at position 0). */
+void bitnet_rt1_reset(bitnet_state *state);
+void bitnet_rt1_destroy(bitnet_state *state);
+
+/* Reads the weights file of a model compiled with --weights=file. Returns 0;
+ * -1 if the model's weights are embedded; -2 if the file cannot be opened;
+ * -3 if it is not a bitnet weights file; -4 if it belongs to another model
+ * (fingerprint, slot count or size differ); -5 if it is truncated. */
+int32_t bitnet_rt1_load_weights(const bitnet_model *model, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BITNET_MODEL_API_H */
