@@ -21,7 +21,11 @@ llvm_config.with_system_environment(["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTI
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.bitnet_tools_dir, append_path=True)
 
-tools = ["bitnet-opt", "bitnet-kernelgen", "bitnet-model-gen", "bitnet-compile",
+tools = ["bitnet-opt", "bitnet-kernelgen", "bitnet-model-gen", "bitnet-compile", "bitnet-run",
          "mlir-translate", "llc",
          "llvm-nm", "llvm-objdump", "llvm-readobj"]
 llvm_config.add_tool_substitutions(tools, [config.bitnet_tools_dir, config.llvm_tools_dir])
+# The example's C driver (examples/run_tiny.c over the generated header).
+config.substitutions.append(("%bitnet_example_tiny",
+                             os.path.join(config.bitnet_obj_root, "examples",
+                                          "bitnet-example-tiny")))

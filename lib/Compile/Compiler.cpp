@@ -205,7 +205,17 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
     return g ? static_cast<llvm::Constant *>(g) : llvm::ConstantPointerNull::get(ptr);
   };
   const EntryPoint &e = entries.front();
-  auto *modelType = llvm::StructType::get(i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr);
+  // Everything large in the glue is a model constant (or its slot when the
+  // weights live in a file).
+  int64_t weightBytes = 0;
+  const llvm::DataLayout &layout = module.getDataLayout();
+  for (const llvm::GlobalVariable &g : module.globals()) {
+    uint64_t bytes = layout.getTypeAllocSize(g.getValueType());
+    if (bytes >= 1024 && g.hasInitializer())
+      weightBytes += static_cast<int64_t>(bytes);
+  }
+  auto *modelType =
+      llvm::StructType::get(ctx, {i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, i64});
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(i64, 1), // BITNET_MODEL_ABI
       llvm::ConstantInt::get(i64, e.vocab),
@@ -216,7 +226,8 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
       tableGlobal,
       optional("_weight_slots"),
       optional("_weights_info"),
-      optional("_weights_loaded")};
+      optional("_weights_loaded"),
+      llvm::ConstantInt::get(i64, weightBytes)};
   new llvm::GlobalVariable(module, modelType, /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantStruct::get(modelType, fields), (name + "_model").str());
@@ -541,7 +552,8 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
 
   // One relocatable object: glue + kernels + runtime, linked with ld -r into
   // a temporary file that replaces the output only when complete.
-  std::string objectPath = defaultOutput(".o");
+  const bool shared = o.emit == EmitKind::Shared;
+  std::string objectPath = defaultOutput(shared ? ".so" : ".o");
   llvm::SmallString<128> gluePath;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("bitnet-glue", "o", fd, gluePath))
@@ -586,6 +598,18 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   if (!linkError.empty()) {
     llvm::sys::fs::remove(partial);
     return fail("partial link failed: " + linkError);
+  }
+  if (shared) {
+    // The relocatable object linked into a shared library, for runners
+    // that load a model at run time (bitnet-run).
+    std::string library = objectPath + ".so.tmp";
+    std::string sharedError = run(*ld, {"-shared", partial, "-o", library});
+    llvm::sys::fs::remove(partial);
+    if (!sharedError.empty()) {
+      llvm::sys::fs::remove(library);
+      return fail("shared link failed: " + sharedError);
+    }
+    partial = library;
   }
   if (failed(commitWeights())) {
     llvm::sys::fs::remove(partial);

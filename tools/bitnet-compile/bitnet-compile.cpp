@@ -41,6 +41,9 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
                           "one relocatable object (glue + kernels + Halide "
                           "runtime + weights unless --weights=file) and its C "
                           "header"),
+               clEnumValN(mlir::bitnet::EmitKind::Shared, "shared",
+                          "the same, linked into a shared library (for "
+                          "bitnet-run) and its C header"),
                clEnumValN(mlir::bitnet::EmitKind::Header, "header",
                           "the C header only")),
     cl::init(mlir::bitnet::EmitKind::Object), cl::cat(category));

@@ -18,7 +18,7 @@
 namespace mlir {
 namespace bitnet {
 
-enum class EmitKind { BitNet, MLIR, LLVM, Assembly, Object, Header };
+enum class EmitKind { BitNet, MLIR, LLVM, Assembly, Object, Shared, Header };
 
 struct CompileOptions {
   std::string input = "-";   // bitnet-dialect MLIR file, "-" for stdin, or a

@@ -43,6 +43,9 @@ typedef struct bitnet_model {
   const bitnet_weight_slot *weight_slots;
   const uint64_t *weights_info;
   int32_t *weights_loaded;
+  /* Bytes of the model's constants (packed weights, norms, embedding = LM
+   * head): what one generated token reads. */
+  int64_t weight_bytes;
 } bitnet_model;
 
 typedef struct bitnet_state {

@@ -1,0 +1,91 @@
+//===- Runner.h - Loading and running compiled models -----------*- C++ -*-===//
+//
+// bitnet-run's library: a model compiled with bitnet-compile --emit=shared is
+// loaded with dlopen and driven through its descriptor (ModelAPI.h);
+// sampling (greedy, temperature + top-k + top-p, seeded) and a benchmark in
+// the manner of llama-bench with the memory roofline beside it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_RUN_RUNNER_H
+#define BITNET_RUN_RUNNER_H
+
+#include "bitnet/Runtime/ModelAPI.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace bitnet {
+namespace run {
+
+/// A compiled model in a shared library.
+class LoadedModel {
+public:
+  /// `name` is the --name it was compiled with (the descriptor is
+  /// <name>_model); empty: the file name up to its first '.'.
+  static llvm::Expected<std::unique_ptr<LoadedModel>> load(llvm::StringRef path,
+                                                           llvm::StringRef name);
+  ~LoadedModel();
+  const bitnet_model &model() const { return *model_; }
+  /// Loads a --weights=file model's weights; an error names the cause.
+  llvm::Error loadWeights(llvm::StringRef path);
+  /// A state; `threads` > 0 restarts the Halide thread pool with that many.
+  bitnet_state *create(int32_t context, int32_t threads);
+  int32_t forward(bitnet_state *s, const int32_t *tokens, int32_t count, int32_t pos,
+                  float *logits);
+  void reset(bitnet_state *s);
+  void destroy(bitnet_state *s);
+
+private:
+  void *handle_ = nullptr;
+  const bitnet_model *model_ = nullptr;
+  decltype(&bitnet_rt1_create) create_ = nullptr;
+  decltype(&bitnet_rt1_forward) forward_ = nullptr;
+  decltype(&bitnet_rt1_reset) reset_ = nullptr;
+  decltype(&bitnet_rt1_destroy) destroy_ = nullptr;
+  decltype(&bitnet_rt1_load_weights) loadWeights_ = nullptr;
+  void (*shutdownThreadPool_)() = nullptr;
+};
+
+struct Sampling {
+  float temperature = 0.0f; // 0: greedy (argmax, lowest id on ties)
+  int32_t topK = 0;         // 0: all tokens
+  float topP = 1.0f;        // nucleus mass
+  uint64_t seed = 1;
+};
+
+/// Picks the next token from `vocab` logits; `state` is the sampler's
+/// random state (splitmix64), advanced once per sampled token.
+int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
+                    uint64_t &state);
+
+/// Runs the prompt, then generates `count` tokens; the generated ids.
+llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
+                                              const std::vector<int32_t> &prompt,
+                                              int32_t count, const Sampling &sampling,
+                                              int32_t threads);
+
+struct BenchOptions {
+  std::vector<int32_t> promptTokens = {128};
+  std::vector<int32_t> generatedTokens = {128};
+  std::vector<int32_t> threads = {1, 2};
+  int32_t repetitions = 3;
+};
+
+/// Prints one row per (threads, test): tokens/s mean +- sd over the
+/// repetitions, and for generation the memory roofline (the model's weight
+/// bytes per token against the read bandwidth measured in the same run).
+llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
+                  llvm::raw_ostream &out);
+
+/// Read bandwidth in GB/s over `bytes` on `threads` threads (median of 3).
+double measureReadBandwidth(size_t bytes, int threads);
+
+} // namespace run
+} // namespace bitnet
+
+#endif // BITNET_RUN_RUNNER_H

@@ -1,0 +1,288 @@
+//===- Runner.cpp - Loading and running compiled models -------------------===//
+
+#include "bitnet/Run/Runner.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+namespace bitnet {
+namespace run {
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+uint64_t splitmix64(uint64_t &state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef path,
+                                                               llvm::StringRef name) {
+  std::string prefix = name.str();
+  if (prefix.empty()) {
+    prefix = llvm::sys::path::filename(path).str();
+    prefix = prefix.substr(0, prefix.find('.'));
+  }
+  // A bare file name would make dlopen search the library path.
+  std::string file = path.contains('/') ? path.str() : ("./" + path).str();
+  auto model = std::make_unique<LoadedModel>();
+  model->handle_ = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->handle_)
+    return fail(path + ": cannot load: " + dlerror());
+  auto symbol = [&](const std::string &s) { return dlsym(model->handle_, s.c_str()); };
+  model->model_ = static_cast<const bitnet_model *>(symbol(prefix + "_model"));
+  if (!model->model_)
+    return fail(path + ": no descriptor '" + prefix + "_model' (compiled with --name=" +
+                prefix + " and --emit=shared? pass --name)");
+  if (model->model_->abi_version != BITNET_MODEL_ABI)
+    return fail(path + ": descriptor ABI " + llvm::Twine(model->model_->abi_version) +
+                ", this runner reads ABI " + llvm::Twine(BITNET_MODEL_ABI));
+  model->create_ = reinterpret_cast<decltype(create_)>(symbol("bitnet_rt1_create"));
+  model->forward_ = reinterpret_cast<decltype(forward_)>(symbol("bitnet_rt1_forward"));
+  model->reset_ = reinterpret_cast<decltype(reset_)>(symbol("bitnet_rt1_reset"));
+  model->destroy_ = reinterpret_cast<decltype(destroy_)>(symbol("bitnet_rt1_destroy"));
+  model->loadWeights_ =
+      reinterpret_cast<decltype(loadWeights_)>(symbol("bitnet_rt1_load_weights"));
+  model->shutdownThreadPool_ =
+      reinterpret_cast<void (*)()>(symbol("halide_shutdown_thread_pool"));
+  if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
+      !model->loadWeights_ || !model->shutdownThreadPool_)
+    return fail(path + ": the model API (bitnet_rt1_*) or the Halide runtime is missing");
+  return std::move(model);
+}
+
+LoadedModel::~LoadedModel() {
+  if (handle_) {
+    if (shutdownThreadPool_)
+      shutdownThreadPool_();
+    dlclose(handle_);
+  }
+}
+
+llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
+  int32_t status = loadWeights_(model_, path.str().c_str());
+  switch (status) {
+  case 0: return llvm::Error::success();
+  case -1: return fail(path + ": this model's weights are embedded; drop --weights");
+  case -2: return fail(path + ": cannot open the weights file");
+  case -3: return fail(path + ": not a bitnet weights file");
+  case -4: return fail(path + ": the weights of another compile of the model");
+  case -5: return fail(path + ": truncated weights file");
+  default: return fail(path + ": cannot load the weights (status " + llvm::Twine(status) + ")");
+  }
+}
+
+bitnet_state *LoadedModel::create(int32_t context, int32_t threads) {
+  // Halide 14 only applies a new thread count to a fresh pool.
+  if (threads > 0)
+    shutdownThreadPool_();
+  return create_(model_, context, threads);
+}
+
+int32_t LoadedModel::forward(bitnet_state *s, const int32_t *tokens, int32_t count,
+                             int32_t pos, float *logits) {
+  return forward_(s, tokens, count, pos, logits);
+}
+void LoadedModel::reset(bitnet_state *s) { reset_(s); }
+void LoadedModel::destroy(bitnet_state *s) { destroy_(s); }
+
+int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
+                    uint64_t &state) {
+  if (sampling.temperature <= 0.0f)
+    return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
+  std::vector<int32_t> ids(static_cast<size_t>(vocab));
+  std::iota(ids.begin(), ids.end(), 0);
+  // Descending logits, ids ascending on ties: deterministic.
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  size_t keep = sampling.topK > 0 ? std::min<size_t>(ids.size(), sampling.topK) : ids.size();
+  std::vector<double> p(keep);
+  double top = logits[ids[0]] / sampling.temperature, sum = 0;
+  for (size_t i = 0; i < keep; ++i)
+    sum += p[i] = std::exp(logits[ids[i]] / sampling.temperature - top);
+  if (sampling.topP < 1.0f) {
+    double mass = 0;
+    for (size_t i = 0; i < keep; ++i) {
+      mass += p[i] / sum;
+      if (mass >= sampling.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+    p.resize(keep);
+    sum = std::accumulate(p.begin(), p.end(), 0.0);
+  }
+  double u = (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0) * sum;
+  for (size_t i = 0; i < keep; ++i) {
+    if (u < p[i])
+      return ids[i];
+    u -= p[i];
+  }
+  return ids[keep - 1];
+}
+
+llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
+                                              const std::vector<int32_t> &prompt,
+                                              int32_t count, const Sampling &sampling,
+                                              int32_t threads) {
+  const bitnet_model &m = model.model();
+  if (prompt.empty())
+    return fail("the prompt is empty");
+  if (static_cast<int64_t>(prompt.size()) + count > m.context)
+    return fail("prompt (" + llvm::Twine(prompt.size()) + ") + generated (" +
+                llvm::Twine(count) + ") tokens exceed the compiled context " +
+                llvm::Twine(m.context));
+  for (int32_t id : prompt)
+    if (id < 0 || id >= m.vocab)
+      return fail("token id " + llvm::Twine(id) + " is outside the vocabulary [0, " +
+                  llvm::Twine(m.vocab) + ")");
+  bitnet_state *s = model.create(0, threads);
+  if (!s)
+    return fail("cannot create a state (out of memory, or the weights file is not loaded)");
+  std::vector<float> logits(prompt.size() * m.vocab);
+  std::vector<int32_t> out;
+  uint64_t rng = sampling.seed;
+  int32_t status = model.forward(s, prompt.data(), static_cast<int32_t>(prompt.size()), 0,
+                                 logits.data());
+  int32_t pos = static_cast<int32_t>(prompt.size());
+  const float *last = &logits[(prompt.size() - 1) * m.vocab];
+  for (int32_t i = 0; i < count && status == 0; ++i) {
+    int32_t next = sampleToken(last, static_cast<int32_t>(m.vocab), sampling, rng);
+    out.push_back(next);
+    if (i + 1 == count)
+      break;
+    status = model.forward(s, &next, 1, pos++, logits.data());
+    last = logits.data();
+  }
+  model.destroy(s);
+  if (status != 0)
+    return fail("the model failed with status " + llvm::Twine(status));
+  return out;
+}
+
+double measureReadBandwidth(size_t bytes, int threads) {
+  std::vector<uint64_t> data(bytes / 8, 1);
+  std::vector<double> runs;
+  std::atomic<uint64_t> sink{0};
+  for (int rep = 0; rep < 3; ++rep) {
+    auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    size_t chunk = data.size() / threads;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        const uint64_t *p = data.data() + t * chunk;
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        for (size_t i = 0; i + 4 <= chunk; i += 4) {
+          a += p[i];
+          b += p[i + 1];
+          c += p[i + 2];
+          d += p[i + 3];
+        }
+        sink += a + b + c + d;
+      });
+    for (std::thread &t : pool)
+      t.join();
+    runs.push_back(double(chunk * threads * 8) / seconds(t0, Clock::now()) / 1e9);
+  }
+  std::sort(runs.begin(), runs.end());
+  return runs[1] + (sink.load() == 42 ? 1e-9 : 0.0);
+}
+
+llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
+                  llvm::raw_ostream &out) {
+  const bitnet_model &m = model.model();
+  for (int32_t n : options.promptTokens)
+    if (n > m.context || n < 1)
+      return fail("-p " + llvm::Twine(n) + " must be in [1, context " +
+                  llvm::Twine(m.context) + "]");
+  for (int32_t n : options.generatedTokens)
+    if (n > m.context || n < 1)
+      return fail("-n " + llvm::Twine(n) + " must be in [1, context " +
+                  llvm::Twine(m.context) + "]");
+  const double weightGB = m.weight_bytes / 1e9;
+  out << llvm::format("model %s: %.2f MB of weights read per generated token; vocab %lld, "
+                      "%lld layers, context %lld\n",
+                      label.str().c_str(), m.weight_bytes / 1e6, (long long)m.vocab,
+                      (long long)m.layers, (long long)m.context);
+  out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
+                      "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
+  uint64_t seed = 7;
+  for (int32_t threads : options.threads) {
+    double bandwidth = measureReadBandwidth(size_t(1) << 30, threads);
+    bitnet_state *s = model.create(0, threads);
+    if (!s)
+      return fail("cannot create a state (out of memory, or the weights file is not loaded)");
+    auto row = [&](const char *kind, int32_t tokens, bool prompt) -> llvm::Error {
+      std::vector<double> rates;
+      std::vector<int32_t> ids(static_cast<size_t>(tokens));
+      std::vector<float> logits(static_cast<size_t>(prompt ? tokens : 1) * m.vocab);
+      for (int32_t r = 0; r < options.repetitions + 1; ++r) {
+        for (int32_t &id : ids)
+          id = static_cast<int32_t>(splitmix64(seed) % uint64_t(m.vocab));
+        model.reset(s);
+        auto t0 = Clock::now();
+        int32_t status = 0;
+        if (prompt)
+          status = model.forward(s, ids.data(), tokens, 0, logits.data());
+        else
+          for (int32_t i = 0; i < tokens && status == 0; ++i)
+            status = model.forward(s, &ids[i], 1, i, logits.data());
+        double t = seconds(t0, Clock::now());
+        if (status != 0)
+          return fail("the model failed with status " + llvm::Twine(status));
+        if (r > 0) // the first run warms caches and the thread pool
+          rates.push_back(tokens / t);
+      }
+      double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / rates.size(), var = 0;
+      for (double x : rates)
+        var += (x - mean) * (x - mean);
+      double sd = rates.size() > 1 ? std::sqrt(var / (rates.size() - 1)) : 0.0;
+      std::string test = std::string(kind) + std::to_string(tokens);
+      if (prompt)
+        out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12s %12s %9s\n", threads,
+                            test.c_str(), tokens, mean, sd, "", "", "");
+      else {
+        double roofline = bandwidth / weightGB;
+        out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", threads,
+                            test.c_str(), tokens, mean, sd, bandwidth, roofline,
+                            100.0 * mean / roofline);
+      }
+      return llvm::Error::success();
+    };
+    for (int32_t n : options.promptTokens)
+      if (llvm::Error e = row("pp", n, true)) {
+        model.destroy(s);
+        return e;
+      }
+    for (int32_t n : options.generatedTokens)
+      if (llvm::Error e = row("tg", n, false)) {
+        model.destroy(s);
+        return e;
+      }
+    model.destroy(s);
+  }
+  return llvm::Error::success();
+}
+
+} // namespace run
+} // namespace bitnet

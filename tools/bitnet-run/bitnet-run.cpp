@@ -1,0 +1,133 @@
+//===- bitnet-run.cpp - Runs and benchmarks a compiled model --------------===//
+
+#include "bitnet/Run/Runner.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+
+using namespace llvm;
+namespace run = bitnet::run;
+
+static cl::OptionCategory category("bitnet-run options");
+static cl::opt<std::string> library(cl::Positional, cl::Required,
+                                    cl::desc("<model.so (bitnet-compile --emit=shared)>"),
+                                    cl::cat(category));
+static cl::opt<std::string> name("name",
+                                 cl::desc("The --name the model was compiled with "
+                                          "(default: the file name up to its first '.')"),
+                                 cl::cat(category));
+static cl::opt<std::string> weights("weights",
+                                    cl::desc("Weights file of a model compiled with "
+                                             "--weights=file"),
+                                    cl::value_desc("file"), cl::cat(category));
+static cl::list<int32_t> prompt("prompt", cl::desc("Prompt token ids, comma-separated"),
+                                cl::CommaSeparated, cl::cat(category));
+static cl::opt<std::string> promptFile("prompt-file",
+                                       cl::desc("File of prompt token ids (whitespace or "
+                                                "comma separated)"),
+                                       cl::value_desc("file"), cl::cat(category));
+static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; a list "
+                                                 "with --bench)"),
+                                   cl::CommaSeparated, cl::Prefix, cl::cat(category));
+static cl::opt<float> temperature("temp", cl::desc("Sampling temperature (0: greedy, the "
+                                                   "default)"),
+                                  cl::init(0.0f), cl::cat(category));
+static cl::opt<int32_t> topK("top-k", cl::desc("Sample among the k most likely tokens "
+                                               "(0: all)"),
+                             cl::init(0), cl::cat(category));
+static cl::opt<float> topP("top-p", cl::desc("Sample within this probability mass"),
+                           cl::init(1.0f), cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(1),
+                              cl::cat(category));
+static cl::list<int32_t> threads("t", cl::desc("Threads (default: the Halide runtime's; "
+                                               "with --bench a list, default 1,2)"),
+                                 cl::CommaSeparated, cl::Prefix, cl::cat(category));
+static cl::opt<bool> benchMode("bench", cl::desc("Benchmark prompt processing (-p) and "
+                                                 "generation (-n) instead of generating"),
+                               cl::cat(category));
+static cl::list<int32_t> promptTokens("p", cl::desc("--bench: prompt tokens (default 128)"),
+                                      cl::CommaSeparated, cl::Prefix, cl::cat(category));
+static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
+                                    cl::init(3), cl::Prefix, cl::cat(category));
+
+static int fail(const Twine &message) {
+  errs() << "bitnet-run: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "bitnet-run: generates tokens with, or benchmarks, a model "
+                              "compiled by bitnet-compile --emit=shared\n");
+  if (temperature < 0 || topK < 0 || topP <= 0 || topP > 1 || repetitions < 1)
+    return fail("--temp >= 0, --top-k >= 0, 0 < --top-p <= 1 and -r >= 1 are required");
+  Expected<std::unique_ptr<run::LoadedModel>> model = run::LoadedModel::load(library, name);
+  if (!model)
+    return fail(toString(model.takeError()));
+  if (!weights.empty())
+    if (Error e = (*model)->loadWeights(weights))
+      return fail(toString(std::move(e)));
+
+  if (benchMode) {
+    run::BenchOptions options;
+    if (!promptTokens.empty())
+      options.promptTokens.assign(promptTokens.begin(), promptTokens.end());
+    if (!generated.empty())
+      options.generatedTokens.assign(generated.begin(), generated.end());
+    if (!threads.empty())
+      options.threads.assign(threads.begin(), threads.end());
+    for (int32_t t : options.threads)
+      if (t < 1)
+        return fail("-t values must be >= 1");
+    options.repetitions = repetitions;
+    if (Error e = run::bench(**model, library, options, outs()))
+      return fail(toString(std::move(e)));
+    return 0;
+  }
+
+  std::vector<int32_t> ids(prompt.begin(), prompt.end());
+  if (!promptFile.empty()) {
+    ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(promptFile);
+    if (!file)
+      return fail(promptFile + ": cannot open: " + file.getError().message());
+    StringRef text = (*file)->getBuffer();
+    while (!text.empty()) {
+      text = text.ltrim(" \t\r\n,");
+      if (text.empty())
+        break;
+      size_t end = text.find_first_of(" \t\r\n,");
+      StringRef word = text.substr(0, end);
+      int32_t id;
+      if (word.getAsInteger(10, id))
+        return fail(promptFile + ": '" + word + "' is not a token id");
+      ids.push_back(id);
+      text = text.substr(word.size());
+    }
+  }
+  if (ids.empty())
+    return fail("give a prompt: --prompt=ID,ID,... or --prompt-file=FILE");
+  if (threads.size() > 1)
+    return fail("-t takes one value when generating");
+  run::Sampling sampling;
+  sampling.temperature = temperature;
+  sampling.topK = topK;
+  sampling.topP = topP;
+  sampling.seed = seed;
+  int32_t count = generated.empty() ? 16 : generated.front();
+  if (generated.size() > 1 || count < 1)
+    return fail("-n takes one value >= 1 when generating");
+  Expected<std::vector<int32_t>> out =
+      run::generate(**model, ids, count, sampling, threads.empty() ? 0 : threads.front());
+  if (!out)
+    return fail(toString(out.takeError()));
+  for (size_t i = 0; i < out->size(); ++i)
+    outs() << (i ? " " : "") << (*out)[i];
+  outs() << "\n";
+  return 0;
+}
