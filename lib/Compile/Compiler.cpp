@@ -133,8 +133,8 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << " *   float logits[" << N << "_VOCAB];\n"
      << " *   " << n << "_forward(s, &token, 1, pos, logits);\n"
      << " *   " << n << "_destroy(s);\n"
-     << " *\n * States are independent: several may run at once from different threads.\n"
-     << " * The thread count is the Halide runtime's and so shared by all states. */\n"
+     << " *\n * States are independent: several may run at once from different threads,\n"
+     << " * each with its own thread budget. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << kModelAPIHeader << "\n"
      << "#define " << N << "_VOCAB " << e.vocab << "\n"
@@ -166,7 +166,7 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
        << "  return bitnet_rt1_load_weights(&" << n << "_model, path);\n}\n\n";
   os << "/* bitnet_rt1_create: room for `context` tokens (0: the compiled context);\n"
-     << " * threads > 0 sets the Halide thread count. NULL when out of memory"
+     << " * forward passes on at most `threads` threads (0: all). NULL when out of memory"
      << (externalWeights ? " or\n * before " + n + "_load_weights succeeded" : std::string())
      << ". */\n"
      << "static inline " << n << "_state *" << n << "_create(int32_t context, int32_t threads) {\n"

@@ -93,9 +93,6 @@ llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
 }
 
 bitnet_state *LoadedModel::create(int32_t context, int32_t threads) {
-  // Halide 14 only applies a new thread count to a fresh pool.
-  if (threads > 0)
-    shutdownThreadPool_();
   return create_(model_, context, threads);
 }
 

@@ -12,7 +12,56 @@
 
 #define BITNET_WEAK __attribute__((weak))
 
-int halide_set_num_threads(int n);
+/* From the Halide runtime linked into the same object (HalideRuntime.h). */
+typedef int (*halide_task_t)(void *user_context, int task_number, uint8_t *closure);
+typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
+halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t do_par_for);
+int halide_default_do_par_for(void *user_context, halide_task_t task, int min, int size,
+                              uint8_t *closure);
+
+/* The thread budget of the forward pass running on this thread. Halide calls
+ * do_par_for without anything that identifies the state, and the kernels'
+ * top-level parallel loops run on the thread that called forward, so a
+ * thread-local is how the budget reaches them (0: no limit). */
+static _Thread_local int32_t bitnet_thread_budget;
+
+typedef struct bitnet_chunks {
+  halide_task_t task;
+  uint8_t *closure;
+  int min, size, groups;
+} bitnet_chunks;
+
+/* Group g of a loop split into `groups` contiguous ranges, run serially. */
+static int bitnet_run_chunk(void *user_context, int g, uint8_t *closure) {
+  const bitnet_chunks *k = (const bitnet_chunks *)closure;
+  int begin = k->min + (int)((int64_t)k->size * g / k->groups);
+  int end = k->min + (int)((int64_t)k->size * (g + 1) / k->groups);
+  int i;
+  for (i = begin; i < end; ++i) {
+    int status = k->task(user_context, i, k->closure);
+    if (status != 0)
+      return status;
+  }
+  return 0;
+}
+
+/* A parallel loop of `size` tasks on at most the budget's threads: as many
+ * groups as threads, each a serial run of tasks. */
+static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, int size,
+                             uint8_t *closure) {
+  int32_t budget = bitnet_thread_budget;
+  bitnet_chunks k;
+  if (budget <= 0 || size <= budget)
+    return halide_default_do_par_for(user_context, task, min, size, closure);
+  k.task = task;
+  k.closure = closure;
+  k.min = min;
+  k.size = size;
+  k.groups = budget;
+  if (budget == 1)
+    return bitnet_run_chunk(user_context, 0, (uint8_t *)&k);
+  return halide_default_do_par_for(user_context, bitnet_run_chunk, 0, budget, (uint8_t *)&k);
+}
 
 BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context,
                                             int32_t threads) {
@@ -36,8 +85,8 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
     free(s);
     return NULL;
   }
-  if (threads > 0)
-    halide_set_num_threads(threads);
+  s->threads = threads > 0 ? threads : 0;
+  halide_set_custom_do_par_for(bitnet_do_par_for);
   return s;
 }
 
@@ -60,11 +109,13 @@ BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, i
     left -= (int32_t)m->entries[e].tokens;
   }
   while (count > 0) {
-    int32_t status, n;
+    int32_t status, n, outer = bitnet_thread_budget;
     for (e = 0; m->entries[e].tokens > count; ++e) {
     }
     n = (int32_t)m->entries[e].tokens;
+    bitnet_thread_budget = s->threads;
     status = m->entries[e].fn(tokens, pos, s->k_cache, s->v_cache, logits);
+    bitnet_thread_budget = outer;
     if (status != 0)
       return status;
     tokens += n;

@@ -1,7 +1,8 @@
 //===- ApiTest.cpp - The generated C API of a compiled model --------------===//
 //
 // kernels_b158 compiled by bitnet-compile (x86-64-avx2). Two states used at
-// once from two threads give exactly the results of one state used alone;
+// once from two threads, also with different thread budgets, give exactly
+// the results of one state used alone;
 // reset really forgets; bad token ids and positions are refused without
 // running anything; results agree with the golden forward pass.
 //
@@ -25,8 +26,8 @@ bitnet::test::Checks checks;
 void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
 
 /// Logits of every token of `tokens`, fed as a 3-token prompt then one by one.
-std::vector<float> run(const std::vector<int32_t> &tokens) {
-  kernels_b158_state *s = kernels_b158_create(0, 0);
+std::vector<float> run(const std::vector<int32_t> &tokens, int32_t threads = 0) {
+  kernels_b158_state *s = kernels_b158_create(0, threads);
   std::vector<float> logits(tokens.size() * KERNELS_B158_VOCAB);
   int32_t status = kernels_b158_forward(s, tokens.data(), 3, 0, logits.data());
   for (size_t i = 3; i < tokens.size() && status == 0; ++i)
@@ -50,6 +51,14 @@ int main() {
   tb.join();
   expect(aThreaded == aAlone && bThreaded == bAlone,
          "two states on two threads differ from one state alone");
+  // Per-state thread budgets: one state on 1 thread and one on 2, at once.
+  std::vector<float> aOne, bTwo;
+  std::thread t1([&] { aOne = run(a, 1); });
+  std::thread t2([&] { bTwo = run(b, 2); });
+  t1.join();
+  t2.join();
+  expect(aOne == aAlone && bTwo == bAlone,
+         "states with budgets of 1 and 2 threads, at once, give the same logits");
 
   // Against the golden forward pass (same weights: tiny-b158, seed 1).
   ref::ModelWeights weights = ref::makeRandomModel(ref::ModelConfig::tinyB158(), 1);

@@ -33,7 +33,7 @@ public:
   const bitnet_model &model() const { return *model_; }
   /// Loads a --weights=file model's weights; an error names the cause.
   llvm::Error loadWeights(llvm::StringRef path);
-  /// A state; `threads` > 0 restarts the Halide thread pool with that many.
+  /// A state whose forward passes use at most `threads` threads (0: all).
   bitnet_state *create(int32_t context, int32_t threads);
   int32_t forward(bitnet_state *s, const int32_t *tokens, int32_t count, int32_t pos,
                   float *logits);

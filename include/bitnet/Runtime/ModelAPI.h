@@ -52,12 +52,17 @@ typedef struct bitnet_state {
   const bitnet_model *model;
   float *k_cache, *v_cache;
   int32_t context;
+  int32_t threads; /* 0: every thread of the Halide pool */
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
- * context: the compiled context); `threads` > 0 sets the Halide runtime's
- * thread count, which all states share. NULL when out of memory, for a
- * descriptor of another ABI, or while file weights are not loaded. */
+ * context: the compiled context) whose forward passes run on at most
+ * `threads` threads (0: all of the Halide runtime's pool, which has one
+ * thread per core unless HL_NUM_THREADS says otherwise; more than the pool
+ * has: the pool). States with different counts may run at once. NULL when
+ * out of memory, for a descriptor of another ABI, or while file weights are
+ * not loaded. The first create installs the model API's parallel-for in the
+ * Halide runtime (halide_set_custom_do_par_for). */
 bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context, int32_t threads);
 
 /* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
