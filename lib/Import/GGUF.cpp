@@ -528,9 +528,6 @@ public:
     std::string invalid = cfg.validate();
     if (!invalid.empty())
       return fail(f.path() + ": " + invalid);
-    if (f.tensor("output.weight"))
-      return error("output.weight", "untied LM heads are not supported yet (the LM head is "
-                                    "the token embedding)");
 
     ref::ModelWeights w;
     w.config = cfg;
@@ -579,6 +576,15 @@ public:
     if (!norm)
       return norm.takeError();
     w.finalNorm = std::move(*norm);
+    if (f.tensor("output.weight")) { // an untied LM head
+      auto head = floats("output.weight", {D, cfg.vocab});
+      if (!head)
+        return head.takeError();
+      w.lmHead.resize(head->size());
+      for (size_t i = 0; i < head->size(); ++i)
+        w.lmHead[i] = ref::floatToHalf((*head)[i]);
+      w.config.tiedHead = false;
+    }
     return w;
   }
 
@@ -649,6 +655,7 @@ std::string ggufName(ref::TensorRole role, int64_t layer) {
   case ref::TensorRole::FfnSubNorm: return p + "ffn_sub_norm.weight";
   case ref::TensorRole::Down: return p + "ffn_down.weight";
   case ref::TensorRole::FinalNorm: return "output_norm.weight";
+  case ref::TensorRole::LMHead: return "output.weight";
   }
   return "";
 }
@@ -741,7 +748,8 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
   auto add = [&](ref::TensorRole role, int64_t layer, int64_t rows, int64_t cols) -> llvm::Error {
     Info i;
     i.name = ggufName(role, layer);
-    i.type = role == ref::TensorRole::Embedding ? GGUFType::F16
+    i.type = role == ref::TensorRole::Embedding || role == ref::TensorRole::LMHead
+                 ? GGUFType::F16
              : isLinearRole(role)               ? type
                                                 : GGUFType::F32;
     i.dims = rows == 1 ? std::vector<int64_t>{cols} : std::vector<int64_t>{cols, rows};
@@ -765,6 +773,8 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
             {R::Gate, I, D}, {R::Up, I, D}, {R::FfnSubNorm, 1, I}, {R::Down, D, I}})
         order.push_back({role, l, rows, cols});
     order.push_back({R::FinalNorm, -1, 1, D});
+    if (!config.tiedHead)
+      order.push_back({R::LMHead, -1, config.vocab, D});
     for (auto &[role, layer, rows, cols] : order)
       if (llvm::Error e = add(role, layer, rows, cols))
         return e;

@@ -49,6 +49,7 @@ struct HFConfig {
   bool llama = false;      // 1bitLLM names
   bool scaleIsInverse = false; // linear_class "bitlinear"
   bool hasLinearClass = false;
+  bool tiedConfig = true; // tie_word_embeddings (default true)
 };
 
 llvm::Expected<HFConfig> parseConfig(const std::string &path,
@@ -112,6 +113,7 @@ llvm::Expected<HFConfig> parseConfig(const std::string &path,
   else
     return fail(path + ": hidden_act '" + *act + "' is not supported (relu2 or silu)");
   m.weightKind = options.kind;
+  c.tiedConfig = root->getBoolean("tie_word_embeddings").value_or(true);
   if (const llvm::json::Object *q = root->getObject("quantization_config"))
     if (std::optional<llvm::StringRef> cls = q->getString("linear_class")) {
       if (*cls != "autobitlinear" && *cls != "bitlinear")
@@ -287,10 +289,6 @@ public:
     ref::ModelWeights w;
     w.config = cfg;
     const int64_t D = cfg.hidden, I = cfg.intermediate, KV = cfg.kvDim();
-    if (ckpt.find("lm_head.weight"))
-      return fail(ckpt.find("lm_head.weight")->file +
-                  ": tensor 'lm_head.weight': untied LM heads are not supported yet "
-                  "(the LM head is the token embedding)");
     auto embedding = floats("model.embed_tokens.weight", {cfg.vocab, D});
     if (!embedding)
       return embedding.takeError();
@@ -340,6 +338,19 @@ public:
     if (!norm)
       return norm.takeError();
     w.finalNorm = std::move(*norm);
+    // An untied LM head (f16 as the embedding); tied when absent.
+    if (ckpt.find("lm_head.weight")) {
+      auto head = floats("lm_head.weight", {cfg.vocab, D});
+      if (!head)
+        return head.takeError();
+      w.lmHead.resize(head->size());
+      for (size_t i = 0; i < head->size(); ++i)
+        w.lmHead[i] = ref::floatToHalf((*head)[i]);
+      w.config.tiedHead = false;
+    } else if (!c.tiedConfig) {
+      return fail(ckpt.anyFile() + ": tensor 'lm_head.weight' is missing but config.json "
+                  "says tie_word_embeddings: false");
+    }
     return w;
   }
 
@@ -400,6 +411,7 @@ std::string tensorName(const ref::RandomTensor &t, bool llama) {
     return p + (llama ? "mlp.ffn_layernorm.weight" : "mlp.ffn_sub_norm.weight");
   case ref::TensorRole::Down: return p + "mlp.down_proj.weight";
   case ref::TensorRole::FinalNorm: return "model.norm.weight";
+  case ref::TensorRole::LMHead: return "lm_head.weight";
   }
   return "";
 }
@@ -435,7 +447,7 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
   SafeTensorsWriter writer;
   auto declare = [&](const ref::RandomTensor &t) {
     std::string name = tensorName(t, llama);
-    if (t.role == ref::TensorRole::Embedding)
+    if (t.role == ref::TensorRole::Embedding || t.role == ref::TensorRole::LMHead)
       writer.add(name, DType::F16, {t.rows, t.cols});
     else if (!isLinear(t.role))
       writer.add(name, DType::F32, {t.cols});
@@ -468,6 +480,8 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
       shape(R::Down, l, D, I);
     }
     shape(R::FinalNorm, -1, 1, D);
+    if (!config.tiedHead)
+      shape(R::LMHead, -1, config.vocab, D);
   }
   std::string model = join(directory, "model.safetensors");
   if (llvm::Error e = writer.begin(model))
@@ -489,7 +503,7 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
   };
   ref::forEachRandomTensor(config, seed, [&](ref::RandomTensor &t) {
     std::vector<uint8_t> bytes;
-    if (t.role == ref::TensorRole::Embedding) {
+    if (t.role == ref::TensorRole::Embedding || t.role == ref::TensorRole::LMHead) {
       for (float v : t.values)
         le16(bytes, ref::floatToHalf(v));
       put(std::move(bytes));
@@ -535,7 +549,7 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
       {"rope_theta", double(config.ropeTheta)},
       {"rms_norm_eps", double(config.rmsEps)},
       {"hidden_act", llama ? "silu" : "relu2"},
-      {"tie_word_embeddings", true},
+      {"tie_word_embeddings", config.tiedHead},
       {"torch_dtype", "bfloat16"},
   };
   if (packed)

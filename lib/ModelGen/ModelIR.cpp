@@ -118,8 +118,16 @@ public:
       Value down = linear(rmsNorm(m, lw.ffnSubNorm), lw.down);
       x = AddOp::create(b, loc, x, down);
     }
+    Value head = embedding;
+    if (!model.lmHead.empty())
+      head = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::getFromRawBuffer(
+              embType,
+              ArrayRef<char>(reinterpret_cast<const char *>(model.lmHead.data()),
+                             model.lmHead.size() * sizeof(uint16_t))));
     Value logits = FloatLinearOp::create(b, loc, f32Matrix(cfg.vocab),
-                                         rmsNorm(x, model.finalNorm), embedding);
+                                         rmsNorm(x, model.finalNorm), head);
     return {logits, kCache, vCache};
   }
 

@@ -152,6 +152,8 @@ bool weightsConsistent(const ModelWeights &w) {
     return false;
   size_t D = static_cast<size_t>(c.hidden);
   size_t I = static_cast<size_t>(c.intermediate);
+  if (w.lmHead.size() != (c.tiedHead ? 0 : static_cast<size_t>(c.vocab) * D))
+    return false;
   if (w.embedding.size() != static_cast<size_t>(c.vocab) * D ||
       w.finalNorm.size() != D ||
       w.layers.size() != static_cast<size_t>(c.layers))
@@ -221,6 +223,12 @@ bool forEachRandomTensor(const ModelConfig &config, uint64_t seed,
     emit(TensorRole::Down, l, D, I, randomMaster(rng, D, I));
   }
   emit(TensorRole::FinalNorm, -1, 1, D, randomNorm(rng, D));
+  if (!config.tiedHead) { // drawn last: tied models keep their values
+    std::vector<float> head(static_cast<size_t>(config.vocab * D));
+    for (float &e : head)
+      e = halfToFloat(floatToHalf(rng.uniform(-1.0f, 1.0f)));
+    emit(TensorRole::LMHead, -1, config.vocab, D, std::move(head));
+  }
   return true;
 }
 
@@ -251,6 +259,11 @@ ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
     case TensorRole::FfnSubNorm: l->ffnSubNorm = std::move(t.values); break;
     case TensorRole::Down: linear(l->down); break;
     case TensorRole::FinalNorm: w.finalNorm = std::move(t.values); break;
+    case TensorRole::LMHead:
+      w.lmHead.resize(t.values.size());
+      for (size_t i = 0; i < t.values.size(); ++i)
+        w.lmHead[i] = floatToHalf(t.values[i]);
+      break;
     }
   });
   if (!config.validate().empty())
@@ -372,7 +385,8 @@ bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
   }
 
   rmsNorm(x.data(), w_.finalNorm.data(), M, D, c.rmsEps, a.data());
-  floatLinearF16(a.data(), w_.embedding.data(), M, c.vocab, D, logits);
+  const std::vector<uint16_t> &head = w_.lmHead.empty() ? w_.embedding : w_.lmHead;
+  floatLinearF16(a.data(), head.data(), M, c.vocab, D, logits);
   return true;
 }
 

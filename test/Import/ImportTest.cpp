@@ -37,7 +37,7 @@ bool sameLinear(const ref::LinearWeights &a, const ref::LinearWeights &b) {
 }
 
 bool sameModel(const ref::ModelWeights &a, const ref::ModelWeights &b) {
-  if (a.embedding != b.embedding || a.finalNorm != b.finalNorm ||
+  if (a.embedding != b.embedding || a.lmHead != b.lmHead || a.finalNorm != b.finalNorm ||
       a.layers.size() != b.layers.size())
     return false;
   for (size_t i = 0; i < a.layers.size(); ++i) {
@@ -53,7 +53,8 @@ bool sameModel(const ref::ModelWeights &a, const ref::ModelWeights &b) {
   return p.hidden == q.hidden && p.intermediate == q.intermediate &&
          p.layers == q.layers && p.heads == q.heads && p.kvHeads == q.kvHeads &&
          p.vocab == q.vocab && p.context == q.context && p.ropeTheta == q.ropeTheta &&
-         p.rmsEps == q.rmsEps && p.glu == q.glu && p.weightKind == q.weightKind;
+         p.rmsEps == q.rmsEps && p.glu == q.glu && p.weightKind == q.weightKind &&
+         p.tiedHead == q.tiedHead;
 }
 
 std::string path(const std::string &dir, const std::string &file) {
@@ -247,6 +248,39 @@ int main(int argc, char **argv) {
     expect(got && sameModel(*got, want), "sharded checkpoint imports to the same weights");
     if (!got)
       std::printf("  %s\n", llvm::toString(got.takeError()).c_str());
+  }
+
+  // Untied LM heads: lm_head.weight (Hugging Face), output.weight (GGUF).
+  {
+    ref::ModelConfig config = ref::ModelConfig::tinyB158();
+    config.hidden = 256;
+    config.intermediate = 512;
+    config.tiedHead = false;
+    ref::ModelWeights model = ref::makeRandomModel(config, 4);
+    expect(model.lmHead.size() == size_t(config.vocab * config.hidden) &&
+               model.lmHead != model.embedding,
+           "an untied random model has its own LM head");
+    std::string hf = path(dir, "untied-hf"), gguf = path(dir, "untied.gguf");
+    llvm::Error e1 = imp::writeHuggingFace(hf, config, 4, imp::HFWeightFormat::Packed);
+    llvm::Error e2 = imp::writeGGUF(gguf, config, 4, imp::GGUFType::I2_S);
+    expect(!e1 && !e2, "write untied checkpoints");
+    llvm::consumeError(std::move(e1));
+    llvm::consumeError(std::move(e2));
+    llvm::Expected<ref::ModelWeights> fromHF = imp::importHuggingFace(hf);
+    llvm::Expected<ref::ModelWeights> fromGGUF = imp::importGGUF(gguf);
+    expect(fromHF && sameModel(*fromHF, model), "untied Hugging Face checkpoint");
+    expect(fromGGUF && sameModel(*fromGGUF, model), "untied GGUF file");
+    if (!fromHF)
+      llvm::consumeError(fromHF.takeError());
+    if (!fromGGUF)
+      llvm::consumeError(fromGGUF.takeError());
+    // Untied in config.json without the tensor.
+    copyWithConfig(good, path(dir, "nohead"), "\"tie_word_embeddings\": true",
+                   "\"tie_word_embeddings\": false");
+    expectError(path(dir, "nohead"),
+                {"model.safetensors", "'lm_head.weight' is missing",
+                 "tie_word_embeddings: false"},
+                "untied config without lm_head.weight");
   }
 
   // Malformed safetensors files.

@@ -5,7 +5,8 @@
 // tiny-1bitllm bf16; GGUF I2_S, TQ2_0, TQ1_0 and F16 of tiny-b158 with
 // hidden 256 (whole blocks). Each runs a 3-token prompt and 5 decode steps
 // against the golden forward pass of makeRandomModel; every format of one
-// model gives the same logits bit for bit.
+// model gives the same logits bit for bit; a model with an untied LM head
+// (lm_head.weight) too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 #include "hf_gguf_tq1.h"
 #include "hf_gguf_tq2.h"
 #include "hf_llama_bf16.h"
+#include "hf_untied.h"
 
 #include "bitnet/Reference/Reference.h"
 
@@ -94,5 +96,10 @@ int main() {
   compare("gguf F16", f16, wide);
   expect(!i2s.empty() && i2s == tq2 && i2s == tq1 && i2s == f16,
          "GGUF I2_S, TQ2_0, TQ1_0 and F16 files of one model give identical logits");
+  ref::ModelConfig untiedConfig = ref::ModelConfig::tinyB158();
+  untiedConfig.tiedHead = false;
+  std::vector<float> untied = run<hf_untied_state>(hf_untied_create, hf_untied_forward,
+                                                   hf_untied_destroy, HF_UNTIED_VOCAB);
+  compare("untied LM head", untied, untiedConfig);
   return checks.finish();
 }

@@ -49,6 +49,10 @@ static cl::opt<std::string> weightKind(
     "weight-kind", cl::desc("ternary (BitNet b1.58), binary (1-bit BitNet) "
                             "or float (full precision)"),
     cl::init("ternary"), cl::cat(category));
+static cl::opt<bool> untiedHead("untied-head",
+                                cl::desc("Give the model its own LM head instead of the "
+                                         "token embedding"),
+                                cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(1),
                               cl::cat(category));
 static cl::list<int64_t> tokens(
@@ -103,6 +107,7 @@ static bool parseConfig(ref::ModelConfig &cfg) {
   override(cfg.kvHeads, kvHeads);
   override(cfg.vocab, vocab);
   override(cfg.context, context);
+  cfg.tiedHead = !untiedHead;
   if (weightKind == "ternary")
     cfg.weightKind = ref::WeightKind::Ternary;
   else if (weightKind == "binary")

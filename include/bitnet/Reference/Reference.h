@@ -141,6 +141,7 @@ struct ModelConfig {
   float rmsEps = 1e-5f;
   GluActivation glu = GluActivation::Relu2;
   WeightKind weightKind = WeightKind::Ternary;
+  bool tiedHead = true; // the LM head is the token embedding
 
   int64_t headDim() const { return hidden / heads; }
   int64_t kvDim() const { return kvHeads * headDim(); }
@@ -173,6 +174,7 @@ struct LayerWeights {
 struct ModelWeights {
   ModelConfig config;
   std::vector<uint16_t> embedding; // f16 [vocab, hidden]; also the LM head
+  std::vector<uint16_t> lmHead;    // f16 [vocab, hidden] when untied, else empty
   std::vector<LayerWeights> layers;
   std::vector<float> finalNorm;
 };
@@ -182,6 +184,7 @@ enum class TensorRole {
   Embedding, // [vocab, hidden], f16 values
   InputNorm, Q, K, V, AttnSubNorm, O, PostAttnNorm, Gate, Up, FfnSubNorm, Down,
   FinalNorm,
+  LMHead, // [vocab, hidden], f16 values; only for untied heads
 };
 /// One drawn tensor: norms are vectors (rows = 1); linear layers are the
 /// master weights [out, in] before quantization: +-2 gamma on exactly half
