@@ -440,6 +440,7 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
         << llvm::format("%.1f", summary.fileBytes / 1048576.0) << " MiB -> "
         << weightsPath << "\n";
   }
+  flattenLargeConstants(*llvmModule);
   addModelDescriptor(*llvmModule, o.name, entries);
   auto commitWeights = [&]() -> LogicalResult {
     if (!o.externalWeights)

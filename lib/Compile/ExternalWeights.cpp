@@ -162,5 +162,39 @@ ExternalWeightsSummary externalizeWeights(Module &module, StringRef prefix,
   return summary;
 }
 
+void flattenLargeConstants(Module &module, uint64_t minBytes) {
+  const DataLayout &layout = module.getDataLayout();
+  LLVMContext &context = module.getContext();
+  std::vector<GlobalVariable *> candidates;
+  for (GlobalVariable &global : module.globals()) {
+    if (!global.isConstant() || !global.hasInitializer() ||
+        layout.getTypeAllocSize(global.getValueType()) < minBytes)
+      continue;
+    auto *bytes = dyn_cast<ConstantDataArray>(global.getInitializer());
+    if (bytes && bytes->getElementType()->isIntegerTy(8))
+      continue; // already one block
+    candidates.push_back(&global);
+  }
+  for (GlobalVariable *global : candidates) {
+    uint64_t size = layout.getTypeAllocSize(global->getValueType());
+    std::string data;
+    data.reserve(size);
+    if (!forEachChunk(global->getInitializer(), layout,
+                      [&](StringRef chunk) { data.append(chunk.data(), chunk.size()); }) ||
+        data.size() != size)
+      continue;
+    Constant *init = ConstantDataArray::getRaw(data, size, Type::getInt8Ty(context));
+    auto *flat = new GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                                    global->getLinkage(), init, "", global,
+                                    global->getThreadLocalMode());
+    flat->setAlignment(layout.getPreferredAlign(global));
+    flat->setUnnamedAddr(global->getUnnamedAddr());
+    flat->setVisibility(global->getVisibility());
+    flat->takeName(global);
+    global->replaceAllUsesWith(flat);
+    global->eraseFromParent();
+  }
+}
+
 } // namespace bitnet
 } // namespace mlir

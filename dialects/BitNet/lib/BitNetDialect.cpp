@@ -74,6 +74,25 @@ mlir::bitnet::readLogicalWeights(ElementsAttr attr) {
   std::vector<int8_t> values;
   values.reserve(attr.getNumElements());
   if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    unsigned width = dense.getElementType().getIntOrFloatBitWidth();
+    if (width >= 2 && width <= 8) {
+      // Sub-byte and byte integers are stored one byte per element (a splat
+      // as one): sign-extend the low `width` bits without an APInt each.
+      ArrayRef<char> raw = dense.getRawData();
+      const unsigned shift = 8 - width;
+      auto decode = [shift](char c) {
+        return static_cast<int8_t>(static_cast<int8_t>(static_cast<uint8_t>(c) << shift) >>
+                                   shift);
+      };
+      if (dense.isSplat()) {
+        values.assign(static_cast<size_t>(attr.getNumElements()), decode(raw[0]));
+        return values;
+      }
+      values.resize(raw.size());
+      for (size_t i = 0; i < raw.size(); ++i)
+        values[i] = decode(raw[i]);
+      return values;
+    }
     for (const APInt &v : dense.getValues<APInt>())
       values.push_back(static_cast<int8_t>(v.getSExtValue()));
     return values;
@@ -95,6 +114,13 @@ mlir::bitnet::readLogicalWeights(ElementsAttr attr) {
 std::optional<std::vector<uint8_t>> mlir::bitnet::readBytes(ElementsAttr attr) {
   std::vector<int8_t> signedBytes;
   if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (dense.getElementType().getIntOrFloatBitWidth() == 8) {
+      ArrayRef<char> raw = dense.getRawData();
+      if (dense.isSplat())
+        return std::vector<uint8_t>(static_cast<size_t>(attr.getNumElements()),
+                                    static_cast<uint8_t>(raw[0]));
+      return std::vector<uint8_t>(raw.begin(), raw.end());
+    }
     std::vector<uint8_t> bytes;
     bytes.reserve(attr.getNumElements());
     for (const APInt &v : dense.getValues<APInt>())
@@ -122,10 +148,19 @@ int64_t mlir::bitnet::findIllegalWeight(const std::vector<int8_t> &values,
 DenseElementsAttr
 mlir::bitnet::makeLogicalWeightsAttr(RankedTensorType type,
                                      const std::vector<int8_t> &values) {
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if (width >= 2 && width <= 8) {
+    // Stored one byte per element holding the two's-complement low bits.
+    const uint8_t mask = static_cast<uint8_t>((1u << width) - 1);
+    std::vector<char> raw(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      raw[i] = static_cast<char>(static_cast<uint8_t>(values[i]) & mask);
+    return DenseElementsAttr::getFromRawBuffer(type, raw);
+  }
   SmallVector<APInt> ints;
   ints.reserve(values.size());
   for (int8_t v : values)
-    ints.emplace_back(2, static_cast<uint64_t>(static_cast<int64_t>(v)),
+    ints.emplace_back(width, static_cast<uint64_t>(static_cast<int64_t>(v)),
                       /*isSigned=*/true, /*implicitTrunc=*/true);
   return DenseElementsAttr::get(type, ints);
 }

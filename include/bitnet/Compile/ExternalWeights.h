@@ -51,6 +51,13 @@ ExternalWeightsSummary externalizeWeights(llvm::Module &module,
                                           llvm::raw_ostream &out,
                                           uint64_t minBytes = kExternalWeightMinBytes);
 
+/// Rewrites every constant global of at least `minBytes` bytes whose value is
+/// an array of integers or floats as the same bytes in an i8 array, which
+/// the code generator emits as one block instead of element by element
+/// (minutes for a 2B-parameter model otherwise). Uses see only the address.
+void flattenLargeConstants(llvm::Module &module,
+                           uint64_t minBytes = kExternalWeightMinBytes);
+
 } // namespace bitnet
 } // namespace mlir
 
