@@ -98,6 +98,9 @@ Built buildBitLinear(const KernelSpec &spec) {
   const int64_t rowBytes = tk / perByte, tileBytes = tn * rowBytes;
   const int64_t colTiles = (K + tk - 1) / tk;
   const bool base3 = L.format == ref::PackFormat::Base3;
+  const bool bits1 = L.format == ref::PackFormat::Bits1;
+  // Largest code: offset codes u = w + 1 <= 2, bits b = (w + 1) / 2 <= 1.
+  const int64_t maxCode = bits1 ? 1 : 2;
 
   ImageParam q(Int(8), 2, "q");     // [k, m]
   ImageParam s(Float(32), 1, "s");  // [m] activation scales
@@ -120,9 +123,13 @@ Built buildBitLinear(const KernelSpec &spec) {
   Family family = familyOf(spec.target);
   // Byte j of tile row (n % tn) in column tile tc, code slot `slot`: its
   // code and the activation column it multiplies (Packing.h's layout).
+  // Rows past the last stored tile row are computed by guarded tail tasks
+  // but never stored; clamping keeps their reads inside the buffer.
+  const int64_t storedRows = (N + tn - 1) / tn * tn;
   auto decode = [&](Expr j, Expr slot, Expr tc) {
-    Expr byteIndex = ((n / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
-                     (n % i32(tn)) * i32(rowBytes) + j;
+    Expr row = min(n, i32(storedRows - 1));
+    Expr byteIndex = ((row / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
+                     (row % i32(tn)) * i32(rowBytes) + j;
     Expr byte = w(byteIndex);
     Expr code, col;
     if (base3) {
@@ -132,6 +139,9 @@ Built buildBitLinear(const KernelSpec &spec) {
       Expr shifted = cast<uint8_t>(cast<uint16_t>(byte) * cast<uint16_t>(pow3));
       code = cast<uint8_t>((cast<uint16_t>(shifted) * 3) >> 8);
       col = tc * i32(tk) + j * 5 + slot;
+    } else if (bits1) {
+      code = (byte >> cast<uint8_t>(slot)) & cast<uint8_t>(1);
+      col = tc * i32(tk) + slot * i32(rowBytes) + j;
     } else {
       code = (byte >> cast<uint8_t>(slot * 2)) & cast<uint8_t>(3);
       col = tc * i32(tk) + slot * i32(rowBytes) + j;
@@ -165,11 +175,13 @@ Built buildBitLinear(const KernelSpec &spec) {
     // column tile of a block, then widened to i32 once per block. Halide
     // selects vpmaddubsw only for a saturating pairwise sum, whose
     // associativity it cannot prove, hence atomic(true). The i16 sums never
-    // saturate, so they are exact: a pair is at most 2 * 2 * 128 = 512, and a
-    // block holds at most 63 pairs per lane (63 * 512 < 32768).
+    // saturate, so they are exact: a pair is at most 2 * maxCode * 128 (512
+    // for 2-bit codes, 256 for bits), and a block holds at most
+    // 32767 / that many pairs per lane (63, or 127).
     const int64_t pairsPerTile = perByte * steps;
+    const int64_t maxPairs = 32767 / (2 * maxCode * 128);
     int64_t block = 1;
-    for (int64_t b = 1; b <= colTiles && pairsPerTile * b <= 63; ++b)
+    for (int64_t b = 1; b <= colTiles && pairsPerTile * b <= maxPairs; ++b)
       if (colTiles % b == 0)
         block = b;
     // (byte in a pair, code slot, vector step, column tile in the block)
@@ -212,8 +224,10 @@ Built buildBitLinear(const KernelSpec &spec) {
     }
     scale = gammas(index);
   }
+  // Offset codes: sum w q = sum u q - sum q; bits: sum w q = 2 sum b q - sum q.
+  Expr sum = bits1 ? 2 * dot(n, m) - qsum(m) : dot(n, m) - qsum(m);
   Func y("y");
-  y(n, m) = (cast<float>(dot(n, m) - qsum(m)) / s(m)) * scale;
+  y(n, m) = (cast<float>(sum) / s(m)) * scale;
   constrain(y.output_buffer(), {N, M});
 
   if (family == Family::GPU) {

@@ -252,10 +252,6 @@ std::string KernelSpec::validate() const {
   case KernelKind::BitLinear: {
     if (!(why = check({{"m", m}, {"n", n}, {"k", k}})).empty())
       return why;
-    if (weightKind != ref::WeightKind::Ternary)
-      return "weight_kind binary: binary kernels are not implemented yet";
-    if (layout.format == ref::PackFormat::Bits1)
-      return "format bits1 holds binary weights; use offset2 or base3";
     why = ref::validateLayout(layout, weightKind);
     if (!why.empty())
       return "tile: " + why;

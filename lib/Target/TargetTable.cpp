@@ -27,15 +27,22 @@ using kernels::KernelTarget;
 // use the smallest legal tile so that padding stays small.
 std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN,
                                  int64_t rowsPerTask) {
+  using ref::WeightKind;
   return {
-      {1, kAny, 4 * rowBytes, kAny, PackFormat::Offset2, tileN, 4 * rowBytes,
-       rowsPerTask},
-      {1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, 8},
+      {WeightKind::Ternary, 1, kAny, 4 * rowBytes, kAny, PackFormat::Offset2, tileN,
+       4 * rowBytes, rowsPerTask},
+      {WeightKind::Ternary, 1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, 8},
+      // Binary weights: 8 per byte, the same bytes per tile row.
+      {WeightKind::Binary, 1, kAny, 8 * rowBytes, kAny, PackFormat::Bits1, tileN,
+       8 * rowBytes, rowsPerTask},
+      {WeightKind::Binary, 1, kAny, 1, 8 * rowBytes - 1, PackFormat::Bits1, 1, 8, 8},
   };
 }
 
 std::vector<LayoutRule> gpuRules() {
-  return {{1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, 0}};
+  using ref::WeightKind;
+  return {{WeightKind::Ternary, 1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, 0},
+          {WeightKind::Binary, 1, kAny, 1, kAny, PackFormat::Bits1, 1, 32, 0}};
 }
 
 } // namespace
@@ -89,15 +96,16 @@ std::string resolveHost() {
 #endif
 }
 
-bool chooseLayout(const TargetDescription &target, int64_t n, int64_t k,
-                  LayoutRule &rule, std::string &why) {
+bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
+                  int64_t k, LayoutRule &rule, std::string &why) {
   for (const LayoutRule &r : target.layouts)
-    if (n >= r.minN && n <= r.maxN && k >= r.minK && k <= r.maxK) {
+    if (r.kind == kind && n >= r.minN && n <= r.maxN && k >= r.minK && k <= r.maxK) {
       rule = r;
       return true;
     }
   why = "no layout of target " + std::string(target.name) + " fits a " +
-        std::to_string(n) + "x" + std::to_string(k) + " BitLinear";
+        std::to_string(n) + "x" + std::to_string(k) + " " + ref::weightKindName(kind) +
+        " BitLinear";
   return false;
 }
 

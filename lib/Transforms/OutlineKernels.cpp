@@ -201,15 +201,14 @@ struct OutlineKernelsPass
     }
   }
 
-  /// BitLinear and its fused form: packed ternary weights only; `scales` is
+  /// BitLinear and its fused form, ternary or binary packed weights; `scales` is
   /// the scalar gamma, or one scale per segment when `segments` is given.
   Value outlineBitLinear(Outliner &outliner, Operation *op, WeightKind kind,
                          Value input, Value inputScales, Value weights,
                          Value scales, ArrayRef<int64_t> segments) {
     auto layout = dyn_cast_or_null<PackedLayoutAttr>(
         cast<RankedTensorType>(weights.getType()).getEncoding());
-    if (!layout || kind != WeightKind::Ternary ||
-        layout.getFormat() == PackFormat::Bits1)
+    if (!layout)
       return {};
     OpBuilder b(op);
     Value bytes = plainPackedWeights(b, weights);
@@ -221,6 +220,7 @@ struct OutlineKernelsPass
     spec.n = layout.getRows();
     spec.k = layout.getCols();
     spec.layout = toReference(layout);
+    spec.weightKind = toReference(kind);
     spec.segments.assign(segments.begin(), segments.end());
     return outliner.emit(
         op, spec,

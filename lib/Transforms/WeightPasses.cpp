@@ -90,7 +90,7 @@ struct ChooseLayoutPass
       ::bitnet::target::LayoutRule rule;
       std::string why;
       int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-      if (!::bitnet::target::chooseLayout(*target, n, k, rule, why)) {
+      if (!::bitnet::target::chooseLayout(*target, toReference(kind), n, k, rule, why)) {
         op->emitOpError() << why;
         return WalkResult::interrupt();
       }

@@ -20,7 +20,10 @@
 #include "add_k.h"
 #include "attn_decode.h"
 #include "attn_prefill.h"
+#include "bl_gemm_b1.h"
 #include "bl_gemm_b3.h"
+#include "bl_gemv_b1.h"
+#include "bl_wide_b1.h"
 #include "bl_fused.h"
 #include "bl_gemm_o2.h"
 #include "bl_gemv_b3.h"
@@ -132,10 +135,12 @@ void testBitLinear(const char *name, BitLinearFn fn, int64_t M, int64_t N,
   std::vector<float> s(M);
   for (float &v : s)
     v = rng.uniform(0.5f, 300.0f);
+  const bool binary = format == ref::PackFormat::Bits1;
   for (int pattern = 0; pattern < 3; ++pattern) {
     std::vector<int8_t> w(N * K);
     for (int8_t &v : w)
-      v = pattern == 0 ? static_cast<int8_t>(rng.range(-1, 1))
+      v = pattern == 0 ? static_cast<int8_t>(binary ? (rng.range(0, 1) ? 1 : -1)
+                                                    : rng.range(-1, 1))
                        : (pattern == 1 ? 1 : -1); // all +1 / all -1 rows
     ref::PackedLayout layout{format, tn, tk};
     std::vector<uint8_t> packed = ref::packWeights(layout, w.data(), N, K);
@@ -376,6 +381,9 @@ int main(int argc, char **argv) {
   testBitLinear("bitlinear gemm base3", bl_gemm_b3, 5, 37, 300, F::Base3, 3, 40, rng);
   testBitLinear("bitlinear K=4099", bl_wide, 5, 3, 4099, F::Offset2, 1, 64, rng);
   testBitLinear("bitlinear 1x1x1", bl_tiny, 1, 1, 1, F::Offset2, 1, 4, rng);
+  testBitLinear("binary gemv bits1", bl_gemv_b1, 1, 37, 600, F::Bits1, 4, 256, rng);
+  testBitLinear("binary gemm bits1", bl_gemm_b1, 5, 37, 300, F::Bits1, 1, 256, rng);
+  testBitLinear("binary K=8201", bl_wide_b1, 5, 3, 8201, F::Bits1, 1, 64, rng);
   testBitLinearSegments(rng);
   testRMSNormQuant(rng);
   testRoPE(rng);

@@ -34,7 +34,7 @@ func.func @narrow(%q: tensor<1x20xi8>, %s: tensor<1xf32>, %w: tensor<8x20xi2>, %
 
 // Binary weights use the same table (offset2 holds codes 0 and 2).
 // AVX2-LABEL: func.func @binary
-// AVX2: bitnet.layout = #bitnet.packed<offset2, binary, shape = [8, 20], tile = [1, 4]>
+// AVX2: bitnet.layout = #bitnet.packed<bits1, binary, shape = [8, 20], tile = [1, 8]>
 func.func @binary(%q: tensor<1x20xi8>, %s: tensor<1xf32>, %w: tensor<8x20xi2>, %g: f32) -> tensor<1x8xf32> {
   %y = bitnet.bitlinear binary %q, %s, %w, %g : tensor<1x20xi8>, tensor<1xf32>, tensor<8x20xi2> -> tensor<1x8xf32>
   return %y : tensor<1x8xf32>

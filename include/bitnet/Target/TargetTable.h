@@ -20,6 +20,7 @@ namespace target {
 /// One row of a target's table: applies to BitLinear ops whose output rows N
 /// and input features K fall in the inclusive ranges.
 struct LayoutRule {
+  ref::WeightKind kind; // ternary or binary weights
   int64_t minN, maxN, minK, maxK;
   ref::PackFormat format;
   int64_t tileN, tileK;
@@ -45,10 +46,11 @@ const TargetDescription *lookupTarget(const std::string &name);
 /// -avx2 from cpuid, arm64-dotprod or arm64 from hwcaps); "" if unsupported.
 std::string resolveHost();
 
-/// The layout for a quantized BitLinear of N outputs and K inputs; false when no
-/// rule matches (the message names the shape and the target).
-bool chooseLayout(const TargetDescription &target, int64_t n, int64_t k,
-                  LayoutRule &rule, std::string &why);
+/// The layout for a quantized BitLinear of `kind` weights, N outputs and K
+/// inputs; false when no rule matches (the message names the shape and the
+/// target).
+bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
+                  int64_t k, LayoutRule &rule, std::string &why);
 
 } // namespace target
 } // namespace bitnet
