@@ -541,9 +541,13 @@ Built buildEmbedding(const KernelSpec &spec) {
 Built buildFloatMatmul(const KernelSpec &spec) {
   const int64_t N = spec.n, K = spec.k, M = spec.m;
   ImageParam x(Float(32), 2, "x");        // [k, m]
-  ImageParam w(UInt(16), 2, "weights");   // f16 bits [k, n]
+  // f16 bits or f32 values, [k, n]
+  ImageParam w(spec.f32Weights ? Float(32) : UInt(16), 2, "weights");
   constrain(x, {K, M});
   constrain(w, {K, N});
+  auto weight = [&](Expr k, Expr n) {
+    return spec.f32Weights ? Expr(w(k, n)) : halfBitsToFloat(w(k, n));
+  };
   Var n("n"), m("m"), lane("lane");
   Func y("y");
   Family family = familyOf(spec.target);
@@ -551,7 +555,7 @@ Built buildFloatMatmul(const KernelSpec &spec) {
     RDom rk(0, i32(K), "rk");
     Func dot("dot");
     dot(n, m) = 0.0f;
-    dot(n, m) += x(rk, m) * halfBitsToFloat(w(rk, n));
+    dot(n, m) += x(rk, m) * weight(rk, n);
     y(n, m) = dot(n, m);
     Var nb("nb"), ni("ni");
     y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
@@ -568,7 +572,7 @@ Built buildFloatMatmul(const KernelSpec &spec) {
     Expr k = rc * lanes + lane;
     Func partial("partial");
     partial(lane, n, m) = 0.0f;
-    partial(lane, n, m) += xz(k, m) * halfBitsToFloat(w(clamp(k, 0, i32(K - 1)), n));
+    partial(lane, n, m) += xz(k, m) * weight(clamp(k, 0, i32(K - 1)), n);
     RDom rl(0, lanes, "rl");
     y(n, m) = 0.0f;
     y(n, m) += partial(rl, n, m);

@@ -179,6 +179,15 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
       return badValue("relu2 or silu");
     return "";
   }
+  if (key == "weights") {
+    if (value == "f16")
+      spec.f32Weights = false;
+    else if (value == "f32")
+      spec.f32Weights = true;
+    else
+      return badValue("f16 or f32");
+    return "";
+  }
   if (key == "weight_kind") {
     if (value == "ternary")
       spec.weightKind = ref::WeightKind::Ternary;
@@ -350,6 +359,8 @@ std::string KernelSpec::canonical() const {
   add("theta", formatFloat(theta));
   add("eps", formatFloat(eps));
   add("activation", ref::gluActivationName(activation));
+  if (f32Weights) // absent for f16, so that existing specs keep their hash
+    add("weights", "f32");
   add("weight_kind", ref::weightKindName(weightKind));
   add("format", ref::packFormatName(layout.format));
   add("tile", std::to_string(layout.tileN) + "x" + std::to_string(layout.tileK));

@@ -327,14 +327,17 @@ struct OutlineKernelsPass
     }
     if (auto fl = dyn_cast<FloatLinearOp>(op)) {
       auto weights = cast<RankedTensorType>(fl.getWeights().getType());
-      if (!weights.getElementType().isF16())
+      Type element = weights.getElementType();
+      if (!element.isF16() && !element.isF32())
         return {};
       spec.kind = KernelKind::FloatMatmul;
+      spec.f32Weights = element.isF32();
       spec.m = staticDim(fl.getInput(), 0);
       spec.n = weights.getDimSize(0);
       spec.k = weights.getDimSize(1);
-      return outliner.emit(op, spec, {{fl.getInput(), "f32"}, {fl.getWeights(), "u16"}},
-                           {f32Result(fl.getResult())});
+      return outliner.emit(
+          op, spec, {{fl.getInput(), "f32"}, {fl.getWeights(), spec.f32Weights ? "f32" : "u16"}},
+          {f32Result(fl.getResult())});
     }
     return {};
   }

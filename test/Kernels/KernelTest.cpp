@@ -31,6 +31,7 @@
 #include "bl_tiny.h"
 #include "bl_wide.h"
 #include "emb.h"
+#include "fmm_f32.h"
 #include "fmm_gemm.h"
 #include "fmm_gemv.h"
 #include "glu_relu2.h"
@@ -324,6 +325,20 @@ void testFloatMatmul(const char *name, FloatMatmulFn fn, int64_t M,
   expectClose(name, y.data(), want.data(), y.size(), kReduction * 10);
 }
 
+/// f32 weights (the linear layers of full-precision models).
+void testFloatMatmulF32(ref::Rng &rng) {
+  const int64_t M = 5, N = 37, K = 300;
+  std::vector<float> x = randomFloats(rng, M * K, 2.0f), w = randomFloats(rng, N * K, 1.0f);
+  std::vector<float> y(M * N), want(M * N);
+  Buffer<float> xb = input(x.data(), (int)K, (int)M);
+  Buffer<float> wb = input(w.data(), (int)K, (int)N);
+  Buffer<float> yb(y.data(), (int)N, (int)M);
+  expectOk("float_matmul f32", fmm_f32(xb, wb, yb));
+  yb.copy_to_host();
+  ref::floatLinear(x.data(), w.data(), M, N, K, want.data());
+  expectClose("float_matmul f32", y.data(), want.data(), y.size(), kReduction * 10);
+}
+
 /// A buffer of the wrong size is rejected with an error, not read past.
 void testRejectsWrongShape() {
   std::vector<float> a(10), b(10), y(10);
@@ -392,6 +407,7 @@ int main(int argc, char **argv) {
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
+  testFloatMatmulF32(rng);
   testRejectsWrongShape();
   if (expectDotprod >= 0) {
     ++checks;

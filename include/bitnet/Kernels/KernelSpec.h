@@ -61,6 +61,10 @@ struct KernelSpec {
   // weight scale (empty: one scale for all rows).
   std::vector<int64_t> segments;
 
+  // Float matmul: f16 weights (the LM head; the default) or f32 weights (the
+  // linear layers of full-precision models).
+  bool f32Weights = false;
+
   // Quantized weights: kind and packed layout (tiles are part of the layout).
   ref::WeightKind weightKind = ref::WeightKind::Ternary;
   ref::PackedLayout layout;
