@@ -54,18 +54,23 @@ int vectorBytesOf(KernelTarget target) {
 
 int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
 
-/// IEEE binary16 bits -> f32 with integer operations only, so that every
-/// target (including OpenCL without cl_khr_fp16) converts exactly.
+/// IEEE binary16 bits -> f32 with integer operations only (and one exact
+/// int -> float conversion for subnormals), so that every target (including
+/// OpenCL without cl_khr_fp16) converts exactly. The magnitude bits move up
+/// by 13 and the exponent is rebased by 112 (twice for inf / NaN, whose
+/// exponent must become 255); subnormals are mantissa * 2^-24. Few enough
+/// operations per element that the f16 LM head GEMV stays near bandwidth.
 Expr halfBitsToFloat(Expr h) {
+  auto u32 = [](uint32_t v) { return Expr(v); };
   Expr bits = cast<uint32_t>(h);
-  Expr sign = (bits >> 15) << 31;
-  Expr exponent = (bits >> 10) & 0x1f;
-  Expr mantissa = bits & 0x3ff;
-  Expr normal = reinterpret<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
-  Expr special = reinterpret<float>(sign | (0xffu << 23) | (mantissa << 13));
-  Expr subnormal = cast<float>(mantissa) * 5.9604644775390625e-8f; // 2^-24
-  subnormal = select(sign != 0, -subnormal, subnormal);
-  return select(exponent == 0, subnormal, exponent == 31, special, normal);
+  Expr magnitude = bits & u32(0x7fff);
+  Expr exponent = bits & u32(0x7c00);
+  Expr rebased = (magnitude << u32(13)) +
+                 select(exponent == u32(0x7c00), u32(0x70000000), u32(0x38000000));
+  Expr subnormal = reinterpret<uint32_t>(cast<float>(cast<int32_t>(bits & u32(0x3ff))) *
+                                         5.9604644775390625e-8f); // 2^-24
+  Expr unsignedBits = select(exponent == u32(0), subnormal, rebased);
+  return reinterpret<float>(unsignedBits | ((bits & u32(0x8000)) << u32(16)));
 }
 
 /// Marks the extents of an input so Halide rejects a mis-sized buffer.

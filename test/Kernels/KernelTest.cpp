@@ -31,6 +31,7 @@
 #include "bl_tiny.h"
 #include "bl_wide.h"
 #include "emb.h"
+#include "emb_all.h"
 #include "fmm_f32.h"
 #include "fmm_gemm.h"
 #include "fmm_gemv.h"
@@ -302,6 +303,32 @@ void testElementwise(ref::Rng &rng) {
   eb.copy_to_host();
   ref::embedding(table.data(), V, W, tokens.data(), tokens.size(), eRef.data());
   expectClose("embedding", e.data(), eRef.data(), e.size(), kExact);
+
+  // Every one of the 65536 f16 bit patterns (subnormals, infinities, NaN
+  // payloads) converts to exactly the reference's f32 bits.
+  std::vector<uint16_t> all(65536);
+  std::vector<int32_t> rows(256);
+  for (int i = 0; i < 65536; ++i)
+    all[i] = static_cast<uint16_t>(i);
+  for (int i = 0; i < 256; ++i)
+    rows[i] = i;
+  std::vector<float> got(65536), wantAll(65536);
+  Buffer<uint16_t> ab = input(all.data(), 256, 256);
+  Buffer<int32_t> rb = input(rows.data(), 256);
+  Buffer<float> allb(got.data(), 256, 256);
+  expectOk("f16 conversion", emb_all(ab, rb, allb));
+  allb.copy_to_host();
+  ref::embedding(all.data(), 256, 256, rows.data(), 256, wantAll.data());
+  ++checks;
+  if (std::memcmp(got.data(), wantAll.data(), got.size() * sizeof(float)) != 0) {
+    for (int i = 0; i < 65536; ++i)
+      if (std::memcmp(&got[i], &wantAll[i], sizeof(float)) != 0) {
+        std::printf("FAIL f16 conversion: 0x%04x gives %g, expected %g\n", i, got[i],
+                    wantAll[i]);
+        break;
+      }
+    ++failures;
+  }
 }
 
 using FloatMatmulFn = int (*)(halide_buffer_t *, halide_buffer_t *,
