@@ -30,6 +30,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MD5.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
@@ -488,6 +489,16 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
     llvm::sys::path::append(dir, "bitnet-compile");
     cache = std::string(dir);
   }
+  // Kernels are cached per spec hash under the identity of the generator
+  // that wrote them: a rebuilt bitnet-kernelgen (new schedules) never reuses
+  // another's objects.
+  llvm::ErrorOr<llvm::MD5::MD5Result> generator = llvm::sys::fs::md5_contents(o.kernelgen);
+  if (!generator)
+    return fail("cannot run bitnet-kernelgen '" + o.kernelgen +
+                "': " + generator.getError().message());
+  llvm::SmallString<256> keyed(cache);
+  llvm::sys::path::append(keyed, "kernelgen-" + std::string(generator->digest().str()).substr(0, 16));
+  cache = std::string(keyed);
   if (std::error_code ec = llvm::sys::fs::create_directories(cache))
     return fail("cannot create the kernel cache '" + cache + "': " + ec.message());
   struct Job {
@@ -581,8 +592,7 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd)
     support.push_back("cpu_features.o");
   for (const char *file : support) {
-    llvm::SmallString<256> path(llvm::sys::path::parent_path(o.kernelgen));
-    llvm::sys::path::append(path, "..", "lib", "bitnet-runtime");
+    llvm::SmallString<256> path(o.runtimeDir);
     llvm::sys::path::append(path, arch, file);
     if (!llvm::sys::fs::exists(path)) {
       llvm::sys::fs::remove(gluePath);

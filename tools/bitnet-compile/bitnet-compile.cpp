@@ -107,11 +107,14 @@ int main(int argc, char **argv) {
   options.jobs = jobs;
   options.kernelCache = kernelCache;
   options.kernelgen = kernelgen;
+  std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
   if (options.kernelgen.empty()) {
-    std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
     SmallString<256> path(sys::path::parent_path(self));
     sys::path::append(path, "bitnet-kernelgen");
     options.kernelgen = std::string(path);
   }
+  SmallString<256> runtime(sys::path::parent_path(self));
+  sys::path::append(runtime, "..", "lib", "bitnet-runtime");
+  options.runtimeDir = std::string(runtime);
   return mlir::bitnet::compileModel(options, errs());
 }

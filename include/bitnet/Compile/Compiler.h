@@ -29,6 +29,7 @@ struct CompileOptions {
   EmitKind emit = EmitKind::Object;
   std::string kernelCache;   // directory of generated kernels, by spec hash
   std::string kernelgen;     // path of bitnet-kernelgen
+  std::string runtimeDir;    // lib/bitnet-runtime: per-architecture support objects
   unsigned jobs = 1;         // kernels generated in parallel
   bool printPipeline = false;
   /// Large constants go to <output stem>.weights instead of the object;
