@@ -145,6 +145,46 @@ int64_t mlir::bitnet::findIllegalWeight(const std::vector<int8_t> &values,
   return -1;
 }
 
+std::optional<bool> mlir::bitnet::allWeightsLegal(ElementsAttr attr, WeightKind kind) {
+  auto dense = dyn_cast<DenseIntElementsAttr>(attr);
+  if (!dense || dense.getElementType().getIntOrFloatBitWidth() != 2)
+    return std::nullopt;
+  // i2 is stored one byte per element: 0 -> 0, 1 -> +1, 3 -> -1, 2 -> -2.
+  for (char c : dense.getRawData()) {
+    uint8_t v = static_cast<uint8_t>(c) & 0x3;
+    if (v == 2 || (kind == WeightKind::Binary && v == 0))
+      return false;
+  }
+  return true;
+}
+
+std::optional<bool> mlir::bitnet::allPackedCodesLegal(ElementsAttr attr,
+                                                      PackedLayoutAttr layout) {
+  auto dense = dyn_cast<DenseIntElementsAttr>(attr);
+  if (!dense || dense.getElementType().getIntOrFloatBitWidth() != 8)
+    return std::nullopt;
+  if (layout.getFormat() == PackFormat::Bits1)
+    return true; // every bit is a binary weight
+  if (layout.getFormat() == PackFormat::Base3) {
+    // Valid bytes are ceil(v * 256 / 243) for the 243 trit groups v.
+    bool valid[256] = {};
+    for (int v = 0; v < 243; ++v)
+      valid[(v * 256 + 242) / 243] = true;
+    for (char c : dense.getRawData())
+      if (!valid[static_cast<uint8_t>(c)])
+        return false;
+    return true;
+  }
+  const bool binary = layout.getKind() == WeightKind::Binary;
+  for (char c : dense.getRawData()) {
+    uint8_t b = static_cast<uint8_t>(c);
+    // A 2-bit field is 3 when both its bits are set; binary codes are even.
+    if ((b & (b >> 1) & 0x55) != 0 || (binary && (b & 0x55) != 0))
+      return false;
+  }
+  return true;
+}
+
 DenseElementsAttr
 mlir::bitnet::makeLogicalWeightsAttr(RankedTensorType type,
                                      const std::vector<int8_t> &values) {

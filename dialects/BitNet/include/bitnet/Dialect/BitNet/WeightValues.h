@@ -31,6 +31,17 @@ std::optional<std::vector<uint8_t>> readBytes(ElementsAttr attr);
 /// Index of the first value not allowed for `kind`, or -1.
 int64_t findIllegalWeight(const std::vector<int8_t> &values, WeightKind kind);
 
+/// Whether every weight of `attr` is a `kind` weight, checked on the stored
+/// bytes without copying them (verifiers run after every pass, and a 2B
+/// model holds 2 G weights): true, false, or nullopt when the storage is not
+/// one this fast path reads (then use readLogicalWeights).
+std::optional<bool> allWeightsLegal(ElementsAttr attr, WeightKind kind);
+
+/// The same for packed bytes in `layout`: offset2 codes must be 0..2
+/// (ternary) or 0 / 2 (binary), base3 bytes one of the 243 encodings; every
+/// bits1 byte is valid.
+std::optional<bool> allPackedCodesLegal(ElementsAttr attr, PackedLayoutAttr layout);
+
 /// A logical-weights attribute of `type` (i2 elements) holding `values`.
 DenseElementsAttr makeLogicalWeightsAttr(RankedTensorType type,
                                          const std::vector<int8_t> &values);
