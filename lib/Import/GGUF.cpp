@@ -535,9 +535,7 @@ public:
     auto embedding = floats("token_embd.weight", {D, cfg.vocab});
     if (!embedding)
       return embedding.takeError();
-    w.embedding.resize(embedding->size());
-    for (size_t i = 0; i < embedding->size(); ++i)
-      w.embedding[i] = ref::floatToHalf((*embedding)[i]);
+    w.embedding = ref::toHalfBits(*embedding);
     w.layers.resize(static_cast<size_t>(cfg.layers));
     for (int64_t l = 0; l < cfg.layers; ++l) {
       std::string p = "blk." + std::to_string(l) + ".";
@@ -580,9 +578,7 @@ public:
       auto head = floats("output.weight", {D, cfg.vocab});
       if (!head)
         return head.takeError();
-      w.lmHead.resize(head->size());
-      for (size_t i = 0; i < head->size(); ++i)
-        w.lmHead[i] = ref::floatToHalf((*head)[i]);
+      w.lmHead = ref::toHalfBits(*head);
       w.config.tiedHead = false;
     }
     return w;
@@ -658,12 +654,6 @@ std::string ggufName(ref::TensorRole role, int64_t layer) {
   case ref::TensorRole::LMHead: return "output.weight";
   }
   return "";
-}
-
-bool isLinearRole(ref::TensorRole role) {
-  using R = ref::TensorRole;
-  return role == R::Q || role == R::K || role == R::V || role == R::O || role == R::Gate ||
-         role == R::Up || role == R::Down;
 }
 
 /// Encodes ternary codes (T + 1) of one tensor with scale gamma.
@@ -750,7 +740,7 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
     i.name = ggufName(role, layer);
     i.type = role == ref::TensorRole::Embedding || role == ref::TensorRole::LMHead
                  ? GGUFType::F16
-             : isLinearRole(role)               ? type
+             : ref::isLinear(role)               ? type
                                                 : GGUFType::F32;
     i.dims = rows == 1 ? std::vector<int64_t>{cols} : std::vector<int64_t>{cols, rows};
     std::string why = tensorBytes(i.type, i.dims, i.bytes);
@@ -761,24 +751,9 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
     infos.push_back(i);
     return llvm::Error::success();
   };
-  {
-    using R = ref::TensorRole;
-    const int64_t D = config.hidden, I = config.intermediate, KV = config.kvDim();
-    std::vector<std::tuple<R, int64_t, int64_t, int64_t>> order;
-    order.push_back({R::Embedding, -1, config.vocab, D});
-    for (int64_t l = 0; l < config.layers; ++l)
-      for (auto [role, rows, cols] :
-           {std::tuple<R, int64_t, int64_t>{R::InputNorm, 1, D}, {R::Q, D, D}, {R::K, KV, D},
-            {R::V, KV, D}, {R::AttnSubNorm, 1, D}, {R::O, D, D}, {R::PostAttnNorm, 1, D},
-            {R::Gate, I, D}, {R::Up, I, D}, {R::FfnSubNorm, 1, I}, {R::Down, D, I}})
-        order.push_back({role, l, rows, cols});
-    order.push_back({R::FinalNorm, -1, 1, D});
-    if (!config.tiedHead)
-      order.push_back({R::LMHead, -1, config.vocab, D});
-    for (auto &[role, layer, rows, cols] : order)
-      if (llvm::Error e = add(role, layer, rows, cols))
-        return e;
-  }
+  for (const ref::TensorShape &t : ref::modelTensors(config))
+    if (llvm::Error e = add(t.role, t.layer, t.rows, t.cols))
+      return e;
 
   std::string temporary = (path + ".tmp").str();
   std::error_code ec;

@@ -292,9 +292,7 @@ public:
     auto embedding = floats("model.embed_tokens.weight", {cfg.vocab, D});
     if (!embedding)
       return embedding.takeError();
-    w.embedding.resize(embedding->size());
-    for (size_t i = 0; i < embedding->size(); ++i)
-      w.embedding[i] = ref::floatToHalf((*embedding)[i]);
+    w.embedding = ref::toHalfBits(*embedding);
     embedding->clear();
     w.layers.resize(static_cast<size_t>(cfg.layers));
     const char *attnSub = c.llama ? "self_attn.inner_attn_ln" : "self_attn.attn_sub_norm";
@@ -343,9 +341,7 @@ public:
       auto head = floats("lm_head.weight", {cfg.vocab, D});
       if (!head)
         return head.takeError();
-      w.lmHead.resize(head->size());
-      for (size_t i = 0; i < head->size(); ++i)
-        w.lmHead[i] = ref::floatToHalf((*head)[i]);
+      w.lmHead = ref::toHalfBits(*head);
       w.config.tiedHead = false;
     } else if (!c.tiedConfig) {
       return fail(ckpt.anyFile() + ": tensor 'lm_head.weight' is missing but config.json "
@@ -393,7 +389,7 @@ llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
 
 namespace {
 
-std::string tensorName(const ref::RandomTensor &t, bool llama) {
+std::string tensorName(const ref::TensorShape &t, bool llama) {
   std::string p = "model.layers." + std::to_string(t.layer) + ".";
   switch (t.role) {
   case ref::TensorRole::Embedding: return "model.embed_tokens.weight";
@@ -416,17 +412,6 @@ std::string tensorName(const ref::RandomTensor &t, bool llama) {
   return "";
 }
 
-bool isLinear(ref::TensorRole role) {
-  switch (role) {
-  case ref::TensorRole::Q: case ref::TensorRole::K: case ref::TensorRole::V:
-  case ref::TensorRole::O: case ref::TensorRole::Gate: case ref::TensorRole::Up:
-  case ref::TensorRole::Down:
-    return true;
-  default:
-    return false;
-  }
-}
-
 } // namespace
 
 llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &config,
@@ -442,14 +427,14 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
   if (std::error_code ec = llvm::sys::fs::create_directories(directory))
     return fail(directory + ": cannot create: " + ec.message());
 
-  // Declare every tensor from the shapes alone (a dry run of the drawing
-  // order, without the values), then stream them.
+  // Declare every tensor from the shapes alone (the drawing order of
+  // forEachRandomTensor), then stream them.
   SafeTensorsWriter writer;
-  auto declare = [&](const ref::RandomTensor &t) {
+  for (const ref::TensorShape &t : ref::modelTensors(config)) {
     std::string name = tensorName(t, llama);
     if (t.role == ref::TensorRole::Embedding || t.role == ref::TensorRole::LMHead)
       writer.add(name, DType::F16, {t.rows, t.cols});
-    else if (!isLinear(t.role))
+    else if (!ref::isLinear(t.role))
       writer.add(name, DType::F32, {t.cols});
     else if (packed) {
       writer.add(name, DType::U8, {t.rows / 4, t.cols});
@@ -457,31 +442,6 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
     } else {
       writer.add(name, DType::BF16, {t.rows, t.cols});
     }
-  };
-  {
-    const int64_t D = config.hidden, I = config.intermediate, KV = config.kvDim();
-    using R = ref::TensorRole;
-    auto shape = [&](R role, int64_t layer, int64_t rows, int64_t cols) {
-      ref::RandomTensor t{role, layer, rows, cols, {}};
-      declare(t);
-    };
-    shape(R::Embedding, -1, config.vocab, D);
-    for (int64_t l = 0; l < config.layers; ++l) {
-      shape(R::InputNorm, l, 1, D);
-      shape(R::Q, l, D, D);
-      shape(R::K, l, KV, D);
-      shape(R::V, l, KV, D);
-      shape(R::AttnSubNorm, l, 1, D);
-      shape(R::O, l, D, D);
-      shape(R::PostAttnNorm, l, 1, D);
-      shape(R::Gate, l, I, D);
-      shape(R::Up, l, I, D);
-      shape(R::FfnSubNorm, l, 1, I);
-      shape(R::Down, l, D, I);
-    }
-    shape(R::FinalNorm, -1, 1, D);
-    if (!config.tiedHead)
-      shape(R::LMHead, -1, config.vocab, D);
   }
   std::string model = join(directory, "model.safetensors");
   if (llvm::Error e = writer.begin(model))
@@ -507,7 +467,7 @@ llvm::Error writeHuggingFace(llvm::StringRef directory, const ref::ModelConfig &
       for (float v : t.values)
         le16(bytes, ref::floatToHalf(v));
       put(std::move(bytes));
-    } else if (!isLinear(t.role)) {
+    } else if (!ref::isLinear(t.role)) {
       for (float v : t.values)
         le32(bytes, v);
       put(std::move(bytes));

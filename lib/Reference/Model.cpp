@@ -193,41 +193,54 @@ LinearWeights linearFromMaster(std::vector<float> master, int64_t out,
   return lw;
 }
 
+std::vector<TensorShape> modelTensors(const ModelConfig &config) {
+  using R = TensorRole;
+  const int64_t D = config.hidden, I = config.intermediate, KV = config.kvDim();
+  std::vector<TensorShape> shapes = {{R::Embedding, -1, config.vocab, D}};
+  for (int64_t l = 0; l < config.layers; ++l)
+    for (TensorShape t : {TensorShape{R::InputNorm, l, 1, D}, TensorShape{R::Q, l, D, D},
+                          TensorShape{R::K, l, KV, D}, TensorShape{R::V, l, KV, D},
+                          TensorShape{R::AttnSubNorm, l, 1, D}, TensorShape{R::O, l, D, D},
+                          TensorShape{R::PostAttnNorm, l, 1, D}, TensorShape{R::Gate, l, I, D},
+                          TensorShape{R::Up, l, I, D}, TensorShape{R::FfnSubNorm, l, 1, I},
+                          TensorShape{R::Down, l, D, I}})
+      shapes.push_back(t);
+  shapes.push_back({R::FinalNorm, -1, 1, D});
+  if (!config.tiedHead) // last: tied models keep their values
+    shapes.push_back({R::LMHead, -1, config.vocab, D});
+  return shapes;
+}
+
+bool isLinear(TensorRole role) {
+  using R = TensorRole;
+  return role == R::Q || role == R::K || role == R::V || role == R::O || role == R::Gate ||
+         role == R::Up || role == R::Down;
+}
+
+std::vector<uint16_t> toHalfBits(const std::vector<float> &values) {
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    bits[i] = floatToHalf(values[i]);
+  return bits;
+}
+
 bool forEachRandomTensor(const ModelConfig &config, uint64_t seed,
                          const std::function<void(RandomTensor &)> &fn) {
   if (!config.validate().empty())
     return false;
   Rng rng(seed);
-  const int64_t D = config.hidden, I = config.intermediate;
-  const int64_t KV = config.kvDim();
-  auto emit = [&](TensorRole role, int64_t layer, int64_t rows, int64_t cols,
-                  std::vector<float> values) {
-    RandomTensor t{role, layer, rows, cols, std::move(values)};
+  for (const TensorShape &shape : modelTensors(config)) {
+    RandomTensor t{shape.role, shape.layer, shape.rows, shape.cols, {}};
+    if (isLinear(shape.role)) {
+      t.values = randomMaster(rng, shape.rows, shape.cols);
+    } else if (shape.rows == 1) { // a norm
+      t.values = randomNorm(rng, shape.cols);
+    } else { // embedding, LM head: f16 values
+      t.values.resize(static_cast<size_t>(shape.rows * shape.cols));
+      for (float &e : t.values)
+        e = halfToFloat(floatToHalf(rng.uniform(-1.0f, 1.0f)));
+    }
     fn(t);
-  };
-  std::vector<float> embedding(static_cast<size_t>(config.vocab * D));
-  for (float &e : embedding)
-    e = halfToFloat(floatToHalf(rng.uniform(-1.0f, 1.0f)));
-  emit(TensorRole::Embedding, -1, config.vocab, D, std::move(embedding));
-  for (int64_t l = 0; l < config.layers; ++l) {
-    emit(TensorRole::InputNorm, l, 1, D, randomNorm(rng, D));
-    emit(TensorRole::Q, l, D, D, randomMaster(rng, D, D));
-    emit(TensorRole::K, l, KV, D, randomMaster(rng, KV, D));
-    emit(TensorRole::V, l, KV, D, randomMaster(rng, KV, D));
-    emit(TensorRole::AttnSubNorm, l, 1, D, randomNorm(rng, D));
-    emit(TensorRole::O, l, D, D, randomMaster(rng, D, D));
-    emit(TensorRole::PostAttnNorm, l, 1, D, randomNorm(rng, D));
-    emit(TensorRole::Gate, l, I, D, randomMaster(rng, I, D));
-    emit(TensorRole::Up, l, I, D, randomMaster(rng, I, D));
-    emit(TensorRole::FfnSubNorm, l, 1, I, randomNorm(rng, I));
-    emit(TensorRole::Down, l, D, I, randomMaster(rng, D, I));
-  }
-  emit(TensorRole::FinalNorm, -1, 1, D, randomNorm(rng, D));
-  if (!config.tiedHead) { // drawn last: tied models keep their values
-    std::vector<float> head(static_cast<size_t>(config.vocab * D));
-    for (float &e : head)
-      e = halfToFloat(floatToHalf(rng.uniform(-1.0f, 1.0f)));
-    emit(TensorRole::LMHead, -1, config.vocab, D, std::move(head));
   }
   return true;
 }
@@ -242,11 +255,7 @@ ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
       lw = linearFromMaster(std::move(t.values), t.rows, t.cols, config.weightKind);
     };
     switch (t.role) {
-    case TensorRole::Embedding:
-      w.embedding.resize(t.values.size());
-      for (size_t i = 0; i < t.values.size(); ++i)
-        w.embedding[i] = floatToHalf(t.values[i]);
-      break;
+    case TensorRole::Embedding: w.embedding = toHalfBits(t.values); break;
     case TensorRole::InputNorm: l->inputNorm = std::move(t.values); break;
     case TensorRole::Q: linear(l->q); break;
     case TensorRole::K: linear(l->k); break;
@@ -259,11 +268,7 @@ ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed) {
     case TensorRole::FfnSubNorm: l->ffnSubNorm = std::move(t.values); break;
     case TensorRole::Down: linear(l->down); break;
     case TensorRole::FinalNorm: w.finalNorm = std::move(t.values); break;
-    case TensorRole::LMHead:
-      w.lmHead.resize(t.values.size());
-      for (size_t i = 0; i < t.values.size(); ++i)
-        w.lmHead[i] = floatToHalf(t.values[i]);
-      break;
+    case TensorRole::LMHead: w.lmHead = toHalfBits(t.values); break;
     }
   });
   if (!config.validate().empty())

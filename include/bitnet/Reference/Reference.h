@@ -186,6 +186,25 @@ enum class TensorRole {
   FinalNorm,
   LMHead, // [vocab, hidden], f16 values; only for untied heads
 };
+/// Where a tensor sits in a model and its shape: norms are vectors
+/// (rows = 1), matrices are [rows, cols] = [out, in].
+struct TensorShape {
+  TensorRole role;
+  int64_t layer = -1; // -1 outside the blocks
+  int64_t rows = 1, cols = 0;
+};
+
+/// Every tensor of a model of `config` in one fixed order: the order
+/// forEachRandomTensor draws them and the checkpoint writers store them.
+std::vector<TensorShape> modelTensors(const ModelConfig &config);
+
+/// Whether tensors of `role` are linear-layer weights (q, k, v, o, gate, up,
+/// down).
+bool isLinear(TensorRole role);
+
+/// f32 values rounded to f16 bits.
+std::vector<uint16_t> toHalfBits(const std::vector<float> &values);
+
 /// One drawn tensor: norms are vectors (rows = 1); linear layers are the
 /// master weights [out, in] before quantization: +-2 gamma on exactly half
 /// of the entries, 0 elsewhere, so that bf16 masters, packed ternary codes
