@@ -22,13 +22,6 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
-uint64_t splitmix64(uint64_t &state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -104,7 +97,7 @@ void LoadedModel::reset(bitnet_state *s) { reset_(s); }
 void LoadedModel::destroy(bitnet_state *s) { destroy_(s); }
 
 int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
-                    uint64_t &state) {
+                    ref::Rng &rng) {
   if (sampling.temperature <= 0.0f)
     return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
   std::vector<int32_t> ids(static_cast<size_t>(vocab));
@@ -129,7 +122,7 @@ int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling
     p.resize(keep);
     sum = std::accumulate(p.begin(), p.end(), 0.0);
   }
-  double u = (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0) * sum;
+  double u = (rng.next() >> 11) * (1.0 / 9007199254740992.0) * sum;
   for (size_t i = 0; i < keep; ++i) {
     if (u < p[i])
       return ids[i];
@@ -158,7 +151,7 @@ llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
     return fail("cannot create a state (out of memory, or the weights file is not loaded)");
   std::vector<float> logits(prompt.size() * m.vocab);
   std::vector<int32_t> out;
-  uint64_t rng = sampling.seed;
+  ref::Rng rng(sampling.seed);
   int32_t status = model.forward(s, prompt.data(), static_cast<int32_t>(prompt.size()), 0,
                                  logits.data());
   int32_t pos = static_cast<int32_t>(prompt.size());
@@ -223,7 +216,7 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                       (long long)m.layers, (long long)m.context);
   out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
                       "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
-  uint64_t seed = 7;
+  ref::Rng tokenRng(7); // random prompt and generated token ids
   for (int32_t threads : options.threads) {
     double bandwidth = measureReadBandwidth(size_t(1) << 30, threads);
     bitnet_state *s = model.create(0, threads);
@@ -235,7 +228,7 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
       std::vector<float> logits(static_cast<size_t>(prompt ? tokens : 1) * m.vocab);
       for (int32_t r = 0; r < options.repetitions + 1; ++r) {
         for (int32_t &id : ids)
-          id = static_cast<int32_t>(splitmix64(seed) % uint64_t(m.vocab));
+          id = static_cast<int32_t>(tokenRng.range(0, m.vocab - 1));
         model.reset(s);
         auto t0 = Clock::now();
         int32_t status = 0;

@@ -9,6 +9,7 @@
 #ifndef BITNET_RUN_RUNNER_H
 #define BITNET_RUN_RUNNER_H
 
+#include "bitnet/Reference/Reference.h"
 #include "bitnet/Runtime/ModelAPI.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -21,6 +22,8 @@
 
 namespace bitnet {
 namespace run {
+
+namespace ref = ::bitnet::ref;
 
 /// A compiled model in a shared library.
 class LoadedModel {
@@ -58,10 +61,10 @@ struct Sampling {
   uint64_t seed = 1;
 };
 
-/// Picks the next token from `vocab` logits; `state` is the sampler's
-/// random state (splitmix64), advanced once per sampled token.
+/// Picks the next token from `vocab` logits; `rng` (the reference's
+/// splitmix64) advances once per sampled token.
 int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
-                    uint64_t &state);
+                    ref::Rng &rng);
 
 /// Runs the prompt, then generates `count` tokens; the generated ids.
 llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
