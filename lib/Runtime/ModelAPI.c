@@ -51,14 +51,14 @@ static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, in
                              uint8_t *closure) {
   int32_t budget = bitnet_thread_budget;
   bitnet_chunks k;
-  if (budget <= 0 || size <= budget)
+  if (budget != 1 && (budget <= 0 || size <= budget))
     return halide_default_do_par_for(user_context, task, min, size, closure);
   k.task = task;
   k.closure = closure;
   k.min = min;
   k.size = size;
   k.groups = budget;
-  if (budget == 1)
+  if (budget == 1) /* the calling thread alone, without the pool */
     return bitnet_run_chunk(user_context, 0, (uint8_t *)&k);
   return halide_default_do_par_for(user_context, bitnet_run_chunk, 0, budget, (uint8_t *)&k);
 }

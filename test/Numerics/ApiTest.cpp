@@ -15,8 +15,18 @@
 
 #include <cmath>
 #include <cstdio>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
+
+// The Halide runtime's task hook (HalideRuntime.h), linked in the object.
+extern "C" {
+typedef int (*halide_task_t)(void *, int, uint8_t *);
+typedef int (*halide_do_task_t)(void *, halide_task_t, int, uint8_t *);
+halide_do_task_t halide_set_custom_do_task(halide_do_task_t);
+int halide_default_do_task(void *, halide_task_t, int, uint8_t *);
+}
 
 namespace ref = bitnet::ref;
 
@@ -26,6 +36,18 @@ bitnet::test::Checks checks;
 void expect(bool ok, const std::string &what) { checks.expect(ok, what); }
 
 /// Logits of every token of `tokens`, fed as a 3-token prompt then one by one.
+/// The threads that ran Halide tasks while the hook was installed.
+std::mutex taskThreadsMutex;
+std::set<std::thread::id> taskThreads;
+
+int recordTaskThread(void *user_context, halide_task_t f, int idx, uint8_t *closure) {
+  {
+    std::lock_guard<std::mutex> lock(taskThreadsMutex);
+    taskThreads.insert(std::this_thread::get_id());
+  }
+  return halide_default_do_task(user_context, f, idx, closure);
+}
+
 std::vector<float> run(const std::vector<int32_t> &tokens, int32_t threads = 0) {
   kernels_b158_state *s = kernels_b158_create(0, threads);
   std::vector<float> logits(tokens.size() * KERNELS_B158_VOCAB);
@@ -59,6 +81,18 @@ int main() {
   t2.join();
   expect(aOne == aAlone && bTwo == bAlone,
          "states with budgets of 1 and 2 threads, at once, give the same logits");
+  // A budget of 1 runs every parallel loop on the calling thread without
+  // the thread pool, so the pool's task hook sees nothing; without a budget
+  // the loops go through the pool and the hook sees them.
+  halide_set_custom_do_task(recordTaskThread);
+  run(a, 1);
+  std::set<std::thread::id> budgetOne = taskThreads;
+  taskThreads.clear();
+  run(a, 0);
+  std::set<std::thread::id> unlimited = taskThreads;
+  halide_set_custom_do_task(halide_default_do_task);
+  expect(budgetOne.empty(), "a budget of 1 thread still dispatched tasks to the Halide pool");
+  expect(!unlimited.empty(), "without a budget no task went through the Halide pool");
 
   // Against the golden forward pass (same weights: tiny-b158, seed 1).
   ref::ModelWeights weights = ref::makeRandomModel(ref::ModelConfig::tinyB158(), 1);
