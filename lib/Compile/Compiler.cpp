@@ -12,8 +12,11 @@
 
 #include "ModelAPIHeader.inc"
 
+#include "bitnet/Dialect/BitNet/BitNet.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -185,10 +188,40 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
   return s;
 }
 
+/// Bytes of the constant tables that a forward pass only gathers rows from:
+/// embedding tables, unless a function returns a float_linear over the same
+/// table (a tied f16 LM head, read in full). With an int8 head the head gets
+/// its own codes and the table is gathered only.
+int64_t gatheredOnlyBytes(ModuleOp module, bool int8Head) {
+  llvm::DenseSet<Attribute> tables, readInFull;
+  module.walk([&](Operation *op) {
+    DenseElementsAttr attr;
+    if (auto emb = dyn_cast<EmbeddingOp>(op)) {
+      if (matchPattern(emb.getTable(), m_Constant(&attr)))
+        tables.insert(attr);
+    } else if (auto fl = dyn_cast<FloatLinearOp>(op)) {
+      bool head = llvm::any_of(fl->getUsers(), [](Operation *user) {
+        return isa<func::ReturnOp>(user);
+      });
+      if (!(head && int8Head) && matchPattern(fl.getWeights(), m_Constant(&attr)))
+        readInFull.insert(attr);
+    }
+  });
+  int64_t bytes = 0;
+  for (Attribute table : tables) {
+    auto dense = cast<DenseElementsAttr>(table);
+    if (!readInFull.contains(table))
+      bytes += static_cast<int64_t>(dense.getNumElements()) *
+               ((dense.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+  }
+  return bytes;
+}
+
 /// Adds the exported descriptor `<name>_model` (ModelAPI.h's bitnet_model)
 /// over the entry points and, for file weights, the slot table.
 void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
-                        const std::vector<EntryPoint> &entries) {
+                        const std::vector<EntryPoint> &entries,
+                        int64_t gatheredBytes) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
@@ -215,10 +248,10 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
     if (bytes >= 1024 && g.hasInitializer())
       weightBytes += static_cast<int64_t>(bytes);
   }
-  auto *modelType =
-      llvm::StructType::get(ctx, {i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, i64});
+  auto *modelType = llvm::StructType::get(
+      ctx, {i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, i64, i64});
   llvm::Constant *fields[] = {
-      llvm::ConstantInt::get(i64, 1), // BITNET_MODEL_ABI
+      llvm::ConstantInt::get(i64, 2), // BITNET_MODEL_ABI
       llvm::ConstantInt::get(i64, e.vocab),
       llvm::ConstantInt::get(i64, e.layers),
       llvm::ConstantInt::get(i64, e.context),
@@ -228,7 +261,8 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
       optional("_weight_slots"),
       optional("_weights_info"),
       optional("_weights_loaded"),
-      llvm::ConstantInt::get(i64, weightBytes)};
+      llvm::ConstantInt::get(i64, weightBytes),
+      llvm::ConstantInt::get(i64, std::max<int64_t>(weightBytes - gatheredBytes, 0))};
   new llvm::GlobalVariable(module, modelType, /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantStruct::get(modelType, fields), (name + "_model").str());
@@ -296,6 +330,8 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   }
   if (!isIdentifier(o.name))
     return fail("--name '" + o.name + "' is not a C identifier");
+  if (o.lmHead != "f16" && o.lmHead != "int8")
+    return fail("--lm-head '" + o.lmHead + "' is not f16 or int8");
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -375,11 +411,14 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   }
 
   // Passes.
+  const bool int8Head = o.lmHead == "int8";
+  const int64_t gatheredBytes = gatheredOnlyBytes(*module, int8Head);
   auto phase = Clock::now();
   PassManager pm(&context);
   KernelPipelineOptions pipeline;
   pipeline.target = target->name;
   pipeline.kernelPrefix = o.name;
+  pipeline.lmHead = int8Head ? LMHeadFormat::Int8 : LMHeadFormat::F16;
   buildKernelPipeline(pm, pipeline);
   if (o.printPipeline) {
     pm.printAsTextualPipeline(log);
@@ -442,7 +481,7 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
         << weightsPath << "\n";
   }
   flattenLargeConstants(*llvmModule);
-  addModelDescriptor(*llvmModule, o.name, entries);
+  addModelDescriptor(*llvmModule, o.name, entries, gatheredBytes);
   auto commitWeights = [&]() -> LogicalResult {
     if (!o.externalWeights)
       return success();

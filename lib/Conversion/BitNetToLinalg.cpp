@@ -575,6 +575,23 @@ struct BitLinearFusedLowering : OpConversionPattern<BitLinearFusedOp> {
   }
 };
 
+struct Int8LinearLowering : OpConversionPattern<Int8LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Int8LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Lowering l(rewriter, op.getLoc());
+    Value scales = adaptor.getWeightScales();
+    auto scaleOf = [&](OpBuilder &b, Location loc, Value row) {
+      return tensor::ExtractOp::create(b, loc, scales, row).getResult();
+    };
+    rewriter.replaceOp(
+        op, lowerBitLinear(l, op, adaptor.getInput(), adaptor.getInputScales(),
+                           adaptor.getWeights(), scaleOf));
+    return success();
+  }
+};
+
 struct FloatLinearLowering : OpConversionPattern<FloatLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -980,7 +997,7 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
   patterns.add<ConstantLowering, QuantizeWeightsLowering, PackLowering,
                QuantizeActivationsLowering, RMSNormQuantizeLowering,
                BitLinearLowering, BitLinearFusedLowering,
-               FloatLinearLowering, RMSNormLowering, RoPELowering,
+               FloatLinearLowering, Int8LinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,
                EmbeddingLowering, AddLowering, ConvertOtherOpTypes>(
       converter, patterns.getContext());

@@ -595,6 +595,83 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   return b;
 }
 
+//===--------------------------------------------------------------------===//
+// Int8 matmul (the int8 LM head):
+// y[n, m] = (f32(sum_k W[n,k] q[m,k]) / s[m]) * scales[n]
+//===--------------------------------------------------------------------===//
+
+Built buildInt8Matmul(const KernelSpec &spec) {
+  const int64_t N = spec.n, K = spec.k, M = spec.m;
+  ImageParam q(Int(8), 2, "q");              // [k, m]
+  ImageParam s(Float(32), 1, "s");           // [m] activation scales
+  ImageParam w(Int(8), 2, "weights");        // [k, n]
+  ImageParam scales(Float(32), 1, "scales"); // [n] row scales
+  constrain(q, {K, M});
+  constrain(s, {M});
+  constrain(w, {K, N});
+  constrain(scales, {N});
+  Var n("n"), m("m"), lane("lane");
+  // Guarded tail tiles compute rows past N that are never stored; the clamp
+  // keeps their reads inside the buffer.
+  auto product = [&](Expr k) {
+    Expr row = min(n, i32(N - 1));
+    return cast<int32_t>(cast<int16_t>(w(k, row))) *
+           cast<int32_t>(cast<int16_t>(q(k, m)));
+  };
+  Func dot("dot"), y("y");
+  dot(n, m) = 0;
+  Family family = familyOf(spec.target);
+  if (family == Family::GPU) {
+    RDom rk(0, i32(K), "rk");
+    dot(n, m) += product(rk);
+    y(n, m) = (cast<float>(dot(n, m)) / s(m)) * scales(n);
+    Var nb("nb"), ni("ni");
+    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
+    dot.compute_at(y, ni);
+  } else {
+    // Each i32 lane sums adjacent pairs of i16 products (x86 vpmaddwd) over
+    // whole vector steps of k; the rest of k is summed after. Exact in i32:
+    // |product| <= 2^14 and K < 2^17.
+    const int64_t lanes = vectorBytesOf(spec.target) / 4;
+    const int64_t step = lanes * 2, steps = K / step, tail = K - steps * step;
+    Func partial("partial");
+    RDom r(0, 2, 0, i32(std::max<int64_t>(steps, 1)), "r");
+    if (steps > 0) {
+      partial(lane, n, m) = 0;
+      partial(lane, n, m) += product(r.y * i32(step) + lane * 2 + r.x);
+      RDom rl(0, i32(lanes), "rl");
+      dot(n, m) += partial(rl, n, m);
+    }
+    if (tail > 0) {
+      RDom rt(i32(steps * step), i32(tail), "rt");
+      dot(n, m) += product(rt);
+    }
+    y(n, m) = (cast<float>(dot(n, m)) / s(m)) * scales(n);
+    // Tasks of 64 rows; tiles of 4 rows share each activation vector.
+    Var no("no"), ni("ni"), nt("nt"), nr("nr");
+    y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
+        .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
+        .reorder(nr, m, nt, no)
+        .parallel(no);
+    dot.compute_at(y, nt);
+    if (steps > 0) {
+      partial.compute_at(y, nt).vectorize(lane);
+      partial.update()
+          .atomic()
+          .vectorize(r.x)
+          .vectorize(lane)
+          .reorder(r.x, lane, n, m, r.y)
+          .unroll(n);
+    }
+  }
+  constrain(y.output_buffer(), {N, M});
+  Built b;
+  b.outputs = {y};
+  b.args = {q, s, w, scales};
+  b.strictFloat = true;
+  return b;
+}
+
 Built build(const KernelSpec &spec) {
   switch (spec.kind) {
   case KernelKind::BitLinear:
@@ -613,6 +690,8 @@ Built build(const KernelSpec &spec) {
     return buildEmbedding(spec);
   case KernelKind::FloatMatmul:
     return buildFloatMatmul(spec);
+  case KernelKind::Int8Matmul:
+    return buildInt8Matmul(spec);
   }
   return {};
 }

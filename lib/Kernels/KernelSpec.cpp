@@ -28,6 +28,7 @@ const KindName kKinds[] = {
     {KernelKind::Add, "add"},
     {KernelKind::Embedding, "embedding"},
     {KernelKind::FloatMatmul, "float_matmul"},
+    {KernelKind::Int8Matmul, "int8_matmul"},
 };
 
 struct TargetName {
@@ -137,7 +138,7 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         return "";
       }
     return badValue("bitlinear, rmsnorm_quant, rope, attention, glu, add, "
-                    "embedding or float_matmul");
+                    "embedding, float_matmul or int8_matmul");
   }
   if (key == "target")
     return parseKernelTarget(value, spec.target)
@@ -328,6 +329,7 @@ std::string KernelSpec::validate() const {
       return "shape too large for 32-bit indexing";
     return "";
   case KernelKind::FloatMatmul:
+  case KernelKind::Int8Matmul:
     if (!(why = check({{"m", m}, {"n", n}, {"k", k}})).empty())
       return why;
     if (!fitsInt32(n, k) || !fitsInt32(m, k) || !fitsInt32(m, n))

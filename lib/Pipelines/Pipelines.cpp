@@ -77,6 +77,8 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
                                  const KernelPipelineOptions &options) {
   if (options.barePointerABI)
     pm.addPass(createCheckBarePointerABI());
+  if (options.lmHead == LMHeadFormat::Int8)
+    pm.addPass(createQuantizeLMHead());
   pm.addPass(createFuseRMSNormQuant());
   pm.addPass(createTernarizeWeights());
   pm.addPass(createFuseProjections());

@@ -314,7 +314,16 @@ void applyLinear(WeightKind kind, const LinearWeights &lw,
 
 } // namespace
 
-ReferenceModel::ReferenceModel(const ModelWeights &weights) : w_(weights) {
+const char *headFormatName(HeadFormat format) {
+  return format == HeadFormat::Int8 ? "int8" : "f16";
+}
+
+ReferenceModel::ReferenceModel(const ModelWeights &weights, HeadFormat head)
+    : w_(weights), headFormat_(head) {
+  if (head == HeadFormat::Int8 && weightsConsistent(w_)) {
+    const std::vector<uint16_t> &f16 = w_.lmHead.empty() ? w_.embedding : w_.lmHead;
+    int8Head_ = quantizeRowsF16(f16.data(), w_.config.vocab, w_.config.hidden);
+  }
   reset();
 }
 
@@ -390,6 +399,14 @@ bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
   }
 
   rmsNorm(x.data(), w_.finalNorm.data(), M, D, c.rmsEps, a.data());
+  if (headFormat_ == HeadFormat::Int8) {
+    std::vector<int8_t> codes(MD);
+    std::vector<float> scales(static_cast<size_t>(M));
+    quantizeActivations(a.data(), M, D, codes.data(), scales.data());
+    int8Linear(codes.data(), scales.data(), int8Head_.values.data(),
+               int8Head_.scales.data(), M, c.vocab, D, logits);
+    return true;
+  }
   const std::vector<uint16_t> &head = w_.lmHead.empty() ? w_.embedding : w_.lmHead;
   floatLinearF16(a.data(), head.data(), M, c.vocab, D, logits);
   return true;

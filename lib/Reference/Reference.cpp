@@ -243,6 +243,30 @@ void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
     }
 }
 
+RowQuantizedWeights quantizeRowsF16(const uint16_t *w, int64_t N, int64_t K) {
+  RowQuantizedWeights out;
+  out.values.resize(static_cast<size_t>(N * K));
+  out.scales.resize(static_cast<size_t>(N));
+  std::vector<float> row(static_cast<size_t>(K));
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t k = 0; k < K; ++k)
+      row[k] = halfToFloat(w[n * K + k]);
+    float s;
+    quantizeActivations(row.data(), 1, K, out.values.data() + n * K, &s);
+    out.scales[n] = 1.0f / s;
+  }
+  return out;
+}
+
+void int8Linear(const int8_t *q, const float *s, const int8_t *w,
+                const float *scales, int64_t M, int64_t N, int64_t K, float *y) {
+  std::vector<int32_t> acc(static_cast<size_t>(M * N));
+  integerMatmul(q, w, M, N, K, acc.data());
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n)
+      y[m * N + n] = (static_cast<float>(acc[m * N + n]) / s[m]) * scales[n];
+}
+
 //===--------------------------------------------------------------------===//
 // The rest of a block
 //===--------------------------------------------------------------------===//

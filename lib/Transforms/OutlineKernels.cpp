@@ -339,6 +339,18 @@ struct OutlineKernelsPass
           op, spec, {{fl.getInput(), "f32"}, {fl.getWeights(), spec.f32Weights ? "f32" : "u16"}},
           {f32Result(fl.getResult())});
     }
+    if (auto il = dyn_cast<Int8LinearOp>(op)) {
+      spec.kind = KernelKind::Int8Matmul;
+      spec.m = staticDim(il.getInput(), 0);
+      spec.n = staticDim(il.getWeights(), 0);
+      spec.k = staticDim(il.getWeights(), 1);
+      return outliner.emit(op, spec,
+                           {{il.getInput(), "i8"},
+                            {il.getInputScales(), "f32"},
+                            {il.getWeights(), "i8"},
+                            {il.getWeightScales(), "f32"}},
+                           {f32Result(il.getResult())});
+    }
     return {};
   }
 

@@ -6,7 +6,13 @@
 #include "bitnet/Dialect/BitNet/WeightValues.h"
 #include "bitnet/Target/TargetTable.h"
 
+#include "bitnet/Reference/Reference.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
+
+#include <cstring>
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
@@ -14,6 +20,7 @@ namespace bitnet {
 #define GEN_PASS_DEF_TERNARIZEWEIGHTS
 #define GEN_PASS_DEF_CHOOSELAYOUT
 #define GEN_PASS_DEF_PACKWEIGHTS
+#define GEN_PASS_DEF_QUANTIZELMHEAD
 #include "bitnet/Transforms/Passes.h.inc"
 } // namespace bitnet
 } // namespace mlir
@@ -131,6 +138,79 @@ struct PackWeightsPass
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+};
+
+struct QuantizeLMHeadPass
+    : mlir::bitnet::impl::QuantizeLMHeadBase<QuantizeLMHeadPass> {
+  void runOnOperation() override {
+    SmallVector<FloatLinearOp> heads;
+    getOperation().walk([&](FloatLinearOp op) {
+      if (llvm::any_of(op->getUsers(),
+                       [](Operation *user) { return isa<func::ReturnOp>(user); }))
+        heads.push_back(op);
+    });
+    QuantizedHeads cache;
+    for (FloatLinearOp op : heads)
+      if (failed(quantize(op, cache)))
+        return signalPassFailure();
+  }
+
+  /// f16 table -> (int8 codes, row scales).
+  using QuantizedHeads =
+      DenseMap<Attribute, std::pair<DenseElementsAttr, DenseElementsAttr>>;
+
+  LogicalResult quantize(FloatLinearOp op, QuantizedHeads &quantizedHeads) {
+    auto type = cast<RankedTensorType>(op.getWeights().getType());
+    DenseElementsAttr table;
+    if (!type.getElementType().isF16() || !type.hasStaticShape() ||
+        !matchPattern(op.getWeights(), m_Constant(&table)))
+      return op.emitOpError()
+             << "is the LM head but its weights (" << type
+             << ") are not an f16 constant; an int8 head is quantized from "
+                "f16 weights at compile time";
+    const int64_t N = type.getDimSize(0), K = type.getDimSize(1);
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    // Every entry point of a model has the same head: quantize it once.
+    auto [cached, fresh] = quantizedHeads.try_emplace(table);
+    if (fresh) {
+      // The f16 bits, without a copy unless the attribute is a splat.
+      std::vector<uint16_t> splat;
+      const uint16_t *bits;
+      if (table.isSplat()) {
+        splat.assign(static_cast<size_t>(N * K),
+                     static_cast<uint16_t>(table.getSplatValue<APFloat>()
+                                               .bitcastToAPInt()
+                                               .getZExtValue()));
+        bits = splat.data();
+      } else {
+        bits = reinterpret_cast<const uint16_t *>(table.getRawData().data());
+      }
+      ::bitnet::ref::RowQuantizedWeights head =
+          ::bitnet::ref::quantizeRowsF16(bits, N, K);
+      cached->second.first = DenseElementsAttr::getFromRawBuffer(
+          RankedTensorType::get({N, K}, b.getI8Type()),
+          ArrayRef<char>(reinterpret_cast<const char *>(head.values.data()),
+                         head.values.size()));
+      cached->second.second =
+          DenseElementsAttr::get(RankedTensorType::get({N}, b.getF32Type()),
+                                 ArrayRef<float>(head.scales));
+    }
+    Value codes = arith::ConstantOp::create(b, loc, cached->second.first);
+    Value scales = arith::ConstantOp::create(b, loc, cached->second.second);
+    auto input = cast<RankedTensorType>(op.getInput().getType());
+    auto quant = QuantizeActivationsOp::create(
+        b, loc, RankedTensorType::get(input.getShape(), b.getI8Type()),
+        RankedTensorType::get({input.getDimSize(0)}, b.getF32Type()),
+        op.getInput());
+    Value logits = Int8LinearOp::create(b, loc, op.getResult().getType(),
+                                        quant.getQuantized(), quant.getScales(),
+                                        codes, scales);
+    op.replaceAllUsesWith(logits);
+    op.erase();
+    ++numQuantized;
+    return success();
   }
 };
 

@@ -36,6 +36,9 @@
 #include "fmm_gemm.h"
 #include "fmm_gemv.h"
 #include "glu_relu2.h"
+#include "i8mm_gemm.h"
+#include "i8mm_gemv.h"
+#include "i8mm_short.h"
 #include "glu_silu.h"
 #include "rmsq.h"
 #include "rope_k.h"
@@ -366,6 +369,36 @@ void testFloatMatmulF32(ref::Rng &rng) {
   expectClose("float_matmul f32", y.data(), want.data(), y.size(), kReduction * 10);
 }
 
+using Int8MatmulFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                             halide_buffer_t *, halide_buffer_t *);
+
+/// The int8 LM head: exact int32 sums (adversarial rows: every product at
+/// +-127 * -128) scaled like the reference.
+void testInt8Matmul(const char *name, Int8MatmulFn fn, int64_t M, int64_t N, int64_t K,
+                    ref::Rng &rng) {
+  std::vector<int8_t> q = activationCodes(rng, M, K);
+  std::vector<float> s(M);
+  for (float &v : s)
+    v = rng.uniform(0.5f, 300.0f);
+  std::vector<int8_t> w(N * K);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      w[n * K + k] = n % 3 == 1 ? -128 : (n % 3 == 2 ? 127 : static_cast<int8_t>(rng.range(-128, 127)));
+  std::vector<float> scales(N);
+  for (float &v : scales)
+    v = rng.uniform(1e-4f, 0.1f);
+  std::vector<float> y(M * N, NAN), want(M * N);
+  Buffer<int8_t> qb = input(q.data(), (int)K, (int)M);
+  Buffer<float> sb = input(s.data(), (int)M);
+  Buffer<int8_t> wb = input(w.data(), (int)K, (int)N);
+  Buffer<float> scaleb = input(scales.data(), (int)N);
+  Buffer<float> yb(y.data(), (int)N, (int)M);
+  expectOk(name, fn(qb, sb, wb, scaleb, yb));
+  yb.copy_to_host();
+  ref::int8Linear(q.data(), s.data(), w.data(), scales.data(), M, N, K, want.data());
+  expectClose(name, y.data(), want.data(), y.size(), kExact);
+}
+
 /// A buffer of the wrong size is rejected with an error, not read past.
 void testRejectsWrongShape() {
   std::vector<float> a(10), b(10), y(10);
@@ -435,6 +468,9 @@ int main(int argc, char **argv) {
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
   testFloatMatmulF32(rng);
+  testInt8Matmul("int8_matmul gemv", i8mm_gemv, 1, 37, 300, rng);
+  testInt8Matmul("int8_matmul gemm", i8mm_gemm, 5, 37, 300, rng);
+  testInt8Matmul("int8_matmul K=7", i8mm_short, 5, 3, 7, rng);
   testRejectsWrongShape();
   if (expectDotprod >= 0) {
     ++checks;

@@ -6,7 +6,8 @@
 // hidden 256 (whole blocks). Each runs a 3-token prompt and 5 decode steps
 // against the golden forward pass of makeRandomModel; every format of one
 // model gives the same logits bit for bit; a model with an untied LM head
-// (lm_head.weight) too.
+// (lm_head.weight) too; both heads compiled with --lm-head=int8 against the
+// reference's int8 head.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +19,9 @@
 #include "hf_gguf_tq1.h"
 #include "hf_gguf_tq2.h"
 #include "hf_llama_bf16.h"
+#include "hf_int8_head.h"
 #include "hf_untied.h"
+#include "hf_untied_int8_head.h"
 
 #include "bitnet/Reference/Reference.h"
 
@@ -47,9 +50,10 @@ std::vector<float> run(Create create, Forward forward, Destroy destroy, int voca
   return status == 0 ? logits : std::vector<float>();
 }
 
-void compare(const char *what, const std::vector<float> &got, ref::ModelConfig config) {
+void compare(const char *what, const std::vector<float> &got, ref::ModelConfig config,
+             ref::HeadFormat head = ref::HeadFormat::F16) {
   ref::ModelWeights weights = ref::makeRandomModel(config, 5);
-  ref::ReferenceModel golden(weights);
+  ref::ReferenceModel golden(weights, head);
   std::vector<float> want(kTokens.size() * config.vocab);
   golden.forward(kTokens.data(), 3, 0, want.data());
   for (size_t i = 3; i < kTokens.size(); ++i)
@@ -101,5 +105,38 @@ int main() {
   std::vector<float> untied = run<hf_untied_state>(hf_untied_create, hf_untied_forward,
                                                    hf_untied_destroy, HF_UNTIED_VOCAB);
   compare("untied LM head", untied, untiedConfig);
+
+  std::vector<float> int8Head = run<hf_int8_head_state>(
+      hf_int8_head_create, hf_int8_head_forward, hf_int8_head_destroy, HF_INT8_HEAD_VOCAB);
+  std::vector<float> untiedInt8 = run<hf_untied_int8_head_state>(
+      hf_untied_int8_head_create, hf_untied_int8_head_forward,
+      hf_untied_int8_head_destroy, HF_UNTIED_INT8_HEAD_VOCAB);
+  compare("int8 LM head", int8Head, ref::ModelConfig::tinyB158(), ref::HeadFormat::Int8);
+  compare("untied int8 LM head", untiedInt8, untiedConfig, ref::HeadFormat::Int8);
+  // The int8 head changes the logits by its quantization error only: small
+  // next to each token's largest logit, and not zero (else the option did
+  // nothing), and the greedy choice of every token is the same.
+  const int vocab = HF_INT8_HEAD_VOCAB;
+  if (int8Head.size() == packed.size() && !packed.empty()) {
+    double worst = 0;
+    int sameArgmax = 0, rows = static_cast<int>(packed.size() / vocab);
+    for (int r = 0; r < rows; ++r) {
+      const float *f16Row = &packed[r * vocab], *int8Row = &int8Head[r * vocab];
+      double largest = 0;
+      int best16 = 0, best8 = 0;
+      for (int v = 0; v < vocab; ++v) {
+        largest = std::fmax(largest, std::fabs(f16Row[v]));
+        best16 = f16Row[v] > f16Row[best16] ? v : best16;
+        best8 = int8Row[v] > int8Row[best8] ? v : best8;
+      }
+      for (int v = 0; v < vocab; ++v)
+        worst = std::fmax(worst, std::fabs(int8Row[v] - f16Row[v]) / largest);
+      sameArgmax += best16 == best8;
+    }
+    std::printf("int8 vs f16 LM head: max logit difference %.3g of the token's largest "
+                "logit; same argmax for %d of %d tokens\n", worst, sameArgmax, rows);
+    expect(worst > 0 && worst < 0.05,
+           "the int8 head's logits are within 5% of the f16 head's, and not identical");
+  }
   return checks.finish();
 }

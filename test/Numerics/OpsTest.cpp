@@ -40,6 +40,7 @@ void bitlinear_base3(const int8_t *, const float *, const uint8_t *, float, floa
 void bitlinear_bits1(const int8_t *, const float *, const uint8_t *, float, float *);
 void float_linear_f32(const float *, const float *, float *);
 void float_linear_f16(const float *, const uint16_t *, float *);
+void int8_linear(const int8_t *, const float *, const int8_t *, const float *, float *);
 void rms_norm(const float *, const float *, float *);
 void rope(const float *, int32_t, float *);
 void attention(const float *q, const float *k, const float *v, int32_t pos,
@@ -232,6 +233,18 @@ void testFloatLinear(ref::Rng &rng) {
   float_linear_f16(x.data(), h.data(), y.data());
   ref::floatLinearF16(x.data(), h.data(), M, N, K, yRef.data());
   expectClose("float_linear f16", y, yRef);
+
+  // int8 head: an f16 matrix quantized per row; every product at its
+  // extreme in the last token (exact int32 sums, same float steps).
+  ref::RowQuantizedWeights rows = ref::quantizeRowsF16(h.data(), N, K);
+  std::vector<int8_t> q(M * K);
+  std::vector<float> s(M);
+  ref::quantizeActivations(x.data(), M, K, q.data(), s.data());
+  std::fill(q.end() - K, q.end(), static_cast<int8_t>(-128));
+  int8_linear(q.data(), s.data(), rows.values.data(), rows.scales.data(), y.data());
+  ref::int8Linear(q.data(), s.data(), rows.values.data(), rows.scales.data(), M, N, K,
+                  yRef.data());
+  expectExact("int8_linear", y, yRef);
 }
 
 void testBlockOps(ref::Rng &rng) {

@@ -82,6 +82,11 @@ func.func @float_linear_f16(%x: tensor<5x37xf32>, %w: tensor<11x37xf16>) -> tens
   return %y : tensor<5x11xf32>
 }
 
+func.func @int8_linear(%q: tensor<5x37xi8>, %s: tensor<5xf32>, %w: tensor<11x37xi8>, %ws: tensor<11xf32>) -> tensor<5x11xf32> {
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<5x37xi8>, tensor<5xf32>, tensor<11x37xi8>, tensor<11xf32> -> tensor<5x11xf32>
+  return %y : tensor<5x11xf32>
+}
+
 func.func @rms_norm(%x: tensor<5x37xf32>, %w: tensor<37xf32>) -> tensor<5x37xf32> {
   %y = bitnet.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : tensor<5x37xf32>, tensor<37xf32>
   return %y : tensor<5x37xf32>

@@ -61,6 +61,12 @@ static cl::opt<std::string> weightKind(
     cl::desc("Checkpoint input: what master weights become: ternary (absmean, "
              "the default), binary or float"),
     cl::init("ternary"), cl::cat(category));
+static cl::opt<std::string> lmHead(
+    "lm-head",
+    cl::desc("How the LM head is stored: f16 (as in the checkpoint, the "
+             "default) or int8 (one scale per row: half the bytes read per "
+             "generated token; logits change by the quantization error)"),
+    cl::init("f16"), cl::cat(category));
 enum class WeightsPlace { Embed, File };
 static cl::opt<WeightsPlace> weights(
     "weights", cl::desc("Where the weights go"),
@@ -104,6 +110,7 @@ int main(int argc, char **argv) {
     options.tokenCounts.assign(tokenCounts.begin(), tokenCounts.end());
   options.context = contextRows;
   options.weightKind = weightKind;
+  options.lmHead = lmHead;
   options.jobs = jobs;
   options.kernelCache = kernelCache;
   options.kernelgen = kernelgen;

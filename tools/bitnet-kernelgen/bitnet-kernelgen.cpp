@@ -35,7 +35,7 @@ const char *kUsage = R"(usage:
 
 spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   kind          bitlinear | rmsnorm_quant | rope | attention | glu | add |
-                embedding | float_matmul
+                embedding | float_matmul | int8_matmul
   target        x86-64-avx2 | x86-64-avx512 | arm64 | arm64-dotprod | cuda | opencl
   name          C symbol of the kernel
   m n k         tokens (m = 1: decode GEMV), outputs / features, inputs
@@ -43,8 +43,9 @@ spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   heads kv_heads head_dim context theta     attention and rope
   eps           rmsnorm_quant epsilon (default 1e-5)
   activation    relu2 | silu (glu)
-  weight_kind   ternary (bitlinear)
-  format        offset2 | base3 (bitlinear packed layout)
+  weight_kind   ternary | binary (bitlinear)
+  format        offset2 | base3 | bits1 (bitlinear packed layout)
+  weights       f16 | f32 (float_matmul weights; default f16)
   tile          <rows>x<cols> of the packed layout, e.g. 4x128
   segments      bitlinear over stacked projections: rows per segment, e.g.
                 2560,640,640; the kernel then takes a buffer of one weight

@@ -343,6 +343,21 @@ LogicalResult FloatLinearOp::verify() {
   return success();
 }
 
+LogicalResult Int8LinearOp::verify() {
+  if (failed(verifySameDim(*this, "reduction size", getInput(), 1,
+                           getWeights(), 1)) ||
+      failed(verifySameDim(*this, "output features", getWeights(), 0,
+                           getResult(), 1)) ||
+      failed(verifySameDim(*this, "weight scale count", getWeights(), 0,
+                           getWeightScales(), 0)) ||
+      failed(verifySameDim(*this, "token count", getInput(), 0, getResult(),
+                           0)) ||
+      failed(verifySameDim(*this, "input scale count", getInput(), 0,
+                           getInputScales(), 0)))
+    return failure();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // The rest of a block
 //===----------------------------------------------------------------------===//

@@ -41,6 +41,9 @@ struct CompileOptions {
   std::vector<int64_t> tokenCounts = {1};
   int64_t context = 0;
   std::string weightKind = "ternary";
+  /// How the LM head is stored: "f16" (as in the checkpoint) or "int8" (one
+  /// scale per row; half the bytes read per generated token).
+  std::string lmHead = "f16";
 };
 
 /// Runs the whole compilation; diagnostics and progress go to `log`.

@@ -27,7 +27,8 @@ enum class KernelKind {
   GLU,          // relu2 / silu gated linear unit
   Add,          // residual add
   Embedding,    // f16 table gather
-  FloatMatmul,  // f32 activations x f16 weights (LM head)
+  FloatMatmul,  // f32 activations x f16 or f32 weights (LM head, vanilla)
+  Int8Matmul,   // int8 activations x int8 weights with per-row scales
 };
 
 enum class KernelTarget {

@@ -18,8 +18,21 @@ struct ReferencePipelineOptions
       llvm::cl::init(true)};
 };
 
+/// How the kernel pipeline stores the LM head.
+enum class LMHeadFormat { F16, Int8 };
+
 struct KernelPipelineOptions
     : public PassPipelineOptions<KernelPipelineOptions> {
+  PassOptions::Option<LMHeadFormat> lmHead{
+      *this, "lm-head",
+      llvm::cl::desc("How the LM head is stored"),
+      llvm::cl::init(LMHeadFormat::F16),
+      llvm::cl::values(
+          clEnumValN(LMHeadFormat::F16, "f16", "f16, as in the checkpoint"),
+          clEnumValN(LMHeadFormat::Int8, "int8",
+                     "int8 with one scale per row (bitnet-quantize-lm-head): "
+                     "half the bytes read per generated token")),
+  };
   PassOptions::Option<std::string> target{
       *this, "target",
       llvm::cl::desc("Target whose layouts and kernels to use (x86-64-avx2, "
@@ -37,7 +50,7 @@ struct KernelPipelineOptions
 };
 
 /// Model-level bitnet IR -> LLVM dialect glue that calls Halide kernels:
-/// fuse RMSNorm + quantization, quantize float master weights, fuse
+/// quantize the LM head to int8 rows if asked, fuse RMSNorm + quantization, quantize float master weights, fuse
 /// projections that share an input, choose and
 /// apply the target's packed layouts, outline compute ops into kernel calls
 /// (bitnet.call_kernel with a bitnet.kernel_spec each), lower the rest with

@@ -80,6 +80,20 @@ void floatLinear(const float *x, const float *w, int64_t M, int64_t N,
 void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
                     int64_t K, float *y);
 
+/// Int8 weights with one scale per output row: the LM head compiled with
+/// --lm-head=int8, which reads half the bytes of the f16 head.
+struct RowQuantizedWeights {
+  std::vector<int8_t> values; // N*K
+  std::vector<float> scales;  // N
+};
+/// Quantizes each row of an f16 [N, K] matrix with the activation quantizer
+/// (absmax): codes as quantizeActivations computes them with its per-row s,
+/// and scales[n] = 1.0f / s[n], so that W[n, k] ~= codes[n, k] * scales[n].
+RowQuantizedWeights quantizeRowsF16(const uint16_t *w, int64_t N, int64_t K);
+/// y[m,n] = ((float)acc[m,n] / s[m]) * scales[n], acc exact in int32.
+void int8Linear(const int8_t *q, const float *s, const int8_t *w,
+                const float *scales, int64_t M, int64_t N, int64_t K, float *y);
+
 //===--------------------------------------------------------------------===//
 // The rest of a block
 //===--------------------------------------------------------------------===//
@@ -234,11 +248,18 @@ ModelWeights makeRandomModel(const ModelConfig &config, uint64_t seed);
 LinearWeights linearFromMaster(std::vector<float> master, int64_t out, int64_t in,
                                WeightKind kind);
 
+/// How the LM head is stored: f16 as in the checkpoint (floatLinearF16), or
+/// int8 per row (quantizeRowsF16 once; the final norm's output quantized per
+/// token; int8Linear).
+enum class HeadFormat { F16, Int8 };
+const char *headFormatName(HeadFormat format);
+
 /// The forward pass of BITNET.md with a KV cache. Float layers skip the
 /// activation quantizer and use floatLinear.
 class ReferenceModel {
 public:
-  explicit ReferenceModel(const ModelWeights &weights);
+  explicit ReferenceModel(const ModelWeights &weights,
+                          HeadFormat head = HeadFormat::F16);
   /// Runs M tokens at positions pos..pos+M-1, appending to the KV cache;
   /// writes logits [M, vocab]. Returns false (changing nothing) if a token is
   /// out of range or pos + M exceeds the context.
@@ -250,6 +271,8 @@ public:
 
 private:
   const ModelWeights &w_;
+  HeadFormat headFormat_;
+  RowQuantizedWeights int8Head_; // HeadFormat::Int8 only
   std::vector<float> kCache_, vCache_;
 };
 

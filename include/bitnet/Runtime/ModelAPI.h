@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 1
+#define BITNET_MODEL_ABI 2
 
 /* One compiled entry point: `tokens` tokens at positions pos .. pos+tokens-1,
  * caches [layers][context][kv_dim] updated in place, tokens x vocab logits.
@@ -43,9 +43,11 @@ typedef struct bitnet_model {
   const bitnet_weight_slot *weight_slots;
   const uint64_t *weights_info;
   int32_t *weights_loaded;
-  /* Bytes of the model's constants (packed weights, norms, embedding = LM
-   * head): what one generated token reads. */
+  /* Bytes of the model's constants (packed weights, norms, embedding, LM
+   * head), and of those one generated token reads: all but the tables it
+   * only gathers rows from (the embedding, unless it is also the LM head). */
   int64_t weight_bytes;
+  int64_t read_bytes;
 } bitnet_model;
 
 typedef struct bitnet_state {

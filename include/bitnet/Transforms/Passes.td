@@ -84,6 +84,38 @@ def TernarizeWeights : Pass<"bitnet-ternarize-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def QuantizeLMHead : Pass<"bitnet-quantize-lm-head", "ModuleOp"> {
+  let summary = "Store the LM head as int8 with one scale per row";
+  let description = [{
+    Rewrites every `bitnet.float_linear` whose result a function returns (the
+    LM head) and whose weights are an f16 constant into a
+    `bitnet.quantize_activations` of its input and a `bitnet.int8_linear` on
+    int8 weights with one f32 scale per row, computed at compile time by the
+    golden reference (`ref::quantizeRowsF16`). Generation then reads one byte
+    per head weight instead of two; the logits change by the quantization
+    error (bitnet-compile's `--lm-head=int8`). A tied head keeps its f16
+    table for the embedding lookup. A returned float matmul whose weights
+    are not an f16 constant is an error.
+
+    Before:
+    ```mlir
+    %logits = bitnet.float_linear %x, %emb : tensor<1x128xf32>, tensor<256x128xf16> -> tensor<1x256xf32>
+    return %logits : tensor<1x256xf32>
+    ```
+    After:
+    ```mlir
+    %w = arith.constant dense<...> : tensor<256x128xi8>
+    %ws = arith.constant dense<...> : tensor<256xf32>
+    %q, %s = bitnet.quantize_activations %x : tensor<1x128xf32> -> tensor<1x128xi8>, tensor<1xf32>
+    %logits = bitnet.int8_linear %q, %s, %w, %ws : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numQuantized", "quantized-heads", "Number of LM heads quantized">
+  ];
+}
+
 def ChooseLayout : Pass<"bitnet-choose-layout", "ModuleOp"> {
   let summary = "Choose the packed layout of every BitLinear for a target";
   let description = [{
@@ -157,9 +189,9 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     Every op with a kernel in bitnet-kernelgen becomes a `bitnet.call_kernel`
     on buffers (`bufferization.to_buffer` of its operands, a fresh output
     buffer, `bufferization.to_tensor` of the result): BitLinear on packed
-    ternary weights, `rms_norm_quantize`, RoPE, attention (on the layer's
-    slice of each cache, without a copy), GLU, residual add, embedding and
-    the float matmul on f16 tables. The kernel's spec is recorded on the call
+    ternary or binary weights, `rms_norm_quantize`, RoPE, attention (on the
+    layer's slice of each cache, without a copy), GLU, residual add,
+    embedding, the float matmul on f16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call
     as `bitnet.kernel_spec` (bitnet-kernelgen's `key=value` pairs separated
     by spaces) and the kernel is named after the spec's hash, so equal shapes
     share one kernel; the module's `bitnet.kernels` dictionary maps every
@@ -167,8 +199,9 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     statuses of all calls are or-ed into a new last
     `i32` result of the function (0: every kernel succeeded).
 
-    Ops without a kernel (kv_append, binary BitLinear, float matmuls on f32
-    weights, dynamic shapes) are left for `convert-bitnet-to-linalg`.
+    Ops without a kernel (kv_append, float matmuls on bf16 weights, logical
+    (unpacked) BitLinear weights, dynamic shapes) are left for
+    `convert-bitnet-to-linalg`.
   }];
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"host\"",

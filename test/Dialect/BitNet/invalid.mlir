@@ -468,6 +468,42 @@ func.func @float_linear_f16_input(%x: tensor<1x4xf16>, %w: tensor<2x4xf16>) {
 }
 
 //===----------------------------------------------------------------------===//
+// bitnet.int8_linear
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @int8_linear_reduction(%q: tensor<1x64xi8>, %s: tensor<1xf32>, %w: tensor<32x128xi8>, %ws: tensor<32xf32>) {
+  // expected-error @+1 {{'bitnet.int8_linear' op reduction size mismatch: 64 vs 128}}
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<1x64xi8>, tensor<1xf32>, tensor<32x128xi8>, tensor<32xf32> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @int8_linear_row_scales(%q: tensor<1x128xi8>, %s: tensor<1xf32>, %w: tensor<32x128xi8>, %ws: tensor<16xf32>) {
+  // expected-error @+1 {{'bitnet.int8_linear' op weight scale count mismatch: 32 vs 16}}
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<1x128xi8>, tensor<1xf32>, tensor<32x128xi8>, tensor<16xf32> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @int8_linear_input_scales(%q: tensor<2x128xi8>, %s: tensor<1xf32>, %w: tensor<32x128xi8>, %ws: tensor<32xf32>) {
+  // expected-error @+1 {{'bitnet.int8_linear' op input scale count mismatch: 2 vs 1}}
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<2x128xi8>, tensor<1xf32>, tensor<32x128xi8>, tensor<32xf32> -> tensor<2x32xf32>
+  return
+}
+
+// -----
+
+func.func @int8_linear_f16_weights(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<2x4xf16>, %ws: tensor<2xf32>) {
+  // expected-error @+1 {{'bitnet.int8_linear' op operand #2 must be 2D tensor of 8-bit signless integer values, but got 'tensor<2x4xf16>'}}
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<1x4xi8>, tensor<1xf32>, tensor<2x4xf16>, tensor<2xf32> -> tensor<1x2xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // bitnet.rms_norm
 //===----------------------------------------------------------------------===//
 

@@ -237,6 +237,17 @@ func.func @bitlinear_dynamic(%q: tensor<?x64xi8>, %s: tensor<?xf32>, %w: tensor<
 }
 
 //===----------------------------------------------------------------------===//
+// bitnet.int8_linear
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @int8_linear
+func.func @int8_linear(%q: tensor<2x128xi8>, %s: tensor<2xf32>, %w: tensor<256x128xi8>, %ws: tensor<256xf32>) -> tensor<2x256xf32> {
+  // CHECK: bitnet.int8_linear %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x128xi8>, tensor<2xf32>, tensor<256x128xi8>, tensor<256xf32> -> tensor<2x256xf32>
+  %y = bitnet.int8_linear %q, %s, %w, %ws : tensor<2x128xi8>, tensor<2xf32>, tensor<256x128xi8>, tensor<256xf32> -> tensor<2x256xf32>
+  return %y : tensor<2x256xf32>
+}
+
+//===----------------------------------------------------------------------===//
 // bitnet.float_linear
 //===----------------------------------------------------------------------===//
 

@@ -234,6 +234,31 @@ def BitNet_FloatLinearOp : BitNet_Op<"float_linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def BitNet_Int8LinearOp : BitNet_Op<"int8_linear", [Pure]> {
+  let summary = "int8 activations times int8 weights with one scale per row";
+  let description = [{
+    `y[m, n] = float(sum_k W[n, k] * q[m, k]) / s[m] * weight_scales[n]`, the
+    sum exact in i32. The LM head compiled with `--lm-head=int8`:
+    `bitnet-quantize-lm-head` forms it from an f16 `bitnet.float_linear`,
+    quantizing each row of the head with the activation quantizer, so that
+    generation reads one byte per head weight instead of two.
+
+    ```mlir
+    %logits = bitnet.int8_linear %q, %s, %w, %ws
+        : tensor<1x128xi8>, tensor<1xf32>, tensor<256x128xi8>, tensor<256xf32> -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_I8Matrix:$input, BitNet_F32Vector:$input_scales,
+                       BitNet_I8Matrix:$weights, BitNet_F32Vector:$weight_scales);
+  let results = (outs BitNet_F32Matrix:$result);
+  let assemblyFormat = [{
+    $input `,` $input_scales `,` $weights `,` $weight_scales attr-dict
+    `:` type($input) `,` type($input_scales) `,` type($weights) `,`
+    type($weight_scales) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // The rest of a block
 //===----------------------------------------------------------------------===//
