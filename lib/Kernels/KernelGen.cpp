@@ -544,48 +544,67 @@ Built buildEmbedding(const KernelSpec &spec) {
 }
 
 Built buildFloatMatmul(const KernelSpec &spec) {
+  using FloatWeights = KernelSpec::FloatWeights;
   const int64_t N = spec.n, K = spec.k, M = spec.m;
-  ImageParam x(Float(32), 2, "x");        // [k, m]
-  // f16 bits or f32 values, [k, n]
-  ImageParam w(spec.f32Weights ? Float(32) : UInt(16), 2, "weights");
+  const FloatWeights kind = spec.floatWeights;
+  ImageParam x(Float(32), 2, "x"); // [k, m]
+  // f16 or bf16 bits, or f32 values, [k, n]
+  ImageParam w(kind == FloatWeights::F32 ? Float(32) : UInt(16), 2, "weights");
   constrain(x, {K, M});
   constrain(w, {K, N});
-  auto weight = [&](Expr k, Expr n) {
-    return spec.f32Weights ? Expr(w(k, n)) : halfBitsToFloat(w(k, n));
-  };
   Var n("n"), m("m"), lane("lane");
-  Func y("y");
+  // Guarded tail tiles compute rows past N that are never stored; the clamp
+  // keeps their reads inside the buffer.
+  auto product = [&](Expr k) {
+    Expr bits = w(k, min(n, i32(N - 1)));
+    Expr weight = kind == FloatWeights::F32    ? bits
+                  : kind == FloatWeights::BF16 // bf16 is the top half of an f32
+                      ? reinterpret<float>(cast<uint32_t>(bits) << 16)
+                      : halfBitsToFloat(bits);
+    return x(k, m) * weight;
+  };
+  Func dot("dot"), y("y");
+  dot(n, m) = 0.0f;
   Family family = familyOf(spec.target);
   if (family == Family::GPU) {
     RDom rk(0, i32(K), "rk");
-    Func dot("dot");
-    dot(n, m) = 0.0f;
-    dot(n, m) += x(rk, m) * weight(rk, n);
+    dot(n, m) += product(rk);
     y(n, m) = dot(n, m);
     Var nb("nb"), ni("ni");
     y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
     dot.compute_at(y, ni);
   } else {
-    // Lane-wise partial sums over k, then a horizontal sum: a different
-    // association than the reference's sequential sum (float tolerance).
-    int lanes = vectorBytesOf(spec.target) / 4;
-    int64_t chunks = (K + lanes - 1) / lanes;
-    Func xz("xz");
-    Var kk("kk");
-    xz(kk, m) = select(kk < i32(K), x(clamp(kk, 0, i32(K - 1)), m), 0.0f);
-    RDom rc(0, i32(chunks), "rc");
-    Expr k = rc * lanes + lane;
+    // Lane-wise partial sums over whole vectors of k, then a horizontal sum
+    // and the rest of k: a different association than the reference's
+    // sequential sum (float tolerance).
+    const int64_t lanes = vectorBytesOf(spec.target) / 4;
+    const int64_t steps = K / lanes, tail = K - steps * lanes;
     Func partial("partial");
-    partial(lane, n, m) = 0.0f;
-    partial(lane, n, m) += xz(k, m) * weight(clamp(k, 0, i32(K - 1)), n);
-    RDom rl(0, lanes, "rl");
-    y(n, m) = 0.0f;
-    y(n, m) += partial(rl, n, m);
-    Var no("no"), ni("ni");
-    y.split(n, no, ni, 16, TailStrategy::GuardWithIf).parallel(no);
-    y.update().split(n, no, ni, 16, TailStrategy::GuardWithIf).parallel(no);
-    partial.compute_at(y, ni).vectorize(lane);
-    partial.update().vectorize(lane);
+    RDom r(0, i32(std::max<int64_t>(steps, 1)), "r");
+    if (steps > 0) {
+      partial(lane, n, m) = 0.0f;
+      partial(lane, n, m) += product(r * i32(lanes) + lane);
+      RDom rl(0, i32(lanes), "rl");
+      dot(n, m) += partial(rl, n, m);
+    }
+    if (tail > 0) {
+      RDom rt(i32(steps * lanes), i32(tail), "rt");
+      dot(n, m) += product(rt);
+    }
+    y(n, m) = dot(n, m);
+    // Tasks of 64 rows; tiles of 4 rows share each activation vector, and
+    // for several tokens each converted weight vector is reused from
+    // registers across the tokens (the token loop sits inside k).
+    Var no("no"), ni("ni"), nt("nt"), nr("nr");
+    y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
+        .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
+        .reorder(nr, m, nt, no)
+        .parallel(no);
+    dot.compute_at(y, nt);
+    if (steps > 0) {
+      partial.compute_at(y, nt).vectorize(lane);
+      partial.update().vectorize(lane).reorder(lane, n, m, r).unroll(n);
+    }
   }
   constrain(y.output_buffer(), {N, M});
   Built b;

@@ -182,11 +182,13 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
   }
   if (key == "weights") {
     if (value == "f16")
-      spec.f32Weights = false;
+      spec.floatWeights = KernelSpec::FloatWeights::F16;
+    else if (value == "bf16")
+      spec.floatWeights = KernelSpec::FloatWeights::BF16;
     else if (value == "f32")
-      spec.f32Weights = true;
+      spec.floatWeights = KernelSpec::FloatWeights::F32;
     else
-      return badValue("f16 or f32");
+      return badValue("f16, bf16 or f32");
     return "";
   }
   if (key == "weight_kind") {
@@ -361,7 +363,10 @@ std::string KernelSpec::canonical() const {
   add("theta", formatFloat(theta));
   add("eps", formatFloat(eps));
   add("activation", ref::gluActivationName(activation));
-  if (f32Weights) // absent for f16, so that existing specs keep their hash
+  // Absent for f16, so that existing specs keep their hash.
+  if (floatWeights == FloatWeights::BF16)
+    add("weights", "bf16");
+  else if (floatWeights == FloatWeights::F32)
     add("weights", "f32");
   add("weight_kind", ref::weightKindName(weightKind));
   add("format", ref::packFormatName(layout.format));

@@ -37,18 +37,47 @@ public:
                              b.getF32FloatAttr(cfg.rmsEps));
   }
 
+  /// Full-precision weights in the narrowest float type that holds every
+  /// value exactly (bf16, then f16, else f32): a bf16 checkpoint stays two
+  /// bytes per weight, and nothing is rounded.
+  Value floatWeights(const ref::LinearWeights &w) {
+    auto narrowed = [&](uint16_t (*down)(float), float (*up)(uint16_t),
+                        std::vector<uint16_t> &bits) {
+      bits.resize(w.floats.size());
+      for (size_t i = 0; i < w.floats.size(); ++i) {
+        bits[i] = down(w.floats[i]);
+        if (up(bits[i]) != w.floats[i])
+          return false;
+      }
+      return true;
+    };
+    std::vector<uint16_t> bits;
+    Type element;
+    if (narrowed(ref::floatToBf16, ref::bf16ToFloat, bits))
+      element = b.getBF16Type();
+    else if (narrowed(ref::floatToHalf, ref::halfToFloat, bits))
+      element = b.getF16Type();
+    if (element) {
+      auto type = RankedTensorType::get({w.out, w.in}, element);
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::getFromRawBuffer(
+              type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                                   bits.size() * sizeof(uint16_t))));
+    }
+    auto type = RankedTensorType::get({w.out, w.in}, b.getF32Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, llvm::ArrayRef<float>(w.floats)));
+  }
+
   /// A linear layer on an already normalised input: quantize + bitlinear for
   /// quantized kinds (`quantized` caches the shared activation codes), a
   /// float matmul otherwise.
   Value linear(Value x, const ref::LinearWeights &w,
                std::pair<Value, Value> &quantized) {
     RankedTensorType resultType = f32Matrix(w.out);
-    if (cfg.weightKind == ref::WeightKind::Float) {
-      auto type = RankedTensorType::get({w.out, w.in}, b.getF32Type());
-      Value weights = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(type, llvm::ArrayRef<float>(w.floats)));
-      return FloatLinearOp::create(b, loc, resultType, x, weights);
-    }
+    if (cfg.weightKind == ref::WeightKind::Float)
+      return FloatLinearOp::create(b, loc, resultType, x, floatWeights(w));
     if (!quantized.first) {
       auto q = QuantizeActivationsOp::create(
           b, loc,

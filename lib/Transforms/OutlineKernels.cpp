@@ -328,15 +328,16 @@ struct OutlineKernelsPass
     if (auto fl = dyn_cast<FloatLinearOp>(op)) {
       auto weights = cast<RankedTensorType>(fl.getWeights().getType());
       Type element = weights.getElementType();
-      if (!element.isF16() && !element.isF32())
-        return {};
+      using FloatWeights = kernels::KernelSpec::FloatWeights;
       spec.kind = KernelKind::FloatMatmul;
-      spec.f32Weights = element.isF32();
+      spec.floatWeights = element.isF32()    ? FloatWeights::F32
+                          : element.isBF16() ? FloatWeights::BF16
+                                             : FloatWeights::F16;
       spec.m = staticDim(fl.getInput(), 0);
       spec.n = weights.getDimSize(0);
       spec.k = weights.getDimSize(1);
       return outliner.emit(
-          op, spec, {{fl.getInput(), "f32"}, {fl.getWeights(), spec.f32Weights ? "f32" : "u16"}},
+          op, spec, {{fl.getInput(), "f32"}, {fl.getWeights(), element.isF32() ? "f32" : "u16"}},
           {f32Result(fl.getResult())});
     }
     if (auto il = dyn_cast<Int8LinearOp>(op)) {

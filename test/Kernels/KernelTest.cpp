@@ -32,7 +32,9 @@
 #include "bl_wide.h"
 #include "emb.h"
 #include "emb_all.h"
+#include "fmm_bf16.h"
 #include "fmm_f32.h"
+#include "fmm_short.h"
 #include "fmm_gemm.h"
 #include "fmm_gemv.h"
 #include "glu_relu2.h"
@@ -399,6 +401,26 @@ void testInt8Matmul(const char *name, Int8MatmulFn fn, int64_t M, int64_t N, int
   expectClose(name, y.data(), want.data(), y.size(), kExact);
 }
 
+/// bf16 weights (full-precision models from bf16 checkpoints), including a
+/// k shorter than one vector.
+void testFloatMatmulBF16(const char *name, FloatMatmulFn fn, int64_t M, int64_t N,
+                         int64_t K, ref::Rng &rng) {
+  std::vector<float> x = randomFloats(rng, M * K, 2.0f), w(N * K);
+  std::vector<uint16_t> bits(N * K);
+  for (size_t i = 0; i < bits.size(); ++i) {
+    bits[i] = ref::floatToBf16(rng.uniform(-1.0f, 1.0f));
+    w[i] = ref::bf16ToFloat(bits[i]);
+  }
+  std::vector<float> y(M * N, NAN), want(M * N);
+  Buffer<float> xb = input(x.data(), (int)K, (int)M);
+  Buffer<uint16_t> wb = input(bits.data(), (int)K, (int)N);
+  Buffer<float> yb(y.data(), (int)N, (int)M);
+  expectOk(name, fn(xb, wb, yb));
+  yb.copy_to_host();
+  ref::floatLinear(x.data(), w.data(), M, N, K, want.data());
+  expectClose(name, y.data(), want.data(), y.size(), kReduction * 10);
+}
+
 /// A buffer of the wrong size is rejected with an error, not read past.
 void testRejectsWrongShape() {
   std::vector<float> a(10), b(10), y(10);
@@ -468,6 +490,8 @@ int main(int argc, char **argv) {
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
   testFloatMatmulF32(rng);
+  testFloatMatmulBF16("float_matmul bf16", fmm_bf16, 5, 37, 300, rng);
+  testFloatMatmulBF16("float_matmul bf16 K=7", fmm_short, 3, 5, 7, rng);
   testInt8Matmul("int8_matmul gemv", i8mm_gemv, 1, 37, 300, rng);
   testInt8Matmul("int8_matmul gemm", i8mm_gemm, 5, 37, 300, rng);
   testInt8Matmul("int8_matmul K=7", i8mm_short, 5, 3, 7, rng);

@@ -45,7 +45,7 @@ spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   activation    relu2 | silu (glu)
   weight_kind   ternary | binary (bitlinear)
   format        offset2 | base3 | bits1 (bitlinear packed layout)
-  weights       f16 | f32 (float_matmul weights; default f16)
+  weights       f16 | bf16 | f32 (float_matmul weights; default f16)
   tile          <rows>x<cols> of the packed layout, e.g. 4x128
   segments      bitlinear over stacked projections: rows per segment, e.g.
                 2560,640,640; the kernel then takes a buffer of one weight

@@ -477,8 +477,8 @@ LogicalResult CallKernelOp::verify() {
         return emitOpError() << "operand #" << i
                              << " must have static strides and offset";
       element = memref.getElementType();
-      // f16 tables travel as their bits.
-      if (element.isF16() && halide == "u16")
+      // f16 and bf16 tables travel as their bits.
+      if ((element.isF16() || element.isBF16()) && halide == "u16")
         continue;
     }
     if (element != expected)

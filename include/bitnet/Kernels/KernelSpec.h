@@ -62,9 +62,10 @@ struct KernelSpec {
   // weight scale (empty: one scale for all rows).
   std::vector<int64_t> segments;
 
-  // Float matmul: f16 weights (the LM head; the default) or f32 weights (the
-  // linear layers of full-precision models).
-  bool f32Weights = false;
+  // Float matmul weights: f16 (the LM head; the default), bf16 or f32 (the
+  // linear layers of full-precision models, in the checkpoint's precision).
+  enum class FloatWeights { F16, BF16, F32 };
+  FloatWeights floatWeights = FloatWeights::F16;
 
   // Quantized weights: kind and packed layout (tiles are part of the layout).
   ref::WeightKind weightKind = ref::WeightKind::Ternary;

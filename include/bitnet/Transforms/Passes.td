@@ -191,7 +191,7 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     buffer, `bufferization.to_tensor` of the result): BitLinear on packed
     ternary or binary weights, `rms_norm_quantize`, RoPE, attention (on the
     layer's slice of each cache, without a copy), GLU, residual add,
-    embedding, the float matmul on f16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call
+    embedding, the float matmul on f16, bf16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call
     as `bitnet.kernel_spec` (bitnet-kernelgen's `key=value` pairs separated
     by spaces) and the kernel is named after the spec's hash, so equal shapes
     share one kernel; the module's `bitnet.kernels` dictionary maps every
@@ -199,9 +199,8 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     statuses of all calls are or-ed into a new last
     `i32` result of the function (0: every kernel succeeded).
 
-    Ops without a kernel (kv_append, float matmuls on bf16 weights, logical
-    (unpacked) BitLinear weights, dynamic shapes) are left for
-    `convert-bitnet-to-linalg`.
+    Ops without a kernel (kv_append, logical (unpacked) BitLinear weights,
+    dynamic shapes) are left for `convert-bitnet-to-linalg`.
   }];
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"host\"",

@@ -424,7 +424,7 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     Halide's dimension 0 is the innermost), every scalar
     is passed by value. `arg_types` gives the Halide element type of each
     operand (`i8`, `u8`, `i16`, `u16`, `i32`, `f32`): a packed weight buffer
-    is `i8` in MLIR but `u8` to the kernel, an f16 table is read as `u16` bits.
+    is `i8` in MLIR but `u8` to the kernel, an f16 or bf16 table is read as `u16` bits.
     Returns the kernel's status: 0 on success. Every buffer operand may be
     read and written (the kernel's outputs are among them).
 
