@@ -14,6 +14,8 @@ packages=(
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
   # OpenCL on the CPU (GPU schedules without a GPU)
   pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
+  # bitnet-compare's PNG
+  gnuplot-nox
 )
 
 missing=()

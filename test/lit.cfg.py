@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -22,6 +23,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.bitnet_tools_dir, append_path=True)
 
 tools = ["bitnet-opt", "bitnet-kernelgen", "bitnet-model-gen", "bitnet-compile", "bitnet-run",
+         "bitnet-compare",
          "mlir-translate", "llc",
          "llvm-nm", "llvm-objdump", "llvm-readobj"]
 llvm_config.add_tool_substitutions(tools, [config.bitnet_tools_dir, config.llvm_tools_dir])
@@ -31,3 +33,6 @@ config.substitutions.append(("%bitnet_example_tiny",
                                           "bitnet-example-tiny")))
 config.substitutions.append(("%bitnet_kernelgen_path",
                              os.path.join(config.bitnet_tools_dir, "bitnet-kernelgen")))
+# bitnet-compare draws its PNG with gnuplot (Debian: gnuplot-nox).
+if shutil.which("gnuplot"):
+    config.available_features.add("gnuplot")

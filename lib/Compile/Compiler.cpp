@@ -449,8 +449,16 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
     return fail("LLVM has no backend for " + triple.str() + ": " + error);
+  // x86-64's medium code model puts constants and weight space above 64 KiB
+  // in .lrodata / .lbss, addressed with 64-bit offsets: a model's weights
+  // may exceed the 2 GiB that 32-bit PC-relative references reach (a
+  // full-precision 2B model holds 4.6 GiB). AArch64's small model already
+  // reaches 4 GiB.
+  std::optional<llvm::CodeModel::Model> codeModel;
+  if (triple.getArch() == llvm::Triple::x86_64)
+    codeModel = llvm::CodeModel::Medium;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
-      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_, codeModel));
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 

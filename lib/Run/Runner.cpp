@@ -198,8 +198,8 @@ double measureReadBandwidth(size_t bytes, int threads) {
   return runs[1] + (sink.load() == 42 ? 1e-9 : 0.0);
 }
 
-llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
-                  llvm::raw_ostream &out) {
+llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
+                                                        const BenchOptions &options) {
   const bitnet_model &m = model.model();
   for (int32_t n : options.promptTokens)
     if (n > m.context || n < 1)
@@ -209,20 +209,14 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
     if (n > m.context || n < 1)
       return fail("-n " + llvm::Twine(n) + " must be in [1, context " +
                   llvm::Twine(m.context) + "]");
-  const double weightGB = m.weight_bytes / 1e9;
-  out << llvm::format("model %s: %.2f MB of weights read per generated token; vocab %lld, "
-                      "%lld layers, context %lld\n",
-                      label.str().c_str(), m.weight_bytes / 1e6, (long long)m.vocab,
-                      (long long)m.layers, (long long)m.context);
-  out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
-                      "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
+  std::vector<BenchRow> rows;
   ref::Rng tokenRng(7); // random prompt and generated token ids
   for (int32_t threads : options.threads) {
-    double bandwidth = measureReadBandwidth(size_t(1) << 30, threads);
     bitnet_state *s = model.create(0, threads);
     if (!s)
       return fail("cannot create a state (out of memory, or the weights file is not loaded)");
-    auto row = [&](const char *kind, int32_t tokens, bool prompt) -> llvm::Error {
+    auto measure = [&](BenchTest test, int32_t tokens) -> llvm::Error {
+      const bool prompt = test == BenchTest::PromptProcessing;
       std::vector<double> rates;
       std::vector<int32_t> ids(static_cast<size_t>(tokens));
       std::vector<float> logits(static_cast<size_t>(prompt ? tokens : 1) * m.vocab);
@@ -243,33 +237,65 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
         if (r > 0) // the first run warms caches and the thread pool
           rates.push_back(tokens / t);
       }
+      BenchRow row;
+      row.threads = threads;
+      row.test = test;
+      row.tokens = tokens;
       double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / rates.size(), var = 0;
       for (double x : rates)
         var += (x - mean) * (x - mean);
-      double sd = rates.size() > 1 ? std::sqrt(var / (rates.size() - 1)) : 0.0;
-      std::string test = std::string(kind) + std::to_string(tokens);
-      if (prompt)
-        out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12s %12s %9s\n", threads,
-                            test.c_str(), tokens, mean, sd, "", "", "");
-      else {
-        double roofline = bandwidth / weightGB;
-        out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", threads,
-                            test.c_str(), tokens, mean, sd, bandwidth, roofline,
-                            100.0 * mean / roofline);
-      }
+      row.meanTokensPerSecond = mean;
+      row.sdTokensPerSecond = rates.size() > 1 ? std::sqrt(var / (rates.size() - 1)) : 0.0;
+      rows.push_back(row);
       return llvm::Error::success();
     };
+    llvm::Error error = llvm::Error::success();
     for (int32_t n : options.promptTokens)
-      if (llvm::Error e = row("pp", n, true)) {
-        model.destroy(s);
-        return e;
-      }
+      if (!error)
+        error = measure(BenchTest::PromptProcessing, n);
     for (int32_t n : options.generatedTokens)
-      if (llvm::Error e = row("tg", n, false)) {
-        model.destroy(s);
-        return e;
-      }
+      if (!error)
+        error = measure(BenchTest::Generation, n);
     model.destroy(s);
+    if (error)
+      return std::move(error);
+  }
+  return rows;
+}
+
+llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
+                  llvm::raw_ostream &out) {
+  llvm::Expected<std::vector<BenchRow>> rows = measureThroughput(model, options);
+  if (!rows)
+    return rows.takeError();
+  const bitnet_model &m = model.model();
+  const double weightGB = m.read_bytes / 1e9;
+  out << llvm::format("model %s: %.2f MB of weights read per generated token; vocab %lld, "
+                      "%lld layers, context %lld\n",
+                      label.str().c_str(), m.read_bytes / 1e6, (long long)m.vocab,
+                      (long long)m.layers, (long long)m.context);
+  out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
+                      "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
+  int32_t bandwidthThreads = 0;
+  double bandwidth = 0;
+  for (const BenchRow &row : *rows) {
+    const bool prompt = row.test == BenchTest::PromptProcessing;
+    std::string test = (prompt ? "pp" : "tg") + std::to_string(row.tokens);
+    if (prompt) {
+      out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12s %12s %9s\n", row.threads,
+                          test.c_str(), row.tokens, row.meanTokensPerSecond,
+                          row.sdTokensPerSecond, "", "", "");
+      continue;
+    }
+    if (bandwidthThreads != row.threads) { // once per thread count
+      bandwidth = measureReadBandwidth(size_t(1) << 30, row.threads);
+      bandwidthThreads = row.threads;
+    }
+    double roofline = bandwidth / weightGB;
+    out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", row.threads,
+                        test.c_str(), row.tokens, row.meanTokensPerSecond,
+                        row.sdTokensPerSecond, bandwidth, roofline,
+                        100.0 * row.meanTokensPerSecond / roofline);
   }
   return llvm::Error::success();
 }

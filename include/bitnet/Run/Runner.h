@@ -79,9 +79,27 @@ struct BenchOptions {
   int32_t repetitions = 3;
 };
 
-/// Prints one row per (threads, test): tokens/s mean +- sd over the
-/// repetitions, and for generation the memory roofline (the model's weight
-/// bytes per token against the read bandwidth measured in the same run).
+enum class BenchTest { PromptProcessing, Generation };
+
+/// One measured (threads, test): tokens/s over the repetitions (the first,
+/// warm-up run excluded).
+struct BenchRow {
+  int32_t threads = 0;
+  BenchTest test = BenchTest::PromptProcessing;
+  int32_t tokens = 0;
+  double meanTokensPerSecond = 0;
+  double sdTokensPerSecond = 0; // sample sd; 0 with one repetition
+};
+
+/// Runs every test of `options` on every thread count, in the order
+/// threads x (prompt tests, then generation tests); an error for token
+/// counts outside [1, context] (nothing is run then) or a failing model.
+llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
+                                                        const BenchOptions &options);
+
+/// bitnet-run --bench: measureThroughput's rows printed one per line, and for
+/// generation the memory roofline (the model's weight bytes per token against
+/// the read bandwidth measured in the same run).
 llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
                   llvm::raw_ostream &out);
 
