@@ -12,6 +12,7 @@
 
 #include "Halide.h"
 
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -543,6 +544,24 @@ Built buildEmbedding(const KernelSpec &spec) {
   return b;
 }
 
+/// The reduction of a matmul's lane-wise partial sums over a tile of 4 rows
+/// (n) and M tokens (m), along k steps `k`: the 4 rows and a pair of tokens
+/// (when M is even) are unrolled inside the k loop, so that their 8
+/// accumulators stay in registers and each weight vector, converted once,
+/// serves both tokens. `inner` is a vectorized reduction variable inside a
+/// lane (the int8 kernel's pair of products), if any.
+void scheduleRowTokenBlock(Stage update, Var lane, Var n, Var m, RVar k, int64_t M,
+                           std::optional<RVar> inner = std::nullopt) {
+  Var mo("mo"), mi("mi");
+  const int tokens = M % 2 == 0 ? 2 : 1;
+  update.vectorize(lane).split(m, mo, mi, tokens);
+  if (inner)
+    update.reorder(*inner, lane, n, mi, k, mo);
+  else
+    update.reorder(lane, n, mi, k, mo);
+  update.unroll(n).unroll(mi);
+}
+
 Built buildFloatMatmul(const KernelSpec &spec) {
   using FloatWeights = KernelSpec::FloatWeights;
   const int64_t N = spec.n, K = spec.k, M = spec.m;
@@ -592,9 +611,7 @@ Built buildFloatMatmul(const KernelSpec &spec) {
       dot(n, m) += product(rt);
     }
     y(n, m) = dot(n, m);
-    // Tasks of 64 rows; tiles of 4 rows share each activation vector, and
-    // for several tokens each converted weight vector is reused from
-    // registers across the tokens (the token loop sits inside k).
+    // Tasks of 64 rows; tiles of 4 rows share each activation vector.
     Var no("no"), ni("ni"), nt("nt"), nr("nr");
     y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
         .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
@@ -603,7 +620,7 @@ Built buildFloatMatmul(const KernelSpec &spec) {
     dot.compute_at(y, nt);
     if (steps > 0) {
       partial.compute_at(y, nt).vectorize(lane);
-      partial.update().vectorize(lane).reorder(lane, n, m, r).unroll(n);
+      scheduleRowTokenBlock(partial.update(), lane, n, m, r, M);
     }
   }
   constrain(y.output_buffer(), {N, M});
@@ -675,12 +692,9 @@ Built buildInt8Matmul(const KernelSpec &spec) {
     dot.compute_at(y, nt);
     if (steps > 0) {
       partial.compute_at(y, nt).vectorize(lane);
-      partial.update()
-          .atomic()
-          .vectorize(r.x)
-          .vectorize(lane)
-          .reorder(r.x, lane, n, m, r.y)
-          .unroll(n);
+      Stage update = partial.update();
+      update.atomic().vectorize(r.x);
+      scheduleRowTokenBlock(update, lane, n, m, r.y, M, r.x);
     }
   }
   constrain(y.output_buffer(), {N, M});
