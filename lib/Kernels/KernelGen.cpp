@@ -548,13 +548,21 @@ Built buildEmbedding(const KernelSpec &spec) {
 /// (n) and M tokens (m), along k steps `k`: the 4 rows and a pair of tokens
 /// (when M is even) are unrolled inside the k loop, so that their 8
 /// accumulators stay in registers and each weight vector, converted once,
-/// serves both tokens. `inner` is a vectorized reduction variable inside a
+/// serves both tokens. Weights whose conversion is costly (f16, emulated on
+/// x86) are instead converted once per k step for all tokens: the token
+/// loop goes inside k. `inner` is a vectorized reduction variable inside a
 /// lane (the int8 kernel's pair of products), if any.
 void scheduleRowTokenBlock(Stage update, Var lane, Var n, Var m, RVar k, int64_t M,
+                           bool costlyConversion,
                            std::optional<RVar> inner = std::nullopt) {
   Var mo("mo"), mi("mi");
   const int tokens = M % 2 == 0 ? 2 : 1;
-  update.vectorize(lane).split(m, mo, mi, tokens);
+  update.vectorize(lane);
+  if (costlyConversion) {
+    update.reorder(lane, n, m, k).unroll(n);
+    return;
+  }
+  update.split(m, mo, mi, tokens);
   if (inner)
     update.reorder(*inner, lane, n, mi, k, mo);
   else
@@ -620,7 +628,8 @@ Built buildFloatMatmul(const KernelSpec &spec) {
     dot.compute_at(y, nt);
     if (steps > 0) {
       partial.compute_at(y, nt).vectorize(lane);
-      scheduleRowTokenBlock(partial.update(), lane, n, m, r, M);
+      scheduleRowTokenBlock(partial.update(), lane, n, m, r, M,
+                            kind == FloatWeights::F16);
     }
   }
   constrain(y.output_buffer(), {N, M});
@@ -694,7 +703,7 @@ Built buildInt8Matmul(const KernelSpec &spec) {
       partial.compute_at(y, nt).vectorize(lane);
       Stage update = partial.update();
       update.atomic().vectorize(r.x);
-      scheduleRowTokenBlock(update, lane, n, m, r.y, M, r.x);
+      scheduleRowTokenBlock(update, lane, n, m, r.y, M, /*costlyConversion=*/false, r.x);
     }
   }
   constrain(y.output_buffer(), {N, M});

@@ -7,7 +7,9 @@
 // against the golden forward pass of makeRandomModel; every format of one
 // model gives the same logits bit for bit; a model with an untied LM head
 // (lm_head.weight) too; both heads compiled with --lm-head=int8 against the
-// reference's int8 head.
+// reference's int8 head; the full-precision ("vanilla") model compiled from
+// the bf16 masters and from the F16 GGUF with --weight-kind=float against the
+// reference's float forward pass.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +24,8 @@
 #include "hf_int8_head.h"
 #include "hf_untied.h"
 #include "hf_untied_int8_head.h"
+#include "hf_vanilla_bf16.h"
+#include "hf_vanilla_f16.h"
 
 #include "bitnet/Reference/Reference.h"
 
@@ -113,6 +117,19 @@ int main() {
       hf_untied_int8_head_destroy, HF_UNTIED_INT8_HEAD_VOCAB);
   compare("int8 LM head", int8Head, ref::ModelConfig::tinyB158(), ref::HeadFormat::Int8);
   compare("untied int8 LM head", untiedInt8, untiedConfig, ref::HeadFormat::Int8);
+  ref::ModelConfig vanillaConfig = ref::ModelConfig::tinyB158();
+  vanillaConfig.weightKind = ref::WeightKind::Float;
+  ref::ModelConfig wideVanilla = wide;
+  wideVanilla.weightKind = ref::WeightKind::Float;
+  compare("vanilla from bf16 masters",
+          run<hf_vanilla_bf16_state>(hf_vanilla_bf16_create, hf_vanilla_bf16_forward,
+                                     hf_vanilla_bf16_destroy, HF_VANILLA_BF16_VOCAB),
+          vanillaConfig);
+  compare("vanilla from GGUF F16",
+          run<hf_vanilla_f16_state>(hf_vanilla_f16_create, hf_vanilla_f16_forward,
+                                    hf_vanilla_f16_destroy, HF_VANILLA_F16_VOCAB),
+          wideVanilla);
+
   // The int8 head changes the logits by its quantization error only: small
   // next to each token's largest logit, and not zero (else the option did
   // nothing), and the greedy choice of every token is the same.
