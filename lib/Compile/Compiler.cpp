@@ -200,10 +200,7 @@ int64_t gatheredOnlyBytes(ModuleOp module, bool int8Head) {
       if (matchPattern(emb.getTable(), m_Constant(&attr)))
         tables.insert(attr);
     } else if (auto fl = dyn_cast<FloatLinearOp>(op)) {
-      bool head = llvm::any_of(fl->getUsers(), [](Operation *user) {
-        return isa<func::ReturnOp>(user);
-      });
-      if (!(head && int8Head) && matchPattern(fl.getWeights(), m_Constant(&attr)))
+      if (!(fl.isLMHead() && int8Head) && matchPattern(fl.getWeights(), m_Constant(&attr)))
         readInFull.insert(attr);
     }
   });

@@ -12,7 +12,7 @@
 
 #include "Halide.h"
 
-#include <optional>
+#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -544,30 +544,84 @@ Built buildEmbedding(const KernelSpec &spec) {
   return b;
 }
 
-/// The reduction of a matmul's lane-wise partial sums over a tile of 4 rows
-/// (n) and M tokens (m), along k steps `k`: the 4 rows and a pair of tokens
-/// (when M is even) are unrolled inside the k loop, so that their 8
-/// accumulators stay in registers and each weight vector, converted once,
-/// serves both tokens. Weights whose conversion is costly (f16, emulated on
-/// x86) are instead converted once per k step for all tokens: the token
-/// loop goes inside k. `inner` is a vectorized reduction variable inside a
-/// lane (the int8 kernel's pair of products), if any.
-void scheduleRowTokenBlock(Stage update, Var lane, Var n, Var m, RVar k, int64_t M,
-                           bool costlyConversion,
-                           std::optional<RVar> inner = std::nullopt) {
-  Var mo("mo"), mi("mi");
-  const int tokens = M % 2 == 0 ? 2 : 1;
-  update.vectorize(lane);
-  if (costlyConversion) {
-    update.reorder(lane, n, m, k).unroll(n);
-    return;
+/// A matmul over weight rows: y(n, m) = output(dot(n, m)) with
+/// dot(n, m) = sum_k product(k, row, m), where `row` is n clamped to the
+/// last row (guarded tail tiles compute rows past N that are never stored;
+/// the clamp keeps their reads inside the buffer). Products of one type
+/// (`zero`'s); `group` adjacent products share a lane's sum (2: the int8
+/// pairs of vpmaddwd). On CPUs: lane-wise partial sums over whole vector
+/// steps of k, a horizontal sum, then the rest of k (a different
+/// association than the reference's sequential sum: float kernels need a
+/// tolerance, integer ones stay exact); tasks of 64 rows; tiles of 4 rows
+/// share each activation vector; the 4 rows and a pair of tokens (M even)
+/// are unrolled inside the k loop, so that their 8 accumulators stay in
+/// registers and each weight vector, converted once, serves both tokens.
+/// Weights whose conversion is costly (f16, emulated on x86) are instead
+/// converted once per k step for all tokens: the token loop goes inside k.
+struct RowMatmul {
+  int64_t N = 0, K = 0, M = 0;
+  Expr zero;
+  int group = 1;
+  bool costlyConversion = false;
+  std::function<Expr(Expr k, Expr row, Var m)> product;
+  std::function<Expr(Expr dot, Var n, Var m)> output;
+};
+
+Func buildRowMatmul(const RowMatmul &spec, KernelTarget target) {
+  Var n("n"), m("m"), lane("lane");
+  Expr row = min(n, i32(spec.N - 1));
+  auto product = [&](Expr k) { return spec.product(k, row, m); };
+  Func dot("dot"), y("y");
+  dot(n, m) = spec.zero;
+  if (familyOf(target) == Family::GPU) {
+    RDom rk(0, i32(spec.K), "rk");
+    dot(n, m) += product(rk);
+    y(n, m) = spec.output(dot(n, m), n, m);
+    Var nb("nb"), ni("ni");
+    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
+    dot.compute_at(y, ni);
+    return y;
   }
-  update.split(m, mo, mi, tokens);
-  if (inner)
-    update.reorder(*inner, lane, n, mi, k, mo);
-  else
-    update.reorder(lane, n, mi, k, mo);
-  update.unroll(n).unroll(mi);
+  const int64_t lanes = vectorBytesOf(target) / 4;
+  const int64_t step = lanes * spec.group, steps = spec.K / step;
+  const int64_t tail = spec.K - steps * step;
+  Func partial("partial");
+  // (product in a lane's group, vector step of k)
+  RDom r(0, spec.group, 0, i32(std::max<int64_t>(steps, 1)), "r");
+  if (steps > 0) {
+    partial(lane, n, m) = spec.zero;
+    partial(lane, n, m) += product(r.y * i32(step) + lane * spec.group + r.x);
+    RDom rl(0, i32(lanes), "rl");
+    dot(n, m) += partial(rl, n, m);
+  }
+  if (tail > 0) {
+    RDom rt(i32(steps * step), i32(tail), "rt");
+    dot(n, m) += product(rt);
+  }
+  y(n, m) = spec.output(dot(n, m), n, m);
+  Var no("no"), ni("ni"), nt("nt"), nr("nr");
+  y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
+      .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
+      .reorder(nr, m, nt, no)
+      .parallel(no);
+  dot.compute_at(y, nt);
+  if (steps == 0)
+    return y;
+  partial.compute_at(y, nt).vectorize(lane);
+  Stage update = partial.update();
+  if (spec.group > 1)
+    update.atomic().vectorize(r.x);
+  update.vectorize(lane);
+  if (spec.costlyConversion) {
+    update.reorder(r.x, lane, n, m, r.y).unroll(n);
+    return y;
+  }
+  Var mo("mo"), mi("mi");
+  update.split(m, mo, mi, spec.M % 2 == 0 ? 2 : 1)
+      .reorder(r.x, lane, n, mi, r.y, mo)
+      .unroll(n)
+      .unroll(mi);
+  return y;
 }
 
 Built buildFloatMatmul(const KernelSpec &spec) {
@@ -579,59 +633,22 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   ImageParam w(kind == FloatWeights::F32 ? Float(32) : UInt(16), 2, "weights");
   constrain(x, {K, M});
   constrain(w, {K, N});
-  Var n("n"), m("m"), lane("lane");
-  // Guarded tail tiles compute rows past N that are never stored; the clamp
-  // keeps their reads inside the buffer.
-  auto product = [&](Expr k) {
-    Expr bits = w(k, min(n, i32(N - 1)));
+  RowMatmul matmul;
+  matmul.N = N;
+  matmul.K = K;
+  matmul.M = M;
+  matmul.zero = 0.0f;
+  matmul.costlyConversion = kind == FloatWeights::F16;
+  matmul.product = [&](Expr k, Expr row, Var m) {
+    Expr bits = w(k, row);
     Expr weight = kind == FloatWeights::F32    ? bits
                   : kind == FloatWeights::BF16 // bf16 is the top half of an f32
                       ? reinterpret<float>(cast<uint32_t>(bits) << 16)
                       : halfBitsToFloat(bits);
     return x(k, m) * weight;
   };
-  Func dot("dot"), y("y");
-  dot(n, m) = 0.0f;
-  Family family = familyOf(spec.target);
-  if (family == Family::GPU) {
-    RDom rk(0, i32(K), "rk");
-    dot(n, m) += product(rk);
-    y(n, m) = dot(n, m);
-    Var nb("nb"), ni("ni");
-    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
-    dot.compute_at(y, ni);
-  } else {
-    // Lane-wise partial sums over whole vectors of k, then a horizontal sum
-    // and the rest of k: a different association than the reference's
-    // sequential sum (float tolerance).
-    const int64_t lanes = vectorBytesOf(spec.target) / 4;
-    const int64_t steps = K / lanes, tail = K - steps * lanes;
-    Func partial("partial");
-    RDom r(0, i32(std::max<int64_t>(steps, 1)), "r");
-    if (steps > 0) {
-      partial(lane, n, m) = 0.0f;
-      partial(lane, n, m) += product(r * i32(lanes) + lane);
-      RDom rl(0, i32(lanes), "rl");
-      dot(n, m) += partial(rl, n, m);
-    }
-    if (tail > 0) {
-      RDom rt(i32(steps * lanes), i32(tail), "rt");
-      dot(n, m) += product(rt);
-    }
-    y(n, m) = dot(n, m);
-    // Tasks of 64 rows; tiles of 4 rows share each activation vector.
-    Var no("no"), ni("ni"), nt("nt"), nr("nr");
-    y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
-        .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
-        .reorder(nr, m, nt, no)
-        .parallel(no);
-    dot.compute_at(y, nt);
-    if (steps > 0) {
-      partial.compute_at(y, nt).vectorize(lane);
-      scheduleRowTokenBlock(partial.update(), lane, n, m, r, M,
-                            kind == FloatWeights::F16);
-    }
-  }
+  matmul.output = [](Expr dot, Var, Var) { return dot; };
+  Func y = buildRowMatmul(matmul, spec.target);
   constrain(y.output_buffer(), {N, M});
   Built b;
   b.outputs = {y};
@@ -655,57 +672,22 @@ Built buildInt8Matmul(const KernelSpec &spec) {
   constrain(s, {M});
   constrain(w, {K, N});
   constrain(scales, {N});
-  Var n("n"), m("m"), lane("lane");
-  // Guarded tail tiles compute rows past N that are never stored; the clamp
-  // keeps their reads inside the buffer.
-  auto product = [&](Expr k) {
-    Expr row = min(n, i32(N - 1));
+  // Each i32 lane sums adjacent pairs of i16 products (x86 vpmaddwd). Exact
+  // in i32: |product| <= 2^14 and K < 2^17.
+  RowMatmul matmul;
+  matmul.N = N;
+  matmul.K = K;
+  matmul.M = M;
+  matmul.zero = 0;
+  matmul.group = 2;
+  matmul.product = [&](Expr k, Expr row, Var m) {
     return cast<int32_t>(cast<int16_t>(w(k, row))) *
            cast<int32_t>(cast<int16_t>(q(k, m)));
   };
-  Func dot("dot"), y("y");
-  dot(n, m) = 0;
-  Family family = familyOf(spec.target);
-  if (family == Family::GPU) {
-    RDom rk(0, i32(K), "rk");
-    dot(n, m) += product(rk);
-    y(n, m) = (cast<float>(dot(n, m)) / s(m)) * scales(n);
-    Var nb("nb"), ni("ni");
-    y.gpu_tile(n, nb, ni, 64, TailStrategy::GuardWithIf);
-    dot.compute_at(y, ni);
-  } else {
-    // Each i32 lane sums adjacent pairs of i16 products (x86 vpmaddwd) over
-    // whole vector steps of k; the rest of k is summed after. Exact in i32:
-    // |product| <= 2^14 and K < 2^17.
-    const int64_t lanes = vectorBytesOf(spec.target) / 4;
-    const int64_t step = lanes * 2, steps = K / step, tail = K - steps * step;
-    Func partial("partial");
-    RDom r(0, 2, 0, i32(std::max<int64_t>(steps, 1)), "r");
-    if (steps > 0) {
-      partial(lane, n, m) = 0;
-      partial(lane, n, m) += product(r.y * i32(step) + lane * 2 + r.x);
-      RDom rl(0, i32(lanes), "rl");
-      dot(n, m) += partial(rl, n, m);
-    }
-    if (tail > 0) {
-      RDom rt(i32(steps * step), i32(tail), "rt");
-      dot(n, m) += product(rt);
-    }
-    y(n, m) = (cast<float>(dot(n, m)) / s(m)) * scales(n);
-    // Tasks of 64 rows; tiles of 4 rows share each activation vector.
-    Var no("no"), ni("ni"), nt("nt"), nr("nr");
-    y.split(n, no, ni, 64, TailStrategy::GuardWithIf)
-        .split(ni, nt, nr, 4, TailStrategy::GuardWithIf)
-        .reorder(nr, m, nt, no)
-        .parallel(no);
-    dot.compute_at(y, nt);
-    if (steps > 0) {
-      partial.compute_at(y, nt).vectorize(lane);
-      Stage update = partial.update();
-      update.atomic().vectorize(r.x);
-      scheduleRowTokenBlock(update, lane, n, m, r.y, M, /*costlyConversion=*/false, r.x);
-    }
-  }
+  matmul.output = [&](Expr dot, Var n, Var m) {
+    return (cast<float>(dot) / s(m)) * scales(n);
+  };
+  Func y = buildRowMatmul(matmul, spec.target);
   constrain(y.output_buffer(), {N, M});
   Built b;
   b.outputs = {y};

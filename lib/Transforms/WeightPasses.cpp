@@ -9,10 +9,7 @@
 #include "bitnet/Reference/Reference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
-
-#include <cstring>
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
@@ -146,8 +143,7 @@ struct QuantizeLMHeadPass
   void runOnOperation() override {
     SmallVector<FloatLinearOp> heads;
     getOperation().walk([&](FloatLinearOp op) {
-      if (llvm::any_of(op->getUsers(),
-                       [](Operation *user) { return isa<func::ReturnOp>(user); }))
+      if (op.isLMHead())
         heads.push_back(op);
     });
     QuantizedHeads cache;

@@ -343,6 +343,12 @@ LogicalResult FloatLinearOp::verify() {
   return success();
 }
 
+bool FloatLinearOp::isLMHead() {
+  return llvm::any_of(getResult().getUsers(), [](Operation *user) {
+    return user->hasTrait<OpTrait::ReturnLike>();
+  });
+}
+
 LogicalResult Int8LinearOp::verify() {
   if (failed(verifySameDim(*this, "reduction size", getInput(), 1,
                            getWeights(), 1)) ||

@@ -232,6 +232,11 @@ def BitNet_FloatLinearOp : BitNet_Op<"float_linear", [Pure]> {
     $input `,` $weights attr-dict `:` type($input) `,` type($weights) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether a return-like op takes the result as it is: the model's LM
+    /// head (what `bitnet-quantize-lm-head` rewrites).
+    bool isLMHead();
+  }];
 }
 
 def BitNet_Int8LinearOp : BitNet_Op<"int8_linear", [Pure]> {
