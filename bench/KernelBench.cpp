@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 namespace ref = bitnet::ref;
@@ -93,6 +94,37 @@ double readBandwidth(const uint8_t *data, size_t bytes, int threads, int passes)
 using KernelFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
                          float, halide_buffer_t *);
 
+/// Times `call` on the weights of `pool` (rotating through the copies) on
+/// `threads` threads and prints a row. Each call is paired with a read of
+/// another, equally large copy by the bandwidth loop on as many threads, so
+/// that the fraction compares the two at the same moment on this shared,
+/// noisy machine.
+void measure(const char *what, int64_t M, int threads,
+             const std::vector<std::vector<uint8_t>> &pool, double ops, int calls,
+             const std::function<void(const uint8_t *)> &call) {
+  // Halide 14 only applies a new thread count to a fresh pool.
+  halide_shutdown_thread_pool();
+  halide_set_num_threads(threads);
+  const size_t bytes = pool[0].size(), copies = pool.size();
+  std::vector<double> times, fractions, sums;
+  for (int i = 0; i < calls + 2; ++i) {
+    const std::vector<uint8_t> &other = pool[(i + copies / 2) % copies];
+    double sumGBs = readBandwidth(other.data(), other.size(), threads, 1);
+    auto t0 = Clock::now();
+    call(pool[i % copies].data());
+    double t = seconds(t0, Clock::now());
+    if (i >= 2) {
+      times.push_back(t);
+      sums.push_back(sumGBs);
+      fractions.push_back(bytes / t / 1e9 / sumGBs);
+    }
+  }
+  double t = median(times);
+  std::printf("%-22s %5lld %3d %10.1f %9.2f %9.2f %7.0f%% %9.1f\n", what, (long long)M,
+              threads, t * 1e6, bytes / t / 1e9, median(sums), 100.0 * median(fractions),
+              ops / t / 1e9);
+}
+
 struct Shape {
   const char *what;
   int64_t n, k;
@@ -138,6 +170,7 @@ int main(int argc, char **argv) {
       {"qkv 3840x2560", 3840, 2560, bench_3840x2560_m1, bench_3840x2560_m8, bench_3840x2560_m128},
       {"gate+up 13824x2560", 13824, 2560, bench_13824x2560_m1, bench_13824x2560_m8, bench_13824x2560_m128},
   };
+  auto calls = [&](int64_t M) { return M == 128 ? std::max(3, reps / 4) : reps; };
   ref::Rng rng(7);
   ref::PackedLayout layout{*ref::parsePackFormat(BENCH_FORMAT), BENCH_TILE_N,
                            BENCH_TILE_K};
@@ -159,37 +192,41 @@ int main(int argc, char **argv) {
       Buffer<int8_t> qb(q.data(), (int)shape.k, (int)M);
       Buffer<float> sb(s.data(), (int)M);
       Buffer<float> yb(y.data(), (int)shape.n, (int)M);
-      for (int threads : {1, 2}) {
-        // Halide 14 only applies a new thread count to a fresh pool.
-        halide_shutdown_thread_pool();
-        halide_set_num_threads(threads);
-        // Each call is paired with a read of another, equally large copy of
-        // the weights by the bandwidth loop on as many threads, so that the
-        // fraction compares the two at the same moment on this shared,
-        // noisy machine.
-        std::vector<double> times, fractions, sums;
-        int calls = M == 128 ? std::max(3, reps / 4) : reps;
-        for (int i = 0; i < calls + 2; ++i) {
-          const std::vector<uint8_t> &other = pool[(i + copies / 2) % copies];
-          double sumGBs = readBandwidth(other.data(), other.size(), threads, 1);
-          Buffer<uint8_t> wb(pool[i % copies].data(), (int)packed.size());
-          auto t0 = Clock::now();
-          fn(qb, sb, wb, 0.5f, yb);
-          double t = seconds(t0, Clock::now());
-          if (i >= 2) {
-            times.push_back(t);
-            sums.push_back(sumGBs);
-            fractions.push_back(packed.size() / t / 1e9 / sumGBs);
-          }
-        }
-        double t = median(times);
-        double gbs = packed.size() / t / 1e9;
-        double gops = 2.0 * shape.n * shape.k * M / t / 1e9;
-        std::printf("%-22s %5lld %3d %10.1f %9.2f %9.2f %7.0f%% %9.1f\n",
-                    shape.what, (long long)M, threads, t * 1e6, gbs,
-                    median(sums), 100.0 * median(fractions), gops);
-      }
+      for (int threads : {1, 2})
+        measure(shape.what, M, threads, pool, 2.0 * shape.n * shape.k * M, calls(M),
+                [&](const uint8_t *weights) {
+                  Buffer<uint8_t> wb(const_cast<uint8_t *>(weights), (int)packed.size());
+                  fn(qb, sb, wb, 0.5f, yb);
+                });
     }
+  }
+
+  // The int8 LM head: one byte per weight, exact int32 sums.
+  const int64_t headN = 128256, headK = 2560;
+  std::vector<uint8_t> head(headN * headK);
+  for (uint8_t &v : head)
+    v = static_cast<uint8_t>(rng.range(-127, 127));
+  std::vector<float> rowScales(headN, 0.01f);
+  Buffer<float> rowScalesBuf(rowScales.data(), (int)headN);
+  std::vector<std::vector<uint8_t>> headPool(2, head);
+  for (int64_t M : {1, 128}) {
+    if (M > maxM)
+      continue;
+    auto fn = M == 1 ? bench_head_int8_m1 : bench_head_int8_m128;
+    std::vector<int8_t> q(M * headK);
+    for (int8_t &v : q)
+      v = static_cast<int8_t>(rng.range(-127, 127));
+    std::vector<float> s(M, 50.0f), y(M * headN);
+    Buffer<int8_t> qb(q.data(), (int)headK, (int)M);
+    Buffer<float> sb(s.data(), (int)M);
+    Buffer<float> yb(y.data(), (int)headN, (int)M);
+    for (int threads : {1, 2})
+      measure("int8 head 128256x2560", M, threads, headPool, 2.0 * headN * headK * M,
+              calls(M), [&](const uint8_t *weights) {
+                Buffer<int8_t> wb(reinterpret_cast<int8_t *>(const_cast<uint8_t *>(weights)),
+                                  (int)headK, (int)headN);
+                fn(qb, sb, wb, rowScalesBuf, yb);
+              });
   }
   return 0;
 }

@@ -6,6 +6,9 @@
  */
 #include "bitnet/Runtime/ModelAPI.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +21,190 @@ typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
 halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t do_par_for);
 int halide_default_do_par_for(void *user_context, halide_task_t task, int min, int size,
                               uint8_t *closure);
+int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *closure);
 
-/* The thread budget of the forward pass running on this thread. Halide calls
- * do_par_for without anything that identifies the state, and the kernels'
- * top-level parallel loops run on the thread that called forward, so a
- * thread-local is how the budget reaches them (0: no limit). */
+/* The parallel loops of a forward pass.
+ *
+ * Halide calls do_par_for without anything that identifies the state, and
+ * the kernels' top-level parallel loops run on the thread that called
+ * forward, so thread-locals carry the pass's thread budget and worker pool to
+ * them (budget 0: the Halide runtime's own pool).
+ *
+ * A state with threads >= 2 owns threads - 1 workers. While one of its
+ * forward passes runs they spin, so that each of the hundred-odd parallel
+ * loops of a generated token starts without a wake-up (a futex wake costs
+ * tens of microseconds, several percent of a token at 2B scale), and they
+ * take tasks from a shared counter, so that a thread the machine slows down
+ * does not hold up the loop. Between passes they sleep. */
 static _Thread_local int32_t bitnet_thread_budget;
+static _Thread_local struct bitnet_pool *bitnet_current_pool;
+
+static inline void bitnet_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+struct bitnet_pool {
+  pthread_t *threads;
+  int32_t workers;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  atomic_int active; /* a forward pass is running: workers spin */
+  atomic_int stop;
+  /* The loop being run, published by bumping `generation`. */
+  atomic_uint generation;
+  void *user_context;
+  halide_task_t task;
+  uint8_t *closure;
+  int min, size, parts;
+  atomic_int next;   /* first task not yet taken */
+  atomic_int status; /* first failing task's status */
+  atomic_int joined; /* workers done with this generation */
+};
+
+/* Takes runs of tasks until none are left: large runs first, shrinking as the
+ * loop drains (guided scheduling), so that the last runs are short. */
+static void bitnet_pool_work(struct bitnet_pool *p) {
+  for (;;) {
+    int begin = atomic_load_explicit(&p->next, memory_order_relaxed), end, i;
+    int run;
+    do {
+      if (begin >= p->size)
+        return;
+      run = (p->size - begin) / (2 * p->parts);
+      run = run < 1 ? 1 : run;
+    } while (!atomic_compare_exchange_weak_explicit(&p->next, &begin, begin + run,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed));
+    end = begin + run;
+    for (i = begin; i < end; ++i) {
+      /* Through the runtime's task hook, as Halide's own pool does. */
+      int status = halide_do_task(p->user_context, p->task, p->min + i, p->closure);
+      if (status != 0) {
+        int ok = 0;
+        atomic_compare_exchange_strong(&p->status, &ok, status);
+        atomic_store_explicit(&p->next, p->size, memory_order_relaxed);
+        return;
+      }
+    }
+  }
+}
+
+/* Spin iterations before a waiting thread starts yielding the core (only
+ * matters when threads outnumber cores) and, between passes, before a worker
+ * sleeps. */
+enum { BITNET_SPINS_BEFORE_YIELD = 1 << 12, BITNET_SPINS_BEFORE_SLEEP = 1 << 14 };
+
+static void *bitnet_pool_worker(void *arg) {
+  struct bitnet_pool *p = (struct bitnet_pool *)arg;
+  unsigned seen = 0;
+  bitnet_thread_budget = 1; /* a loop inside a task runs serially */
+  for (;;) {
+    unsigned spins = 0, now;
+    while ((now = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
+      if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+        return NULL;
+      ++spins;
+      if (atomic_load_explicit(&p->active, memory_order_relaxed)) {
+        if (spins > BITNET_SPINS_BEFORE_YIELD)
+          sched_yield();
+        else
+          bitnet_cpu_relax();
+      } else if (spins > BITNET_SPINS_BEFORE_SLEEP) {
+        pthread_mutex_lock(&p->lock);
+        while (!atomic_load(&p->active) && !atomic_load(&p->stop) &&
+               atomic_load(&p->generation) == seen)
+          pthread_cond_wait(&p->wake, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+        spins = 0;
+      } else {
+        bitnet_cpu_relax();
+      }
+    }
+    seen = now;
+    bitnet_pool_work(p);
+    atomic_fetch_add_explicit(&p->joined, 1, memory_order_release);
+  }
+}
+
+static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_task_t task,
+                           int min, int size, uint8_t *closure) {
+  unsigned spins = 0;
+  p->user_context = user_context;
+  p->task = task;
+  p->closure = closure;
+  p->min = min;
+  p->size = size;
+  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->status, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->joined, 0, memory_order_relaxed);
+  atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+  bitnet_pool_work(p);
+  /* Every worker acknowledges the loop before its closure can go away. */
+  while (atomic_load_explicit(&p->joined, memory_order_acquire) != p->workers) {
+    if (++spins > BITNET_SPINS_BEFORE_YIELD)
+      sched_yield();
+    else
+      bitnet_cpu_relax();
+  }
+  return atomic_load_explicit(&p->status, memory_order_relaxed);
+}
+
+static void bitnet_pool_set_active(struct bitnet_pool *p, int active) {
+  pthread_mutex_lock(&p->lock);
+  atomic_store(&p->active, active);
+  if (active)
+    pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+}
+
+static void bitnet_pool_destroy(struct bitnet_pool *p) {
+  int32_t i;
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->lock);
+  atomic_store(&p->stop, 1);
+  pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+  for (i = 0; i < p->workers; ++i)
+    pthread_join(p->threads[i], NULL);
+  pthread_cond_destroy(&p->wake);
+  pthread_mutex_destroy(&p->lock);
+  free(p->threads);
+  free(p);
+}
+
+/* NULL when out of memory or no worker could be started. */
+static struct bitnet_pool *bitnet_pool_create(int32_t workers) {
+  struct bitnet_pool *p = (struct bitnet_pool *)calloc(1, sizeof(*p));
+  if (!p)
+    return NULL;
+  p->threads = (pthread_t *)calloc((size_t)workers, sizeof(pthread_t));
+  if (!p->threads || pthread_mutex_init(&p->lock, NULL) != 0) {
+    free(p->threads);
+    free(p);
+    return NULL;
+  }
+  pthread_cond_init(&p->wake, NULL);
+  atomic_init(&p->active, 0);
+  atomic_init(&p->stop, 0);
+  atomic_init(&p->generation, 0);
+  atomic_init(&p->next, 0);
+  atomic_init(&p->status, 0);
+  atomic_init(&p->joined, 0);
+  for (p->workers = 0; p->workers < workers; ++p->workers)
+    if (pthread_create(&p->threads[p->workers], NULL, bitnet_pool_worker, p) != 0)
+      break;
+  if (p->workers == 0) {
+    bitnet_pool_destroy(p);
+    return NULL;
+  }
+  p->parts = p->workers + 1;
+  return p;
+}
 
 typedef struct bitnet_chunks {
   halide_task_t task;
@@ -45,12 +226,17 @@ static int bitnet_run_chunk(void *user_context, int g, uint8_t *closure) {
   return 0;
 }
 
-/* A parallel loop of `size` tasks on at most the budget's threads: as many
- * groups as threads, each a serial run of tasks. */
+/* A parallel loop of `size` tasks: on the state's pool when it has one, on
+ * the calling thread alone for a budget of 1, else on the Halide pool in as
+ * many contiguous groups as the budget allows. */
 static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, int size,
                              uint8_t *closure) {
   int32_t budget = bitnet_thread_budget;
   bitnet_chunks k;
+  if (bitnet_current_pool && size > 1)
+    return bitnet_pool_run(bitnet_current_pool, user_context, task, min, size, closure);
+  if (bitnet_current_pool)
+    budget = 1;
   if (budget != 1 && (budget <= 0 || size <= budget))
     return halide_default_do_par_for(user_context, task, min, size, closure);
   k.task = task;
@@ -86,6 +272,9 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
     return NULL;
   }
   s->threads = threads > 0 ? threads : 0;
+  /* Without workers (none could start) the Halide pool runs the loops. */
+  if (s->threads >= 2)
+    s->pool = bitnet_pool_create(s->threads - 1);
   halide_set_custom_do_par_for(bitnet_do_par_for);
   return s;
 }
@@ -93,7 +282,8 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
 BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
                                        int32_t pos, float *logits) {
   const bitnet_model *m = s->model;
-  int32_t i, left;
+  int32_t i, left, status = 0, outer_budget;
+  struct bitnet_pool *outer_pool;
   int64_t e;
   if (count < 0 || pos < 0 || pos > s->context - count)
     return -1;
@@ -108,22 +298,28 @@ BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, i
       return -1;
     left -= (int32_t)m->entries[e].tokens;
   }
-  while (count > 0) {
-    int32_t status, n, outer = bitnet_thread_budget;
+  outer_budget = bitnet_thread_budget;
+  outer_pool = bitnet_current_pool;
+  bitnet_thread_budget = s->threads;
+  bitnet_current_pool = s->pool;
+  if (s->pool)
+    bitnet_pool_set_active(s->pool, 1);
+  while (count > 0 && status == 0) {
+    int32_t n;
     for (e = 0; m->entries[e].tokens > count; ++e) {
     }
     n = (int32_t)m->entries[e].tokens;
-    bitnet_thread_budget = s->threads;
     status = m->entries[e].fn(tokens, pos, s->k_cache, s->v_cache, logits);
-    bitnet_thread_budget = outer;
-    if (status != 0)
-      return status;
     tokens += n;
     pos += n;
     count -= n;
     logits += (size_t)n * (size_t)m->vocab;
   }
-  return 0;
+  if (s->pool)
+    bitnet_pool_set_active(s->pool, 0);
+  bitnet_thread_budget = outer_budget;
+  bitnet_current_pool = outer_pool;
+  return status;
 }
 
 BITNET_WEAK void bitnet_rt1_reset(bitnet_state *s) {
@@ -135,6 +331,7 @@ BITNET_WEAK void bitnet_rt1_reset(bitnet_state *s) {
 BITNET_WEAK void bitnet_rt1_destroy(bitnet_state *s) {
   if (!s)
     return;
+  bitnet_pool_destroy(s->pool);
   free(s->k_cache);
   free(s->v_cache);
   free(s);

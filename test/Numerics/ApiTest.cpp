@@ -2,7 +2,8 @@
 //
 // kernels_b158 compiled by bitnet-compile (x86-64-avx2). Two states used at
 // once from two threads, also with different thread budgets, give exactly
-// the results of one state used alone;
+// the results of one state used alone; a state's own workers run its loops
+// (never more threads than it asked for);
 // reset really forgets; bad token ids and positions are refused without
 // running anything; results agree with the golden forward pass.
 //
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -93,6 +95,20 @@ int main() {
   halide_set_custom_do_task(halide_default_do_task);
   expect(budgetOne.empty(), "a budget of 1 thread still dispatched tasks to the Halide pool");
   expect(!unlimited.empty(), "without a budget no task went through the Halide pool");
+  // From 2 threads on a state runs its loops on the calling thread and its
+  // own workers (which of them takes a task varies from run to run), the
+  // same logits whatever the count, also beyond this machine's cores.
+  for (int32_t threads : {2, 3, 5}) {
+    taskThreads.clear();
+    halide_set_custom_do_task(recordTaskThread);
+    std::vector<float> got = run(a, threads);
+    halide_set_custom_do_task(halide_default_do_task);
+    expect(got == aAlone, "a state of " + std::to_string(threads) +
+                              " threads gives other logits");
+    expect(!taskThreads.empty() && taskThreads.size() <= size_t(threads),
+           "a state of " + std::to_string(threads) + " threads ran its tasks on " +
+               std::to_string(taskThreads.size()) + " threads");
+  }
 
   // Against the golden forward pass (same weights: tiny-b158, seed 1).
   ref::ModelWeights weights = ref::makeRandomModel(ref::ModelConfig::tinyB158(), 1);

@@ -55,13 +55,16 @@ typedef struct bitnet_state {
   float *k_cache, *v_cache;
   int32_t context;
   int32_t threads; /* 0: every thread of the Halide pool */
+  struct bitnet_pool *pool; /* threads - 1 workers; NULL below 2 threads */
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
- * context: the compiled context) whose forward passes run on at most
- * `threads` threads (0: all of the Halide runtime's pool, which has one
- * thread per core unless HL_NUM_THREADS says otherwise; more than the pool
- * has: the pool). States with different counts may run at once. NULL when
+ * context: the compiled context) whose forward passes run on `threads`
+ * threads: the caller's and, from 2 on, threads - 1 workers the state owns,
+ * which spin while a forward pass runs and sleep between passes (so give it
+ * no more threads than cores); 0: all of the Halide runtime's pool, which
+ * has one thread per core unless HL_NUM_THREADS says otherwise. States with
+ * different counts may run at once. NULL when
  * out of memory, for a descriptor of another ABI, or while file weights are
  * not loaded. The first create installs the model API's parallel-for in the
  * Halide runtime (halide_set_custom_do_par_for). */
