@@ -133,6 +133,7 @@ static void *bitnet_pool_worker(void *arg) {
 static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_task_t task,
                            int min, int size, uint8_t *closure) {
   unsigned spins = 0;
+  int32_t budget;
   p->user_context = user_context;
   p->task = task;
   p->closure = closure;
@@ -142,7 +143,13 @@ static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_tas
   atomic_store_explicit(&p->status, 0, memory_order_relaxed);
   atomic_store_explicit(&p->joined, 0, memory_order_relaxed);
   atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+  /* A loop inside one of this loop's tasks runs serially, as on workers. */
+  budget = bitnet_thread_budget;
+  bitnet_current_pool = NULL;
+  bitnet_thread_budget = 1;
   bitnet_pool_work(p);
+  bitnet_current_pool = p;
+  bitnet_thread_budget = budget;
   /* Every worker acknowledges the loop before its closure can go away. */
   while (atomic_load_explicit(&p->joined, memory_order_acquire) != p->workers) {
     if (++spins > BITNET_SPINS_BEFORE_YIELD)
@@ -249,6 +256,11 @@ static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, in
   return halide_default_do_par_for(user_context, bitnet_run_chunk, 0, budget, (uint8_t *)&k);
 }
 
+/* Installed once: states created on several threads at once would otherwise
+ * race on the runtime's hook (with the same value). */
+static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
+static void bitnet_install_par_for(void) { halide_set_custom_do_par_for(bitnet_do_par_for); }
+
 BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context,
                                             int32_t threads) {
   bitnet_state *s;
@@ -275,7 +287,7 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
   /* Without workers (none could start) the Halide pool runs the loops. */
   if (s->threads >= 2)
     s->pool = bitnet_pool_create(s->threads - 1);
-  halide_set_custom_do_par_for(bitnet_do_par_for);
+  pthread_once(&bitnet_par_for_installed, bitnet_install_par_for);
   return s;
 }
 

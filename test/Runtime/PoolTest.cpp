@@ -1,0 +1,237 @@
+//===- PoolTest.cpp - The model API's parallel loops ----------------------===//
+//
+// lib/Runtime/ModelAPI.c linked against a stand-in for the Halide runtime's
+// parallel-loop entry points, and a model whose one entry runs loops through
+// the installed parallel-for the way generated kernels do. For 1, 2, 3 and 8
+// threads (more than this machine's cores): every task of every loop runs
+// exactly once, on no more threads than the state has; a loop inside a task
+// runs serially on that task's thread; a failing task's status comes back
+// from forward and stops the loop; two states run at once from two threads.
+// Built a second time with ThreadSanitizer (runtime.pool.tsan).
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Common/Checks.h"
+
+#include "bitnet/Runtime/ModelAPI.h"
+
+#include <atomic>
+#include <memory>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+// The Halide runtime entry points ModelAPI.c uses, as the runtime defines
+// them: a replaceable parallel-for and a task hook.
+extern "C" {
+typedef int (*halide_task_t)(void *user_context, int task_number, uint8_t *closure);
+typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
+
+static halide_do_par_for_t installedParFor;
+static std::atomic<int> defaultLoops{0};
+
+int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *closure) {
+  return task(user_context, index, closure);
+}
+int halide_default_do_par_for(void *user_context, halide_task_t task, int min, int size,
+                              uint8_t *closure) {
+  ++defaultLoops;
+  for (int i = min; i < min + size; ++i)
+    if (int status = halide_do_task(user_context, task, i, closure))
+      return status;
+  return 0;
+}
+halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t f) {
+  halide_do_par_for_t old = installedParFor;
+  installedParFor = f;
+  return old;
+}
+}
+
+namespace {
+bitnet::test::Checks checks;
+std::mutex checksLock; // two states are checked from two threads at once
+
+void expect(bool ok, const std::string &what) {
+  std::lock_guard<std::mutex> guard(checksLock);
+  checks.expect(ok, what);
+}
+
+/// One loop: how often each task ran, and on which threads.
+struct Loop {
+  explicit Loop(int size) : hits(size) {}
+  std::vector<std::atomic<int>> hits;
+  std::mutex lock;
+  std::set<std::thread::id> threads;
+  int failAt = -1;    // this task returns 7
+  bool nested = false; // each task runs a loop of 5 tasks inside
+  std::atomic<int> nestedElsewhere{0};
+};
+
+int nestedTask(void *, int, uint8_t *closure) {
+  auto *owner = reinterpret_cast<std::thread::id *>(closure);
+  return *owner == std::this_thread::get_id() ? 0 : 1;
+}
+
+int loopTask(void *user_context, int index, uint8_t *closure) {
+  Loop &loop = *reinterpret_cast<Loop *>(closure);
+  loop.hits[index - 100]++;
+  {
+    std::lock_guard<std::mutex> guard(loop.lock);
+    loop.threads.insert(std::this_thread::get_id());
+  }
+  if (loop.nested) {
+    std::thread::id self = std::this_thread::get_id();
+    if (installedParFor(user_context, nestedTask, 0, 5, reinterpret_cast<uint8_t *>(&self)))
+      loop.nestedElsewhere++;
+  }
+  return index - 100 == loop.failAt ? 7 : 0;
+}
+
+/// What the test's one entry point runs; set before each forward.
+struct Plan {
+  std::vector<Loop *> loops;
+  std::vector<int> statuses;
+};
+thread_local Plan *currentPlan;
+
+int32_t entry(const int32_t *, int32_t, float *, float *, float *logits) {
+  Plan &plan = *currentPlan;
+  for (Loop *loop : plan.loops) {
+    int status = installedParFor(nullptr, loopTask, 100, (int)loop->hits.size(),
+                                 reinterpret_cast<uint8_t *>(loop));
+    plan.statuses.push_back(status);
+    if (status != 0)
+      return status;
+  }
+  logits[0] = 1.0f;
+  return 0;
+}
+
+const bitnet_entry entries[] = {{1, entry}};
+const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, entries,
+                            nullptr,          nullptr, nullptr, 0, 0};
+
+/// Runs `passes` forward passes of loops of every size in `sizes` on a
+/// state of `threads` threads and checks them; `who` names the case.
+void checkLoops(int32_t threads, const std::vector<int> &sizes, int passes,
+                const std::string &who) {
+  bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+  expect(s != nullptr, who + ": create");
+  if (!s)
+    return;
+  bool once = true, bounded = true, ok = true;
+  for (int pass = 0; pass < passes; ++pass) {
+    std::vector<std::unique_ptr<Loop>> loops;
+    Plan plan;
+    for (int size : sizes) {
+      loops.push_back(std::make_unique<Loop>(size));
+      plan.loops.push_back(loops.back().get());
+    }
+    currentPlan = &plan;
+    int32_t token = 0;
+    float logits = 0;
+    ok = ok && bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0 && logits == 1.0f;
+    for (auto &loop : loops) {
+      for (auto &hit : loop->hits)
+        once = once && hit.load() == 1;
+      bounded = bounded && (threads == 0 || loop->threads.size() <= size_t(threads));
+    }
+  }
+  expect(ok, who + ": forward failed");
+  expect(once, who + ": a task ran other than exactly once");
+  expect(bounded, who + ": a loop ran on more threads than the state has");
+  bitnet_rt1_destroy(s);
+}
+} // namespace
+
+int main() {
+  const std::vector<int> sizes = {0, 1, 2, 3, 7, 64, 1000, 5};
+  for (int32_t threads : {1, 2, 3, 8})
+    checkLoops(threads, sizes, 20, std::to_string(threads) + " threads");
+
+  // A budget of 1 never uses the Halide pool; a state with workers neither.
+  defaultLoops = 0;
+  checkLoops(1, {10, 20}, 2, "1 thread again");
+  checkLoops(2, {10, 20}, 2, "2 threads again");
+  expect(defaultLoops == 0, "a loop went to the Halide runtime's pool");
+  checkLoops(0, {10, 20}, 1, "no budget");
+  expect(defaultLoops == 2, "without a budget the loops go to the Halide runtime's pool");
+
+  // The loops of a long pass spread over the workers (each loop alone may
+  // finish on the caller before a worker arrives; hundreds together do not).
+  {
+    bitnet_state *s = bitnet_rt1_create(&model, 0, 2);
+    std::vector<std::unique_ptr<Loop>> loops;
+    Plan plan;
+    for (int i = 0; i < 400; ++i) {
+      loops.push_back(std::make_unique<Loop>(256));
+      plan.loops.push_back(loops.back().get());
+    }
+    currentPlan = &plan;
+    int32_t token = 0;
+    float logits = 0;
+    expect(bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0, "long pass");
+    std::set<std::thread::id> all;
+    for (auto &loop : loops)
+      all.insert(loop->threads.begin(), loop->threads.end());
+    expect(all.size() == 2, "400 loops of a 2-thread state ran on " +
+                                std::to_string(all.size()) + " threads, not 2");
+    bitnet_rt1_destroy(s);
+  }
+
+  // Loops inside tasks run serially on the task's thread, and the outer
+  // loop still runs each of its tasks once.
+  for (int32_t threads : {2, 3}) {
+    bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+    bool serial = true, once = true, ok = true;
+    for (int pass = 0; pass < 20; ++pass) {
+      Loop outer(200);
+      outer.nested = true;
+      Plan plan;
+      plan.loops = {&outer};
+      currentPlan = &plan;
+      int32_t token = 0;
+      float logits = 0;
+      ok = ok && bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0;
+      serial = serial && outer.nestedElsewhere.load() == 0;
+      for (auto &hit : outer.hits)
+        once = once && hit.load() == 1;
+    }
+    std::string who = " (" + std::to_string(threads) + " threads)";
+    expect(ok, "forward with loops inside tasks failed" + who);
+    expect(serial, "a loop inside a task left its thread" + who);
+    expect(once, "with loops inside its tasks, a task ran other than once" + who);
+    bitnet_rt1_destroy(s);
+  }
+
+  // A failing task: forward returns its status and no later loop runs.
+  for (int32_t threads : {1, 2, 3}) {
+    bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+    Loop failing(300), after(10);
+    failing.failAt = 17;
+    Plan plan;
+    plan.loops = {&failing, &after};
+    currentPlan = &plan;
+    int32_t token = 0;
+    float logits = 0;
+    int32_t status = bitnet_rt1_forward(s, &token, 1, 0, &logits);
+    bool afterRan = false;
+    for (auto &hit : after.hits)
+      afterRan = afterRan || hit.load() != 0;
+    expect(status == 7 && !afterRan && failing.hits[17].load() == 1,
+           "a failing task's status (" + std::to_string(threads) +
+               " threads): forward returned " + std::to_string(status));
+    bitnet_rt1_destroy(s);
+  }
+
+  // Two states, each with workers, from two threads at once.
+  std::thread a([&] { checkLoops(2, sizes, 10, "state A of two at once"); });
+  std::thread b([&] { checkLoops(3, sizes, 10, "state B of two at once"); });
+  a.join();
+  b.join();
+  return checks.finish();
+}
