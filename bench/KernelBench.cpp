@@ -18,10 +18,9 @@
 
 #include "bitnet/Reference/Packing.h"
 #include "bitnet/Reference/Reference.h"
+#include "bitnet/Run/ReadBandwidth.h"
 
 #include "bench_kernels.h"
-
-#include <immintrin.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,20 +46,6 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-__attribute__((target("avx2"))) uint64_t sumBytes(const uint8_t *p, size_t n) {
-  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + i));
-    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + i + 32));
-    acc0 = _mm256_add_epi64(acc0, _mm256_sad_epu8(a, _mm256_setzero_si256()));
-    acc1 = _mm256_add_epi64(acc1, _mm256_sad_epu8(b, _mm256_setzero_si256()));
-  }
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), _mm256_add_epi64(acc0, acc1));
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-
 struct SumTask {
   const uint8_t *data;
   size_t chunk;
@@ -69,7 +54,7 @@ struct SumTask {
 
 int sumChunk(void *, int task, uint8_t *closure) {
   auto *job = reinterpret_cast<SumTask *>(closure);
-  job->sink += sumBytes(job->data + task * job->chunk, job->chunk);
+  job->sink += bitnet::run::sumBytes(job->data + task * job->chunk, job->chunk);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 //===- Runner.cpp - Loading and running compiled models -------------------===//
 
 #include "bitnet/Run/Runner.h"
+#include "bitnet/Run/ReadBandwidth.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -170,32 +171,33 @@ llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
   return out;
 }
 
-double measureReadBandwidth(size_t bytes, int threads) {
-  std::vector<uint64_t> data(bytes / 8, 1);
-  std::vector<double> runs;
+ReadBandwidthProbe::ReadBandwidthProbe(size_t bytes) : data_(bytes, 1) {}
+
+double ReadBandwidthProbe::measure(int threads) {
+  // The calling thread reads the first part; the others start spinning
+  // first, so that the clock starts with every core awake (a thread timed
+  // from its creation read ~20% slower here).
   std::atomic<uint64_t> sink{0};
-  for (int rep = 0; rep < 3; ++rep) {
-    auto t0 = Clock::now();
-    std::vector<std::thread> pool;
-    size_t chunk = data.size() / threads;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        const uint64_t *p = data.data() + t * chunk;
-        uint64_t a = 0, b = 0, c = 0, d = 0;
-        for (size_t i = 0; i + 4 <= chunk; i += 4) {
-          a += p[i];
-          b += p[i + 1];
-          c += p[i + 2];
-          d += p[i + 3];
-        }
-        sink += a + b + c + d;
-      });
-    for (std::thread &t : pool)
-      t.join();
-    runs.push_back(double(chunk * threads * 8) / seconds(t0, Clock::now()) / 1e9);
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  const size_t chunk = data_.size() / threads / 64 * 64;
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t)
+    helpers.emplace_back([&, t] {
+      ++ready;
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      sink += sumBytes(data_.data() + t * chunk, chunk);
+    });
+  while (ready.load() != threads - 1) {
   }
-  std::sort(runs.begin(), runs.end());
-  return runs[1] + (sink.load() == 42 ? 1e-9 : 0.0);
+  auto t0 = Clock::now();
+  go.store(true, std::memory_order_release);
+  sink += sumBytes(data_.data(), chunk);
+  for (std::thread &t : helpers)
+    t.join();
+  double gbs = double(chunk * threads) / seconds(t0, Clock::now()) / 1e9;
+  return gbs + (sink.load() == 42 ? 1e-9 : 0.0); // keeps the sums alive
 }
 
 llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
@@ -211,19 +213,28 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
                   llvm::Twine(m.context) + "]");
   std::vector<BenchRow> rows;
   ref::Rng tokenRng(7); // random prompt and generated token ids
+  // Far larger than any last-level cache; allocated only for generation.
+  std::unique_ptr<ReadBandwidthProbe> probe;
+  if (!options.generatedTokens.empty())
+    probe = std::make_unique<ReadBandwidthProbe>(size_t(512) << 20);
   for (int32_t threads : options.threads) {
     bitnet_state *s = model.create(0, threads);
     if (!s)
       return fail("cannot create a state (out of memory, or the weights file is not loaded)");
     auto measure = [&](BenchTest test, int32_t tokens) -> llvm::Error {
       const bool prompt = test == BenchTest::PromptProcessing;
-      std::vector<double> rates;
+      std::vector<double> rates, bandwidths;
       std::vector<int32_t> ids(static_cast<size_t>(tokens));
       std::vector<float> logits(static_cast<size_t>(prompt ? tokens : 1) * m.vocab);
       for (int32_t r = 0; r < options.repetitions + 1; ++r) {
         for (int32_t &id : ids)
           id = static_cast<int32_t>(tokenRng.range(0, m.vocab - 1));
         model.reset(s);
+        // Generation is paired with the read bandwidth of the same moments:
+        // a probe before each timed repetition and after the last (this
+        // machine's bandwidth moves by tens of percent within seconds).
+        if (!prompt && r > 0)
+          bandwidths.push_back(probe->measure(threads));
         auto t0 = Clock::now();
         int32_t status = 0;
         if (prompt)
@@ -238,6 +249,11 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
           rates.push_back(tokens / t);
       }
       BenchRow row;
+      if (!prompt) {
+        bandwidths.push_back(probe->measure(threads));
+        row.bandwidthGBs =
+            std::accumulate(bandwidths.begin(), bandwidths.end(), 0.0) / bandwidths.size();
+      }
       row.threads = threads;
       row.test = test;
       row.tokens = tokens;
@@ -276,8 +292,6 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                       (long long)m.layers, (long long)m.context);
   out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
                       "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
-  int32_t bandwidthThreads = 0;
-  double bandwidth = 0;
   for (const BenchRow &row : *rows) {
     const bool prompt = row.test == BenchTest::PromptProcessing;
     std::string test = (prompt ? "pp" : "tg") + std::to_string(row.tokens);
@@ -287,11 +301,7 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                           row.sdTokensPerSecond, "", "", "");
       continue;
     }
-    if (bandwidthThreads != row.threads) { // once per thread count
-      bandwidth = measureReadBandwidth(size_t(1) << 30, row.threads);
-      bandwidthThreads = row.threads;
-    }
-    double roofline = bandwidth / weightGB;
+    double bandwidth = row.bandwidthGBs, roofline = bandwidth / weightGB;
     out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", row.threads,
                         test.c_str(), row.tokens, row.meanTokensPerSecond,
                         row.sdTokensPerSecond, bandwidth, roofline,

@@ -67,7 +67,8 @@ struct Comparison {
   std::string source; // "preset X" or the masters directory
   int64_t vocab = 0, layers = 0, context = 0, kvDim = 0;
   BenchOptions bench;
-  /// Read bandwidth in GB/s per entry of bench.threads.
+  /// Read bandwidth in GB/s per entry of bench.threads: the mean of the
+  /// families' generation rows (probed between their repetitions).
   std::vector<double> bandwidthGBs;
   std::vector<FamilyFigures> families; // vanilla first
 };

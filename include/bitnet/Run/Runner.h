@@ -89,6 +89,9 @@ struct BenchRow {
   int32_t tokens = 0;
   double meanTokensPerSecond = 0;
   double sdTokensPerSecond = 0; // sample sd; 0 with one repetition
+  /// Generation: the mean read bandwidth on as many threads, probed before
+  /// each timed repetition and after the last (0 for prompt processing).
+  double bandwidthGBs = 0;
 };
 
 /// Runs every test of `options` on every thread count, in the order
@@ -103,8 +106,18 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
 llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
                   llvm::raw_ostream &out);
 
-/// Read bandwidth in GB/s over `bytes` on `threads` threads (median of 3).
-double measureReadBandwidth(size_t bytes, int threads);
+/// This machine's memory read bandwidth: a buffer of `bytes` (far larger
+/// than the last-level cache) summed by sumBytes (ReadBandwidth.h) on some
+/// threads, in GB/s.
+class ReadBandwidthProbe {
+public:
+  explicit ReadBandwidthProbe(size_t bytes);
+  /// One pass over the buffer on `threads` threads, each summing its part.
+  double measure(int threads);
+
+private:
+  std::vector<uint8_t> data_;
+};
 
 } // namespace run
 } // namespace bitnet
