@@ -60,9 +60,10 @@ int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
 /// times too small, subnormals included (they become f32 subnormals), so one
 /// multiply by 2^112 rescales zero, subnormals and normals alike; inf and
 /// NaN (exponent 31) instead get the f32 exponent 255 with their payload.
-/// Five vector operations and a blend per 8 weights on AVX2: the f16 LM
-/// head GEMV is bound by this conversion (Halide 14 lowers f16 casts to
-/// integer code even where F16C exists).
+/// Eleven vector operations per 8 weights on AVX2 (the old int -> float
+/// path for subnormals took about twice as many): the f16 LM head GEMV is
+/// bound by this conversion (Halide 14 lowers f16 casts to integer code even
+/// where F16C exists).
 Expr halfBitsToFloat(Expr h) {
   auto u32 = [](uint32_t v) { return Expr(v); };
   Expr bits = cast<uint32_t>(h);

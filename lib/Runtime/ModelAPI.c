@@ -59,7 +59,7 @@ struct bitnet_pool {
   void *user_context;
   halide_task_t task;
   uint8_t *closure;
-  int min, size, parts;
+  int min, size;
   atomic_int next;   /* first task not yet taken */
   atomic_int status; /* first failing task's status */
   atomic_int joined; /* workers done with this generation */
@@ -74,7 +74,7 @@ static void bitnet_pool_work(struct bitnet_pool *p) {
     do {
       if (begin >= p->size)
         return;
-      run = (p->size - begin) / (2 * p->parts);
+      run = (p->size - begin) / (2 * (p->workers + 1));
       run = run < 1 ? 1 : run;
     } while (!atomic_compare_exchange_weak_explicit(&p->next, &begin, begin + run,
                                                     memory_order_relaxed,
@@ -209,7 +209,6 @@ static struct bitnet_pool *bitnet_pool_create(int32_t workers) {
     bitnet_pool_destroy(p);
     return NULL;
   }
-  p->parts = p->workers + 1;
   return p;
 }
 

@@ -104,22 +104,14 @@ int loopTask(void *user_context, int index, uint8_t *closure) {
   return index - 100 == loop.failAt ? 7 : 0;
 }
 
-/// What the test's one entry point runs; set before each forward.
-struct Plan {
-  std::vector<Loop *> loops;
-  std::vector<int> statuses;
-};
-thread_local Plan *currentPlan;
+/// The loops the test's one entry point runs, in order; set by runPass.
+thread_local const std::vector<Loop *> *currentLoops;
 
 int32_t entry(const int32_t *, int32_t, float *, float *, float *logits) {
-  Plan &plan = *currentPlan;
-  for (Loop *loop : plan.loops) {
-    int status = installedParFor(nullptr, loopTask, 100, (int)loop->hits.size(),
-                                 reinterpret_cast<uint8_t *>(loop));
-    plan.statuses.push_back(status);
-    if (status != 0)
+  for (Loop *loop : *currentLoops)
+    if (int status = installedParFor(nullptr, loopTask, 100, (int)loop->hits.size(),
+                                     reinterpret_cast<uint8_t *>(loop)))
       return status;
-  }
   logits[0] = 1.0f;
   return 0;
 }
@@ -127,6 +119,23 @@ int32_t entry(const int32_t *, int32_t, float *, float *, float *logits) {
 const bitnet_entry entries[] = {{1, entry}};
 const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, entries,
                             nullptr,          nullptr, nullptr, 0, 0};
+
+/// One forward pass of `s` running `loops`: forward's status, or -100 if it
+/// returned 0 without the entry point finishing.
+int32_t runPass(bitnet_state *s, const std::vector<Loop *> &loops) {
+  currentLoops = &loops;
+  int32_t token = 0;
+  float logits = 0;
+  int32_t status = bitnet_rt1_forward(s, &token, 1, 0, &logits);
+  return status == 0 && logits != 1.0f ? -100 : status;
+}
+
+bool ranOnce(const Loop &loop) {
+  for (const auto &hit : loop.hits)
+    if (hit.load() != 1)
+      return false;
+  return true;
+}
 
 /// Runs `passes` forward passes of loops of every size in `sizes` on a
 /// state of `threads` threads and checks them; `who` names the case.
@@ -138,19 +147,15 @@ void checkLoops(int32_t threads, const std::vector<int> &sizes, int passes,
     return;
   bool once = true, bounded = true, ok = true;
   for (int pass = 0; pass < passes; ++pass) {
-    std::vector<std::unique_ptr<Loop>> loops;
-    Plan plan;
+    std::vector<std::unique_ptr<Loop>> owned;
+    std::vector<Loop *> loops;
     for (int size : sizes) {
-      loops.push_back(std::make_unique<Loop>(size));
-      plan.loops.push_back(loops.back().get());
+      owned.push_back(std::make_unique<Loop>(size));
+      loops.push_back(owned.back().get());
     }
-    currentPlan = &plan;
-    int32_t token = 0;
-    float logits = 0;
-    ok = ok && bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0 && logits == 1.0f;
-    for (auto &loop : loops) {
-      for (auto &hit : loop->hits)
-        once = once && hit.load() == 1;
+    ok = ok && runPass(s, loops) == 0;
+    for (Loop *loop : loops) {
+      once = once && ranOnce(*loop);
       bounded = bounded && (threads == 0 || loop->threads.size() <= size_t(threads));
     }
   }
@@ -184,13 +189,7 @@ int main() {
     for (int pass = 0; pass < 5; ++pass) {
       Loop loop(threads);
       loop.rendezvous = true;
-      Plan plan;
-      plan.loops = {&loop};
-      currentPlan = &plan;
-      int32_t token = 0;
-      float logits = 0;
-      together = together && bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0 &&
-                 loop.threads.size() == size_t(threads);
+      together = together && runPass(s, {&loop}) == 0 && loop.threads.size() == size_t(threads);
     }
     expect(together, "the " + std::to_string(threads) +
                          " tasks of a loop of a state of as many threads did not all run "
@@ -206,15 +205,9 @@ int main() {
     for (int pass = 0; pass < 20; ++pass) {
       Loop outer(200);
       outer.nested = true;
-      Plan plan;
-      plan.loops = {&outer};
-      currentPlan = &plan;
-      int32_t token = 0;
-      float logits = 0;
-      ok = ok && bitnet_rt1_forward(s, &token, 1, 0, &logits) == 0;
+      ok = ok && runPass(s, {&outer}) == 0;
       serial = serial && outer.nestedElsewhere.load() == 0;
-      for (auto &hit : outer.hits)
-        once = once && hit.load() == 1;
+      once = once && ranOnce(outer);
     }
     std::string who = " (" + std::to_string(threads) + " threads)";
     expect(ok, "forward with loops inside tasks failed" + who);
@@ -228,12 +221,7 @@ int main() {
     bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
     Loop failing(300), after(10);
     failing.failAt = 17;
-    Plan plan;
-    plan.loops = {&failing, &after};
-    currentPlan = &plan;
-    int32_t token = 0;
-    float logits = 0;
-    int32_t status = bitnet_rt1_forward(s, &token, 1, 0, &logits);
+    int32_t status = runPass(s, {&failing, &after});
     bool afterRan = false;
     for (auto &hit : after.hits)
       afterRan = afterRan || hit.load() != 0;
