@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   tiny_state *state = tiny_create(0, 0);
-  static float logits[sizeof(prompt) / sizeof(prompt[0]) * TINY_VOCAB];
+  static float logits[TINY_VOCAB]; /* the last token's */
   if (!state) {
     fprintf(stderr, "out of memory\n");
     return 1;
@@ -42,14 +42,14 @@ int main(int argc, char **argv) {
   printf("\n");
 
   double start = now();
-  int32_t status = tiny_forward(state, prompt, n_prompt, 0, logits);
+  int32_t status = tiny_forward(state, prompt, n_prompt, 0, BITNET_LOGITS_LAST, logits);
   int32_t pos = n_prompt;
-  int32_t next = argmax(&logits[(n_prompt - 1) * TINY_VOCAB], TINY_VOCAB);
+  int32_t next = argmax(logits, TINY_VOCAB);
   double prompt_done = now();
   printf("generated token ids:");
   for (int i = 0; i < n_generate && status == 0; ++i, ++pos) {
     printf(" %d", next);
-    status = tiny_forward(state, &next, 1, pos, logits);
+    status = tiny_forward(state, &next, 1, pos, BITNET_LOGITS_LAST, logits);
     next = argmax(logits, TINY_VOCAB);
   }
   double end = now();

@@ -2,8 +2,7 @@
 
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Compile/ExternalWeights.h"
-#include "bitnet/Import/GGUF.h"
-#include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Import/Importers.h"
 #include "bitnet/ModelGen/ModelIR.h"
 
 #include "bitnet/InitAll.h"
@@ -13,6 +12,8 @@
 #include "ModelAPIHeader.inc"
 
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Runtime/ModelAPI.h"
+#include "bitnet/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -44,6 +45,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <cctype>
 
@@ -64,17 +66,27 @@ bool isIdentifier(llvm::StringRef s) {
   return llvm::all_of(s, [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
 }
 
-/// What the header says about one compiled entry point.
+/// One compiled entry point: its body (tokens -> hidden states) and its
+/// head (hidden states -> logits), and the model's shapes.
 struct EntryPoint {
-  std::string symbol;
-  int64_t tokens = 0, vocab = 0, layers = 0, context = 0, kvDim = 0;
+  std::string body, logits;
+  int64_t tokens = 0, vocab = 0, hidden = 0, layers = 0, context = 0, kvDim = 0;
 };
 
-/// Public functions get the --name prefix; returns their shapes for the
-/// header (model-level signature: tokens, position, K cache, V cache ->
-/// logits, caches).
-LogicalResult prefixEntryPoints(ModuleOp module, llvm::StringRef name,
-                                std::vector<EntryPoint> &entries) {
+/// An error already reported through MLIR's diagnostics: the driver prints
+/// nothing more for it.
+llvm::Error alreadyReported() {
+  return llvm::make_error<llvm::StringError>("", llvm::inconvertibleErrorCode());
+}
+
+llvm::Error compileError(const llvm::Twine &message) {
+  return llvm::make_error<llvm::StringError>(message, llvm::inconvertibleErrorCode());
+}
+
+/// Public model entry points get the --name prefix (model-level signature:
+/// tokens, position, K cache, V cache -> logits, caches).
+llvm::Error prefixEntryPoints(ModuleOp module, llvm::StringRef name) {
+  bool any = false;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
@@ -88,42 +100,69 @@ LogicalResult prefixEntryPoints(ModuleOp module, llvm::StringRef name,
                       : RankedTensorType();
     if (!tokens || !cache || !logits || !tokens.hasStaticShape() ||
         !cache.hasStaticShape() || !logits.hasStaticShape() ||
-        cache.getRank() != 3 || logits.getRank() != 2)
-      return func.emitError()
-             << "@" << func.getSymName()
-             << " is not a model entry point (tokens, position, K cache, V "
-                "cache) -> (logits, K cache, V cache) with static shapes";
+        cache.getRank() != 3 || logits.getRank() != 2) {
+      func.emitError() << "@" << func.getSymName()
+                       << " is not a model entry point (tokens, position, K cache, V "
+                          "cache) -> (logits, K cache, V cache) with static shapes";
+      return alreadyReported();
+    }
     std::string symbol = func.getSymName().str();
     if (!llvm::StringRef(symbol).starts_with((name + "_").str()))
       symbol = (name + "_" + symbol).str();
-    if (failed(SymbolTable::replaceAllSymbolUses(func, StringAttr::get(module.getContext(), symbol), module)))
-      return failure();
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            func, StringAttr::get(module.getContext(), symbol), module)))
+      return alreadyReported();
     func.setSymName(symbol);
-    entries.push_back({symbol, tokens.getDimSize(0), logits.getDimSize(1),
-                       cache.getDimSize(0), cache.getDimSize(1),
-                       cache.getDimSize(2)});
+    any = true;
   }
-  if (entries.empty())
-    return module.emitError() << "no public model entry point to compile";
-  return success();
+  if (!any) {
+    module.emitError() << "no public model entry point to compile";
+    return alreadyReported();
+  }
+  return llvm::Error::success();
 }
 
-std::vector<EntryPoint> largestFirst(std::vector<EntryPoint> entries) {
+/// The entry points of a module cut by bitnet-split-logits, largest token
+/// count first, and the one-row head.
+llvm::Error collectEntryPoints(ModuleOp module, std::vector<EntryPoint> &entries,
+                               std::string &lastLogits) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func->hasAttr(BitNetDialect::kLastLogitsAttrName))
+      lastLogits = func.getSymName().str();
+    auto head = func->getAttrOfType<FlatSymbolRefAttr>(BitNetDialect::kLogitsAttrName);
+    if (!head)
+      continue;
+    auto headFunc = module.lookupSymbol<func::FuncOp>(head.getAttr());
+    FunctionType type = func.getFunctionType();
+    auto tokens = cast<RankedTensorType>(type.getInput(0));
+    auto cache = cast<RankedTensorType>(type.getInput(2));
+    auto hidden = cast<RankedTensorType>(type.getResult(0));
+    auto logits = cast<RankedTensorType>(headFunc.getFunctionType().getResult(0));
+    entries.push_back({func.getSymName().str(), head.getValue().str(), tokens.getDimSize(0),
+                       logits.getDimSize(1), hidden.getDimSize(1), cache.getDimSize(0),
+                       cache.getDimSize(1), cache.getDimSize(2)});
+  }
+  if (entries.empty() || lastLogits.empty())
+    return compileError("bitnet-split-logits left no entry point or one-row head");
   llvm::sort(entries, [](const EntryPoint &a, const EntryPoint &b) {
     return a.tokens > b.tokens;
   });
-  return entries;
+  for (size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].tokens == entries[i - 1].tokens)
+      return compileError("two entry points take " + llvm::Twine(entries[i].tokens) +
+                     " tokens (@" + entries[i - 1].body + ", @" + entries[i].body + ")");
+  return llvm::Error::success();
 }
 
 /// The C header: the model API (ModelAPI.h, embedded), the model's
 /// dimensions and entry points, and static inline wrappers that bind the
 /// API to this model's descriptor.
 std::string headerText(llvm::StringRef name, llvm::StringRef target,
-                       std::vector<EntryPoint> entries, bool externalWeights) {
+                       const std::vector<EntryPoint> &entries,
+                       llvm::StringRef lastLogits, bool externalWeights) {
   std::string guard = "BITNET_MODEL_" + llvm::StringRef(name).upper() + "_H";
   std::string N = llvm::StringRef(name).upper();
   std::string n = name.str();
-  entries = largestFirst(std::move(entries));
   const EntryPoint &e = entries.front();
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -135,13 +174,15 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
              : std::string())
      << " *   " << n << "_state *s = " << n << "_create(0, 0);  (full context, default threads)\n"
      << " *   float logits[" << N << "_VOCAB];\n"
-     << " *   " << n << "_forward(s, &token, 1, pos, logits);\n"
+     << " *   " << n << "_forward(s, prompt, count, 0, BITNET_LOGITS_LAST, logits);\n"
+     << " *   " << n << "_forward(s, &token, 1, count, BITNET_LOGITS_LAST, logits);\n"
      << " *   " << n << "_destroy(s);\n"
      << " *\n * States are independent: several may run at once from different threads,\n"
      << " * each with its own thread budget. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << kModelAPIHeader << "\n"
      << "#define " << N << "_VOCAB " << e.vocab << "\n"
+     << "#define " << N << "_HIDDEN " << e.hidden << "\n"
      << "#define " << N << "_LAYERS " << e.layers << "\n"
      << "#define " << N << "_CONTEXT " << e.context << "\n"
      << "#define " << N << "_KV_DIM " << e.kvDim << "\n"
@@ -150,12 +191,18 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The model's descriptor (dimensions, entry points, weight slots). */\n"
      << "extern const bitnet_model " << n << "_model;\n\n"
-     << "/* The compiled entry points (bitnet_entry_fn): M tokens at positions\n"
-     << " * pos .. pos + M - 1. Prefer the API below. */\n";
+     << "/* The compiled entry points: bodies (bitnet_body_fn: M tokens at positions\n"
+     << " * pos .. pos + M - 1 -> M x HIDDEN hidden states) and heads\n"
+     << " * (bitnet_logits_fn: M x HIDDEN hidden states -> M x VOCAB logits).\n"
+     << " * Prefer the API below. */\n";
   for (const EntryPoint &entry : entries)
-    os << "int32_t " << entry.symbol
+    os << "int32_t " << entry.body
        << "(const int32_t *tokens, int32_t pos, float *k_cache, float *v_cache,\n"
-       << "        float *logits); /* M = " << entry.tokens << " */\n";
+       << "        float *hidden); /* M = " << entry.tokens << " */\n"
+       << "int32_t " << entry.logits << "(const float *hidden, float *logits); /* M = "
+       << entry.tokens << " */\n";
+  if (llvm::none_of(entries, [&](const EntryPoint &x) { return x.logits == lastLogits; }))
+    os << "int32_t " << lastLogits << "(const float *hidden, float *logits); /* M = 1 */\n";
   os << "\ntypedef bitnet_state " << n << "_state;\n\n"
      << "/* Dimensions of the model. */\n"
      << "static inline int32_t " << n << "_vocab(void) { return " << N << "_VOCAB; }\n"
@@ -168,22 +215,24 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
        << " * Returns 0; -2 cannot open; -3 not a weights file; -4 another model's;\n"
        << " * -5 truncated. */\n"
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
-       << "  return bitnet_rt1_load_weights(&" << n << "_model, path);\n}\n\n";
-  os << "/* bitnet_rt1_create: room for `context` tokens (0: the compiled context);\n"
+       << "  return bitnet_rt2_load_weights(&" << n << "_model, path);\n}\n\n";
+  os << "/* bitnet_rt2_create: room for `context` tokens (0: the compiled context);\n"
      << " * forward passes on at most `threads` threads (0: all). NULL when out of memory"
      << (externalWeights ? " or\n * before " + n + "_load_weights succeeded" : std::string())
      << ". */\n"
      << "static inline " << n << "_state *" << n << "_create(int32_t context, int32_t threads) {\n"
-     << "  return bitnet_rt1_create(&" << n << "_model, context, threads);\n}\n\n"
-     << "/* bitnet_rt1_forward: count tokens at pos .. pos + count - 1 -> count x VOCAB\n"
-     << " * logits in chunks of the compiled token counts. 0; -1 refused (bad token\n"
-     << " * id or position; nothing run); or a kernel's status. */\n"
+     << "  return bitnet_rt2_create(&" << n << "_model, context, threads);\n}\n\n"
+     << "/* bitnet_rt2_forward: count tokens at pos .. pos + count - 1 in chunks of\n"
+     << " * the compiled token counts; `rows` (bitnet_logits_rows) picks the logits\n"
+     << " * written: BITNET_LOGITS_LAST 1 x VOCAB, BITNET_LOGITS_ALL count x VOCAB,\n"
+     << " * BITNET_LOGITS_NONE none. 0; -1 refused (bad argument, token id or\n"
+     << " * position; nothing run); or a kernel's status. */\n"
      << "static inline int32_t " << n << "_forward(" << n << "_state *s, const int32_t *tokens,\n"
-     << "    int32_t count, int32_t pos, float *logits) {\n"
-     << "  return bitnet_rt1_forward(s, tokens, count, pos, logits);\n}\n\n"
+     << "    int32_t count, int32_t pos, int32_t rows, float *logits) {\n"
+     << "  return bitnet_rt2_forward(s, tokens, count, pos, rows, logits);\n}\n\n"
      << "/* Forgets every token (the next forward starts at position 0). */\n"
-     << "static inline void " << n << "_reset(" << n << "_state *s) { bitnet_rt1_reset(s); }\n"
-     << "static inline void " << n << "_destroy(" << n << "_state *s) { bitnet_rt1_destroy(s); }\n\n"
+     << "static inline void " << n << "_reset(" << n << "_state *s) { bitnet_rt2_reset(s); }\n"
+     << "static inline void " << n << "_destroy(" << n << "_state *s) { bitnet_rt2_destroy(s); }\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return s;
 }
@@ -214,23 +263,59 @@ int64_t gatheredOnlyBytes(ModuleOp module, bool int8Head) {
   return bytes;
 }
 
+/// A constant struct laid out like a C struct of the model API: each value
+/// at its offsetof, so that the descriptor the compiler writes follows
+/// ModelAPI.h (the one source of its layout) instead of a copy of it.
+struct CStructField {
+  size_t offset;
+  llvm::Constant *value;
+};
+
+llvm::Constant *cStruct(llvm::LLVMContext &ctx, const llvm::DataLayout &layout,
+                        llvm::ArrayRef<CStructField> fields, size_t size) {
+  std::vector<CStructField> sorted(fields.begin(), fields.end());
+  llvm::sort(sorted, [](const CStructField &a, const CStructField &b) {
+    return a.offset < b.offset;
+  });
+  std::vector<llvm::Constant *> values;
+  size_t at = 0;
+  auto pad = [&](size_t bytes) {
+    if (bytes == 0)
+      return;
+    auto *type = llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), bytes);
+    values.push_back(llvm::ConstantAggregateZero::get(type));
+  };
+  for (const CStructField &f : sorted) {
+    pad(f.offset - at);
+    values.push_back(f.value);
+    at = f.offset + layout.getTypeAllocSize(f.value->getType());
+  }
+  pad(size - at);
+  return llvm::ConstantStruct::getAnon(ctx, values, /*Packed=*/true);
+}
+
 /// Adds the exported descriptor `<name>_model` (ModelAPI.h's bitnet_model)
 /// over the entry points and, for file weights, the slot table.
 void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                         const std::vector<EntryPoint> &entries,
-                        int64_t gatheredBytes) {
+                        llvm::StringRef lastLogits, int64_t gatheredBytes) {
   llvm::LLVMContext &ctx = module.getContext();
+  const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *entryType = llvm::StructType::get(i64, ptr);
+  auto int64 = [&](int64_t v) { return llvm::ConstantInt::get(i64, v); };
   std::vector<llvm::Constant *> table;
-  for (const EntryPoint &e : largestFirst(entries))
-    table.push_back(llvm::ConstantStruct::get(
-        entryType, {llvm::ConstantInt::get(i64, e.tokens), module.getFunction(e.symbol)}));
-  auto *tableType = llvm::ArrayType::get(entryType, table.size());
+  for (const EntryPoint &e : entries)
+    table.push_back(cStruct(ctx, layout,
+                            {{offsetof(bitnet_entry, tokens), int64(e.tokens)},
+                             {offsetof(bitnet_entry, body), module.getFunction(e.body)},
+                             {offsetof(bitnet_entry, logits), module.getFunction(e.logits)}},
+                            sizeof(bitnet_entry)));
+  auto *tableType = llvm::ArrayType::get(table.front()->getType(), table.size());
   auto *tableGlobal = new llvm::GlobalVariable(
       module, tableType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantArray::get(tableType, table), (name + "_entries").str());
+  tableGlobal->setAlignment(llvm::Align(alignof(bitnet_entry)));
   auto optional = [&](const char *suffix) -> llvm::Constant * {
     llvm::GlobalVariable *g = module.getNamedGlobal((name + suffix).str());
     return g ? static_cast<llvm::Constant *>(g) : llvm::ConstantPointerNull::get(ptr);
@@ -239,50 +324,53 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
   // Everything large in the glue is a model constant (or its slot when the
   // weights live in a file).
   int64_t weightBytes = 0;
-  const llvm::DataLayout &layout = module.getDataLayout();
   for (const llvm::GlobalVariable &g : module.globals()) {
     uint64_t bytes = layout.getTypeAllocSize(g.getValueType());
     if (bytes >= 1024 && g.hasInitializer())
       weightBytes += static_cast<int64_t>(bytes);
   }
-  auto *modelType = llvm::StructType::get(
-      ctx, {i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, i64, i64});
-  llvm::Constant *fields[] = {
-      llvm::ConstantInt::get(i64, 2), // BITNET_MODEL_ABI
-      llvm::ConstantInt::get(i64, e.vocab),
-      llvm::ConstantInt::get(i64, e.layers),
-      llvm::ConstantInt::get(i64, e.context),
-      llvm::ConstantInt::get(i64, e.kvDim),
-      llvm::ConstantInt::get(i64, table.size()),
-      tableGlobal,
-      optional("_weight_slots"),
-      optional("_weights_info"),
-      optional("_weights_loaded"),
-      llvm::ConstantInt::get(i64, weightBytes),
-      llvm::ConstantInt::get(i64, std::max<int64_t>(weightBytes - gatheredBytes, 0))};
-  new llvm::GlobalVariable(module, modelType, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantStruct::get(modelType, fields), (name + "_model").str());
+  llvm::Constant *descriptor = cStruct(
+      ctx, layout,
+      {{offsetof(bitnet_model, abi_version), int64(BITNET_MODEL_ABI)},
+       {offsetof(bitnet_model, vocab), int64(e.vocab)},
+       {offsetof(bitnet_model, layers), int64(e.layers)},
+       {offsetof(bitnet_model, context), int64(e.context)},
+       {offsetof(bitnet_model, kv_dim), int64(e.kvDim)},
+       {offsetof(bitnet_model, hidden), int64(e.hidden)},
+       {offsetof(bitnet_model, entry_count), int64(table.size())},
+       {offsetof(bitnet_model, entries), tableGlobal},
+       {offsetof(bitnet_model, last_logits), module.getFunction(lastLogits)},
+       {offsetof(bitnet_model, weight_slots), optional("_weight_slots")},
+       {offsetof(bitnet_model, weights_info), optional("_weights_info")},
+       {offsetof(bitnet_model, weights_loaded), optional("_weights_loaded")},
+       {offsetof(bitnet_model, weight_bytes), int64(weightBytes)},
+       {offsetof(bitnet_model, read_bytes),
+        int64(std::max<int64_t>(weightBytes - gatheredBytes, 0))}},
+      sizeof(bitnet_model));
+  // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
+  // not here fails this count.
+  static_assert(sizeof(bitnet_model) == 14 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_entry) == 3 * 8, "set every bitnet_entry field above");
+  auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::ExternalLinkage, descriptor,
+                                          (name + "_model").str());
+  global->setAlignment(llvm::Align(alignof(bitnet_model)));
 }
 
 /// Writes `text` to `path` atomically (temporary file, then rename).
-LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text,
-                        llvm::raw_ostream &log) {
+llvm::Error writeFile(llvm::StringRef path, llvm::StringRef text) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
-  if (!out) {
-    log << "bitnet-compile: error: " << error << "\n";
-    return failure();
-  }
+  if (!out)
+    return compileError(error);
   out->os() << text;
   out->os().flush();
   if (out->os().has_error()) {
     out->os().clear_error();
-    log << "bitnet-compile: error: cannot write '" << path << "'\n";
-    return failure();
+    return compileError("cannot write '" + path + "'");
   }
   out->keep();
-  return success();
+  return llvm::Error::success();
 }
 
 /// A temporary file removed unless its path is cleared (once renamed).
@@ -295,7 +383,7 @@ struct PendingFile {
 };
 
 /// Runs `program args` and waits; returns the error text or "".
-std::string run(llvm::StringRef program, llvm::ArrayRef<std::string> args) {
+std::string runProgram(llvm::StringRef program, llvm::ArrayRef<std::string> args) {
   std::vector<llvm::StringRef> argv = {program};
   for (const std::string &a : args)
     argv.push_back(a);
@@ -308,49 +396,88 @@ std::string run(llvm::StringRef program, llvm::ArrayRef<std::string> args) {
   return "";
 }
 
-} // namespace
 
-int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) {
-  auto start = Clock::now();
-  auto fail = [&](const llvm::Twine &message) {
-    log << "bitnet-compile: error: " << message << "\n";
-    return 1;
-  };
-  const ::bitnet::target::TargetDescription *target =
-      ::bitnet::target::lookupTarget(o.target);
+/// One compilation, in phases that each do one job and report an
+/// llvm::Error: load the model (a checkpoint format's importer or the IR
+/// parser), cut the entry points where the logits start, run the kernel
+/// pipeline, emit the glue, generate the kernels (cached), link, write the
+/// header. --emit stops after the phase that produces what it asks for.
+class CompileSession {
+public:
+  CompileSession(const CompileOptions &o, llvm::raw_ostream &log)
+      : o(o), log(log), context(makeRegistry()),
+        diagnostics(sourceMgr, &context, log) {}
+
+  llvm::Error run();
+
+private:
+  static DialectRegistry makeRegistry() {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    return registry;
+  }
+  std::string defaultOutput(const char *suffix) const {
+    return o.output.empty() ? o.name + suffix : o.output;
+  }
+  llvm::Error checkOptions();
+  llvm::Error loadModel();
+  llvm::Error splitEntryPoints();
+  llvm::Error runKernelPipeline();
+  llvm::Error emitGlue();
+  llvm::Error generateKernels();
+  llvm::Error link();
+  llvm::Error writeText(const char *suffix, llvm::StringRef text) {
+    return writeFile(defaultOutput(suffix), text);
+  }
+  std::string header() const {
+    return headerText(o.name, target->name, entries, lastLogits, o.externalWeights);
+  }
+
+  const CompileOptions &o;
+  llvm::raw_ostream &log;
+  Clock::time_point start = Clock::now();
+  const ::bitnet::target::TargetDescription *target = nullptr;
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics;
+  OwningOpRef<ModuleOp> module;
+  std::vector<EntryPoint> entries;
+  std::string lastLogits;
+  int64_t gatheredBytes = 0;
+  // Glue.
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  llvm::SmallVector<char> glue;
+  // --weights=file: written to a temporary file, renamed when all is done.
+  PendingFile weights;
+  std::string weightsPath;
+  // Kernels: objects to link (cached), and the Halide runtime's.
+  std::vector<std::string> kernelObjects;
+  std::string runtimeObject;
+};
+
+llvm::Error CompileSession::checkOptions() {
+  target = ::bitnet::target::lookupTarget(o.target);
   if (!target) {
     std::string known;
     for (const auto &t : ::bitnet::target::allTargets())
       known += std::string(known.empty() ? "" : ", ") + t.name;
-    return fail("unknown target '" + o.target + "' (expected " + known +
-                " or host)");
+    return compileError("unknown target '" + o.target + "' (expected " + known +
+                        " or host)");
   }
   if (!isIdentifier(o.name))
-    return fail("--name '" + o.name + "' is not a C identifier");
+    return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")
-    return fail("--lm-head '" + o.lmHead + "' is not f16 or int8");
+    return compileError("--lm-head '" + o.lmHead + "' is not f16 or int8");
+  return llvm::Error::success();
+}
 
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  MLIRContext context(registry);
-  std::string error;
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, log);
-  OwningOpRef<ModuleOp> module;
-  bool hfDirectory = o.input != "-" && llvm::sys::fs::is_directory(o.input);
-  bool gguf = false;
-  if (!hfDirectory && o.input != "-") {
-    char head[4] = {};
-    if (auto f = llvm::MemoryBuffer::getFileSlice(o.input, 4, 0))
-      std::memcpy(head, (*f)->getBufferStart(), std::min<size_t>(4, (*f)->getBufferSize()));
-    gguf = std::memcmp(head, "GGUF", 4) == 0;
-  }
-  if (hfDirectory || gguf) {
-    // A checkpoint (Hugging Face directory or GGUF file): imported tensor by
-    // tensor, then built as model-level IR with one entry point per token
-    // count.
+llvm::Error CompileSession::loadModel() {
+  if (const auto *format = ::bitnet::import::findCheckpointFormat(o.input)) {
+    // A checkpoint: imported tensor by tensor, then built as model-level IR
+    // with one entry point per token count.
     auto phase = Clock::now();
     ::bitnet::import::ImportOptions import;
     import.context = o.context;
@@ -361,55 +488,49 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
     else if (o.weightKind == "float")
       import.kind = ::bitnet::ref::WeightKind::Float;
     else
-      return fail("--weight-kind '" + o.weightKind +
-                  "' is not ternary, binary or float");
-    llvm::Expected<::bitnet::ref::ModelWeights> weights =
-        gguf ? ::bitnet::import::importGGUF(o.input, import)
-             : ::bitnet::import::importHuggingFace(o.input, import);
+      return compileError("--weight-kind '" + o.weightKind +
+                          "' is not ternary, binary or float");
+    llvm::Expected<::bitnet::ref::ModelWeights> weights = format->import(o.input, import);
     if (!weights)
-      return fail(llvm::toString(weights.takeError()));
+      return weights.takeError();
     for (int64_t m : o.tokenCounts)
       if (m <= 0 || m > weights->config.context)
-        return fail("--tokens value " + llvm::Twine(m) + " must be in [1, context = " +
-                    llvm::Twine(weights->config.context) + "]");
+        return compileError("--tokens value " + llvm::Twine(m) +
+                            " must be in [1, context = " +
+                            llvm::Twine(weights->config.context) + "]");
     module = buildModelModule(&context, *weights, o.name, o.tokenCounts);
-    log << "bitnet-compile: imported " << o.input << " ("
+    log << "bitnet-compile: imported " << o.input << " (" << format->name << ", "
         << weights->config.layers << " layers, hidden " << weights->config.hidden
         << ", vocab " << weights->config.vocab << "): "
         << llvm::format("%.2f", secondsSince(phase)) << " s\n";
   } else {
+    std::string error;
     std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(o.input, &error);
     if (!input)
-      return fail(error);
+      return compileError(error);
     sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module)
-    return 1;
-  std::vector<EntryPoint> entries;
-  if (failed(prefixEntryPoints(*module, o.name, entries)))
-    return 1;
+    return alreadyReported();
+  return prefixEntryPoints(*module, o.name);
+}
 
-  std::string output = o.output;
-  auto defaultOutput = [&](const char *suffix) {
-    return output.empty() ? o.name + suffix : output;
-  };
-  if (o.emit == EmitKind::Header)
-    return failed(writeFile(defaultOutput(".h"),
-                            headerText(o.name, target->name, entries,
-                                       o.externalWeights),
-                            log));
-
-  if (o.emit == EmitKind::BitNet) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return failed(writeFile(defaultOutput(".mlir"), text, log));
+llvm::Error CompileSession::splitEntryPoints() {
+  PassManager pm(&context);
+  pm.addPass(createSplitLogits());
+  if (o.printPipeline) {
+    pm.printAsTextualPipeline(log);
+    log << "\n";
   }
+  if (failed(pm.run(*module)))
+    return alreadyReported();
+  return collectEntryPoints(*module, entries, lastLogits);
+}
 
-  // Passes.
+llvm::Error CompileSession::runKernelPipeline() {
   const bool int8Head = o.lmHead == "int8";
-  const int64_t gatheredBytes = gatheredOnlyBytes(*module, int8Head);
+  gatheredBytes = gatheredOnlyBytes(*module, int8Head);
   auto phase = Clock::now();
   PassManager pm(&context);
   KernelPipelineOptions pipeline;
@@ -422,30 +543,24 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
     log << "\n";
   }
   if (failed(pm.run(*module)))
-    return 1;
-  log << "bitnet-compile: passes: " << llvm::format("%.2f", secondsSince(phase))
-      << " s\n";
-  if (o.emit == EmitKind::MLIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return failed(writeFile(defaultOutput(".mlir"), text, log));
-  }
+    return alreadyReported();
+  log << "bitnet-compile: passes: " << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+  return llvm::Error::success();
+}
 
-  // Glue: LLVM IR, then machine code for the target.
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(*module, llvmContext, o.name);
+llvm::Error CompileSession::emitGlue() {
+  llvmModule = translateModuleToLLVMIR(*module, llvmContext, o.name);
   if (!llvmModule)
-    return fail("cannot translate the glue to LLVM IR");
+    return compileError("cannot translate the glue to LLVM IR");
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
   llvm::InitializeAllAsmPrinters();
   llvm::Triple triple(target->triple);
+  std::string error;
   const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
-    return fail("LLVM has no backend for " + triple.str() + ": " + error);
+    return compileError("LLVM has no backend for " + triple.str() + ": " + error);
   // x86-64's medium code model puts constants and weight space above 64 KiB
   // in .lrodata / .lbss, addressed with 64-bit offsets: a model's weights
   // may exceed the 2 GiB that 32-bit PC-relative references reach (a
@@ -459,10 +574,7 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
-  // --weights=file: the large constants go to <output stem>.weights, written
-  // to a temporary file renamed only once everything else is written.
-  PendingFile weights;
-  std::string weightsPath;
+  // --weights=file: the large constants go to <output stem>.weights.
   if (o.externalWeights) {
     std::string out = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
                                     : o.emit == EmitKind::Assembly ? ".s"
@@ -474,58 +586,40 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
     std::error_code ec;
     llvm::raw_fd_ostream file(weights.path, ec);
     if (ec)
-      return fail("cannot write '" + weights.path + "': " + ec.message());
+      return compileError("cannot write '" + weights.path + "': " + ec.message());
     ExternalWeightsSummary summary = externalizeWeights(*llvmModule, o.name, file);
     file.close();
     if (file.has_error()) {
       file.clear_error();
-      return fail("cannot write '" + weights.path + "'");
+      return compileError("cannot write '" + weights.path + "'");
     }
     log << "bitnet-compile: weights: " << summary.slots << " tensors, "
         << llvm::format("%.1f", summary.fileBytes / 1048576.0) << " MiB -> "
         << weightsPath << "\n";
   }
   flattenLargeConstants(*llvmModule);
-  addModelDescriptor(*llvmModule, o.name, entries, gatheredBytes);
-  auto commitWeights = [&]() -> LogicalResult {
-    if (!o.externalWeights)
-      return success();
-    if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath)) {
-      log << "bitnet-compile: error: cannot write '" << weightsPath
-          << "': " << ec.message() << "\n";
-      return failure();
-    }
-    weights.path.clear();
-    return success();
-  };
+  addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes);
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
     llvmModule->print(os, nullptr);
-    return failed(writeFile(defaultOutput(".ll"), text, log)) ||
-           failed(commitWeights());
+    return writeText(".ll", text);
   }
-  auto emitMachineCode = [&](llvm::CodeGenFileType kind,
-                             llvm::SmallVectorImpl<char> &bytes) {
-    llvm::raw_svector_ostream os(bytes);
-    llvm::legacy::PassManager codegen;
-    if (machine->addPassesToEmitFile(codegen, os, nullptr, kind))
-      return false;
-    codegen.run(*llvmModule);
-    return true;
-  };
-  llvm::SmallVector<char> glue;
-  if (o.emit == EmitKind::Assembly) {
-    if (!emitMachineCode(llvm::CodeGenFileType::AssemblyFile, glue))
-      return fail("the target cannot emit assembly");
-    return failed(writeFile(defaultOutput(".s"), {glue.data(), glue.size()}, log)) ||
-           failed(commitWeights());
-  }
-  if (!emitMachineCode(llvm::CodeGenFileType::ObjectFile, glue))
-    return fail("the target cannot emit objects");
+  auto kind = o.emit == EmitKind::Assembly ? llvm::CodeGenFileType::AssemblyFile
+                                           : llvm::CodeGenFileType::ObjectFile;
+  llvm::raw_svector_ostream os(glue);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, kind))
+    return compileError(o.emit == EmitKind::Assembly ? "the target cannot emit assembly"
+                                                     : "the target cannot emit objects");
+  codegen.run(*llvmModule);
+  if (o.emit == EmitKind::Assembly)
+    return writeText(".s", {glue.data(), glue.size()});
+  return llvm::Error::success();
+}
 
-  // Kernels: one bitnet-kernelgen process per spec missing from the cache.
-  phase = Clock::now();
+llvm::Error CompileSession::generateKernels() {
+  auto phase = Clock::now();
   std::string cache = o.kernelCache;
   if (cache.empty()) {
     llvm::SmallString<128> dir;
@@ -538,18 +632,19 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   // another's objects.
   llvm::ErrorOr<llvm::MD5::MD5Result> generator = llvm::sys::fs::md5_contents(o.kernelgen);
   if (!generator)
-    return fail("cannot run bitnet-kernelgen '" + o.kernelgen +
-                "': " + generator.getError().message());
+    return compileError("cannot run bitnet-kernelgen '" + o.kernelgen +
+                        "': " + generator.getError().message());
   llvm::SmallString<256> keyed(cache);
-  llvm::sys::path::append(keyed, "kernelgen-" + std::string(generator->digest().str()).substr(0, 16));
+  llvm::sys::path::append(keyed, "kernelgen-" +
+                                     std::string(generator->digest().str()).substr(0, 16));
   cache = std::string(keyed);
   if (std::error_code ec = llvm::sys::fs::create_directories(cache))
-    return fail("cannot create the kernel cache '" + cache + "': " + ec.message());
+    return compileError("cannot create the kernel cache '" + cache + "': " + ec.message());
   struct Job {
     std::string object;
     std::vector<std::string> args;
   };
-  std::vector<Job> jobs, all;
+  std::vector<Job> jobs;
   auto kernels = (*module)->getAttrOfType<DictionaryAttr>("bitnet.kernels");
   if (kernels)
     for (NamedAttribute entry : kernels) {
@@ -563,20 +658,20 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
         job.args.push_back(f.str());
       job.args.push_back("-o");
       job.args.push_back(cache);
-      all.push_back(job);
+      kernelObjects.push_back(job.object);
       if (!llvm::sys::fs::exists(job.object))
         jobs.push_back(job);
     }
-  std::string runtime = cache + "/halide_runtime_" +
-                        ::bitnet::kernels::kernelTargetName(target->kernels) + ".o";
-  if (!llvm::sys::fs::exists(runtime))
-    jobs.push_back({runtime, {"--runtime",
-                              std::string("target=") +
-                                  ::bitnet::kernels::kernelTargetName(target->kernels),
-                              "-o", cache}});
+  runtimeObject = cache + "/halide_runtime_" +
+                  ::bitnet::kernels::kernelTargetName(target->kernels) + ".o";
+  if (!llvm::sys::fs::exists(runtimeObject))
+    jobs.push_back({runtimeObject,
+                    {"--runtime",
+                     std::string("target=") +
+                         ::bitnet::kernels::kernelTargetName(target->kernels),
+                     "-o", cache}});
   size_t next = 0, done = 0;
   std::vector<std::pair<llvm::sys::ProcessInfo, size_t>> running;
-  std::vector<std::vector<std::string>> argStorage(jobs.size());
   while (done < jobs.size()) {
     while (running.size() < std::max(1u, o.jobs) && next < jobs.size()) {
       std::vector<llvm::StringRef> argv = {o.kernelgen};
@@ -585,8 +680,12 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
       std::string spawnError;
       llvm::sys::ProcessInfo pi =
           llvm::sys::ExecuteNoWait(o.kernelgen, argv, std::nullopt, {}, 0, &spawnError);
-      if (pi.Pid == llvm::sys::ProcessInfo::InvalidPid)
-        return fail("cannot run bitnet-kernelgen '" + o.kernelgen + "': " + spawnError);
+      if (pi.Pid == llvm::sys::ProcessInfo::InvalidPid) {
+        for (auto &[other, i] : running)
+          llvm::sys::Wait(other, std::nullopt);
+        return compileError("cannot run bitnet-kernelgen '" + o.kernelgen +
+                            "': " + spawnError);
+      }
       running.push_back({pi, next++});
     }
     auto [pi, index] = running.front();
@@ -596,16 +695,19 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
     if (result.ReturnCode != 0) {
       for (auto &[other, i] : running)
         llvm::sys::Wait(other, std::nullopt);
-      return fail("bitnet-kernelgen failed for " +
-                  llvm::sys::path::filename(jobs[index].object) + " (exit " +
-                  llvm::Twine(result.ReturnCode) + ")");
+      return compileError("bitnet-kernelgen failed for " +
+                          llvm::sys::path::filename(jobs[index].object) + " (exit " +
+                          llvm::Twine(result.ReturnCode) + ")");
     }
     ++done;
   }
-  log << "bitnet-compile: kernels: " << all.size() << " (" << jobs.size()
-      << " generated, " << (all.size() + 1 - jobs.size()) << " cache hits), "
+  log << "bitnet-compile: kernels: " << kernelObjects.size() << " (" << jobs.size()
+      << " generated, " << (kernelObjects.size() + 1 - jobs.size()) << " cache hits), "
       << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+  return llvm::Error::success();
+}
 
+llvm::Error CompileSession::link() {
   // One relocatable object: glue + kernels + runtime, linked with ld -r into
   // a temporary file that replaces the output only when complete.
   const bool shared = o.emit == EmitKind::Shared;
@@ -613,21 +715,20 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   llvm::SmallString<128> gluePath;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("bitnet-glue", "o", fd, gluePath))
-    return fail("cannot create a temporary file");
+    return compileError("cannot create a temporary file");
+  PendingFile glueFile{std::string(gluePath)};
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(glue.data(), glue.size());
   }
+  llvm::Triple triple(target->triple);
   const char *linker = triple.isAArch64() ? "aarch64-linux-gnu-ld" : "ld";
   llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName(linker);
-  if (!ld) {
-    llvm::sys::fs::remove(gluePath);
-    return fail(llvm::Twine("the linker '") + linker + "' is not installed");
-  }
-  std::string partial = objectPath + ".tmp";
+  if (!ld)
+    return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
+  PendingFile partial{objectPath + ".tmp"};
   std::vector<std::string> args = {"-r", std::string(gluePath)};
-  for (const Job &job : all)
-    args.push_back(job.object);
+  args.insert(args.end(), kernelObjects.begin(), kernelObjects.end());
   // Run-time support built for the target's architecture: the model API,
   // and for multi-variant ARM kernels the dot-product check, linked ahead of
   // the Halide runtime so that its (weak) definition is the one kept.
@@ -638,55 +739,97 @@ int mlir::bitnet::compileModel(const CompileOptions &o, llvm::raw_ostream &log) 
   for (const char *file : support) {
     llvm::SmallString<256> path(o.runtimeDir);
     llvm::sys::path::append(path, arch, file);
-    if (!llvm::sys::fs::exists(path)) {
-      llvm::sys::fs::remove(gluePath);
-      return fail("the " + llvm::Twine(arch) + " run-time support '" + path +
-                  "' is missing (build target bitnet-runtime-" + arch + ")");
-    }
+    if (!llvm::sys::fs::exists(path))
+      return compileError("the " + llvm::Twine(arch) + " run-time support '" + path +
+                          "' is missing (build target bitnet-runtime-" + arch + ")");
     args.push_back(std::string(path));
   }
-  args.push_back(runtime);
+  args.push_back(runtimeObject);
   args.push_back("-o");
-  args.push_back(partial);
-  std::string linkError = run(*ld, args);
-  llvm::sys::fs::remove(gluePath);
-  if (!linkError.empty()) {
-    llvm::sys::fs::remove(partial);
-    return fail("partial link failed: " + linkError);
-  }
+  args.push_back(partial.path);
+  std::string linkError = runProgram(*ld, args);
+  if (!linkError.empty())
+    return compileError("partial link failed: " + linkError);
   if (shared) {
     // The relocatable object linked into a shared library, for runners
     // that load a model at run time (bitnet-run).
-    std::string library = objectPath + ".so.tmp";
-    std::string sharedError = run(*ld, {"-shared", partial, "-o", library});
-    llvm::sys::fs::remove(partial);
-    if (!sharedError.empty()) {
-      llvm::sys::fs::remove(library);
-      return fail("shared link failed: " + sharedError);
-    }
-    partial = library;
+    PendingFile library{objectPath + ".so.tmp"};
+    std::string sharedError = runProgram(*ld, {"-shared", partial.path, "-o", library.path});
+    if (!sharedError.empty())
+      return compileError("shared link failed: " + sharedError);
+    std::swap(partial.path, library.path);
   }
-  if (failed(commitWeights())) {
-    llvm::sys::fs::remove(partial);
-    return 1;
+  if (o.externalWeights) {
+    if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
+      return compileError("cannot write '" + weightsPath + "': " + ec.message());
+    weights.path.clear();
   }
-  if (std::error_code ec = llvm::sys::fs::rename(partial, objectPath)) {
-    llvm::sys::fs::remove(partial);
+  if (std::error_code ec = llvm::sys::fs::rename(partial.path, objectPath)) {
     if (o.externalWeights)
       llvm::sys::fs::remove(weightsPath);
-    return fail("cannot write '" + objectPath + "': " + ec.message());
+    return compileError("cannot write '" + objectPath + "': " + ec.message());
   }
+  partial.path.clear();
   std::string headerPath =
       (llvm::sys::path::parent_path(objectPath).empty()
            ? std::string()
            : (llvm::sys::path::parent_path(objectPath) + "/").str()) +
       llvm::sys::path::stem(objectPath).str() + ".h";
-  if (failed(writeFile(headerPath,
-                       headerText(o.name, target->name, entries, o.externalWeights),
-                       log)))
-    return 1;
+  if (llvm::Error e = writeFile(headerPath, header()))
+    return e;
   log << "bitnet-compile: wrote " << objectPath << " and " << headerPath
       << (o.externalWeights ? " and " + weightsPath : std::string()) << " in "
       << llvm::format("%.2f", secondsSince(start)) << " s\n";
-  return 0;
+  return llvm::Error::success();
+}
+
+llvm::Error CompileSession::run() {
+  if (llvm::Error e = checkOptions())
+    return e;
+  if (llvm::Error e = loadModel())
+    return e;
+  if (o.emit == EmitKind::BitNet) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(".mlir", text);
+  }
+  if (llvm::Error e = splitEntryPoints())
+    return e;
+  if (o.emit == EmitKind::Header)
+    return writeText(".h", header());
+  if (llvm::Error e = runKernelPipeline())
+    return e;
+  if (o.emit == EmitKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(".mlir", text);
+  }
+  if (llvm::Error e = emitGlue())
+    return e;
+  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly) {
+    if (o.externalWeights) {
+      if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
+        return compileError("cannot write '" + weightsPath + "': " + ec.message());
+      weights.path.clear();
+    }
+    return llvm::Error::success();
+  }
+  if (llvm::Error e = generateKernels())
+    return e;
+  return link();
+}
+
+} // namespace
+
+int mlir::bitnet::compileModel(const CompileOptions &options, llvm::raw_ostream &log) {
+  CompileSession session(options, log);
+  int status = 0;
+  llvm::handleAllErrors(session.run(), [&](const llvm::ErrorInfoBase &error) {
+    status = 1;
+    if (!error.message().empty())
+      log << "bitnet-compile: error: " << error.message() << "\n";
+  });
+  return status;
 }

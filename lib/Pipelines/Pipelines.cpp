@@ -32,6 +32,8 @@ void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bitnet::createCreateConstantGlobals(
+      bitnet::CreateConstantGlobalsOptions{bufferize.bufferAlignment}));
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(bitnet::createDropArgumentResults());

@@ -51,17 +51,17 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   if (model->model_->abi_version != BITNET_MODEL_ABI)
     return fail(path + ": descriptor ABI " + llvm::Twine(model->model_->abi_version) +
                 ", this runner reads ABI " + llvm::Twine(BITNET_MODEL_ABI));
-  model->create_ = reinterpret_cast<decltype(create_)>(symbol("bitnet_rt1_create"));
-  model->forward_ = reinterpret_cast<decltype(forward_)>(symbol("bitnet_rt1_forward"));
-  model->reset_ = reinterpret_cast<decltype(reset_)>(symbol("bitnet_rt1_reset"));
-  model->destroy_ = reinterpret_cast<decltype(destroy_)>(symbol("bitnet_rt1_destroy"));
+  model->create_ = reinterpret_cast<decltype(create_)>(symbol("bitnet_rt2_create"));
+  model->forward_ = reinterpret_cast<decltype(forward_)>(symbol("bitnet_rt2_forward"));
+  model->reset_ = reinterpret_cast<decltype(reset_)>(symbol("bitnet_rt2_reset"));
+  model->destroy_ = reinterpret_cast<decltype(destroy_)>(symbol("bitnet_rt2_destroy"));
   model->loadWeights_ =
-      reinterpret_cast<decltype(loadWeights_)>(symbol("bitnet_rt1_load_weights"));
+      reinterpret_cast<decltype(loadWeights_)>(symbol("bitnet_rt2_load_weights"));
   model->shutdownThreadPool_ =
       reinterpret_cast<void (*)()>(symbol("halide_shutdown_thread_pool"));
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
       !model->loadWeights_ || !model->shutdownThreadPool_)
-    return fail(path + ": the model API (bitnet_rt1_*) or the Halide runtime is missing");
+    return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
   return std::move(model);
 }
 
@@ -91,8 +91,8 @@ bitnet_state *LoadedModel::create(int32_t context, int32_t threads) {
 }
 
 int32_t LoadedModel::forward(bitnet_state *s, const int32_t *tokens, int32_t count,
-                             int32_t pos, float *logits) {
-  return forward_(s, tokens, count, pos, logits);
+                             int32_t pos, int32_t rows, float *logits) {
+  return forward_(s, tokens, count, pos, rows, logits);
 }
 void LoadedModel::reset(bitnet_state *s) { reset_(s); }
 void LoadedModel::destroy(bitnet_state *s) { destroy_(s); }
@@ -150,20 +150,18 @@ llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
   bitnet_state *s = model.create(0, threads);
   if (!s)
     return fail("cannot create a state (out of memory, or the weights file is not loaded)");
-  std::vector<float> logits(prompt.size() * m.vocab);
+  std::vector<float> logits(m.vocab);
   std::vector<int32_t> out;
   ref::Rng rng(sampling.seed);
   int32_t status = model.forward(s, prompt.data(), static_cast<int32_t>(prompt.size()), 0,
-                                 logits.data());
+                                 BITNET_LOGITS_LAST, logits.data());
   int32_t pos = static_cast<int32_t>(prompt.size());
-  const float *last = &logits[(prompt.size() - 1) * m.vocab];
   for (int32_t i = 0; i < count && status == 0; ++i) {
-    int32_t next = sampleToken(last, static_cast<int32_t>(m.vocab), sampling, rng);
+    int32_t next = sampleToken(logits.data(), static_cast<int32_t>(m.vocab), sampling, rng);
     out.push_back(next);
     if (i + 1 == count)
       break;
-    status = model.forward(s, &next, 1, pos++, logits.data());
-    last = logits.data();
+    status = model.forward(s, &next, 1, pos++, BITNET_LOGITS_LAST, logits.data());
   }
   model.destroy(s);
   if (status != 0)
@@ -225,7 +223,7 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
       const bool prompt = test == BenchTest::PromptProcessing;
       std::vector<double> rates, bandwidths;
       std::vector<int32_t> ids(static_cast<size_t>(tokens));
-      std::vector<float> logits(static_cast<size_t>(prompt ? tokens : 1) * m.vocab);
+      std::vector<float> logits(m.vocab);
       for (int32_t r = 0; r < options.repetitions + 1; ++r) {
         for (int32_t &id : ids)
           id = static_cast<int32_t>(tokenRng.range(0, m.vocab - 1));
@@ -238,10 +236,11 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
         auto t0 = Clock::now();
         int32_t status = 0;
         if (prompt)
-          status = model.forward(s, ids.data(), tokens, 0, logits.data());
+          // As llama-bench: the logits of the prompt's last token.
+          status = model.forward(s, ids.data(), tokens, 0, BITNET_LOGITS_LAST, logits.data());
         else
           for (int32_t i = 0; i < tokens && status == 0; ++i)
-            status = model.forward(s, &ids[i], 1, i, logits.data());
+            status = model.forward(s, &ids[i], 1, i, BITNET_LOGITS_LAST, logits.data());
         double t = seconds(t0, Clock::now());
         if (status != 0)
           return fail("the model failed with status " + llvm::Twine(status));

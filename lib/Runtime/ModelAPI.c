@@ -260,11 +260,11 @@ static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, in
 static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
 static void bitnet_install_par_for(void) { halide_set_custom_do_par_for(bitnet_do_par_for); }
 
-BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context,
+BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context,
                                             int32_t threads) {
   bitnet_state *s;
   size_t floats;
-  if (!model || model->abi_version != BITNET_MODEL_ABI)
+  if (!model || model->abi_version != BITNET_MODEL_ABI || model->entry_count < 1)
     return NULL;
   if (model->weights_loaded && !*model->weights_loaded)
     return NULL;
@@ -276,9 +276,13 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
   floats = (size_t)model->layers * (size_t)model->context * (size_t)model->kv_dim;
   s->k_cache = (float *)calloc(floats, sizeof(float));
   s->v_cache = (float *)calloc(floats, sizeof(float));
-  if (!s->k_cache || !s->v_cache) {
+  /* entries[0] has the largest token count. */
+  s->hidden = (float *)calloc((size_t)model->entries[0].tokens * (size_t)model->hidden,
+                              sizeof(float));
+  if (!s->k_cache || !s->v_cache || !s->hidden) {
     free(s->k_cache);
     free(s->v_cache);
+    free(s->hidden);
     free(s);
     return NULL;
   }
@@ -290,12 +294,19 @@ BITNET_WEAK bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t c
   return s;
 }
 
-BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
-                                       int32_t pos, float *logits) {
-  const bitnet_model *m = s->model;
-  int32_t i, left, status = 0, outer_budget;
+BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
+                                       int32_t pos, int32_t rows, float *logits) {
+  const bitnet_model *m;
+  int32_t i, left, n = 0, status = 0, outer_budget;
   struct bitnet_pool *outer_pool;
   int64_t e;
+  if (!s || (!tokens && count > 0))
+    return -1;
+  if (rows != BITNET_LOGITS_LAST && rows != BITNET_LOGITS_ALL && rows != BITNET_LOGITS_NONE)
+    return -1;
+  if (!logits && rows != BITNET_LOGITS_NONE)
+    return -1;
+  m = s->model;
   if (count < 0 || pos < 0 || pos > s->context - count)
     return -1;
   for (i = 0; i < count; ++i)
@@ -316,16 +327,21 @@ BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, i
   if (s->pool)
     bitnet_pool_set_active(s->pool, 1);
   while (count > 0 && status == 0) {
-    int32_t n;
     for (e = 0; m->entries[e].tokens > count; ++e) {
     }
     n = (int32_t)m->entries[e].tokens;
-    status = m->entries[e].fn(tokens, pos, s->k_cache, s->v_cache, logits);
+    status = m->entries[e].body(tokens, pos, s->k_cache, s->v_cache, s->hidden);
+    if (status == 0 && rows == BITNET_LOGITS_ALL) {
+      status = m->entries[e].logits(s->hidden, logits);
+      logits += (size_t)n * (size_t)m->vocab;
+    }
     tokens += n;
     pos += n;
     count -= n;
-    logits += (size_t)n * (size_t)m->vocab;
   }
+  /* The last chunk's last row holds the last token's hidden state. */
+  if (status == 0 && rows == BITNET_LOGITS_LAST && n > 0)
+    status = m->last_logits(s->hidden + (size_t)(n - 1) * (size_t)m->hidden, logits);
   if (s->pool)
     bitnet_pool_set_active(s->pool, 0);
   bitnet_thread_budget = outer_budget;
@@ -333,27 +349,31 @@ BITNET_WEAK int32_t bitnet_rt1_forward(bitnet_state *s, const int32_t *tokens, i
   return status;
 }
 
-BITNET_WEAK void bitnet_rt1_reset(bitnet_state *s) {
-  size_t floats = (size_t)s->model->layers * (size_t)s->model->context * (size_t)s->model->kv_dim;
+BITNET_WEAK void bitnet_rt2_reset(bitnet_state *s) {
+  size_t floats;
+  if (!s)
+    return;
+  floats = (size_t)s->model->layers * (size_t)s->model->context * (size_t)s->model->kv_dim;
   memset(s->k_cache, 0, sizeof(float) * floats);
   memset(s->v_cache, 0, sizeof(float) * floats);
 }
 
-BITNET_WEAK void bitnet_rt1_destroy(bitnet_state *s) {
+BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   if (!s)
     return;
   bitnet_pool_destroy(s->pool);
   free(s->k_cache);
   free(s->v_cache);
+  free(s->hidden);
   free(s);
 }
 
-BITNET_WEAK int32_t bitnet_rt1_load_weights(const bitnet_model *m, const char *path) {
+BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *path) {
   unsigned char head[64];
   uint64_t info[3];
   int64_t i;
   FILE *f;
-  if (!m->weights_loaded)
+  if (!m || !path || !m->weights_loaded)
     return -1;
   f = fopen(path, "rb");
   if (!f)

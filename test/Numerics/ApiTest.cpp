@@ -53,9 +53,10 @@ int recordTaskThread(void *user_context, halide_task_t f, int idx, uint8_t *clos
 std::vector<float> run(const std::vector<int32_t> &tokens, int32_t threads = 0) {
   kernels_b158_state *s = kernels_b158_create(0, threads);
   std::vector<float> logits(tokens.size() * KERNELS_B158_VOCAB);
-  int32_t status = kernels_b158_forward(s, tokens.data(), 3, 0, logits.data());
+  int32_t status =
+      kernels_b158_forward(s, tokens.data(), 3, 0, BITNET_LOGITS_ALL, logits.data());
   for (size_t i = 3; i < tokens.size() && status == 0; ++i)
-    status = kernels_b158_forward(s, &tokens[i], 1, (int32_t)i,
+    status = kernels_b158_forward(s, &tokens[i], 1, (int32_t)i, BITNET_LOGITS_LAST,
                                   &logits[i * KERNELS_B158_VOCAB]);
   kernels_b158_destroy(s);
   if (status != 0)
@@ -127,20 +128,60 @@ int main() {
 
   // Refusals run nothing; reset forgets.
   kernels_b158_state *s = kernels_b158_create(8, 0);
-  std::vector<float> logits(3 * KERNELS_B158_VOCAB);
-  int32_t bad[] = {1, KERNELS_B158_VOCAB, 2};
-  expect(kernels_b158_forward(s, bad, 3, 0, logits.data()) == -1,
+  const int32_t V = KERNELS_B158_VOCAB;
+  std::vector<float> logits(3 * V);
+  int32_t bad[] = {1, V, 2};
+  expect(kernels_b158_forward(s, bad, 3, 0, BITNET_LOGITS_ALL, logits.data()) == -1,
          "a token id out of range is refused");
-  expect(kernels_b158_forward(s, a.data(), 3, 6, logits.data()) == -1,
+  expect(kernels_b158_forward(s, a.data(), 3, 6, BITNET_LOGITS_ALL, logits.data()) == -1,
          "positions beyond the state's context are refused");
-  expect(kernels_b158_forward(s, a.data(), 1, -1, logits.data()) == -1,
+  expect(kernels_b158_forward(s, a.data(), 1, -1, BITNET_LOGITS_ALL, logits.data()) == -1,
          "a negative position is refused");
-  expect(kernels_b158_forward(s, a.data(), 3, 0, logits.data()) == 0, "prefill");
+  expect(kernels_b158_forward(s, a.data(), 3, 0, 3, logits.data()) == -1,
+         "an unknown logits selection is refused");
+  expect(kernels_b158_forward(s, a.data(), 3, 0, BITNET_LOGITS_LAST, nullptr) == -1,
+         "NULL logits are refused when logits are asked for");
+  expect(kernels_b158_forward(s, nullptr, 3, 0, BITNET_LOGITS_NONE, nullptr) == -1,
+         "NULL tokens are refused");
+  expect(kernels_b158_forward(nullptr, a.data(), 3, 0, BITNET_LOGITS_LAST, logits.data()) ==
+             -1,
+         "a NULL state is refused");
+  kernels_b158_reset(nullptr);
+  kernels_b158_destroy(nullptr);
+  expect(kernels_b158_forward(s, a.data(), 3, 0, BITNET_LOGITS_ALL, logits.data()) == 0,
+         "prefill");
   std::vector<float> first(logits);
   kernels_b158_reset(s);
-  expect(kernels_b158_forward(s, a.data(), 3, 0, logits.data()) == 0 &&
+  expect(kernels_b158_forward(s, a.data(), 3, 0, BITNET_LOGITS_ALL, logits.data()) == 0 &&
              logits == first,
          "after reset the same prompt gives the same logits");
+  // The last token's logits alone, through the one-row head: the last row of
+  // every token's logits (to float rounding: the 3-row head kernel may sum in
+  // another order).
+  auto maxDifference = [&](const float *x, const float *y) {
+    double worst = 0;
+    for (int32_t i = 0; i < V; ++i)
+      worst = std::fmax(worst, std::fabs(x[i] - y[i]) / std::fmax(1.0, std::fabs(y[i])));
+    return worst;
+  };
+  std::vector<float> last(V);
+  kernels_b158_reset(s);
+  expect(kernels_b158_forward(s, a.data(), 3, 0, BITNET_LOGITS_LAST, last.data()) == 0 &&
+             maxDifference(last.data(), &first[2 * V]) <= 1e-6,
+         "BITNET_LOGITS_LAST gives the prompt's last row of BITNET_LOGITS_ALL");
+  // A prompt of 5 runs as 3 + 1 + 1; NONE fills the cache only, and the
+  // next token's logits match the reference's.
+  kernels_b158_reset(s);
+  std::vector<float> five(V);
+  expect(kernels_b158_forward(s, a.data(), 5, 0, BITNET_LOGITS_LAST, five.data()) == 0 &&
+             maxDifference(five.data(), &want[4 * V]) <= 1e-4,
+         "a 5-token prompt's last logits match the reference");
+  kernels_b158_reset(s);
+  std::vector<float> next(V);
+  expect(kernels_b158_forward(s, a.data(), 4, 0, BITNET_LOGITS_NONE, nullptr) == 0 &&
+             kernels_b158_forward(s, &a[4], 1, 4, BITNET_LOGITS_LAST, next.data()) == 0 &&
+             maxDifference(next.data(), &want[4 * V]) <= 1e-4,
+         "BITNET_LOGITS_NONE fills the cache for the next token");
   expect(kernels_b158_vocab() == 256 && kernels_b158_layers() == 2 &&
              kernels_b158_max_context() == 64,
          "model dimensions");

@@ -47,9 +47,9 @@ template <typename State, typename Create, typename Forward, typename Destroy>
 std::vector<float> run(Create create, Forward forward, Destroy destroy, int vocab) {
   State *s = create(0, 0);
   std::vector<float> logits(kTokens.size() * vocab);
-  int32_t status = s ? forward(s, kTokens.data(), 3, 0, logits.data()) : -1;
+  int32_t status = s ? forward(s, kTokens.data(), 3, 0, BITNET_LOGITS_ALL, logits.data()) : -1;
   for (size_t i = 3; i < kTokens.size() && status == 0; ++i)
-    status = forward(s, &kTokens[i], 1, (int32_t)i, &logits[i * vocab]);
+    status = forward(s, &kTokens[i], 1, (int32_t)i, BITNET_LOGITS_LAST, &logits[i * vocab]);
   destroy(s);
   return status == 0 ? logits : std::vector<float>();
 }

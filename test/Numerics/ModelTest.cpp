@@ -30,7 +30,10 @@
 #define CONCAT2(a, b) a##b
 #define CONCAT(a, b) CONCAT2(a, b)
 #define MODEL(name) CONCAT(MODEL_PREFIX, name)
-// Models whose glue calls Halide kernels return the kernels' status.
+// Models compiled by bitnet-compile (glue calling Halide kernels) return the
+// kernels' status, and each entry point is cut where the logits start
+// (bitnet-split-logits): @f gives hidden states, @f_logits maps them to
+// logits.
 #ifdef MODEL_RETURNS_STATUS
 using ModelResult = int32_t;
 #else
@@ -43,11 +46,23 @@ using ModelResult = void;
 #ifndef MODEL_LOGIT_BOUND
 #define MODEL_LOGIT_BOUND 1e-5
 #endif
+#ifdef MODEL_RETURNS_STATUS
+#define DECLARE_ENTRY(entry)                                                   \
+  extern "C" ModelResult MODEL(entry)(const int32_t *, int32_t, float *,       \
+                                      float *, float *);                       \
+  extern "C" int32_t MODEL(entry##_logits)(const float *, float *);
+#define ENTRY(entry)                                                           \
+  Entry { MODEL(entry), MODEL(entry##_logits) }
+#else
+#define DECLARE_ENTRY(entry)                                                   \
+  extern "C" ModelResult MODEL(entry)(const int32_t *, int32_t, float *,       \
+                                      float *, float *);
+#define ENTRY(entry)                                                           \
+  Entry { MODEL(entry), nullptr }
+#endif
 #define DECLARE_MODEL(name)                                                    \
-  extern "C" ModelResult MODEL(name##_m1)(const int32_t *, int32_t, float *,   \
-                                          float *, float *);                   \
-  extern "C" ModelResult MODEL(name##_m3)(const int32_t *, int32_t, float *,   \
-                                          float *, float *);
+  DECLARE_ENTRY(name##_m1)                                                     \
+  DECLARE_ENTRY(name##_m3)
 DECLARE_MODEL(b158)
 DECLARE_MODEL(llama)
 DECLARE_MODEL(binary)
@@ -56,20 +71,33 @@ DECLARE_MODEL(vanilla)
 namespace ref = bitnet::ref;
 
 using ForwardFn = ModelResult (*)(const int32_t *tokens, int32_t pos,
-                                  float *kCache, float *vCache, float *logits);
+                                  float *kCache, float *vCache, float *out);
+using LogitsFn = int32_t (*)(const float *hidden, float *logits);
 
 namespace {
 
-/// Runs one forward call; false if the compiled code reports a failure.
-bool call(ForwardFn fn, const int32_t *tokens, int32_t pos, float *k, float *v,
-          float *logits) {
+/// An entry point; `logits` is set when it is cut where the logits start.
+struct Entry {
+  ForwardFn forward;
+  LogitsFn logits;
+};
+
+/// Runs one forward call of `tokens` tokens; false if the compiled code
+/// reports a failure.
+bool call(Entry entry, const int32_t *tokens, int32_t count, int64_t hidden,
+          int32_t pos, float *k, float *v, float *logits) {
 #ifdef MODEL_RETURNS_STATUS
-  int32_t status = fn(tokens, pos, k, v, logits);
+  std::vector<float> states(static_cast<size_t>(count * hidden));
+  int32_t status = entry.forward(tokens, pos, k, v, states.data());
+  if (status == 0)
+    status = entry.logits(states.data(), logits);
   if (status != 0)
     std::printf("FAIL: compiled forward returned status %d\n", status);
   return status == 0;
 #else
-  fn(tokens, pos, k, v, logits);
+  (void)count;
+  (void)hidden;
+  entry.forward(tokens, pos, k, v, logits);
   return true;
 #endif
 }
@@ -78,7 +106,7 @@ struct Case {
   const char *name;
   ref::ModelConfig config;
   uint64_t seed;
-  ForwardFn decode, prefill;
+  Entry decode, prefill;
 };
 
 ref::ModelConfig withKind(ref::ModelConfig c, ref::WeightKind kind) {
@@ -119,7 +147,7 @@ bool runCase(const Case &c) {
   // Prefill 3 tokens at position 0, then decode 5 tokens greedily.
   std::vector<int32_t> tokens = {1, static_cast<int32_t>(cfg.vocab - 1), 17};
   std::vector<float> logits(3 * cfg.vocab), expected(3 * cfg.vocab);
-  if (!call(c.prefill, tokens.data(), 0, kCache.data(), vCache.data(),
+  if (!call(c.prefill, tokens.data(), 3, cfg.hidden, 0, kCache.data(), vCache.data(),
             logits.data()))
     return false;
   if (!golden.forward(tokens.data(), 3, 0, expected.data())) {
@@ -130,7 +158,8 @@ bool runCase(const Case &c) {
   int32_t next = argmax(&expected[2 * cfg.vocab], cfg.vocab);
   for (int32_t pos = 3; pos < 8; ++pos) {
     std::vector<float> step(cfg.vocab), stepExpected(cfg.vocab);
-    if (!call(c.decode, &next, pos, kCache.data(), vCache.data(), step.data()))
+    if (!call(c.decode, &next, 1, cfg.hidden, pos, kCache.data(), vCache.data(),
+              step.data()))
       return false;
     golden.forward(&next, 1, pos, stepExpected.data());
     double err = maxRelativeError(step, stepExpected);
@@ -179,15 +208,12 @@ int main() {
   }
 #endif
   const Case cases[] = {
-      {"b158", ref::ModelConfig::tinyB158(), 1, MODEL(b158_m1), MODEL(b158_m3)},
-      {"llama", ref::ModelConfig::tiny1bitLLM(), 2, MODEL(llama_m1),
-       MODEL(llama_m3)},
-      {"binary",
-       withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Binary), 3,
-       MODEL(binary_m1), MODEL(binary_m3)},
-      {"vanilla",
-       withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Float), 4,
-       MODEL(vanilla_m1), MODEL(vanilla_m3)},
+      {"b158", ref::ModelConfig::tinyB158(), 1, ENTRY(b158_m1), ENTRY(b158_m3)},
+      {"llama", ref::ModelConfig::tiny1bitLLM(), 2, ENTRY(llama_m1), ENTRY(llama_m3)},
+      {"binary", withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Binary), 3,
+       ENTRY(binary_m1), ENTRY(binary_m3)},
+      {"vanilla", withKind(ref::ModelConfig::tinyB158(), ref::WeightKind::Float), 4,
+       ENTRY(vanilla_m1), ENTRY(vanilla_m3)},
   };
   int failed = 0;
   for (const Case &c : cases)

@@ -41,10 +41,10 @@ std::vector<float> run(Create create, Forward forward, Destroy destroy,
   const int32_t tokens[] = {1, 2, 3, 4, 5, 6, 7, 8};
   State *s = create(0, 0);
   std::vector<float> logits(8 * vocab);
-  if (!s || forward(s, tokens, 3, 0, logits.data()) != 0)
+  if (!s || forward(s, tokens, 3, 0, BITNET_LOGITS_ALL, logits.data()) != 0)
     return {};
   for (int i = 3; i < 8; ++i)
-    if (forward(s, &tokens[i], 1, i, &logits[i * vocab]) != 0)
+    if (forward(s, &tokens[i], 1, i, BITNET_LOGITS_LAST, &logits[i * vocab]) != 0)
       return {};
   destroy(s);
   return logits;

@@ -107,18 +107,25 @@ int loopTask(void *user_context, int index, uint8_t *closure) {
 /// The loops the test's one entry point runs, in order; set by runPass.
 thread_local const std::vector<Loop *> *currentLoops;
 
-int32_t entry(const int32_t *, int32_t, float *, float *, float *logits) {
+int32_t body(const int32_t *, int32_t, float *, float *, float *hidden) {
   for (Loop *loop : *currentLoops)
     if (int status = installedParFor(nullptr, loopTask, 100, (int)loop->hits.size(),
                                      reinterpret_cast<uint8_t *>(loop)))
       return status;
-  logits[0] = 1.0f;
+  hidden[0] = 1.0f;
   return 0;
 }
 
-const bitnet_entry entries[] = {{1, entry}};
-const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, entries,
-                            nullptr,          nullptr, nullptr, 0, 0};
+int32_t head(const float *hidden, float *logits) {
+  logits[0] = hidden[0];
+  return 0;
+}
+
+const bitnet_entry entries[] = {{1, body, head}};
+// abi, vocab, layers, context, kv_dim, hidden, entries, the one-row head, no
+// weights file, no weight bytes.
+const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, 1, entries, head,
+                            nullptr, nullptr, nullptr, 0, 0};
 
 /// One forward pass of `s` running `loops`: forward's status, or -100 if it
 /// returned 0 without the entry point finishing.
@@ -126,7 +133,7 @@ int32_t runPass(bitnet_state *s, const std::vector<Loop *> &loops) {
   currentLoops = &loops;
   int32_t token = 0;
   float logits = 0;
-  int32_t status = bitnet_rt1_forward(s, &token, 1, 0, &logits);
+  int32_t status = bitnet_rt2_forward(s, &token, 1, 0, BITNET_LOGITS_LAST, &logits);
   return status == 0 && logits != 1.0f ? -100 : status;
 }
 
@@ -141,7 +148,7 @@ bool ranOnce(const Loop &loop) {
 /// state of `threads` threads and checks them; `who` names the case.
 void checkLoops(int32_t threads, const std::vector<int> &sizes, int passes,
                 const std::string &who) {
-  bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+  bitnet_state *s = bitnet_rt2_create(&model, 0, threads);
   expect(s != nullptr, who + ": create");
   if (!s)
     return;
@@ -162,7 +169,7 @@ void checkLoops(int32_t threads, const std::vector<int> &sizes, int passes,
   expect(ok, who + ": forward failed");
   expect(once, who + ": a task ran other than exactly once");
   expect(bounded, who + ": a loop ran on more threads than the state has");
-  bitnet_rt1_destroy(s);
+  bitnet_rt2_destroy(s);
 }
 } // namespace
 
@@ -184,7 +191,7 @@ int main() {
   // runs on that many threads at once (a task holds its thread, and the
   // last runs of a loop are single tasks).
   for (int32_t threads : {2, 3, 8}) {
-    bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+    bitnet_state *s = bitnet_rt2_create(&model, 0, threads);
     bool together = true;
     for (int pass = 0; pass < 5; ++pass) {
       Loop loop(threads);
@@ -194,13 +201,13 @@ int main() {
     expect(together, "the " + std::to_string(threads) +
                          " tasks of a loop of a state of as many threads did not all run "
                          "at once (60 s timeout)");
-    bitnet_rt1_destroy(s);
+    bitnet_rt2_destroy(s);
   }
 
   // Loops inside tasks run serially on the task's thread, and the outer
   // loop still runs each of its tasks once.
   for (int32_t threads : {2, 3}) {
-    bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+    bitnet_state *s = bitnet_rt2_create(&model, 0, threads);
     bool serial = true, once = true, ok = true;
     for (int pass = 0; pass < 20; ++pass) {
       Loop outer(200);
@@ -213,12 +220,12 @@ int main() {
     expect(ok, "forward with loops inside tasks failed" + who);
     expect(serial, "a loop inside a task left its thread" + who);
     expect(once, "with loops inside its tasks, a task ran other than once" + who);
-    bitnet_rt1_destroy(s);
+    bitnet_rt2_destroy(s);
   }
 
   // A failing task: forward returns its status and no later loop runs.
   for (int32_t threads : {1, 2, 3}) {
-    bitnet_state *s = bitnet_rt1_create(&model, 0, threads);
+    bitnet_state *s = bitnet_rt2_create(&model, 0, threads);
     Loop failing(300), after(10);
     failing.failAt = 17;
     int32_t status = runPass(s, {&failing, &after});
@@ -228,7 +235,7 @@ int main() {
     expect(status == 7 && !afterRan && failing.hits[17].load() == 1,
            "a failing task's status (" + std::to_string(threads) +
                " threads): forward returned " + std::to_string(status));
-    bitnet_rt1_destroy(s);
+    bitnet_rt2_destroy(s);
   }
 
   // Two states, each with workers, from two threads at once.

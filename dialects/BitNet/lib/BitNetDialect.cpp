@@ -6,6 +6,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -38,6 +40,34 @@ Operation *BitNetDialect::materializeConstant(OpBuilder &builder,
        isa_and_nonnull<PackedLayoutAttr>(tensorType.getEncoding())))
     return ConstantOp::create(builder, loc, elements);
   return arith::ConstantOp::materialize(builder, value, type, loc);
+}
+
+LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kLogitsAttrName) {
+    auto head = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
+    if (!head || !isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name
+                             << "' must be a symbol reference on a function";
+    // Later passes change the head's signature (memrefs, out-parameters,
+    // a status result): only its being a function is invariant.
+    if (!isa_and_nonnull<FunctionOpInterface>(
+            SymbolTable::lookupNearestSymbolFrom(op, head.getAttr())))
+      return op->emitError() << "'" << name << "' names " << head
+                             << ", which is not a function";
+    return success();
+  }
+  if (name == kLastLogitsAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()) || !isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' must be a unit attribute on a function";
+    return success();
+  }
+  // Kernel-boundary attributes, checked where they are read (outline-kernels,
+  // bitnet-compile).
+  if (name == "bitnet.layout" || name == "bitnet.kernel_spec" || name == "bitnet.kernels")
+    return success();
+  return op->emitError() << "unknown bitnet attribute '" << name << "'";
 }
 
 //===----------------------------------------------------------------------===//

@@ -38,19 +38,20 @@ public:
   llvm::Error loadWeights(llvm::StringRef path);
   /// A state whose forward passes use at most `threads` threads (0: all).
   bitnet_state *create(int32_t context, int32_t threads);
+  /// `rows`: which logits to write (bitnet_logits_rows).
   int32_t forward(bitnet_state *s, const int32_t *tokens, int32_t count, int32_t pos,
-                  float *logits);
+                  int32_t rows, float *logits);
   void reset(bitnet_state *s);
   void destroy(bitnet_state *s);
 
 private:
   void *handle_ = nullptr;
   const bitnet_model *model_ = nullptr;
-  decltype(&bitnet_rt1_create) create_ = nullptr;
-  decltype(&bitnet_rt1_forward) forward_ = nullptr;
-  decltype(&bitnet_rt1_reset) reset_ = nullptr;
-  decltype(&bitnet_rt1_destroy) destroy_ = nullptr;
-  decltype(&bitnet_rt1_load_weights) loadWeights_ = nullptr;
+  decltype(&bitnet_rt2_create) create_ = nullptr;
+  decltype(&bitnet_rt2_forward) forward_ = nullptr;
+  decltype(&bitnet_rt2_reset) reset_ = nullptr;
+  decltype(&bitnet_rt2_destroy) destroy_ = nullptr;
+  decltype(&bitnet_rt2_load_weights) loadWeights_ = nullptr;
   void (*shutdownThreadPool_)() = nullptr;
 };
 

@@ -15,17 +15,32 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 2
+#define BITNET_MODEL_ABI 3
 
-/* One compiled entry point: `tokens` tokens at positions pos .. pos+tokens-1,
- * caches [layers][context][kv_dim] updated in place, tokens x vocab logits.
- * Returns 0 or the status of a failing kernel. */
-typedef int32_t (*bitnet_entry_fn)(const int32_t *tokens, int32_t pos, float *k_cache,
-                                   float *v_cache, float *logits);
+/* A compiled model is split where the logits start, so that a prompt's
+ * forward pass computes the LM head only for the rows the caller wants.
+ *
+ * The body of an entry point: `tokens` tokens at positions
+ * pos .. pos + tokens - 1, caches [layers][context][kv_dim] updated in place,
+ * tokens x hidden final hidden states (before the final norm). Returns 0 or
+ * the status of a failing kernel. */
+typedef int32_t (*bitnet_body_fn)(const int32_t *tokens, int32_t pos, float *k_cache,
+                                  float *v_cache, float *hidden);
+/* The head: rows x hidden final hidden states -> rows x vocab logits (final
+ * norm, then the LM head). */
+typedef int32_t (*bitnet_logits_fn)(const float *hidden, float *logits);
 typedef struct bitnet_entry {
   int64_t tokens;
-  bitnet_entry_fn fn;
+  bitnet_body_fn body;
+  bitnet_logits_fn logits; /* for `tokens` rows */
 } bitnet_entry;
+
+/* Which logits a forward pass writes. */
+typedef enum bitnet_logits_rows {
+  BITNET_LOGITS_LAST = 0, /* the last token's: 1 x vocab (what generation needs) */
+  BITNET_LOGITS_ALL = 1,  /* every token's: count x vocab */
+  BITNET_LOGITS_NONE = 2  /* none (logits may be NULL): fills the KV cache only */
+} bitnet_logits_rows;
 
 /* A tensor kept in a weights file (bitnet-compile --weights=file). */
 typedef struct bitnet_weight_slot {
@@ -35,9 +50,10 @@ typedef struct bitnet_weight_slot {
 
 typedef struct bitnet_model {
   int64_t abi_version; /* BITNET_MODEL_ABI */
-  int64_t vocab, layers, context, kv_dim;
+  int64_t vocab, layers, context, kv_dim, hidden;
   int64_t entry_count;
   const bitnet_entry *entries; /* largest token count first */
+  bitnet_logits_fn last_logits; /* the head for one row */
   /* Weights in a file: slots, {fingerprint, slot count, file size}, and the
    * flag set once loaded; all NULL when the weights are embedded. */
   const bitnet_weight_slot *weight_slots;
@@ -56,6 +72,7 @@ typedef struct bitnet_state {
   int32_t context;
   int32_t threads; /* 0: every thread of the Halide pool */
   struct bitnet_pool *pool; /* threads - 1 workers; NULL below 2 threads */
+  float *hidden; /* largest token count x hidden: one chunk's hidden states */
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
@@ -68,25 +85,28 @@ typedef struct bitnet_state {
  * out of memory, for a descriptor of another ABI, or while file weights are
  * not loaded. The first create installs the model API's parallel-for in the
  * Halide runtime (halide_set_custom_do_par_for). */
-bitnet_state *bitnet_rt1_create(const bitnet_model *model, int32_t context, int32_t threads);
+bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context, int32_t threads);
 
 /* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
- * compiled token counts (largest first) and writes count x vocab logits.
- * Returns 0; -1 for a token id outside [0, vocab), positions beyond the
- * state's context, or a count no chunking covers (nothing is run then); or
- * the status of a failing kernel. */
-int32_t bitnet_rt1_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
-                           int32_t pos, float *logits);
+ * compiled token counts (largest first) and writes the logits `rows` asks
+ * for (bitnet_logits_rows): the last token's (1 x vocab), every token's
+ * (count x vocab) or none. The LM head runs only for those rows.
+ * Returns 0; -1 for a NULL state or tokens, NULL logits when rows asks for
+ * some, an unknown `rows`, a token id outside [0, vocab), positions beyond
+ * the state's context, or a count no chunking covers (nothing is run then);
+ * or the status of a failing kernel. */
+int32_t bitnet_rt2_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
+                           int32_t pos, int32_t rows, float *logits);
 
-/* Forgets every token (the next forward starts at position 0). */
-void bitnet_rt1_reset(bitnet_state *state);
-void bitnet_rt1_destroy(bitnet_state *state);
+/* Forgets every token (the next forward starts at position 0). NULL: no-op. */
+void bitnet_rt2_reset(bitnet_state *state);
+void bitnet_rt2_destroy(bitnet_state *state);
 
 /* Reads the weights file of a model compiled with --weights=file. Returns 0;
  * -1 if the model's weights are embedded; -2 if the file cannot be opened;
  * -3 if it is not a bitnet weights file; -4 if it belongs to another model
  * (fingerprint, slot count or size differ); -5 if it is truncated. */
-int32_t bitnet_rt1_load_weights(const bitnet_model *model, const char *path);
+int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
 #ifdef __cplusplus
 }

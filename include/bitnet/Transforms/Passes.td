@@ -61,6 +61,51 @@ def CheckFullyLowered : Pass<"bitnet-check-fully-lowered", "ModuleOp"> {
   }];
 }
 
+def SplitLogits : Pass<"bitnet-split-logits", "ModuleOp"> {
+  let summary = "Split each model entry point where its logits start";
+  let description = [{
+    A model entry point (tokens, position, K cache, V cache) -> (logits,
+    K cache, V cache) computes the LM head for every token it is given, yet a
+    prompt needs the logits of its last token only: at a vocabulary of 128K
+    the head costs about as much per token as a 2B model's layers. This pass
+    cuts each public entry point @f whose logits are
+    `float_linear(rms_norm(x))` (or `int8_linear` after the fused quantizer)
+    into @f, which returns the final hidden states `x` instead of the logits,
+    and @f_logits, which maps hidden states to logits (the final norm and the
+    head, with their constants cloned). When no entry point takes exactly one
+    token, a one-row head @<first entry>_last_logits is added too, so that the
+    runtime can always compute the last token's logits alone.
+
+    Before:
+    ```mlir
+    func.func @m_m4(%t: tensor<4xi32>, %p: i32, %k: tensor<1x8x4xf32>,
+                    %v: tensor<1x8x4xf32>)
+        -> (tensor<4x32xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) {
+      ...
+      %n = bitnet.rms_norm %x, %w ...
+      %logits = bitnet.float_linear %n, %head ...
+      return %logits, %k2, %v2 : ...
+    }
+    ```
+    After:
+    ```mlir
+    func.func @m_m4(...) -> (tensor<4x16xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) {
+      ...
+      return %x, %k2, %v2 : ...
+    }
+    func.func @m_m4_logits(%x: tensor<4x16xf32>) -> tensor<4x32xf32> {
+      %n = bitnet.rms_norm %x, %w ...
+      %logits = bitnet.float_linear %n, %head ...
+      return %logits : tensor<4x32xf32>
+    }
+    func.func @m_m4_last_logits(%x: tensor<1x16xf32>) -> tensor<1x32xf32> { ... }
+    ```
+    An entry point whose logits are computed another way is an error: the
+    compiled model's interface needs the cut.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TernarizeWeights : Pass<"bitnet-ternarize-weights", "ModuleOp"> {
   let summary = "Quantize float master weights at compile time";
   let description = [{
@@ -249,6 +294,25 @@ def FuseProjections : Pass<"bitnet-fuse-projections", "ModuleOp"> {
   let statistics = [
     Statistic<"numFused", "fused-groups", "Number of projection groups fused">
   ];
+}
+
+def CreateConstantGlobals : Pass<"bitnet-create-constant-globals", "ModuleOp"> {
+  let summary = "Create the globals of tensor constants in module order";
+  let description = [{
+    One-shot bufferization turns each tensor `arith.constant` into a
+    `memref.global` (shared by equal constants) as it reaches it, and it
+    visits functions that do not call each other in an order that changes
+    from run to run. When functions share only some constants (a model's
+    entry points and their logits heads), the globals' order, names and so
+    the object's bytes would change too. This pass creates every global
+    first, walking functions in module order, with the alignment
+    bufferization asks for; bufferization then finds them.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "uint64_t", /*default=*/"64",
+           "Alignment of the globals (one-shot bufferization's bufferAlignment)">
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def LowerStridedCopies : Pass<"bitnet-lower-strided-copies", "ModuleOp"> {

@@ -25,6 +25,17 @@ def BitNet_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  // Discardable attributes of the compiled model's interface, verified by
+  // verifyOperationAttribute:
+  // - `bitnet.logits = @head` on a model entry point cut by
+  //   bitnet-split-logits: the function that maps its hidden states to
+  //   logits;
+  // - `bitnet.last_logits` (unit) on the one-row head.
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    static constexpr ::llvm::StringLiteral kLogitsAttrName = "bitnet.logits";
+    static constexpr ::llvm::StringLiteral kLastLogitsAttrName = "bitnet.last_logits";
+  }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 

@@ -1,0 +1,38 @@
+//===- Importers.h - Checkpoint formats by name -----------------*- C++ -*-===//
+//
+// One table of the checkpoint formats bitnet-compile reads: each recognises
+// its input (a directory, a file's magic) and imports it into reference
+// model weights. Adding a format is one row here and its importer.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BITNET_IMPORT_IMPORTERS_H
+#define BITNET_IMPORT_IMPORTERS_H
+
+#include "bitnet/Import/HuggingFace.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+namespace bitnet {
+namespace import {
+
+struct CheckpointFormat {
+  /// Shown in messages, e.g. "GGUF".
+  llvm::StringLiteral name;
+  /// Whether `path` is in this format (cheap: a directory test or a magic).
+  bool (*recognizes)(llvm::StringRef path);
+  llvm::Expected<ref::ModelWeights> (*import)(llvm::StringRef path,
+                                              const ImportOptions &options);
+};
+
+/// Every checkpoint format, in the order they are tried.
+llvm::ArrayRef<CheckpointFormat> checkpointFormats();
+
+/// The format `path` is in, or null (then it is read as bitnet-dialect IR).
+const CheckpointFormat *findCheckpointFormat(llvm::StringRef path);
+
+} // namespace import
+} // namespace bitnet
+
+#endif // BITNET_IMPORT_IMPORTERS_H

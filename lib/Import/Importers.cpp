@@ -1,0 +1,51 @@
+//===- Importers.cpp - Checkpoint formats by name -------------------------===//
+
+#include "bitnet/Import/Importers.h"
+#include "bitnet/Import/GGUF.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstring>
+
+using namespace bitnet::import;
+
+namespace {
+
+bool isDirectory(llvm::StringRef path) {
+  return path != "-" && llvm::sys::fs::is_directory(path);
+}
+
+/// A regular file whose first bytes are `magic`.
+bool startsWith(llvm::StringRef path, llvm::StringRef magic) {
+  if (path == "-" || !llvm::sys::fs::is_regular_file(path))
+    return false;
+  auto head = llvm::MemoryBuffer::getFileSlice(path, magic.size(), 0);
+  return head && (*head)->getBuffer() == magic;
+}
+
+llvm::Expected<bitnet::ref::ModelWeights> importHFDirectory(llvm::StringRef path,
+                                                            const ImportOptions &o) {
+  return importHuggingFace(path, o);
+}
+
+llvm::Expected<bitnet::ref::ModelWeights> importGGUFFile(llvm::StringRef path,
+                                                         const ImportOptions &o) {
+  return importGGUF(path, o);
+}
+
+const CheckpointFormat kFormats[] = {
+    {"Hugging Face directory", isDirectory, importHFDirectory},
+    {"GGUF", [](llvm::StringRef path) { return startsWith(path, "GGUF"); }, importGGUFFile},
+};
+
+} // namespace
+
+llvm::ArrayRef<CheckpointFormat> bitnet::import::checkpointFormats() { return kFormats; }
+
+const CheckpointFormat *bitnet::import::findCheckpointFormat(llvm::StringRef path) {
+  for (const CheckpointFormat &format : kFormats)
+    if (format.recognizes(path))
+      return &format;
+  return nullptr;
+}
