@@ -537,6 +537,9 @@ llvm::Error CompileSession::runKernelPipeline() {
   pipeline.target = target->name;
   pipeline.kernelPrefix = o.name;
   pipeline.lmHead = int8Head ? LMHeadFormat::Int8 : LMHeadFormat::F16;
+  // The glue's buffers come from the model API's per-state reuse
+  // (lib/Runtime/ModelAPI.c), which the object links.
+  pipeline.runtimeAllocator = true;
   buildKernelPipeline(pm, pipeline);
   if (o.printPipeline) {
     pm.printAsTextualPipeline(log);

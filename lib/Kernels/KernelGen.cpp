@@ -280,6 +280,17 @@ Built buildBitLinear(const KernelSpec &spec) {
           .unroll(m)
           .unroll(rp.y)
           .prefetch(w, rp[3], rp[3], 64, PrefetchBoundStrategy::NonFaulting);
+    } else if (M > 1) {
+      // GEMM: a block of tokens shares each decoded code vector, so a
+      // weight is decoded once per block instead of once per token (the
+      // decode costs more than the 4-way dot product that uses it); the
+      // unrolled copies of the decode are one after CSE. Rows x tokens
+      // accumulators stay in registers (16 of AVX-512's 32).
+      const int64_t tokens = M % 4 == 0 ? 4 : (M % 2 == 0 ? 2 : 1);
+      Var mo("mo"), mi("mi");
+      update.split(m, mo, mi, i32(tokens))
+          .reorder(r.x, lane, n, mi, r.y, r.z, r[3], mo)
+          .unroll(mi);
     } else {
       update.reorder(r.x, lane, n, r.y, r.z, r[3], m);
     }

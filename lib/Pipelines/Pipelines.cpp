@@ -27,7 +27,8 @@ using namespace mlir;
 
 namespace {
 /// Tensors to LLVM: bufferization, loops, kernel calls, the LLVM dialect.
-void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI) {
+void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI,
+                      bool runtimeAllocator = false) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -54,7 +55,9 @@ void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI) {
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = runtimeAllocator;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   ConvertFuncToLLVMPassOptions func;
   func.useBarePtrCallConv = barePointerABI;
   pm.addPass(createConvertFuncToLLVMPass(func));
@@ -91,7 +94,7 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
   pm.addPass(createConvertBitNetToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildLowerToLLVM(pm, options.barePointerABI);
+  buildLowerToLLVM(pm, options.barePointerABI, options.runtimeAllocator);
 }
 
 void bitnet::registerPipelines() {

@@ -4,6 +4,9 @@
  * object with ld -r. Definitions are weak: two models in one program carry
  * identical copies and the linker keeps one.
  */
+/* posix_memalign */
+#define _POSIX_C_SOURCE 200809L
+
 #include "bitnet/Runtime/ModelAPI.h"
 
 #include <pthread.h>
@@ -38,6 +41,79 @@ int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *c
  * does not hold up the loop. Between passes they sleep. */
 static _Thread_local int32_t bitnet_thread_budget;
 static _Thread_local struct bitnet_pool *bitnet_current_pool;
+static _Thread_local bitnet_state *bitnet_current_state;
+
+/* The glue's buffers.
+ *
+ * bitnet-compile lowers the glue's allocations to MLIR's generic functions
+ * (_mlir_memref_to_llvm_alloc / _free) instead of malloc and free. A forward
+ * pass allocates and frees the same sizes every time, and fresh buffers
+ * above the C library's mmap threshold are mapped, faulted in page by page
+ * and unmapped on every pass: at the 2B shape in 16-token chunks the page
+ * faults cost more than the kernels (prompt processing on 1 thread went from
+ * 13.6 to 49 tokens/s without them). So the state whose forward pass runs
+ * on this thread keeps every buffer the glue frees and hands it out again
+ * for the same size. Outside a forward pass (an entry point called
+ * directly) the buffers come from malloc and go back to free. */
+typedef struct bitnet_buffer_header {
+  size_t bytes;
+  bitnet_state *owner;
+} bitnet_buffer_header;
+/* The header's room: keeps the buffer as aligned as the block. */
+enum { BITNET_BUFFER_HEADER = 64 };
+
+static bitnet_buffer_header *bitnet_header_of(void *buffer) {
+  return (bitnet_buffer_header *)((char *)buffer - BITNET_BUFFER_HEADER);
+}
+
+BITNET_WEAK void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  bitnet_state *s = bitnet_current_state;
+  bitnet_buffer_header *h;
+  void *block;
+  int32_t i;
+  if (s)
+    for (i = 0; i < s->spare_count; ++i)
+      if (bitnet_header_of(s->spare_buffers[i])->bytes == bytes) {
+        void *buffer = s->spare_buffers[i];
+        s->spare_buffers[i] = s->spare_buffers[--s->spare_count];
+        return buffer;
+      }
+  if (bytes > (size_t)-1 - BITNET_BUFFER_HEADER ||
+      posix_memalign(&block, BITNET_BUFFER_HEADER, BITNET_BUFFER_HEADER + bytes) != 0)
+    return NULL;
+  h = (bitnet_buffer_header *)block;
+  h->bytes = bytes;
+  h->owner = s;
+  return (char *)block + BITNET_BUFFER_HEADER;
+}
+
+BITNET_WEAK void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  /* Every buffer is aligned to BITNET_BUFFER_HEADER (64) bytes. */
+  return alignment <= BITNET_BUFFER_HEADER ? _mlir_memref_to_llvm_alloc(bytes) : NULL;
+}
+
+BITNET_WEAK void _mlir_memref_to_llvm_free(void *buffer) {
+  bitnet_state *s = bitnet_current_state;
+  bitnet_buffer_header *h;
+  if (!buffer)
+    return;
+  h = bitnet_header_of(buffer);
+  if (s && h->owner == s) {
+    if (s->spare_count == s->spare_capacity) {
+      int32_t capacity = s->spare_capacity ? 2 * s->spare_capacity : 64;
+      void **grown = (void **)realloc(s->spare_buffers, sizeof(void *) * (size_t)capacity);
+      if (!grown) {
+        free(h);
+        return;
+      }
+      s->spare_buffers = grown;
+      s->spare_capacity = capacity;
+    }
+    s->spare_buffers[s->spare_count++] = buffer;
+    return;
+  }
+  free(h);
+}
 
 static inline void bitnet_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -299,6 +375,7 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
   const bitnet_model *m;
   int32_t i, left, n = 0, status = 0, outer_budget;
   struct bitnet_pool *outer_pool;
+  bitnet_state *outer_state;
   int64_t e;
   if (!s || (!tokens && count > 0))
     return -1;
@@ -322,8 +399,10 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
   }
   outer_budget = bitnet_thread_budget;
   outer_pool = bitnet_current_pool;
+  outer_state = bitnet_current_state;
   bitnet_thread_budget = s->threads;
   bitnet_current_pool = s->pool;
+  bitnet_current_state = s;
   if (s->pool)
     bitnet_pool_set_active(s->pool, 1);
   while (count > 0 && status == 0) {
@@ -346,6 +425,7 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
     bitnet_pool_set_active(s->pool, 0);
   bitnet_thread_budget = outer_budget;
   bitnet_current_pool = outer_pool;
+  bitnet_current_state = outer_state;
   return status;
 }
 
@@ -362,6 +442,9 @@ BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   if (!s)
     return;
   bitnet_pool_destroy(s->pool);
+  while (s->spare_count > 0)
+    free(bitnet_header_of(s->spare_buffers[--s->spare_count]));
+  free(s->spare_buffers);
   free(s->k_cache);
   free(s->v_cache);
   free(s->hidden);

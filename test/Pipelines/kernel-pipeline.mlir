@@ -5,6 +5,15 @@
 // RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | FileCheck %s
 // RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=IR
 // RUN: not bitnet-opt %s --bitnet-kernel-pipeline=target=sparc 2>&1 | FileCheck %s --check-prefix=BAD
+// With runtime-allocator (what bitnet-compile asks for) the glue's buffers
+// come from the model API's per-state reuse, not from malloc and free.
+// RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo runtime-allocator=1" | FileCheck %s --check-prefix=ALLOC
+// RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | FileCheck %s --check-prefix=MALLOC
+// ALLOC-DAG: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// ALLOC-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
+// ALLOC-NOT: llvm.func @malloc
+// MALLOC-DAG: llvm.func @malloc(i64) -> !llvm.ptr
+// MALLOC-DAG: llvm.func @free(!llvm.ptr)
 // CHECK: module attributes {bitnet.kernels = {demo_add_{{[0-9a-f]+}} = "kind=add
 // CHECK-DAG: llvm.func @demo_add_{{[0-9a-f]+}}(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
 // CHECK-DAG: llvm.func @demo_glu_{{[0-9a-f]+}}(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32

@@ -47,6 +47,13 @@ struct KernelPipelineOptions
       llvm::cl::desc("Pass statically shaped buffers to public functions as "
                      "plain pointers"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> runtimeAllocator{
+      *this, "runtime-allocator",
+      llvm::cl::desc("Allocate the glue's buffers through MLIR's generic "
+                     "functions (_mlir_memref_to_llvm_alloc / _free), which "
+                     "the model API implements with per-state reuse (what "
+                     "bitnet-compile links); off: malloc and free"),
+      llvm::cl::init(false)};
 };
 
 /// Model-level bitnet IR -> LLVM dialect glue that calls Halide kernels:

@@ -73,6 +73,9 @@ typedef struct bitnet_state {
   int32_t threads; /* 0: every thread of the Halide pool */
   struct bitnet_pool *pool; /* threads - 1 workers; NULL below 2 threads */
   float *hidden; /* largest token count x hidden: one chunk's hidden states */
+  /* The glue's freed buffers, kept for the next forward pass (ModelAPI.c). */
+  void **spare_buffers;
+  int32_t spare_count, spare_capacity;
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
