@@ -645,6 +645,23 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   ImageParam w(kind == FloatWeights::F32 ? Float(32) : UInt(16), 2, "weights");
   constrain(x, {K, M});
   constrain(w, {K, N});
+  if (kind == FloatWeights::F16 && familyOf(spec.target) == Family::X86) {
+    // Halide 14 emulates f16 -> f32 on x86; each task's rows come from the
+    // run-time support's F16C micro-kernel instead (lib/Runtime/F16Matmul.c,
+    // linked into every x86 model), as an extern stage.
+    Var n("n"), m("m"), no("no"), ni("ni");
+    Func rows("f16_rows"), y("y");
+    rows.define_extern("bitnet_f16_matmul", {x, w, Expr(i32(K))}, Float(32), {n, m});
+    y(n, m) = rows(n, m);
+    y.split(n, no, ni, 64, TailStrategy::GuardWithIf).parallel(no);
+    rows.compute_at(y, no);
+    constrain(y.output_buffer(), {N, M});
+    Built b;
+    b.outputs = {y};
+    b.args = {x, w};
+    b.strictFloat = false;
+    return b;
+  }
   RowMatmul matmul;
   matmul.N = N;
   matmul.K = K;
