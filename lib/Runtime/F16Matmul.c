@@ -29,39 +29,63 @@ BITNET_F16C static inline float bitnet_sum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/* Rows n0 .. n0 + R - 1 for tokens m0 .. m0 + T - 1 (R <= 4, T <= 2, both
- * constants after inlining): each weight vector is converted once for the T
- * tokens; R * T accumulators stay in registers. */
-BITNET_F16C static inline __attribute__((always_inline)) void
-bitnet_f16_tile(int R, int T, const float *x, int64_t xStride, const uint16_t *w,
-                int64_t wStride, float *y, int64_t yStride, int32_t K, int32_t n0,
-                int32_t m0) {
-  __m256 acc[4][2];
-  int32_t r, t, k;
-  for (r = 0; r < R; ++r)
-    for (t = 0; t < T; ++t)
-      acc[r][t] = _mm256_setzero_ps();
+/* The tail of k (K not a multiple of 8) and the store of one sum. */
+BITNET_F16C static inline void bitnet_f16_store(__m256 acc, const float *x, const uint16_t *w,
+                                                int32_t k, int32_t K, float *y) {
+  float sum = bitnet_sum8(acc);
+  for (; k < K; ++k)
+    sum += x[k] * _cvtsh_ss(w[k]);
+  *y = sum;
+}
+
+/* Four rows for one or two tokens: each weight vector is converted once for
+ * both tokens, and the 4 (8) accumulators stay in registers. x0/x1 are the
+ * tokens' activations, w the first row, y0/y1 the tokens' outputs of row 0. */
+BITNET_F16C static void bitnet_f16_rows4(const float *x0, const float *x1, const uint16_t *w,
+                                         int64_t ws, int32_t K, float *y0, float *y1) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  const uint16_t *w0 = w, *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
+  int32_t k;
   for (k = 0; k + 8 <= K; k += 8) {
-    __m256 xv[2];
-    for (t = 0; t < T; ++t)
-      xv[t] = _mm256_loadu_ps(x + (int64_t)(m0 + t) * xStride + k);
-    for (r = 0; r < R; ++r) {
-      __m256 wv = _mm256_cvtph_ps(
-          _mm_loadu_si128((const __m128i *)(w + (int64_t)(n0 + r) * wStride + k)));
-      for (t = 0; t < T; ++t)
-        acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+    __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k)));
+    __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k)));
+    __m256 v2 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w2 + k)));
+    __m256 v3 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w3 + k)));
+    __m256 u = _mm256_loadu_ps(x0 + k);
+    a0 = _mm256_fmadd_ps(v0, u, a0);
+    a1 = _mm256_fmadd_ps(v1, u, a1);
+    a2 = _mm256_fmadd_ps(v2, u, a2);
+    a3 = _mm256_fmadd_ps(v3, u, a3);
+    if (x1) {
+      u = _mm256_loadu_ps(x1 + k);
+      b0 = _mm256_fmadd_ps(v0, u, b0);
+      b1 = _mm256_fmadd_ps(v1, u, b1);
+      b2 = _mm256_fmadd_ps(v2, u, b2);
+      b3 = _mm256_fmadd_ps(v3, u, b3);
     }
   }
-  for (r = 0; r < R; ++r)
-    for (t = 0; t < T; ++t) {
-      const float *xr = x + (int64_t)(m0 + t) * xStride;
-      const uint16_t *wr = w + (int64_t)(n0 + r) * wStride;
-      float sum = bitnet_sum8(acc[r][t]);
-      int32_t j;
-      for (j = k; j < K; ++j)
-        sum += xr[j] * _cvtsh_ss(wr[j]);
-      y[(int64_t)(m0 + t) * yStride + (n0 + r)] = sum;
-    }
+  bitnet_f16_store(a0, x0, w0, k, K, y0);
+  bitnet_f16_store(a1, x0, w1, k, K, y0 + 1);
+  bitnet_f16_store(a2, x0, w2, k, K, y0 + 2);
+  bitnet_f16_store(a3, x0, w3, k, K, y0 + 3);
+  if (x1) {
+    bitnet_f16_store(b0, x1, w0, k, K, y1);
+    bitnet_f16_store(b1, x1, w1, k, K, y1 + 1);
+    bitnet_f16_store(b2, x1, w2, k, K, y1 + 2);
+    bitnet_f16_store(b3, x1, w3, k, K, y1 + 3);
+  }
+}
+
+/* One row for one token. */
+BITNET_F16C static void bitnet_f16_row(const float *x, const uint16_t *w, int32_t K,
+                                       float *y) {
+  __m256 a = _mm256_setzero_ps();
+  int32_t k;
+  for (k = 0; k + 8 <= K; k += 8)
+    a = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + k))),
+                        _mm256_loadu_ps(x + k), a);
+  bitnet_f16_store(a, x, w, k, K, y);
 }
 
 static int bitnet_is_bounds_query(const halide_buffer_t *b) {
@@ -102,12 +126,13 @@ BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_
   const int64_t xs = x->dim[1].stride, ws = w->dim[1].stride, ys = y->dim[1].stride;
   for (n = n0; n + 4 <= n0 + N; n += 4) {
     for (m = m0; m + 2 <= m0 + M; m += 2)
-      bitnet_f16_tile(4, 2, xp, xs, wp, ws, yp, ys, K, n, m);
+      bitnet_f16_rows4(xp + m * xs, xp + (m + 1) * xs, wp + n * ws, ws, K, yp + m * ys + n,
+                       yp + (m + 1) * ys + n);
     if (m < m0 + M)
-      bitnet_f16_tile(4, 1, xp, xs, wp, ws, yp, ys, K, n, m);
+      bitnet_f16_rows4(xp + m * xs, NULL, wp + n * ws, ws, K, yp + m * ys + n, NULL);
   }
   for (; n < n0 + N; ++n)
     for (m = m0; m < m0 + M; ++m)
-      bitnet_f16_tile(1, 1, xp, xs, wp, ws, yp, ys, K, n, m);
+      bitnet_f16_row(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
   return 0;
 }

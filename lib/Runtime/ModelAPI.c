@@ -355,10 +355,12 @@ BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t c
   /* entries[0] has the largest token count. */
   s->hidden = (float *)calloc((size_t)model->entries[0].tokens * (size_t)model->hidden,
                               sizeof(float));
-  if (!s->k_cache || !s->v_cache || !s->hidden) {
+  s->padded_tokens = (int32_t *)calloc((size_t)model->entries[0].tokens, sizeof(int32_t));
+  if (!s->k_cache || !s->v_cache || !s->hidden || !s->padded_tokens) {
     free(s->k_cache);
     free(s->v_cache);
     free(s->hidden);
+    free(s->padded_tokens);
     free(s);
     return NULL;
   }
@@ -370,13 +372,42 @@ BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t c
   return s;
 }
 
+/* The entry point for the next chunk of a pass: the largest that takes at
+ * most `left` tokens; but when only the 1-token entry fits and the smallest
+ * multi-token entry would be at least a quarter full, that entry, padded
+ * (when `may_pad` and its rows stay inside the context): a chunk costs far
+ * less per token than a token on its own (its weights are read once), and
+ * the padding rows it writes past the prompt in the KV cache are written
+ * again by the tokens that take those positions before anything reads
+ * them. Sets *real to the chunk's real tokens; -1 when nothing fits. */
+static int64_t bitnet_next_chunk(const bitnet_model *m, int32_t left, int32_t pos,
+                                 int32_t context, int may_pad, int32_t *real) {
+  int64_t e, fit;
+  for (fit = 0; fit < m->entry_count && m->entries[fit].tokens > left; ++fit) {
+  }
+  if (fit == m->entry_count)
+    return -1;
+  *real = (int32_t)m->entries[fit].tokens;
+  if (may_pad && m->entries[fit].tokens == 1 && fit > 0) {
+    e = fit - 1; /* the smallest entry above one token */
+    if ((int64_t)left * 4 >= m->entries[e].tokens &&
+        pos + m->entries[e].tokens <= (int64_t)context) {
+      *real = left;
+      return e;
+    }
+  }
+  return fit;
+}
+
 BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
                                        int32_t pos, int32_t rows, float *logits) {
   const bitnet_model *m;
-  int32_t i, left, n = 0, status = 0, outer_budget;
+  int32_t i, left, at, n = 0, real = 0, status = 0, outer_budget;
   struct bitnet_pool *outer_pool;
   bitnet_state *outer_state;
   int64_t e;
+  /* Only the last token's logits (or none) let a chunk carry padding. */
+  const int may_pad = rows != BITNET_LOGITS_ALL;
   if (!s || (!tokens && count > 0))
     return -1;
   if (rows != BITNET_LOGITS_LAST && rows != BITNET_LOGITS_ALL && rows != BITNET_LOGITS_NONE)
@@ -390,13 +421,9 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
     if (tokens[i] < 0 || tokens[i] >= m->vocab)
       return -1;
   /* Check that the chunking covers `count` before running anything. */
-  for (left = count; left > 0;) {
-    for (e = 0; e < m->entry_count && m->entries[e].tokens > left; ++e) {
-    }
-    if (e == m->entry_count)
+  for (left = count, at = pos; left > 0; left -= real, at += real)
+    if (bitnet_next_chunk(m, left, at, s->context, may_pad, &real) < 0)
       return -1;
-    left -= (int32_t)m->entries[e].tokens;
-  }
   outer_budget = bitnet_thread_budget;
   outer_pool = bitnet_current_pool;
   outer_state = bitnet_current_state;
@@ -406,21 +433,27 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
   if (s->pool)
     bitnet_pool_set_active(s->pool, 1);
   while (count > 0 && status == 0) {
-    for (e = 0; m->entries[e].tokens > count; ++e) {
-    }
+    const int32_t *chunk = tokens;
+    e = bitnet_next_chunk(m, count, pos, s->context, may_pad, &real);
     n = (int32_t)m->entries[e].tokens;
-    status = m->entries[e].body(tokens, pos, s->k_cache, s->v_cache, s->hidden);
+    if (real < n) {
+      /* Padding: token 0 after the real ones (state scratch, entries[0] long). */
+      memcpy(s->padded_tokens, tokens, sizeof(int32_t) * (size_t)real);
+      memset(s->padded_tokens + real, 0, sizeof(int32_t) * (size_t)(n - real));
+      chunk = s->padded_tokens;
+    }
+    status = m->entries[e].body(chunk, pos, s->k_cache, s->v_cache, s->hidden);
     if (status == 0 && rows == BITNET_LOGITS_ALL) {
       status = m->entries[e].logits(s->hidden, logits);
       logits += (size_t)n * (size_t)m->vocab;
     }
-    tokens += n;
-    pos += n;
-    count -= n;
+    tokens += real;
+    pos += real;
+    count -= real;
   }
-  /* The last chunk's last row holds the last token's hidden state. */
-  if (status == 0 && rows == BITNET_LOGITS_LAST && n > 0)
-    status = m->last_logits(s->hidden + (size_t)(n - 1) * (size_t)m->hidden, logits);
+  /* The last chunk's last real row holds the last token's hidden state. */
+  if (status == 0 && rows == BITNET_LOGITS_LAST && real > 0)
+    status = m->last_logits(s->hidden + (size_t)(real - 1) * (size_t)m->hidden, logits);
   if (s->pool)
     bitnet_pool_set_active(s->pool, 0);
   bitnet_thread_budget = outer_budget;
@@ -448,6 +481,7 @@ BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   free(s->k_cache);
   free(s->v_cache);
   free(s->hidden);
+  free(s->padded_tokens);
   free(s);
 }
 

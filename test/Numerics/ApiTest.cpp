@@ -169,13 +169,20 @@ int main() {
   expect(kernels_b158_forward(s, a.data(), 3, 0, BITNET_LOGITS_LAST, last.data()) == 0 &&
              maxDifference(last.data(), &first[2 * V]) <= 1e-6,
          "BITNET_LOGITS_LAST gives the prompt's last row of BITNET_LOGITS_ALL");
-  // A prompt of 5 runs as 3 + 1 + 1; NONE fills the cache only, and the
-  // next token's logits match the reference's.
+  // A prompt of 5 runs as 3 + (2 padded to 3): its last logits match the
+  // reference's; in a state of context 5 the padding does not fit and the
+  // rest runs as 1 + 1, with the same logits.
   kernels_b158_reset(s);
-  std::vector<float> five(V);
+  std::vector<float> five(V), fiveUnpadded(V);
   expect(kernels_b158_forward(s, a.data(), 5, 0, BITNET_LOGITS_LAST, five.data()) == 0 &&
              maxDifference(five.data(), &want[4 * V]) <= 1e-4,
-         "a 5-token prompt's last logits match the reference");
+         "a 5-token prompt's last logits (padded chunk) match the reference");
+  kernels_b158_state *tight = kernels_b158_create(5, 0);
+  expect(kernels_b158_forward(tight, a.data(), 5, 0, BITNET_LOGITS_LAST,
+                              fiveUnpadded.data()) == 0 &&
+             maxDifference(fiveUnpadded.data(), &want[4 * V]) <= 1e-4,
+         "a 5-token prompt in a context of 5 (no room to pad) matches the reference");
+  kernels_b158_destroy(tight);
   kernels_b158_reset(s);
   std::vector<float> next(V);
   expect(kernels_b158_forward(s, a.data(), 4, 0, BITNET_LOGITS_NONE, nullptr) == 0 &&

@@ -73,6 +73,7 @@ typedef struct bitnet_state {
   int32_t threads; /* 0: every thread of the Halide pool */
   struct bitnet_pool *pool; /* threads - 1 workers; NULL below 2 threads */
   float *hidden; /* largest token count x hidden: one chunk's hidden states */
+  int32_t *padded_tokens; /* largest token count: a padded chunk's tokens */
   /* The glue's freed buffers, kept for the next forward pass (ModelAPI.c). */
   void **spare_buffers;
   int32_t spare_count, spare_capacity;
@@ -93,7 +94,11 @@ bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context, int3
 /* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
  * compiled token counts (largest first) and writes the logits `rows` asks
  * for (bitnet_logits_rows): the last token's (1 x vocab), every token's
- * (count x vocab) or none. The LM head runs only for those rows.
+ * (count x vocab) or none. The LM head runs only for those rows. Without
+ * BITNET_LOGITS_ALL, a rest too short for the multi-token entries but at
+ * least a quarter of the smallest one runs as that entry, padded: its
+ * padding may write KV-cache rows after pos + count - 1 (up to the entry's
+ * length, within the context), which later tokens overwrite before reading.
  * Returns 0; -1 for a NULL state or tokens, NULL logits when rows asks for
  * some, an unknown `rows`, a token id outside [0, vocab), positions beyond
  * the state's context, or a count no chunking covers (nothing is run then);
