@@ -3,6 +3,7 @@
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Run/ReadBandwidth.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
@@ -44,6 +45,7 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   if (!model->handle_)
     return fail(path + ": cannot load: " + dlerror());
   auto symbol = [&](const std::string &s) { return dlsym(model->handle_, s.c_str()); };
+  model->prefix_ = prefix;
   model->model_ = static_cast<const bitnet_model *>(symbol(prefix + "_model"));
   if (!model->model_)
     return fail(path + ": no descriptor '" + prefix + "_model' (compiled with --name=" +
@@ -57,10 +59,14 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   model->destroy_ = reinterpret_cast<decltype(destroy_)>(symbol("bitnet_rt2_destroy"));
   model->loadWeights_ =
       reinterpret_cast<decltype(loadWeights_)>(symbol("bitnet_rt2_load_weights"));
+  model->profile_ = reinterpret_cast<decltype(profile_)>(symbol("bitnet_rt2_profile"));
+  model->profileRead_ =
+      reinterpret_cast<decltype(profileRead_)>(symbol("bitnet_rt2_profile_read"));
   model->shutdownThreadPool_ =
       reinterpret_cast<void (*)()>(symbol("halide_shutdown_thread_pool"));
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
-      !model->loadWeights_ || !model->shutdownThreadPool_)
+      !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
+      !model->shutdownThreadPool_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
   return std::move(model);
 }
@@ -306,6 +312,129 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                         row.sdTokensPerSecond, bandwidth, roofline,
                         100.0 * row.meanTokensPerSecond / roofline);
   }
+  return llvm::Error::success();
+}
+
+namespace {
+
+/// A parallel loop's kernel and loop from its task symbol
+/// (<name>_<kind>_<hash>_par_for_<loop>): {kind, kernel_loop}.
+std::pair<std::string, std::string> describeLoop(const void *task, llvm::StringRef name) {
+  Dl_info info;
+  if (!dladdr(task, &info) || !info.dli_sname)
+    return {"?", "?"};
+  llvm::StringRef symbol(info.dli_sname);
+  symbol.consume_front((name + "_").str());
+  auto [kernel, loop] = symbol.split("_par_for_");
+  llvm::StringRef kind = kernel;
+  size_t hash = kernel.rfind('_');
+  if (hash != llvm::StringRef::npos &&
+      llvm::all_of(kernel.substr(hash + 1), [](char c) { return llvm::isHexDigit(c); }))
+    kind = kernel.substr(0, hash);
+  return {kind.str(), (kernel + " " + loop).str()};
+}
+
+void printProfile(llvm::raw_ostream &out, llvm::StringRef what, double seconds, int32_t tokens,
+                  const bitnet_profile_entry *entries, int32_t count, llvm::StringRef name) {
+  struct Row {
+    std::string label;
+    int64_t ns = 0, calls = 0;
+  };
+  std::vector<Row> kinds, loops;
+  auto add = [](std::vector<Row> &rows, const std::string &label, const bitnet_profile_entry &e) {
+    auto it = llvm::find_if(rows, [&](const Row &r) { return r.label == label; });
+    if (it == rows.end()) {
+      rows.push_back({label, 0, 0});
+      it = rows.end() - 1;
+    }
+    it->ns += e.nanoseconds;
+    it->calls += e.calls;
+  };
+  int64_t inLoops = 0;
+  for (int32_t i = 0; i < count; ++i) {
+    auto [kind, loop] = describeLoop(entries[i].task, name);
+    add(kinds, kind, entries[i]);
+    add(loops, loop, entries[i]);
+    inLoops += entries[i].nanoseconds;
+  }
+  auto byTime = [](const Row &a, const Row &b) { return a.ns > b.ns; };
+  llvm::sort(kinds, byTime);
+  llvm::sort(loops, byTime);
+  const double total = seconds * 1e9;
+  out << llvm::format("%s: %.1f ms, %.2f tokens/s\n", what.str().c_str(), seconds * 1e3,
+                      tokens / seconds);
+  out << llvm::format("  %-34s %10s %6s %8s\n", "kernel kind", "ms", "%", "calls");
+  for (const Row &r : kinds)
+    out << llvm::format("  %-34s %10.2f %5.1f%% %8lld\n", r.label.c_str(), r.ns / 1e6,
+                        100.0 * r.ns / total, (long long)r.calls);
+  out << llvm::format("  %-34s %10.2f %5.1f%%\n", "outside parallel loops",
+                      std::max(0.0, total - inLoops) / 1e6,
+                      100.0 * std::max(0.0, total - inLoops) / total);
+  out << "  slowest parallel loops:\n";
+  for (size_t i = 0; i < loops.size() && i < 8; ++i)
+    out << llvm::format("    %-52s %10.2f %5.1f%% %8lld\n", loops[i].label.c_str(),
+                        loops[i].ns / 1e6, 100.0 * loops[i].ns / total,
+                        (long long)loops[i].calls);
+}
+
+} // namespace
+
+llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw_ostream &out) {
+  const bitnet_model &m = model.model();
+  const std::string &name = model.prefix();
+  if (options.promptTokens < 1 || options.generatedTokens < 1 ||
+      options.promptTokens + options.generatedTokens > m.context)
+    return fail("--profile: -p and -n must be >= 1 and together at most the context " +
+                llvm::Twine(m.context));
+  if (options.threads < 1)
+    return fail("--profile: -t must be >= 1");
+  bitnet_state *s = model.create(0, options.threads);
+  if (!s)
+    return fail("cannot create a state (out of memory, or the weights file is not loaded)");
+  ref::Rng rng(7);
+  std::vector<int32_t> ids(static_cast<size_t>(options.promptTokens + options.generatedTokens));
+  for (int32_t &id : ids)
+    id = static_cast<int32_t>(rng.range(0, m.vocab - 1));
+  std::vector<float> logits(m.vocab);
+  auto failed = [&](int32_t status) {
+    model.profile(s, 0);
+    model.destroy(s);
+    return fail("the model failed with status " + llvm::Twine(status));
+  };
+  // Warm-up: caches, the thread pool, the glue's buffers.
+  int32_t status =
+      model.forward(s, ids.data(), options.promptTokens, 0, BITNET_LOGITS_LAST, logits.data());
+  if (status != 0)
+    return failed(status);
+  model.reset(s);
+  if (model.profile(s, 1) != 0) {
+    model.destroy(s);
+    return fail("out of memory for the profile");
+  }
+  const bitnet_profile_entry *entries = nullptr;
+  out << llvm::format("model %s, %d thread(s)\n", name.c_str(), options.threads);
+  auto t0 = Clock::now();
+  status =
+      model.forward(s, ids.data(), options.promptTokens, 0, BITNET_LOGITS_LAST, logits.data());
+  double prompt = seconds(t0, Clock::now());
+  if (status != 0)
+    return failed(status);
+  int32_t count = model.profileRead(s, &entries);
+  printProfile(out, "prompt of " + std::to_string(options.promptTokens) + " tokens", prompt,
+               options.promptTokens, entries, count, name);
+  model.profile(s, 1); // from zero
+  t0 = Clock::now();
+  for (int32_t i = 0; i < options.generatedTokens && status == 0; ++i)
+    status = model.forward(s, &ids[options.promptTokens + i], 1, options.promptTokens + i,
+                           BITNET_LOGITS_LAST, logits.data());
+  double generation = seconds(t0, Clock::now());
+  if (status != 0)
+    return failed(status);
+  count = model.profileRead(s, &entries);
+  printProfile(out, std::to_string(options.generatedTokens) + " generated tokens", generation,
+               options.generatedTokens, entries, count, name);
+  model.profile(s, 0);
+  model.destroy(s);
   return llvm::Error::success();
 }
 

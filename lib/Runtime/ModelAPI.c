@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BITNET_WEAK __attribute__((weak))
 
@@ -42,6 +43,34 @@ int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *c
 static _Thread_local int32_t bitnet_thread_budget;
 static _Thread_local struct bitnet_pool *bitnet_current_pool;
 static _Thread_local bitnet_state *bitnet_current_state;
+/* Set while a profiled loop runs on this thread: loops inside its tasks are
+ * part of its time. */
+static _Thread_local int bitnet_in_profiled_loop;
+
+/* Distinct parallel loops a profile holds (a 2B model runs about 30). */
+enum { BITNET_PROFILE_LOOPS = 1024 };
+
+static int64_t bitnet_now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static void bitnet_profile_add(bitnet_state *s, const void *task, int64_t ns) {
+  int32_t i;
+  for (i = 0; i < s->profile_count && s->profile[i].task != task; ++i) {
+  }
+  if (i == s->profile_count) {
+    if (i == BITNET_PROFILE_LOOPS)
+      return;
+    s->profile[i].task = task;
+    s->profile[i].calls = 0;
+    s->profile[i].nanoseconds = 0;
+    ++s->profile_count;
+  }
+  s->profile[i].calls += 1;
+  s->profile[i].nanoseconds += ns;
+}
 
 /* The glue's buffers.
  *
@@ -311,8 +340,28 @@ static int bitnet_run_chunk(void *user_context, int g, uint8_t *closure) {
 /* A parallel loop of `size` tasks: on the state's pool when it has one, on
  * the calling thread alone for a budget of 1, else on the Halide pool in as
  * many contiguous groups as the budget allows. */
+static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, int size,
+                              uint8_t *closure);
+
+/* Times top-level loops of a profiled state's forward pass (on the thread
+ * that called forward), then runs the loop. */
 static int bitnet_do_par_for(void *user_context, halide_task_t task, int min, int size,
                              uint8_t *closure) {
+  bitnet_state *s = bitnet_current_state;
+  int64_t start;
+  int status;
+  if (!s || !s->profile || bitnet_in_profiled_loop)
+    return bitnet_run_par_for(user_context, task, min, size, closure);
+  bitnet_in_profiled_loop = 1;
+  start = bitnet_now_ns();
+  status = bitnet_run_par_for(user_context, task, min, size, closure);
+  bitnet_profile_add(s, (const void *)task, bitnet_now_ns() - start);
+  bitnet_in_profiled_loop = 0;
+  return status;
+}
+
+static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, int size,
+                              uint8_t *closure) {
   int32_t budget = bitnet_thread_budget;
   bitnet_chunks k;
   if (bitnet_current_pool && size > 1)
@@ -482,7 +531,28 @@ BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   free(s->v_cache);
   free(s->hidden);
   free(s->padded_tokens);
+  free(s->profile);
   free(s);
+}
+
+BITNET_WEAK int32_t bitnet_rt2_profile(bitnet_state *s, int32_t enable) {
+  if (!s)
+    return -1;
+  free(s->profile);
+  s->profile = NULL;
+  s->profile_count = 0;
+  if (!enable)
+    return 0;
+  s->profile = (bitnet_profile_entry *)calloc(BITNET_PROFILE_LOOPS, sizeof(bitnet_profile_entry));
+  return s->profile ? 0 : -1;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_profile_read(const bitnet_state *s,
+                                            const bitnet_profile_entry **entries) {
+  if (!s || !entries)
+    return 0;
+  *entries = s->profile;
+  return s->profile ? s->profile_count : 0;
 }
 
 BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *path) {

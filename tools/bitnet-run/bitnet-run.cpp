@@ -46,10 +46,15 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(1),
 static cl::list<int32_t> threads("t", cl::desc("Threads (default: the Halide runtime's; "
                                                "with --bench a list, default 1,2)"),
                                  cl::CommaSeparated, cl::Prefix, cl::cat(category));
+static cl::opt<bool> profileMode(
+    "profile",
+    cl::desc("Time a prompt (-p, default 128 tokens) and generated tokens (-n, default 16) "
+             "by kernel kind and parallel loop on -t threads (default 1)"),
+    cl::cat(category));
 static cl::opt<bool> benchMode("bench", cl::desc("Benchmark prompt processing (-p) and "
                                                  "generation (-n) instead of generating"),
                                cl::cat(category));
-static cl::list<int32_t> promptTokens("p", cl::desc("--bench: prompt tokens (default 128)"),
+static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile: prompt tokens (default 128)"),
                                       cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
                                     cl::init(3), cl::Prefix, cl::cat(category));
@@ -74,6 +79,22 @@ int main(int argc, char **argv) {
     if (Error e = (*model)->loadWeights(weights))
       return fail(toString(std::move(e)));
 
+  if (profileMode && benchMode)
+    return fail("--profile and --bench are different runs: give one");
+  if (profileMode) {
+    run::ProfileOptions options;
+    if (promptTokens.size() > 1 || generated.size() > 1 || threads.size() > 1)
+      return fail("--profile takes one value each for -p, -n and -t");
+    if (!promptTokens.empty())
+      options.promptTokens = promptTokens.front();
+    if (!generated.empty())
+      options.generatedTokens = generated.front();
+    if (!threads.empty())
+      options.threads = threads.front();
+    if (Error e = run::profile(**model, options, outs()))
+      return fail(toString(std::move(e)));
+    return 0;
+  }
   if (benchMode) {
     run::BenchOptions options;
     if (!promptTokens.empty())

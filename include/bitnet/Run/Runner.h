@@ -34,6 +34,8 @@ public:
                                                            llvm::StringRef name);
   ~LoadedModel();
   const bitnet_model &model() const { return *model_; }
+  /// The symbol prefix (--name) the model was compiled with.
+  const std::string &prefix() const { return prefix_; }
   /// Loads a --weights=file model's weights; an error names the cause.
   llvm::Error loadWeights(llvm::StringRef path);
   /// A state whose forward passes use at most `threads` threads (0: all).
@@ -43,15 +45,23 @@ public:
                   int32_t rows, float *logits);
   void reset(bitnet_state *s);
   void destroy(bitnet_state *s);
+  /// Profiling (ModelAPI.h's bitnet_rt2_profile / _read).
+  int32_t profile(bitnet_state *s, int32_t enable) { return profile_(s, enable); }
+  int32_t profileRead(const bitnet_state *s, const bitnet_profile_entry **entries) {
+    return profileRead_(s, entries);
+  }
 
 private:
   void *handle_ = nullptr;
+  std::string prefix_;
   const bitnet_model *model_ = nullptr;
   decltype(&bitnet_rt2_create) create_ = nullptr;
   decltype(&bitnet_rt2_forward) forward_ = nullptr;
   decltype(&bitnet_rt2_reset) reset_ = nullptr;
   decltype(&bitnet_rt2_destroy) destroy_ = nullptr;
   decltype(&bitnet_rt2_load_weights) loadWeights_ = nullptr;
+  decltype(&bitnet_rt2_profile) profile_ = nullptr;
+  decltype(&bitnet_rt2_profile_read) profileRead_ = nullptr;
   void (*shutdownThreadPool_)() = nullptr;
 };
 
@@ -106,6 +116,18 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
 /// the read bandwidth measured in the same run).
 llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
                   llvm::raw_ostream &out);
+
+struct ProfileOptions {
+  int32_t promptTokens = 128;
+  int32_t generatedTokens = 16;
+  int32_t threads = 1;
+};
+
+/// bitnet-run --profile: one prompt of random token ids (after a warm-up
+/// pass) and then generated tokens, each timed by parallel loop: the time
+/// per kernel kind and per loop, and what ran outside the loops (the glue
+/// and serial kernel parts), as a share of the pass.
+llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw_ostream &out);
 
 /// This machine's memory read bandwidth: a buffer of `bytes` (far larger
 /// than the last-level cache) summed by sumBytes (ReadBandwidth.h) on some

@@ -66,6 +66,14 @@ typedef struct bitnet_model {
   int64_t read_bytes;
 } bitnet_model;
 
+/* The time a state's forward passes spent in one parallel loop (its Halide
+ * task function; dladdr names it, e.g. <name>_bitlinear_<hash>_par_for_...). */
+typedef struct bitnet_profile_entry {
+  const void *task;
+  int64_t calls;
+  int64_t nanoseconds;
+} bitnet_profile_entry;
+
 typedef struct bitnet_state {
   const bitnet_model *model;
   float *k_cache, *v_cache;
@@ -77,6 +85,9 @@ typedef struct bitnet_state {
   /* The glue's freed buffers, kept for the next forward pass (ModelAPI.c). */
   void **spare_buffers;
   int32_t spare_count, spare_capacity;
+  /* Parallel loops timed while profiling (NULL when off). */
+  bitnet_profile_entry *profile;
+  int32_t profile_count;
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
@@ -109,6 +120,14 @@ int32_t bitnet_rt2_forward(bitnet_state *state, const int32_t *tokens, int32_t c
 /* Forgets every token (the next forward starts at position 0). NULL: no-op. */
 void bitnet_rt2_reset(bitnet_state *state);
 void bitnet_rt2_destroy(bitnet_state *state);
+
+/* Profiling (bitnet-run --profile): enable != 0 starts recording, from
+ * zero, the wall time of every top-level parallel loop of the state's
+ * forward passes by task function (0 stops and forgets). Returns 0, or -1
+ * for a NULL state or when out of memory. profile_read gives the entries
+ * recorded so far and their count (0 when off). */
+int32_t bitnet_rt2_profile(bitnet_state *state, int32_t enable);
+int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_entry **entries);
 
 /* Reads the weights file of a model compiled with --weights=file. Returns 0;
  * -1 if the model's weights are embedded; -2 if the file cannot be opened;
