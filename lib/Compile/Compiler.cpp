@@ -56,6 +56,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// Tokens of the prompt entry point compiled when --tokens is not given.
+constexpr int64_t kDefaultPromptBlock = 16;
+
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -498,7 +501,15 @@ llvm::Error CompileSession::loadModel() {
         return compileError("--tokens value " + llvm::Twine(m) +
                             " must be in [1, context = " +
                             llvm::Twine(weights->config.context) + "]");
-    module = buildModelModule(&context, *weights, o.name, o.tokenCounts);
+    std::vector<int64_t> tokenCounts = o.tokenCounts;
+    if (tokenCounts.empty()) {
+      // Generation, and prompts in blocks that share each weight read.
+      tokenCounts = {1};
+      if (int64_t block = std::min<int64_t>(kDefaultPromptBlock, weights->config.context);
+          block > 1)
+        tokenCounts.push_back(block);
+    }
+    module = buildModelModule(&context, *weights, o.name, tokenCounts);
     log << "bitnet-compile: imported " << o.input << " (" << format->name << ", "
         << weights->config.layers << " layers, hidden " << weights->config.hidden
         << ", vocab " << weights->config.vocab << "): "

@@ -50,7 +50,8 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
 static cl::list<int64_t> tokenCounts(
     "tokens",
     cl::desc("Checkpoint input (directory or GGUF): token counts to compile an entry point for "
-             "(default 1; forward() runs a batch in chunks of these)"),
+             "(default 1,16: generation and prompts; forward() runs a batch in chunks of "
+             "these, the rest of a prompt padded to the smallest above 1)"),
     cl::CommaSeparated, cl::cat(category));
 static cl::opt<int64_t> contextRows(
     "context", cl::desc("Checkpoint input: KV-cache rows (default: the config's "

@@ -38,7 +38,9 @@ struct CompileOptions {
   /// Imported checkpoints only: the token counts to compile an entry point
   /// for, the KV-cache rows (0: the config's) and what master weights become
   /// ("ternary", "binary" or "float").
-  std::vector<int64_t> tokenCounts = {1};
+  /// Empty: 1 (generation) and 16 (prompts, and the padded rest of a
+  /// prompt), or the context if it is shorter.
+  std::vector<int64_t> tokenCounts;
   int64_t context = 0;
   std::string weightKind = "ternary";
   /// How the LM head is stored: "f16" (as in the checkpoint) or "int8" (one
