@@ -32,7 +32,9 @@ func.func @narrow(%q: tensor<1x20xi8>, %s: tensor<1xf32>, %w: tensor<8x20xi2>, %
 
 // -----
 
-// Binary weights use the same table (offset2 holds codes 0 and 2).
+// Binary weights take the table's bits1 rows (8 weights per byte); 20
+// inputs are narrower than a full AVX2 tile (8 x 32 bytes), so the narrow
+// 1 x 8 tile.
 // AVX2-LABEL: func.func @binary
 // AVX2: bitnet.layout = #bitnet.packed<bits1, binary, shape = [8, 20], tile = [1, 8]>
 func.func @binary(%q: tensor<1x20xi8>, %s: tensor<1xf32>, %w: tensor<8x20xi2>, %g: f32) -> tensor<1x8xf32> {

@@ -59,12 +59,19 @@ func.func @bitlinear(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %g: f32) -> tensor<1
 
 // -----
 
-// No kernel for these: logical (unpacked) weights, f32 float matmuls and
-// dynamic shapes stay for the reference lowering; the function is unchanged.
+// No kernel for these: a BitLinear over logical (unpacked) weights and an op
+// of dynamic shape stay for the reference lowering; both ops are kept as
+// they are.
 // CHECK-LABEL: func.func @left_alone
-// CHECK-SAME: -> tensor<?x8xf32>
+// CHECK-SAME: -> (tensor<?x8xf32>, tensor<1x2xf32>)
 // CHECK-NOT: bitnet.call_kernel
-func.func @left_alone(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x8xf32> {
+// CHECK-DAG: bitnet.add %{{.*}}, %{{.*}} : tensor<?x8xf32>
+// CHECK-DAG: bitnet.bitlinear ternary %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x4xi8>, tensor<1xf32>, tensor<2x4xi2> -> tensor<1x2xf32>
+// CHECK-NOT: bitnet.call_kernel
+func.func @left_alone(%x: tensor<?x8xf32>, %q: tensor<1x4xi8>, %s: tensor<1xf32>, %g: f32)
+    -> (tensor<?x8xf32>, tensor<1x2xf32>) {
   %y = bitnet.add %x, %x : tensor<?x8xf32>
-  return %y : tensor<?x8xf32>
+  %w = bitnet.constant dense<[[-1, 0, 1, 1], [1, 1, 1, 1]]> : tensor<2x4xi2>
+  %b = bitnet.bitlinear ternary %q, %s, %w, %g : tensor<1x4xi8>, tensor<1xf32>, tensor<2x4xi2> -> tensor<1x2xf32>
+  return %y, %b : tensor<?x8xf32>, tensor<1x2xf32>
 }
