@@ -20,7 +20,7 @@ def BitNet_Dialect : Dialect {
     only -1, 0, +1 (ternary) or -1, +1 (binary); their per-tensor scale is a
     separate `f32` value, never part of the type. Physical (packed) weights are
     `i8` tensors whose encoding is a `#bitnet.packed` layout attribute. The
-    numerical contract of every op is BITNET.md in the project's shared docs;
+    numerical contract of every op is docs/Numerics.md in the repository;
     the golden reference in `lib/Reference` implements it.
   }];
   let useDefaultAttributePrinterParser = 1;
