@@ -77,6 +77,50 @@ BITNET_F16C static void bitnet_f16_rows4(const float *x0, const float *x1, const
   }
 }
 
+/* Four rows for one token, k unrolled by 16 with two accumulators a row:
+ * 8 independent FMA chains keep more loads of the (memory-bound) rows in
+ * flight than 4 do, and each row is prefetched 1 KiB ahead (past a row's
+ * end that is the next row; a prefetch never faults). Over the 2B head
+ * (128256 x 2560) on one Zen 5 core, timed alone: 18.0 GB/s with 4 chains,
+ * 19.3 with 8, 23.8 with the prefetch (256 or 1024 halves ahead: 22.5). */
+#define BITNET_F16_PREFETCH(p) _mm_prefetch((const char *)((p) + 512), _MM_HINT_T0)
+BITNET_F16C static void bitnet_f16_rows4_one(const float *x, const uint16_t *w, int64_t ws,
+                                             int32_t K, float *y) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+  const uint16_t *w0 = w, *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
+  int32_t k;
+#define BITNET_F16_LOAD(row, at) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((row) + (at))))
+  for (k = 0; k + 16 <= K; k += 16) {
+    __m256 u = _mm256_loadu_ps(x + k), v = _mm256_loadu_ps(x + k + 8);
+    BITNET_F16_PREFETCH(w0 + k);
+    BITNET_F16_PREFETCH(w1 + k);
+    BITNET_F16_PREFETCH(w2 + k);
+    BITNET_F16_PREFETCH(w3 + k);
+    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k), u, a0);
+    a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k), u, a1);
+    a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k), u, a2);
+    a3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k), u, a3);
+    c0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k + 8), v, c0);
+    c1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k + 8), v, c1);
+    c2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k + 8), v, c2);
+    c3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k + 8), v, c3);
+  }
+  if (k + 8 <= K) {
+    __m256 u = _mm256_loadu_ps(x + k);
+    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k), u, a0);
+    a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k), u, a1);
+    a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k), u, a2);
+    a3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k), u, a3);
+    k += 8;
+  }
+#undef BITNET_F16_LOAD
+  bitnet_f16_store(_mm256_add_ps(a0, c0), x, w0, k, K, y);
+  bitnet_f16_store(_mm256_add_ps(a1, c1), x, w1, k, K, y + 1);
+  bitnet_f16_store(_mm256_add_ps(a2, c2), x, w2, k, K, y + 2);
+  bitnet_f16_store(_mm256_add_ps(a3, c3), x, w3, k, K, y + 3);
+}
+
 /* One row for one token. */
 BITNET_F16C static void bitnet_f16_row(const float *x, const uint16_t *w, int32_t K,
                                        float *y) {
@@ -129,7 +173,7 @@ BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_
       bitnet_f16_rows4(xp + m * xs, xp + (m + 1) * xs, wp + n * ws, ws, K, yp + m * ys + n,
                        yp + (m + 1) * ys + n);
     if (m < m0 + M)
-      bitnet_f16_rows4(xp + m * xs, NULL, wp + n * ws, ws, K, yp + m * ys + n, NULL);
+      bitnet_f16_rows4_one(xp + m * xs, wp + n * ws, ws, K, yp + m * ys + n);
   }
   for (; n < n0 + N; ++n)
     for (m = m0; m < m0 + M; ++m)
