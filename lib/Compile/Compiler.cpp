@@ -434,6 +434,21 @@ private:
   llvm::Error writeText(const char *suffix, llvm::StringRef text) {
     return writeFile(defaultOutput(suffix), text);
   }
+  llvm::Error writeModule() {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(".mlir", text);
+  }
+  /// Renames the --weights=file temporary into place (no-op without it).
+  llvm::Error commitWeights() {
+    if (!o.externalWeights)
+      return llvm::Error::success();
+    if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
+      return compileError("cannot write '" + weightsPath + "': " + ec.message());
+    weights.path.clear();
+    return llvm::Error::success();
+  }
   std::string header() const {
     return headerText(o.name, target->name, entries, lastLogits, o.externalWeights);
   }
@@ -776,11 +791,8 @@ llvm::Error CompileSession::link() {
       return compileError("shared link failed: " + sharedError);
     std::swap(partial.path, library.path);
   }
-  if (o.externalWeights) {
-    if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
-      return compileError("cannot write '" + weightsPath + "': " + ec.message());
-    weights.path.clear();
-  }
+  if (llvm::Error e = commitWeights())
+    return e;
   if (std::error_code ec = llvm::sys::fs::rename(partial.path, objectPath)) {
     if (o.externalWeights)
       llvm::sys::fs::remove(weightsPath);
@@ -805,34 +817,20 @@ llvm::Error CompileSession::run() {
     return e;
   if (llvm::Error e = loadModel())
     return e;
-  if (o.emit == EmitKind::BitNet) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return writeText(".mlir", text);
-  }
+  if (o.emit == EmitKind::BitNet)
+    return writeModule();
   if (llvm::Error e = splitEntryPoints())
     return e;
   if (o.emit == EmitKind::Header)
     return writeText(".h", header());
   if (llvm::Error e = runKernelPipeline())
     return e;
-  if (o.emit == EmitKind::MLIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return writeText(".mlir", text);
-  }
+  if (o.emit == EmitKind::MLIR)
+    return writeModule();
   if (llvm::Error e = emitGlue())
     return e;
-  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly) {
-    if (o.externalWeights) {
-      if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
-        return compileError("cannot write '" + weightsPath + "': " + ec.message());
-      weights.path.clear();
-    }
-    return llvm::Error::success();
-  }
+  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly)
+    return commitWeights();
   if (llvm::Error e = generateKernels())
     return e;
   return link();

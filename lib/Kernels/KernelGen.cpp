@@ -645,39 +645,35 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   ImageParam w(kind == FloatWeights::F32 ? Float(32) : UInt(16), 2, "weights");
   constrain(x, {K, M});
   constrain(w, {K, N});
+  Func y("y");
   if (kind == FloatWeights::F16 && familyOf(spec.target) == Family::X86) {
     // Halide 14 emulates f16 -> f32 on x86; each task's rows come from the
     // run-time support's F16C micro-kernel instead (lib/Runtime/F16Matmul.c,
     // linked into every x86 model), as an extern stage.
     Var n("n"), m("m"), no("no"), ni("ni");
-    Func rows("f16_rows"), y("y");
+    Func rows("f16_rows");
     rows.define_extern("bitnet_f16_matmul", {x, w, Expr(i32(K))}, Float(32), {n, m});
     y(n, m) = rows(n, m);
     y.split(n, no, ni, 64, TailStrategy::GuardWithIf).parallel(no);
     rows.compute_at(y, no);
-    constrain(y.output_buffer(), {N, M});
-    Built b;
-    b.outputs = {y};
-    b.args = {x, w};
-    b.strictFloat = false;
-    return b;
+  } else {
+    RowMatmul matmul;
+    matmul.N = N;
+    matmul.K = K;
+    matmul.M = M;
+    matmul.zero = 0.0f;
+    matmul.costlyConversion = kind == FloatWeights::F16;
+    matmul.product = [&](Expr k, Expr row, Var m) {
+      Expr bits = w(k, row);
+      Expr weight = kind == FloatWeights::F32    ? bits
+                    : kind == FloatWeights::BF16 // bf16 is the top half of an f32
+                        ? reinterpret<float>(cast<uint32_t>(bits) << 16)
+                        : halfBitsToFloat(bits);
+      return x(k, m) * weight;
+    };
+    matmul.output = [](Expr dot, Var, Var) { return dot; };
+    y = buildRowMatmul(matmul, spec.target);
   }
-  RowMatmul matmul;
-  matmul.N = N;
-  matmul.K = K;
-  matmul.M = M;
-  matmul.zero = 0.0f;
-  matmul.costlyConversion = kind == FloatWeights::F16;
-  matmul.product = [&](Expr k, Expr row, Var m) {
-    Expr bits = w(k, row);
-    Expr weight = kind == FloatWeights::F32    ? bits
-                  : kind == FloatWeights::BF16 // bf16 is the top half of an f32
-                      ? reinterpret<float>(cast<uint32_t>(bits) << 16)
-                      : halfBitsToFloat(bits);
-    return x(k, m) * weight;
-  };
-  matmul.output = [](Expr dot, Var, Var) { return dot; };
-  Func y = buildRowMatmul(matmul, spec.target);
   constrain(y.output_buffer(), {N, M});
   Built b;
   b.outputs = {y};
