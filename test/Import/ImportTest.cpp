@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
            "an untied random model has its own LM head");
     std::string hf = path(dir, "untied-hf"), gguf = path(dir, "untied.gguf");
     llvm::Error e1 = imp::writeHuggingFace(hf, config, 4, imp::HFWeightFormat::Packed);
-    llvm::Error e2 = imp::writeGGUF(gguf, config, 4, imp::GGUFType::I2_S);
+    llvm::Error e2 = imp::writeGGUF(gguf, config, 4, {imp::GGUFType::I2_S});
     expect(!e1 && !e2, "write untied checkpoints");
     llvm::consumeError(std::move(e1));
     llvm::consumeError(std::move(e2));
@@ -383,7 +383,7 @@ int main(int argc, char **argv) {
                               std::pair{imp::GGUFType::TQ1_0, "tq1"},
                               std::pair{imp::GGUFType::F16, "f16"}}) {
       std::string file = path(dir, std::string("model-") + name + ".gguf");
-      llvm::Error written = imp::writeGGUF(file, config, 9, type);
+      llvm::Error written = imp::writeGGUF(file, config, 9, {type});
       expect(!written, std::string("write GGUF ") + name);
       llvm::consumeError(std::move(written));
       llvm::Expected<ref::ModelWeights> got = imp::importGGUF(file);
@@ -410,7 +410,7 @@ int main(int argc, char **argv) {
     llama.hidden = 256;
     llama.intermediate = 512;
     std::string file = path(dir, "llama-tq2.gguf");
-    llvm::Error written = imp::writeGGUF(file, llama, 9, imp::GGUFType::TQ2_0);
+    llvm::Error written = imp::writeGGUF(file, llama, 9, {imp::GGUFType::TQ2_0});
     expect(!written, "write GGUF llama");
     llvm::consumeError(std::move(written));
     llvm::Expected<ref::ModelWeights> got = imp::importGGUF(file);
@@ -419,11 +419,51 @@ int main(int argc, char **argv) {
     if (!got)
       llvm::consumeError(got.takeError());
     llvm::Error narrow = imp::writeGGUF(path(dir, "narrow.gguf"), ref::ModelConfig::tinyB158(),
-                                        9, imp::GGUFType::TQ2_0);
+                                        9, {imp::GGUFType::TQ2_0});
     std::string message = narrow ? llvm::toString(std::move(narrow)) : "";
     expect(message.find("rows of 128 elements are not whole TQ2_0 blocks of 256") !=
                std::string::npos,
            "TQ2_0 needs rows of whole blocks: '" + message + "'");
+
+    // Upstream llama.cpp's names: arch "bitnet" with bitnet.hidden_activation.
+    std::string upstream = path(dir, "upstream-i2s.gguf");
+    llvm::Error up = imp::writeGGUF(upstream, config, 9,
+                                    {imp::GGUFType::I2_S, imp::GGUFArchNames::Upstream});
+    expect(!up, "write GGUF with upstream names");
+    llvm::consumeError(std::move(up));
+    llvm::Expected<std::unique_ptr<imp::GGUFFile>> opened = imp::GGUFFile::open(upstream);
+    if (opened) {
+      const imp::GGUFValue *arch = (*opened)->value("general.architecture");
+      const imp::GGUFValue *activation = (*opened)->value("bitnet.hidden_activation");
+      expect(arch && arch->s == "bitnet" && activation && activation->s == "relu2",
+             "upstream names: arch 'bitnet' with hidden_activation 'relu2'");
+      // Every written file carries a vocabulary of the model's size.
+      const imp::GGUFValue *tokens = (*opened)->value("tokenizer.ggml.tokens");
+      const imp::GGUFValue *scores = (*opened)->value("tokenizer.ggml.scores");
+      const imp::GGUFValue *types = (*opened)->value("tokenizer.ggml.token_type");
+      const imp::GGUFValue *tokenizer = (*opened)->value("tokenizer.ggml.model");
+      const uint64_t vocab = uint64_t(config.vocab);
+      expect(tokens && tokens->count == vocab && scores && scores->count == vocab && types &&
+                 types->count == vocab && tokenizer && tokenizer->s == "llama",
+             "the vocabulary has one token, score and type per embedding row");
+    } else {
+      expect(false, llvm::toString(opened.takeError()));
+    }
+    llvm::Expected<ref::ModelWeights> relu2 = imp::importGGUF(upstream);
+    expect(relu2 && sameModel(*relu2, model),
+           "arch 'bitnet' with hidden_activation 'relu2' imports as the relu2 model");
+    if (!relu2)
+      llvm::consumeError(relu2.takeError());
+    // An activation the compiler does not know is refused by name.
+    std::string bytes = readText(upstream);
+    size_t key = bytes.find("bitnet.hidden_activation");
+    size_t value = key == std::string::npos ? key : bytes.find("relu2", key);
+    expect(value != std::string::npos, "the written file holds 'relu2'");
+    if (value != std::string::npos) {
+      bytes.replace(value, 5, "gelu7");
+      expectGGUFError(bad, "activation.gguf", bytes,
+                      {"key 'bitnet.hidden_activation' is 'gelu7'", "relu2 and silu"});
+    }
   }
 
   // Malformed GGUF files.

@@ -76,6 +76,15 @@ static cl::opt<Format> outputFormat(
                clEnumValN(Format::GGUFTQ1, "gguf-tq1", "GGUF v3, ternary weights as TQ1_0"),
                clEnumValN(Format::GGUFF16, "gguf-f16", "GGUF v3, f16 master weights")),
     cl::init(Format::MLIR), cl::cat(category));
+static cl::opt<bitnet::import::GGUFArchNames> ggufArch(
+    "gguf-arch", cl::desc("Architecture names in GGUF files"),
+    cl::values(clEnumValN(bitnet::import::GGUFArchNames::BitnetCpp, "bitnet-cpp",
+                          "bitnet.cpp's: 'bitnet-b1.58' for relu2 models, 'bitnet' "
+                          "for SiLU ones (the default)"),
+               clEnumValN(bitnet::import::GGUFArchNames::Upstream, "upstream",
+                          "llama.cpp's: 'bitnet' with bitnet.hidden_activation "
+                          "'relu2' or 'silu'")),
+    cl::init(bitnet::import::GGUFArchNames::BitnetCpp), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout; a "
                                                  "directory for the hf formats, a "
                                                  ".gguf file for the gguf ones)"),
@@ -166,7 +175,7 @@ int main(int argc, char **argv) {
                       : outputFormat == Format::GGUFTQ2 ? GGUFType::TQ2_0
                       : outputFormat == Format::GGUFTQ1 ? GGUFType::TQ1_0
                                                         : GGUFType::F16;
-      if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, type)) {
+      if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, {type, ggufArch})) {
         errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
         return 1;
       }

@@ -8,8 +8,10 @@
 // file before handing out a tensor.
 //
 // Architectures: "bitnet-b1.58" (bitnet.cpp; BitNet b1.58 2B-4T: relu2 GLU)
-// and "bitnet" (llama.cpp; the 1bitLLM models: SiLU GLU). Tensor types F32,
-// F16, BF16, TQ1_0, TQ2_0 and bitnet.cpp's I2_S (type 36).
+// and "bitnet" (llama.cpp; SiLU GLU as the 1bitLLM models unless
+// `<arch>.hidden_activation` says "relu2", as upstream llama.cpp writes for
+// 2B-4T). Tensor types F32, F16, BF16, TQ1_0, TQ2_0 and bitnet.cpp's I2_S
+// (type 36).
 //
 //===----------------------------------------------------------------------===//
 #ifndef BITNET_IMPORT_GGUF_H
@@ -42,6 +44,9 @@ enum class GGUFType : uint32_t {
   I2_S = 36, // bitnet.cpp's id (upstream ggml uses 36-39 for other types)
 };
 const char *ggufTypeName(GGUFType type);
+/// Bytes of a tensor of `type` with these dims (innermost first), or the
+/// reason its rows are not whole blocks of the type.
+std::string ggufTensorBytes(GGUFType type, const std::vector<int64_t> &dims, uint64_t &bytes);
 
 struct GGUFTensor {
   std::string name;
@@ -84,11 +89,28 @@ private:
 llvm::Expected<ref::ModelWeights> importGGUF(llvm::StringRef path,
                                              const ImportOptions &options = {});
 
+/// Which runtime's architecture names a written file uses.
+enum class GGUFArchNames {
+  /// bitnet.cpp: "bitnet-b1.58" for relu2 models, "bitnet" for SiLU ones.
+  BitnetCpp,
+  /// Upstream llama.cpp: "bitnet" with bitnet.hidden_activation "relu2" or
+  /// "silu".
+  Upstream,
+};
+
+struct GGUFWriteOptions {
+  /// I2_S, TQ2_0, TQ1_0, or F16 masters.
+  GGUFType linearType = GGUFType::I2_S;
+  GGUFArchNames archNames = GGUFArchNames::BitnetCpp;
+};
+
 /// Writes the random model (config, seed) of makeRandomModel as GGUF v3 with
-/// linear layers of `type` (I2_S, TQ2_0, TQ1_0, or F16 masters); embedding
-/// F16, norms F32. Importing it gives exactly makeRandomModel(config, seed).
+/// linear layers of options.linearType; embedding F16, norms F32; and the
+/// synthetic SentencePiece-style vocabulary of writeSyntheticVocabulary, so
+/// that llama.cpp and bitnet.cpp load the file. Importing it gives exactly
+/// makeRandomModel(config, seed). Defined in GGUFWriter.cpp.
 llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config,
-                      uint64_t seed, GGUFType type);
+                      uint64_t seed, const GGUFWriteOptions &options);
 
 } // namespace import
 } // namespace bitnet
