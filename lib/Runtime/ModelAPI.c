@@ -152,22 +152,32 @@ static inline void bitnet_cpu_relax(void) {
 #endif
 }
 
+/* One worker's view of the loops: the last generation it entered and the last
+ * it left, on a cache line of their own (the caller polls them). */
+struct bitnet_worker {
+  _Alignas(64) atomic_uint entered;
+  atomic_uint left;
+  pthread_t thread;
+  struct bitnet_pool *pool;
+};
+
 struct bitnet_pool {
-  pthread_t *threads;
+  struct bitnet_worker *workers_at;
   int32_t workers;
   pthread_mutex_t lock;
   pthread_cond_t wake;
   atomic_int active; /* a forward pass is running: workers spin */
   atomic_int stop;
-  /* The loop being run, published by bumping `generation`. */
+  /* The loop being run, published by bumping `generation`; `closed` is the
+   * last generation whose caller stopped waiting for newcomers. */
   atomic_uint generation;
+  atomic_uint closed;
   void *user_context;
   halide_task_t task;
   uint8_t *closure;
   int min, size;
   atomic_int next;   /* first task not yet taken */
   atomic_int status; /* first failing task's status */
-  atomic_int joined; /* workers done with this generation */
 };
 
 /* Takes runs of tasks until none are left: large runs first, shrinking as the
@@ -223,8 +233,21 @@ static int bitnet_spin_step(unsigned *spins, int64_t *since) {
   return bitnet_now_ns() - *since > BITNET_SPIN_NS;
 }
 
+/* Whether generation g is at or before `closed` (generations wrap). */
+static int bitnet_generation_closed(unsigned g, unsigned closed) {
+  return (int)(closed - g) >= 0;
+}
+
+/* A worker joins a loop only if it announces itself before the caller closes
+ * it; the caller then waits for the workers that did, and no others. So a
+ * worker the machine has descheduled (another process wants its core) holds
+ * up no loop it has not started: its tasks go to the threads that run. The
+ * announcement and the close are a Dekker pair (sequentially consistent
+ * store, then load): either the worker sees the loop closed and leaves its
+ * closure alone, or the caller sees the worker and waits for it. */
 static void *bitnet_pool_worker(void *arg) {
-  struct bitnet_pool *p = (struct bitnet_pool *)arg;
+  struct bitnet_worker *w = (struct bitnet_worker *)arg;
+  struct bitnet_pool *p = w->pool;
   unsigned seen = 0;
   bitnet_thread_budget = 1; /* a loop inside a task runs serially */
   for (;;) {
@@ -248,16 +271,17 @@ static void *bitnet_pool_worker(void *arg) {
       }
     }
     seen = now;
-    bitnet_pool_work(p);
-    atomic_fetch_add_explicit(&p->joined, 1, memory_order_release);
+    atomic_store(&w->entered, now);
+    if (!bitnet_generation_closed(now, atomic_load(&p->closed)))
+      bitnet_pool_work(p);
+    atomic_store_explicit(&w->left, now, memory_order_release);
   }
 }
 
 static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_task_t task,
                            int min, int size, uint8_t *closure) {
-  unsigned spins = 0;
-  int64_t since = 0;
-  int32_t budget;
+  unsigned g;
+  int32_t budget, i;
   p->user_context = user_context;
   p->task = task;
   p->closure = closure;
@@ -265,8 +289,7 @@ static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_tas
   p->size = size;
   atomic_store_explicit(&p->next, 0, memory_order_relaxed);
   atomic_store_explicit(&p->status, 0, memory_order_relaxed);
-  atomic_store_explicit(&p->joined, 0, memory_order_relaxed);
-  atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+  g = atomic_fetch_add_explicit(&p->generation, 1, memory_order_release) + 1;
   /* A loop inside one of this loop's tasks runs serially, as on workers. */
   budget = bitnet_thread_budget;
   bitnet_current_pool = NULL;
@@ -274,10 +297,18 @@ static int bitnet_pool_run(struct bitnet_pool *p, void *user_context, halide_tas
   bitnet_pool_work(p);
   bitnet_current_pool = p;
   bitnet_thread_budget = budget;
-  /* Every worker acknowledges the loop before its closure can go away. */
-  while (atomic_load_explicit(&p->joined, memory_order_acquire) != p->workers)
-    if (bitnet_spin_step(&spins, &since))
-      sched_yield();
+  /* Every worker that joined finishes before the closure can go away. */
+  atomic_store(&p->closed, g);
+  for (i = 0; i < p->workers; ++i) {
+    struct bitnet_worker *w = &p->workers_at[i];
+    unsigned spins = 0;
+    int64_t since = 0;
+    if (atomic_load(&w->entered) != g)
+      continue;
+    while (atomic_load_explicit(&w->left, memory_order_acquire) != g)
+      if (bitnet_spin_step(&spins, &since))
+        sched_yield();
+  }
   return atomic_load_explicit(&p->status, memory_order_relaxed);
 }
 
@@ -298,34 +329,41 @@ static void bitnet_pool_destroy(struct bitnet_pool *p) {
   pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
   for (i = 0; i < p->workers; ++i)
-    pthread_join(p->threads[i], NULL);
+    pthread_join(p->workers_at[i].thread, NULL);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
-  free(p->threads);
+  free(p->workers_at);
   free(p);
 }
 
 /* NULL when out of memory or no worker could be started. */
 static struct bitnet_pool *bitnet_pool_create(int32_t workers) {
   struct bitnet_pool *p = (struct bitnet_pool *)calloc(1, sizeof(*p));
+  void *at = NULL;
   if (!p)
     return NULL;
-  p->threads = (pthread_t *)calloc((size_t)workers, sizeof(pthread_t));
-  if (!p->threads || pthread_mutex_init(&p->lock, NULL) != 0) {
-    free(p->threads);
+  if (posix_memalign(&at, 64, sizeof(struct bitnet_worker) * (size_t)workers) != 0 ||
+      pthread_mutex_init(&p->lock, NULL) != 0) {
+    free(at);
     free(p);
     return NULL;
   }
+  p->workers_at = (struct bitnet_worker *)at;
   pthread_cond_init(&p->wake, NULL);
   atomic_init(&p->active, 0);
   atomic_init(&p->stop, 0);
   atomic_init(&p->generation, 0);
+  atomic_init(&p->closed, 0);
   atomic_init(&p->next, 0);
   atomic_init(&p->status, 0);
-  atomic_init(&p->joined, 0);
-  for (p->workers = 0; p->workers < workers; ++p->workers)
-    if (pthread_create(&p->threads[p->workers], NULL, bitnet_pool_worker, p) != 0)
+  for (p->workers = 0; p->workers < workers; ++p->workers) {
+    struct bitnet_worker *w = &p->workers_at[p->workers];
+    atomic_init(&w->entered, 0);
+    atomic_init(&w->left, 0);
+    w->pool = p;
+    if (pthread_create(&w->thread, NULL, bitnet_pool_worker, w) != 0)
       break;
+  }
   if (p->workers == 0) {
     bitnet_pool_destroy(p);
     return NULL;
