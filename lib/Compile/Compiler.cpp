@@ -3,6 +3,7 @@
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Compile/ExternalWeights.h"
 #include "bitnet/Import/Importers.h"
+#include "bitnet/Support/LLVMInput.h"
 #include "bitnet/ModelGen/ModelIR.h"
 
 #include "bitnet/InitAll.h"
@@ -489,6 +490,10 @@ llvm::Error CompileSession::checkOptions() {
     return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return compileError("--lm-head '" + o.lmHead + "' is not f16 or int8");
+  // 0 keeps the checkpoint's context; the model validates the upper bound.
+  if (o.context < 0)
+    return compileError("--context " + llvm::Twine(o.context) +
+                        " must be >= 0 (0: the checkpoint's max_position_embeddings)");
   return llvm::Error::success();
 }
 
@@ -530,11 +535,11 @@ llvm::Error CompileSession::loadModel() {
         << ", vocab " << weights->config.vocab << "): "
         << llvm::format("%.2f", secondsSince(phase)) << " s\n";
   } else {
-    std::string error;
-    std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(o.input, &error);
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> input =
+        ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
     if (!input)
-      return compileError(error);
-    sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+      return input.takeError();
+    sourceMgr.AddNewSourceBuffer(std::move(*input), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module)
