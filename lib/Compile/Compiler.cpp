@@ -217,7 +217,8 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
        << " * bitnet-compile wrote beside the object (<object stem>.weights).\n"
        << " * Call once, before " << n << "_create, which returns NULL until then.\n"
        << " * Returns 0; -2 cannot open; -3 not a weights file; -4 another model's;\n"
-       << " * -5 truncated. */\n"
+       << " * -5 truncated; -6 data not matching its checksum (corrupted,\n"
+       << " * replaced or extended). */\n"
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
        << "  return bitnet_rt2_load_weights(&" << n << "_model, path);\n}\n\n";
   os << "/* bitnet_rt2_create: room for `context` tokens (0: the compiled context);\n"
@@ -791,7 +792,10 @@ llvm::Error CompileSession::link() {
     // The relocatable object linked into a shared library, for runners
     // that load a model at run time (bitnet-run).
     PendingFile library{objectPath + ".so.tmp"};
-    std::string sharedError = runProgram(*ld, {"-shared", partial.path, "-o", library.path});
+    // DT_NEEDED for what the model calls (sincosf, expf, pthreads, malloc):
+    // a program that links neither libm nor anything else can dlopen it.
+    std::string sharedError = runProgram(
+        *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
     if (!sharedError.empty())
       return compileError("shared link failed: " + sharedError);
     std::swap(partial.path, library.path);
