@@ -16,6 +16,8 @@ packages=(
   pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
   # bitnet-compare's PNG
   gnuplot-nox
+  # libFuzzer harnesses (scripts/fuzz.sh): clang with its fuzzer runtime
+  clang-15 libclang-common-15-dev
 )
 
 missing=()

@@ -31,6 +31,9 @@ llvm_config.add_tool_substitutions(tools, [config.bitnet_tools_dir, config.llvm_
 config.substitutions.append(("%bitnet_example_tiny",
                              os.path.join(config.bitnet_obj_root, "examples",
                                           "bitnet-example-tiny")))
+config.substitutions.append(("%bitnet_dlopen_check",
+                             os.path.join(config.bitnet_obj_root, "test",
+                                          "bitnet-dlopen-check")))
 config.substitutions.append(("%bitnet_kernelgen_path",
                              os.path.join(config.bitnet_tools_dir, "bitnet-kernelgen")))
 # bitnet-compare draws its PNG with gnuplot (Debian: gnuplot-nox).

@@ -3,6 +3,7 @@
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Compile/ExternalWeights.h"
 #include "bitnet/Import/Importers.h"
+#include "bitnet/Support/LLVMInput.h"
 #include "bitnet/ModelGen/ModelIR.h"
 
 #include "bitnet/InitAll.h"
@@ -216,7 +217,8 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
        << " * bitnet-compile wrote beside the object (<object stem>.weights).\n"
        << " * Call once, before " << n << "_create, which returns NULL until then.\n"
        << " * Returns 0; -2 cannot open; -3 not a weights file; -4 another model's;\n"
-       << " * -5 truncated. */\n"
+       << " * -5 truncated; -6 data not matching its checksum (corrupted,\n"
+       << " * replaced or extended). */\n"
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
        << "  return bitnet_rt2_load_weights(&" << n << "_model, path);\n}\n\n";
   os << "/* bitnet_rt2_create: room for `context` tokens (0: the compiled context);\n"
@@ -489,6 +491,10 @@ llvm::Error CompileSession::checkOptions() {
     return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return compileError("--lm-head '" + o.lmHead + "' is not f16 or int8");
+  // 0 keeps the checkpoint's context; the model validates the upper bound.
+  if (o.context < 0)
+    return compileError("--context " + llvm::Twine(o.context) +
+                        " must be >= 0 (0: the checkpoint's max_position_embeddings)");
   return llvm::Error::success();
 }
 
@@ -530,11 +536,11 @@ llvm::Error CompileSession::loadModel() {
         << ", vocab " << weights->config.vocab << "): "
         << llvm::format("%.2f", secondsSince(phase)) << " s\n";
   } else {
-    std::string error;
-    std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(o.input, &error);
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> input =
+        ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
     if (!input)
-      return compileError(error);
-    sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+      return input.takeError();
+    sourceMgr.AddNewSourceBuffer(std::move(*input), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module)
@@ -786,7 +792,10 @@ llvm::Error CompileSession::link() {
     // The relocatable object linked into a shared library, for runners
     // that load a model at run time (bitnet-run).
     PendingFile library{objectPath + ".so.tmp"};
-    std::string sharedError = runProgram(*ld, {"-shared", partial.path, "-o", library.path});
+    // DT_NEEDED for what the model calls (sincosf, expf, pthreads, malloc):
+    // a program that links neither libm nor anything else can dlopen it.
+    std::string sharedError = runProgram(
+        *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
     if (!sharedError.empty())
       return compileError("shared link failed: " + sharedError);
     std::swap(partial.path, library.path);

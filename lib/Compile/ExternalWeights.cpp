@@ -1,6 +1,7 @@
 //===- ExternalWeights.cpp - Weights in a file beside the object ----------===//
 
 #include "bitnet/Compile/ExternalWeights.h"
+#include "bitnet/Runtime/WeightsChecksum.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -57,18 +58,12 @@ bool forEachChunk(const Constant *c, const DataLayout &layout, const ChunkFn &fn
   return false;
 }
 
-struct Fnv1a {
-  uint64_t state = 0xcbf29ce484222325ull;
-  void add(StringRef bytes) {
-    for (unsigned char b : bytes.bytes())
-      state = (state ^ b) * 0x100000001b3ull;
-  }
-  void add(uint64_t value) {
-    char bytes[8];
-    for (int i = 0; i < 8; ++i)
-      bytes[i] = static_cast<char>(value >> (8 * i));
-    add(StringRef(bytes, 8));
-  }
+/// The weights' fingerprint: the checksum the model API verifies at load.
+struct Checksum {
+  bitnet_checksum state;
+  Checksum() { bitnet_checksum_init(&state); }
+  void add(StringRef bytes) { bitnet_checksum_add(&state, bytes.data(), bytes.size()); }
+  void add(uint64_t value) { bitnet_checksum_add_u64(&state, value); }
 };
 
 void writeU64(raw_ostream &out, uint64_t value) {
@@ -91,7 +86,7 @@ ExternalWeightsSummary externalizeWeights(Module &module, StringRef prefix,
   };
   std::vector<Slot> slots;
   uint64_t end = 64;
-  Fnv1a hash;
+  Checksum hash;
   for (GlobalVariable &global : module.globals()) {
     if (!global.isConstant() || !global.hasInitializer())
       continue;
@@ -99,7 +94,7 @@ ExternalWeightsSummary externalizeWeights(Module &module, StringRef prefix,
     if (bytes < minBytes)
       continue;
     uint64_t seen = 0;
-    Fnv1a slotHash = hash;
+    Checksum slotHash = hash;
     slotHash.add(bytes);
     if (!forEachChunk(global.getInitializer(), layout, [&](StringRef chunk) {
           seen += chunk.size();
@@ -115,7 +110,7 @@ ExternalWeightsSummary externalizeWeights(Module &module, StringRef prefix,
   ExternalWeightsSummary summary;
   summary.slots = slots.size();
   summary.fileBytes = end;
-  summary.fingerprint = hash.state;
+  summary.fingerprint = bitnet_checksum_final(&hash.state);
 
   out.write("BITNETW\1", 8);
   writeU64(out, summary.fingerprint);

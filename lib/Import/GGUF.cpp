@@ -7,11 +7,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Import/GGUF.h"
+#include "bitnet/Import/Importers.h"
+#include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace bitnet {
@@ -106,12 +109,12 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
     if (!c.ok())
       break;
     if (depth > 4) {
-      c.setError("key '" + key + "': arrays nested too deeply");
+      c.setError("key " + quoted(key) + ": arrays nested too deeply");
       break;
     }
     if (int size = valueSize(element)) {
       if (v.count > (uint64_t(1) << 40) / size) {
-        c.setError("key '" + key + "': array of " + std::to_string(v.count) +
+        c.setError("key " + quoted(key) + ": array of " + std::to_string(v.count) +
                    " elements is too long");
         break;
       }
@@ -120,12 +123,12 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
       for (uint64_t i = 0; i < v.count && c.ok(); ++i)
         readValue(c, element, key, depth + 1);
     } else {
-      c.setError("key '" + key + "': unknown array element type " + std::to_string(element));
+      c.setError("key " + quoted(key) + ": unknown array element type " + std::to_string(element));
     }
     break;
   }
   default:
-    c.setError("key '" + key + "': unknown value type " + std::to_string(type));
+    c.setError("key " + quoted(key) + ": unknown value type " + std::to_string(type));
   }
   return v;
 }
@@ -209,10 +212,10 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
   auto file = std::make_unique<GGUFFile>();
   file->path_ = path.str();
   auto here = [&](const llvm::Twine &message) { return fail(path + ": " + message); };
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      openInputBuffer(path.str(), kAnySize);
   if (!buffer)
-    return here("cannot open: " + buffer.getError().message());
+    return buffer.takeError();
   file->buffer_ = std::move(*buffer);
   const auto *data = reinterpret_cast<const uint8_t *>(file->buffer_->getBufferStart());
   const size_t size = file->buffer_->getBufferSize();
@@ -236,7 +239,10 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
     uint32_t type = c.read<uint32_t>("a value type");
     if (!c.ok())
       break;
-    file->values_[key] = readValue(c, type, key, 0);
+    GGUFValue value = readValue(c, type, key, 0);
+    // A repeated key would silently win and, in some readers, shift the data.
+    if (c.ok() && !file->values_.emplace(key, std::move(value)).second)
+      return here("key " + quoted(key) + " appears twice");
   }
   if (!c.ok())
     return here(c.error());
@@ -255,14 +261,14 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
     if (!c.ok())
       break;
     if (nDims < 1 || nDims > 4)
-      return here("tensor '" + t.name + "': " + llvm::Twine(nDims) + " dimensions (1 to 4)");
+      return here("tensor " + quoted(t.name) + ": " + llvm::Twine(nDims) + " dimensions (1 to 4)");
     uint64_t n = 1;
     for (uint32_t d = 0; d < nDims; ++d) {
       uint64_t extent = c.read<uint64_t>("a tensor dimension");
       if (!c.ok())
         break;
       if (extent == 0 || extent > (uint64_t(1) << 40) || n > (uint64_t(1) << 48) / extent)
-        return here("tensor '" + t.name + "': dimension " + llvm::Twine(extent) +
+        return here("tensor " + quoted(t.name) + ": dimension " + llvm::Twine(extent) +
                     " is zero or too large");
       n *= extent;
       t.dims.push_back(int64_t(extent));
@@ -272,7 +278,7 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
     if (!c.ok())
       break;
     if (!knownType(type))
-      return here("tensor '" + t.name + "': unknown tensor type " + llvm::Twine(type) +
+      return here("tensor " + quoted(t.name) + ": unknown tensor type " + llvm::Twine(type) +
                   " (supported: F32, F16, BF16, TQ1_0, TQ2_0, I2_S = 36)");
     t.type = GGUFType(type);
     infos.push_back(std::move(t));
@@ -291,27 +297,27 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
     uint64_t bytes = 0;
     std::string why = ggufTensorBytes(t.type, t.dims, bytes);
     if (!why.empty())
-      return here("tensor '" + t.name + "' (" + ggufTypeName(t.type) + "): " + why);
+      return here("tensor " + quoted(t.name) + " (" + ggufTypeName(t.type) + "): " + why);
     if (t.offset % alignment != 0)
-      return here("tensor '" + t.name + "': offset " + llvm::Twine(t.offset) +
+      return here("tensor " + quoted(t.name) + ": offset " + llvm::Twine(t.offset) +
                   " is not a multiple of the alignment " + llvm::Twine(alignment));
     if (t.offset > dataSize || bytes > dataSize - t.offset)
-      return here("tensor '" + t.name + "': " + llvm::Twine(bytes) + " bytes of " +
+      return here("tensor " + quoted(t.name) + ": " + llvm::Twine(bytes) + " bytes of " +
                   ggufTypeName(t.type) + " at offset " + llvm::Twine(t.offset) +
                   " run beyond the data (" + llvm::Twine(dataSize) + " bytes)");
     t.bytes = llvm::ArrayRef<uint8_t>(data + dataStart + t.offset, bytes);
     t.fileOffset = dataStart + t.offset;
     ranges.push_back({t.offset, t.offset + bytes, t.name});
     if (file->tensors_.count(t.name))
-      return here("tensor '" + t.name + "' appears twice");
+      return here("tensor " + quoted(t.name) + " appears twice");
     file->tensors_[t.name] = t;
   }
   std::sort(ranges.begin(), ranges.end(),
             [](const Range &a, const Range &b) { return a.begin < b.begin; });
   for (size_t i = 1; i < ranges.size(); ++i)
     if (ranges[i].begin < ranges[i - 1].end)
-      return here("tensor '" + ranges[i].name + "' overlaps tensor '" + ranges[i - 1].name +
-                  "'");
+      return here("tensor " + quoted(ranges[i].name) + " overlaps tensor " +
+                  quoted(ranges[i - 1].name));
   return std::move(file);
 }
 
@@ -341,14 +347,14 @@ public:
       : f(file), options(options) {}
 
   llvm::Error error(const std::string &tensor, const llvm::Twine &what) {
-    return fail(f.path() + ": tensor '" + tensor + "': " + what);
+    return fail(f.path() + ": tensor " + quoted(tensor) + ": " + what);
   }
 
   llvm::Expected<const GGUFTensor *> find(const std::string &name,
                                           std::vector<int64_t> dims) {
     const GGUFTensor *t = f.tensor(name);
     if (!t)
-      return fail(f.path() + ": tensor '" + name + "' is missing");
+      return fail(f.path() + ": tensor " + quoted(name) + " is missing");
     if (t->dims != dims) {
       auto text = [](const std::vector<int64_t> &d) {
         std::string s = "[";
@@ -379,6 +385,10 @@ public:
                                " where F32, F16 or BF16 is expected");
       }
     }
+    if (int64_t bad = firstNonFinite(out); bad >= 0)
+      return error(name, "element " + llvm::Twine(bad) + " is " +
+                             std::to_string(out[static_cast<size_t>(bad)]) +
+                             "; weights must be finite");
     return out;
   }
 
@@ -410,6 +420,9 @@ public:
       if (!nonZero)
         return llvm::Error::success();
       float d = ref::halfToFloat(bits);
+      if (!std::isfinite(d))
+        return error(name, "block " + llvm::Twine(block) + " has the scale " +
+                               std::to_string(d) + "; scales must be finite");
       if (scale && *scale != d)
         return error(name, "block " + llvm::Twine(block) + " has scale " + llvm::Twine(std::to_string(d)) +
                                " but block " + llvm::Twine(scaleBlock) + " has " +
@@ -469,6 +482,9 @@ public:
           }
         }
       scale = f32At(p + n / 4);
+      if (!std::isfinite(*scale))
+        return error(name, "the I2_S scale is " + std::to_string(*scale) +
+                               "; scales must be finite");
     }
     lw.scale = scale.value_or(1.0f);
     return lw;
@@ -485,30 +501,30 @@ public:
     else if (arch == "bitnet")
       cfg.glu = ref::GluActivation::Silu;
     else
-      return fail(f.path() + ": architecture '" + arch +
-                  "' is not supported (expected bitnet-b1.58 or bitnet)");
+      return fail(f.path() + ": architecture " + quoted(arch) +
+                  " is not supported (expected bitnet-b1.58 or bitnet)");
     // Upstream llama.cpp names the GLU's activation for arch "bitnet" (relu2
     // for BitNet b1.58 2B-4T; SiLU when the key is absent).
     const std::string activationKey = arch + ".hidden_activation";
     if (const GGUFValue *activation = f.value(activationKey)) {
       if (activation->kind != GGUFValue::Kind::String)
-        return fail(f.path() + ": key '" + activationKey + "' is not a string");
+        return fail(f.path() + ": key " + quoted(activationKey) + " is not a string");
       if (activation->s == "relu2")
         cfg.glu = ref::GluActivation::Relu2;
       else if (activation->s == "silu")
         cfg.glu = ref::GluActivation::Silu;
       else
-        return fail(f.path() + ": key '" + activationKey + "' is '" + activation->s +
-                    "'; supported activations are relu2 and silu");
+        return fail(f.path() + ": key " + quoted(activationKey) + " is " +
+                    quoted(activation->s) + "; supported activations are relu2 and silu");
     }
     auto integer = [&](const std::string &key, int64_t &field,
                        std::optional<int64_t> fallback) -> llvm::Error {
       const GGUFValue *v = f.value(key);
       std::optional<int64_t> n = v ? v->asInteger() : fallback;
       if (!n)
-        return fail(f.path() + ": missing or non-integer key '" + key + "'");
+        return fail(f.path() + ": missing or non-integer key " + quoted(key));
       if (*n <= 0)
-        return fail(f.path() + ": key '" + key + "' must be positive");
+        return fail(f.path() + ": key " + quoted(key) + " must be positive");
       field = *n;
       return llvm::Error::success();
     };
@@ -526,13 +542,18 @@ public:
       return std::move(e);
     if (options.context > 0)
       cfg.context = options.context;
-    auto number = [&](const std::string &key, double fallback) {
+    auto number = [&](const std::string &key, double fallback, float &field) -> llvm::Error {
       const GGUFValue *v = f.value(key);
-      std::optional<double> d = v ? v->asNumber() : std::nullopt;
-      return static_cast<float>(d.value_or(fallback));
+      std::optional<double> d = v ? v->asNumber() : fallback;
+      if (!d)
+        return fail(f.path() + ": key " + quoted(key) + " must be a number");
+      field = static_cast<float>(*d);
+      return llvm::Error::success();
     };
-    cfg.ropeTheta = number(arch + ".rope.freq_base", 10000.0);
-    cfg.rmsEps = number(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+    if (llvm::Error e = number(arch + ".rope.freq_base", 10000.0, cfg.ropeTheta))
+      return std::move(e);
+    if (llvm::Error e = number(arch + ".attention.layer_norm_rms_epsilon", 1e-5, cfg.rmsEps))
+      return std::move(e);
     cfg.weightKind = options.kind;
     const GGUFTensor *embd = f.tensor("token_embd.weight");
     if (!embd || embd->dims.size() != 2)
@@ -541,6 +562,12 @@ public:
     std::string invalid = cfg.validate();
     if (!invalid.empty())
       return fail(f.path() + ": " + invalid);
+    // The layer count sizes everything below: its last layer must exist.
+    const std::string lastLayer = "blk." + std::to_string(cfg.layers - 1) + ".attn_norm.weight";
+    if (!f.tensor(lastLayer))
+      return fail(f.path() + ": key " + quoted(arch + ".block_count") + " is " +
+                  llvm::Twine(cfg.layers) + " but the file has no tensor " +
+                  quoted(lastLayer));
 
     ref::ModelWeights w;
     w.config = cfg;

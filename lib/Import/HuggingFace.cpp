@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Import/Importers.h"
+#include "bitnet/Support/LLVMInput.h"
 #include "bitnet/Import/SafeTensors.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -15,6 +17,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -32,17 +35,6 @@ std::string join(llvm::StringRef dir, llvm::StringRef file) {
   return std::string(path);
 }
 
-llvm::Expected<llvm::json::Value> readJson(const std::string &path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buffer)
-    return fail(path + ": cannot open: " + buffer.getError().message());
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*buffer)->getBuffer());
-  if (!json)
-    return fail(path + ": not valid JSON: " + llvm::toString(json.takeError()));
-  return std::move(*json);
-}
-
 /// The parsed config.json: the model config plus what the importer needs.
 struct HFConfig {
   ref::ModelConfig model;
@@ -52,76 +44,153 @@ struct HFConfig {
   bool tiedConfig = true; // tie_word_embeddings (default true)
 };
 
+/// The JSON kind of `v`, for "must be X, not Y" messages.
+const char *jsonKind(const llvm::json::Value &v) {
+  switch (v.kind()) {
+  case llvm::json::Value::Null: return "null";
+  case llvm::json::Value::Boolean: return "a boolean";
+  case llvm::json::Value::Number: return "a number";
+  case llvm::json::Value::String: return "a string";
+  case llvm::json::Value::Array: return "an array";
+  case llvm::json::Value::Object: return "an object";
+  }
+  return "?";
+}
+
+/// Typed reads of one JSON object's keys: a key of the wrong type is an
+/// error naming the key and the type it must have, never a silent default.
+class ConfigKeys {
+public:
+  ConfigKeys(const std::string &path, const llvm::json::Object &object,
+             llvm::StringRef prefix = "")
+      : path(path), object(object), prefix(prefix.str()) {}
+
+  llvm::Error integer(const char *key, int64_t &field, std::optional<int64_t> fallback) {
+    const llvm::json::Value *v = object.get(key);
+    std::optional<int64_t> n = v ? v->getAsInteger() : fallback;
+    if (!v && !n)
+      return missing(key);
+    if (!n)
+      return wrongType(key, "an integer", *v);
+    if (*n <= 0)
+      return fail(path + ": key " + quoted(prefix + key) + " must be positive, not " +
+                  llvm::Twine(*n));
+    field = *n;
+    return llvm::Error::success();
+  }
+  llvm::Error number(const char *key, float &field, double fallback) {
+    const llvm::json::Value *v = object.get(key);
+    std::optional<double> d = v ? v->getAsNumber() : fallback;
+    if (!d)
+      return wrongType(key, "a number", *v);
+    field = static_cast<float>(*d);
+    return llvm::Error::success();
+  }
+  llvm::Error boolean(const char *key, bool &field, bool fallback) {
+    const llvm::json::Value *v = object.get(key);
+    std::optional<bool> b = v ? v->getAsBoolean() : fallback;
+    if (!b)
+      return wrongType(key, "true or false", *v);
+    field = *b;
+    return llvm::Error::success();
+  }
+  /// A string key; absent and optional: std::nullopt.
+  llvm::Error string(const char *key, std::optional<llvm::StringRef> &field, bool required) {
+    const llvm::json::Value *v = object.get(key);
+    if (!v)
+      return required ? missing(key) : llvm::Error::success();
+    field = v->getAsString();
+    if (!field)
+      return wrongType(key, "a string", *v);
+    return llvm::Error::success();
+  }
+  /// An object key; absent: nullptr.
+  llvm::Error subObject(const char *key, const llvm::json::Object *&field) {
+    const llvm::json::Value *v = object.get(key);
+    field = v ? v->getAsObject() : nullptr;
+    if (v && !field)
+      return wrongType(key, "an object", *v);
+    return llvm::Error::success();
+  }
+
+private:
+  llvm::Error missing(const char *key) {
+    return fail(path + ": missing key " + quoted(prefix + key));
+  }
+  llvm::Error wrongType(const char *key, const char *expected, const llvm::json::Value &v) {
+    return fail(path + ": key " + quoted(prefix + key) + " must be " + expected + ", not " +
+                jsonKind(v));
+  }
+  const std::string &path;
+  const llvm::json::Object &object;
+  std::string prefix;
+};
+
 llvm::Expected<HFConfig> parseConfig(const std::string &path,
                                      const ImportOptions &options) {
-  llvm::Expected<llvm::json::Value> json = readJson(path);
+  llvm::Expected<llvm::json::Value> json = readJsonFile(path, kMaxConfigBytes);
   if (!json)
     return json.takeError();
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
     return fail(path + ": not a JSON object");
+  ConfigKeys keys(path, *root);
   HFConfig c;
-  std::optional<llvm::StringRef> type = root->getString("model_type");
-  if (!type)
-    return fail(path + ": missing key 'model_type'");
+  std::optional<llvm::StringRef> type;
+  if (llvm::Error e = keys.string("model_type", type, /*required=*/true))
+    return std::move(e);
   if (*type == "bitnet") {
     c.llama = false;
   } else if (*type == "llama") {
     c.llama = true;
   } else {
-    return fail(path + ": model_type '" + *type +
-                "' is not supported (expected bitnet or llama)");
+    return fail(path + ": model_type " + quoted(*type) +
+                " is not supported (expected bitnet or llama)");
   }
-  auto integer = [&](const char *key, int64_t &field,
-                     std::optional<int64_t> fallback) -> llvm::Error {
-    std::optional<int64_t> v = root->getInteger(key);
-    if (!v && !root->get(key) && fallback)
-      v = fallback;
-    if (!v)
-      return fail(path + ": missing or non-integer key '" + key + "'");
-    if (*v <= 0)
-      return fail(path + ": key '" + key + "' must be positive, not " + llvm::Twine(*v));
-    field = *v;
-    return llvm::Error::success();
-  };
   ref::ModelConfig &m = c.model;
-  if (llvm::Error e = integer("hidden_size", m.hidden, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("intermediate_size", m.intermediate, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_hidden_layers", m.layers, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_attention_heads", m.heads, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_key_value_heads", m.kvHeads, m.heads))
-    return std::move(e);
-  if (llvm::Error e = integer("vocab_size", m.vocab, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("max_position_embeddings", m.context, std::nullopt))
+  const std::pair<const char *, int64_t *> required[] = {
+      {"hidden_size", &m.hidden},       {"intermediate_size", &m.intermediate},
+      {"num_hidden_layers", &m.layers}, {"num_attention_heads", &m.heads},
+      {"vocab_size", &m.vocab},         {"max_position_embeddings", &m.context}};
+  for (const auto &[key, field] : required)
+    if (llvm::Error e = keys.integer(key, *field, std::nullopt))
+      return std::move(e);
+  if (llvm::Error e = keys.integer("num_key_value_heads", m.kvHeads, m.heads))
     return std::move(e);
   if (options.context > 0)
     m.context = options.context;
-  m.ropeTheta = static_cast<float>(root->getNumber("rope_theta").value_or(10000.0));
-  m.rmsEps = static_cast<float>(root->getNumber("rms_norm_eps").value_or(1e-5));
-  std::optional<llvm::StringRef> act = root->getString("hidden_act");
-  if (!act)
-    return fail(path + ": missing key 'hidden_act'");
+  if (llvm::Error e = keys.number("rope_theta", m.ropeTheta, 10000.0))
+    return std::move(e);
+  if (llvm::Error e = keys.number("rms_norm_eps", m.rmsEps, 1e-5))
+    return std::move(e);
+  std::optional<llvm::StringRef> act;
+  if (llvm::Error e = keys.string("hidden_act", act, /*required=*/true))
+    return std::move(e);
   if (*act == "relu2")
     m.glu = ref::GluActivation::Relu2;
   else if (*act == "silu")
     m.glu = ref::GluActivation::Silu;
   else
-    return fail(path + ": hidden_act '" + *act + "' is not supported (relu2 or silu)");
+    return fail(path + ": hidden_act " + quoted(*act) + " is not supported (relu2 or silu)");
   m.weightKind = options.kind;
-  c.tiedConfig = root->getBoolean("tie_word_embeddings").value_or(true);
-  if (const llvm::json::Object *q = root->getObject("quantization_config"))
-    if (std::optional<llvm::StringRef> cls = q->getString("linear_class")) {
+  if (llvm::Error e = keys.boolean("tie_word_embeddings", c.tiedConfig, true))
+    return std::move(e);
+  const llvm::json::Object *q = nullptr;
+  if (llvm::Error e = keys.subObject("quantization_config", q))
+    return std::move(e);
+  if (q) {
+    ConfigKeys quantization(path, *q, "quantization_config.");
+    std::optional<llvm::StringRef> cls;
+    if (llvm::Error e = quantization.string("linear_class", cls, /*required=*/false))
+      return std::move(e);
+    if (cls) {
       if (*cls != "autobitlinear" && *cls != "bitlinear")
-        return fail(path + ": quantization_config.linear_class '" + *cls +
-                    "' is not supported (autobitlinear or bitlinear)");
+        return fail(path + ": quantization_config.linear_class " + quoted(*cls) +
+                    " is not supported (autobitlinear or bitlinear)");
       c.hasLinearClass = true;
       c.scaleIsInverse = *cls == "bitlinear";
     }
+  }
   std::string invalid = m.validate();
   if (!invalid.empty())
     return fail(path + ": " + invalid);
@@ -135,7 +204,7 @@ public:
     std::string single = join(dir, "model.safetensors");
     std::string index = join(dir, "model.safetensors.index.json");
     if (llvm::sys::fs::exists(index)) {
-      llvm::Expected<llvm::json::Value> json = readJson(index);
+      llvm::Expected<llvm::json::Value> json = readJsonFile(index, kMaxIndexBytes);
       if (!json)
         return json.takeError();
       const llvm::json::Object *root = json->getAsObject();
@@ -145,8 +214,8 @@ public:
       for (const auto &[name, file] : *map) {
         std::optional<llvm::StringRef> shard = file.getAsString();
         if (!shard || shard->contains('/') || shard->contains('\\'))
-          return fail(index + ": tensor '" + name.str() +
-                      "' maps to something other than a file name in the directory");
+          return fail(index + ": tensor " + quoted(name.str()) +
+                      " maps to something other than a file name in the directory");
         if (!files_.count(shard->str())) {
           auto opened = SafeTensorsFile::open(join(dir, *shard));
           if (!opened)
@@ -156,7 +225,7 @@ public:
         const SafeTensorsFile &f = *files_[shard->str()];
         const TensorView *view = f.find(name);
         if (!view)
-          return fail(index + ": tensor '" + name.str() + "' is not in " + f.path());
+          return fail(index + ": tensor " + quoted(name.str()) + " is not in " + f.path());
         where_[name.str()] = {view, f.path()};
       }
       return llvm::Error::success();
@@ -224,9 +293,14 @@ public:
       return t.takeError();
     if ((*t)->view->dtype != DType::F32 && (*t)->view->dtype != DType::F16 &&
         (*t)->view->dtype != DType::BF16)
-      return fail((*t)->file + ": tensor '" + name + "': dtype " +
+      return fail((*t)->file + ": tensor " + quoted(name) + ": dtype " +
                   dtypeName((*t)->view->dtype) + " where F32, F16 or BF16 is expected");
-    return toFloats(*(*t)->view);
+    std::vector<float> values = toFloats(*(*t)->view);
+    if (int64_t bad = firstNonFinite(values); bad >= 0)
+      return fail((*t)->file + ": tensor " + quoted(name) + ": element " + llvm::Twine(bad) +
+                  " is " + std::to_string(values[static_cast<size_t>(bad)]) +
+                  "; weights must be finite");
+    return values;
   }
 
   llvm::Expected<ref::LinearWeights> linear(const std::string &prefix, int64_t out,
@@ -234,7 +308,7 @@ public:
     std::string name = prefix + ".weight";
     const Checkpoint::Located *w = ckpt.find(name);
     if (!w)
-      return fail(ckpt.anyFile() + ": tensor '" + name + "' is missing");
+      return fail(ckpt.anyFile() + ": tensor " + quoted(name) + " is missing");
     if (w->view->dtype != DType::U8) {
       auto master = floats(name, {out, in});
       if (!master)
@@ -243,7 +317,7 @@ public:
     }
     // Packed ternary: U8 [out/4, in], quarter blocks along the output axis.
     auto here = [&](const llvm::Twine &what) {
-      return fail(w->file + ": tensor '" + name + "': " + what);
+      return fail(w->file + ": tensor " + quoted(name) + ": " + what);
     };
     if (cfg.weightKind != ref::WeightKind::Ternary)
       return here("packed ternary weights cannot be imported as " +
@@ -266,6 +340,10 @@ public:
     lw.out = out;
     lw.in = in;
     lw.scale = c.scaleIsInverse ? 1.0f / (*scale)[0] : (*scale)[0];
+    if (!std::isfinite(lw.scale) || lw.scale == 0.0f)
+      return here("weight_scale " + std::to_string((*scale)[0]) +
+                  " gives the scale " + std::to_string(lw.scale) +
+                  "; it must be finite and non-zero");
     lw.values.resize(static_cast<size_t>(out * in));
     const int64_t quarter = out / 4;
     const uint8_t *bytes = w->view->bytes.data();
@@ -289,6 +367,12 @@ public:
     ref::ModelWeights w;
     w.config = cfg;
     const int64_t D = cfg.hidden, I = cfg.intermediate, KV = cfg.kvDim();
+    // The layer count sizes everything below: its last layer must exist.
+    const std::string lastLayer =
+        "model.layers." + std::to_string(cfg.layers - 1) + ".input_layernorm.weight";
+    if (!ckpt.find(lastLayer))
+      return fail(ckpt.anyFile() + ": num_hidden_layers is " + llvm::Twine(cfg.layers) +
+                  " but the checkpoint has no tensor " + quoted(lastLayer));
     auto embedding = floats("model.embed_tokens.weight", {cfg.vocab, D});
     if (!embedding)
       return embedding.takeError();
@@ -355,9 +439,9 @@ private:
                                                      const std::vector<int64_t> &shape) {
     const Checkpoint::Located *t = ckpt.find(name);
     if (!t)
-      return fail(ckpt.anyFile() + ": tensor '" + name + "' is missing");
+      return fail(ckpt.anyFile() + ": tensor " + quoted(name) + " is missing");
     if (t->view->shape != shape)
-      return fail(t->file + ": tensor '" + name + "' has shape " +
+      return fail(t->file + ": tensor " + quoted(name) + " has shape " +
                   shapeText(t->view->shape) + " but config.json implies " +
                   shapeText(shape));
     return t;

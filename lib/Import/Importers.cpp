@@ -6,6 +6,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace bitnet::import;
@@ -42,6 +43,13 @@ const CheckpointFormat kFormats[] = {
 } // namespace
 
 llvm::ArrayRef<CheckpointFormat> bitnet::import::checkpointFormats() { return kFormats; }
+
+int64_t bitnet::import::firstNonFinite(llvm::ArrayRef<float> values) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      return static_cast<int64_t>(i);
+  return -1;
+}
 
 const CheckpointFormat *bitnet::import::findCheckpointFormat(llvm::StringRef path) {
   for (const CheckpointFormat &format : kFormats)

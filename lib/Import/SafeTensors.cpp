@@ -1,6 +1,7 @@
 //===- SafeTensors.cpp - Reading and writing .safetensors files -----------===//
 
 #include "bitnet/Import/SafeTensors.h"
+#include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -59,11 +60,10 @@ llvm::Expected<std::unique_ptr<SafeTensorsFile>>
 SafeTensorsFile::open(llvm::StringRef path) {
   auto file = std::make_unique<SafeTensorsFile>();
   file->path_ = path.str();
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      openInputBuffer(path.str(), kAnySize);
   if (!buffer)
-    return fail(path, "cannot open: " + buffer.getError().message());
+    return buffer.takeError();
   file->buffer_ = std::move(*buffer);
   llvm::StringRef data = file->buffer_->getBuffer();
   if (data.size() < 8)
@@ -77,9 +77,9 @@ SafeTensorsFile::open(llvm::StringRef path) {
                           " runs beyond the file (" + llvm::Twine(data.size()) +
                           " bytes)");
   llvm::StringRef header = data.substr(8, headerBytes);
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(header);
+  llvm::Expected<llvm::json::Value> json = parseJson(header, path + ": header");
   if (!json)
-    return fail(path, "header is not valid JSON: " + llvm::toString(json.takeError()));
+    return json.takeError();
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
     return fail(path, "header is not a JSON object");
@@ -96,7 +96,7 @@ SafeTensorsFile::open(llvm::StringRef path) {
     if (name == "__metadata__")
       continue;
     auto bad = [&](const llvm::Twine &what) {
-      return fail(path, "tensor '" + name + "': " + what);
+      return fail(path, "tensor " + quoted(name) + ": " + what);
     };
     const llvm::json::Object *entry = value.getAsObject();
     if (!entry)
@@ -113,7 +113,7 @@ SafeTensorsFile::open(llvm::StringRef path) {
       if (*dtype == d.name)
         info = &d;
     if (!info)
-      return bad("unknown dtype '" + *dtype + "'");
+      return bad("unknown dtype " + quoted(*dtype));
     view.dtype = info->type;
     uint64_t elements = 1;
     for (const llvm::json::Value &d : *shape) {
@@ -150,11 +150,11 @@ SafeTensorsFile::open(llvm::StringRef path) {
   uint64_t at = 0;
   for (const Range &r : ranges) {
     if (r.begin < at)
-      return fail(path, "tensor '" + r.name + "' overlaps the tensor before it (offset " +
+      return fail(path, "tensor " + quoted(r.name) + " overlaps the tensor before it (offset " +
                             llvm::Twine(r.begin) + " < " + llvm::Twine(at) + ")");
     if (r.begin > at)
       return fail(path, "gap of " + llvm::Twine(r.begin - at) +
-                            " bytes before tensor '" + r.name + "'");
+                            " bytes before tensor " + quoted(r.name));
     at = r.end;
   }
   if (at != dataBytes)
@@ -225,7 +225,7 @@ llvm::Error SafeTensorsWriter::write(llvm::ArrayRef<uint8_t> bytes) {
     return fail(path_, "more tensors written than declared");
   const Entry &e = entries_[next_];
   if (bytes.size() != e.end - e.begin)
-    return fail(path_, "tensor '" + e.name + "': " + llvm::Twine(bytes.size()) +
+    return fail(path_, "tensor " + quoted(e.name) + ": " + llvm::Twine(bytes.size()) +
                            " bytes given, " + llvm::Twine(e.end - e.begin) +
                            " declared");
   out_->write(reinterpret_cast<const char *>(bytes.data()), bytes.size());

@@ -260,6 +260,9 @@ std::string KernelSpec::validate() const {
     return a <= kMaxExtent / b;
   };
   std::string why;
+  if (rowsPerTask < 0)
+    return "rows_per_task must be >= 0 (0: the default), got " +
+           std::to_string(rowsPerTask);
   switch (kind) {
   case KernelKind::BitLinear: {
     if (!(why = check({{"m", m}, {"n", n}, {"k", k}})).empty())

@@ -14,17 +14,24 @@ namespace ref {
 //===--------------------------------------------------------------------===//
 
 std::string ModelConfig::validate() const {
+  // Bounds far above any real model keep every product of sizes (caches,
+  // tables) inside int64 and every position inside the C API's int32.
+  constexpr int64_t kMaxExtent = int64_t(1) << 24, kMaxLayers = 4096;
   struct {
     const char *name;
-    int64_t value;
-  } sizes[] = {{"hidden", hidden},   {"intermediate", intermediate},
-               {"layers", layers},   {"heads", heads},
-               {"kvHeads", kvHeads}, {"vocab", vocab},
-               {"context", context}};
-  for (const auto &s : sizes)
+    int64_t value, bound;
+  } sizes[] = {{"hidden", hidden, kMaxExtent},   {"intermediate", intermediate, kMaxExtent},
+               {"layers", layers, kMaxLayers},   {"heads", heads, kMaxExtent},
+               {"kvHeads", kvHeads, kMaxExtent}, {"vocab", vocab, kMaxExtent},
+               {"context", context, kMaxExtent}};
+  for (const auto &s : sizes) {
     if (s.value <= 0)
       return std::string(s.name) + " must be positive, got " +
              std::to_string(s.value);
+    if (s.value > s.bound)
+      return std::string(s.name) + " is " + std::to_string(s.value) +
+             ", more than the " + std::to_string(s.bound) + " a model may have";
+  }
   if (hidden % heads != 0)
     return "hidden (" + std::to_string(hidden) +
            ") must be divisible by heads (" + std::to_string(heads) + ")";

@@ -1,6 +1,7 @@
 //===- Compare.cpp - The three model families of one shape side by side --===//
 
 #include "bitnet/Run/Compare.h"
+#include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -113,13 +114,9 @@ llvm::Error writeFileAtomically(llvm::StringRef target, llvm::StringRef text) {
 /// by default.
 llvm::Expected<int64_t> mastersContext(llvm::StringRef mastersDir) {
   std::string configPath = joinPath(mastersDir, "config.json");
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(configPath);
-  if (!buffer)
-    return fail(configPath + ": cannot read: " + buffer.getError().message());
-  llvm::Expected<llvm::json::Value> config = llvm::json::parse((*buffer)->getBuffer());
+  llvm::Expected<llvm::json::Value> config = readJsonFile(configPath, kMaxConfigBytes);
   if (!config)
-    return fail(configPath + ": not JSON: " + llvm::toString(config.takeError()));
+    return config.takeError();
   const llvm::json::Object *object = config->getAsObject();
   std::optional<int64_t> context =
       object ? object->getInteger("max_position_embeddings") : std::nullopt;

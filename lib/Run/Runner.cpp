@@ -88,6 +88,9 @@ llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
   case -3: return fail(path + ": not a bitnet weights file");
   case -4: return fail(path + ": the weights of another compile of the model");
   case -5: return fail(path + ": truncated weights file");
+  case -6:
+    return fail(path + ": the weights data does not match its checksum (corrupted, "
+                       "replaced or extended after the compile)");
   default: return fail(path + ": cannot load the weights (status " + llvm::Twine(status) + ")");
   }
 }

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "bitnet/Runtime/ModelAPI.h"
+#include "bitnet/Runtime/WeightsChecksum.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -613,6 +614,8 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
   unsigned char head[64];
   uint64_t info[3];
   int64_t i;
+  long end;
+  bitnet_checksum checksum;
   FILE *f;
   if (!m || !path || !m->weights_loaded)
     return -1;
@@ -633,6 +636,17 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
       return -4;
     }
   }
+  /* Exactly the size written: a shorter file is truncated, a longer one
+   * carries bytes that do not belong to it. */
+  if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0) {
+    fclose(f);
+    return -5;
+  }
+  if ((uint64_t)end != info[2]) {
+    fclose(f);
+    return (uint64_t)end < info[2] ? -5 : -6;
+  }
+  bitnet_checksum_init(&checksum);
   for (i = 0; i < (int64_t)info[1]; ++i) {
     const bitnet_weight_slot *slot = &m->weight_slots[i];
     if (fseek(f, (long)slot->offset, SEEK_SET) != 0 ||
@@ -640,8 +654,12 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
       fclose(f);
       return -5;
     }
+    bitnet_checksum_add_u64(&checksum, (uint64_t)slot->bytes);
+    bitnet_checksum_add(&checksum, slot->data, (size_t)slot->bytes);
   }
   fclose(f);
+  if (bitnet_checksum_final(&checksum) != info[0])
+    return -6;
   *m->weights_loaded = 1;
   return 0;
 }

@@ -121,6 +121,11 @@ struct PackWeightsPass
                              "nothing is packed at run time";
         return WalkResult::interrupt();
       }
+      // The verifier checks this too, but a pipeline may run unverified.
+      if (failed(verifyLayoutMatchesWeights(
+              [&] { return op->emitOpError() << "'" << kLayoutAttr << "': "; },
+              layout, weights->get().getType(), kind)))
+        return WalkResult::interrupt();
       OpBuilder builder(op);
       Value packed = builder.createOrFold<PackOp>(
           op->getLoc(), layout.getStorageType(), kind, weights->get());

@@ -344,7 +344,7 @@ int main(int argc, char **argv) {
                 "code 3");
   }
   copyWithConfig(good, path(dir, "nohidden"), "\"hidden_size\"", "\"hidden_sizes\"");
-  expectError(path(dir, "nohidden"), {"config.json", "missing or non-integer key 'hidden_size'"},
+  expectError(path(dir, "nohidden"), {"config.json", "missing key 'hidden_size'"},
               "config without hidden_size");
   copyWithConfig(good, path(dir, "inconsistent"), "\"intermediate_size\": 384",
                  "\"intermediate_size\": 256");
@@ -493,10 +493,46 @@ int main(int argc, char **argv) {
     misaligned.bytes += std::string(64, '\0');
     expectGGUFError(bad, "misaligned.gguf", misaligned.bytes,
                     {"tensor 't': offset 4 is not a multiple of the alignment 32"});
+    // Regression (gguf-duplicate-key): a repeated key silently won.
+    GGUFBytes duplicate;
+    duplicate.raw("GGUF", 4).u32(3).u64(0).u64(2);
+    duplicate.str("general.architecture").u32(8).str("bitnet-b1.58");
+    duplicate.str("general.architecture").u32(8).str("bitnet");
+    expectGGUFError(bad, "duplicate.gguf", duplicate.bytes,
+                    {"key 'general.architecture' appears twice"});
+    // Regression (gguf-huge-block-count): the layers were allocated before
+    // any tensor was looked at; context_length was unbounded.
+    auto withU32 = [&](const std::string &key, uint32_t value) {
+      std::string bytes = good;
+      size_t at = bytes.find(key);
+      if (at == std::string::npos)
+        return std::string();
+      std::memcpy(&bytes[at + key.size() + 4], &value, 4); // after the u32 type
+      return bytes;
+    };
+    expectGGUFError(bad, "layers-huge.gguf", withU32("bitnet-b1.58.block_count", 10000000),
+                    {"layers is 10000000, more than the 4096 a model may have"});
+    expectGGUFError(bad, "layers-missing.gguf", withU32("bitnet-b1.58.block_count", 3),
+                    {"key 'bitnet-b1.58.block_count' is 3 but the file has no tensor "
+                     "'blk.2.attn_norm.weight'"});
+    expectGGUFError(bad, "context-huge.gguf", withU32("bitnet-b1.58.context_length", 0xFFFFFFFFu),
+                    {"context is 4294967295, more than the 16777216 a model may have"});
     GGUFBytes longString;
     longString.raw("GGUF", 4).u32(3).u64(0).u64(1).u64(uint64_t(1) << 40);
     expectGGUFError(bad, "string.gguf", longString.bytes, {"a key has length"});
 
+    // Regression (import-nan-master-weight, found by fuzz/gguf): a NaN f16
+    // master weight reached the ternary quantizer (undefined conversion).
+    {
+      std::string f16 = readText(path(dir, "model-f16.gguf"));
+      auto opened = imp::GGUFFile::open(path(dir, "model-f16.gguf"));
+      size_t q = (*opened)->tensor("blk.0.attn_q.weight")->fileOffset;
+      opened->reset();
+      f16[q + 2] = 0x00; // element 1: f16 0x7e00, a NaN
+      f16[q + 3] = 0x7e;
+      expectGGUFError(bad, "nan.gguf", f16,
+                      {"tensor 'blk.0.attn_q.weight'", "element 1 is nan; weights must be finite"});
+    }
     // Code 3 and inconsistent block scales in blk.0.attn_q (TQ2_0).
     auto data = imp::GGUFFile::open(path(dir, "model-tq2.gguf"));
     size_t at = (*data)->tensor("blk.0.attn_q.weight")->fileOffset;

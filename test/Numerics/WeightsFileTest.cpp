@@ -12,6 +12,7 @@
 #include "file_b158.h"
 #include "kernels_b158.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -75,6 +76,28 @@ int main(int argc, char **argv) {
   std::vector<char> truncated(good.begin(), good.end() - 100);
   expect(file_b158_load_weights(writeScratch(dir, "short.weights", truncated).c_str()) == -5,
          "a truncated file: -5");
+  // Regression (weights-file-data-unchecked): only the header was checked,
+  // so corrupted, zeroed, substituted or extended data loaded silently.
+  const uint64_t dataStart = 64;
+  for (uint64_t at : {dataStart, dataStart + (good.size() - dataStart) / 2,
+                      uint64_t(good.size() - 1)}) {
+    std::vector<char> flipped(good.begin(), good.end());
+    flipped[at] ^= 0x10;
+    expect(file_b158_load_weights(writeScratch(dir, "flipped.weights", flipped).c_str()) == -6,
+           "one flipped data bit (byte " + std::to_string(at) + "): -6");
+  }
+  std::vector<char> zeroed(good.begin(), good.end());
+  std::fill(zeroed.begin() + dataStart, zeroed.end(), 0);
+  expect(file_b158_load_weights(writeScratch(dir, "zeroed.weights", zeroed).c_str()) == -6,
+         "all-zero data under the right header: -6");
+  std::vector<char> swapped(good.begin(), good.end());
+  std::reverse(swapped.begin() + dataStart, swapped.end());
+  expect(file_b158_load_weights(writeScratch(dir, "swapped.weights", swapped).c_str()) == -6,
+         "other data of the same size under the right header: -6");
+  std::vector<char> appended(good.begin(), good.end());
+  appended.insert(appended.end(), 64, 'x');
+  expect(file_b158_load_weights(writeScratch(dir, "appended.weights", appended).c_str()) == -6,
+         "bytes appended to the right file: -6");
   std::vector<char> empty;
   expect(file_b158_load_weights(writeScratch(dir, "empty.weights", empty).c_str()) == -3,
          "an empty file: -3");

@@ -8,13 +8,12 @@
 
 #include "bitnet/Kernels/KernelGen.h"
 #include "bitnet/Kernels/KernelSpec.h"
+#include "bitnet/Support/Input.h"
 
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,16 +52,6 @@ spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   rows_per_task output rows per parallel task (0 = default)
 Output is deterministic: the same spec gives the same bytes.
 )";
-
-bool readFile(const std::string &path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
 
 bool isDirectory(const std::string &path) {
   struct stat st;
@@ -150,9 +139,10 @@ int main(int argc, char **argv) {
   }
   if (!specFile.empty()) {
     std::string text;
-    if (!readFile(specFile, text))
-      return fail("cannot read spec file '" + specFile + "'");
-    std::string why = parseSpecJSON(spec, text);
+    std::string why = bitnet::readRegularFile(specFile, bitnet::kMaxTextInputBytes, text);
+    if (!why.empty())
+      return fail(why);
+    why = parseSpecJSON(spec, text);
     if (!why.empty())
       return fail(specFile + ": " + why);
   }

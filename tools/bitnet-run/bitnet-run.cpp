@@ -1,6 +1,7 @@
 //===- bitnet-run.cpp - Runs and benchmarks a compiled model --------------===//
 
 #include "bitnet/Run/Runner.h"
+#include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -8,6 +9,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <cmath>
 
 using namespace llvm;
 namespace run = bitnet::run;
@@ -70,8 +72,40 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "bitnet-run: generates tokens with, or benchmarks, a model "
                               "compiled by bitnet-compile --emit=shared\n");
-  if (temperature < 0 || topK < 0 || topP <= 0 || topP > 1 || repetitions < 1)
-    return fail("--temp >= 0, --top-k >= 0, 0 < --top-p <= 1 and -r >= 1 are required");
+  // Written so that NaN fails every check.
+  if (!(temperature >= 0) || !std::isfinite(temperature))
+    return fail("--temp must be a finite number >= 0");
+  if (!(topP > 0 && topP <= 1))
+    return fail("--top-p must be a number in (0, 1]");
+  if (topK < 0 || repetitions < 1)
+    return fail("--top-k >= 0 and -r >= 1 are required");
+  for (int32_t n : generated)
+    if (n < 0)
+      return fail("-n " + Twine(n) + " must be >= 0");
+  for (int32_t p : promptTokens)
+    if (p < 1)
+      return fail("-p " + Twine(p) + " must be >= 1");
+  // The prompt is read before anything is loaded: a bad file fails fast.
+  std::vector<int32_t> ids(prompt.begin(), prompt.end());
+  if (!promptFile.empty()) {
+    std::string contents;
+    std::string why = bitnet::readRegularFile(promptFile, bitnet::kMaxTextInputBytes, contents);
+    if (!why.empty())
+      return fail(why);
+    StringRef text = contents;
+    while (!text.empty()) {
+      text = text.ltrim(" \t\r\n,");
+      if (text.empty())
+        break;
+      size_t end = text.find_first_of(" \t\r\n,");
+      StringRef word = text.substr(0, end);
+      int32_t id;
+      if (word.getAsInteger(10, id))
+        return fail(promptFile + ": " + bitnet::quoted(word) + " is not a token id");
+      ids.push_back(id);
+      text = text.substr(word.size());
+    }
+  }
   Expected<std::unique_ptr<run::LoadedModel>> model = run::LoadedModel::load(library, name);
   if (!model)
     return fail(toString(model.takeError()));
@@ -112,25 +146,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::vector<int32_t> ids(prompt.begin(), prompt.end());
-  if (!promptFile.empty()) {
-    ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(promptFile);
-    if (!file)
-      return fail(promptFile + ": cannot open: " + file.getError().message());
-    StringRef text = (*file)->getBuffer();
-    while (!text.empty()) {
-      text = text.ltrim(" \t\r\n,");
-      if (text.empty())
-        break;
-      size_t end = text.find_first_of(" \t\r\n,");
-      StringRef word = text.substr(0, end);
-      int32_t id;
-      if (word.getAsInteger(10, id))
-        return fail(promptFile + ": '" + word + "' is not a token id");
-      ids.push_back(id);
-      text = text.substr(word.size());
-    }
-  }
   if (ids.empty())
     return fail("give a prompt: --prompt=ID,ID,... or --prompt-file=FILE");
   if (threads.size() > 1)

@@ -63,9 +63,24 @@ LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be a unit attribute on a function";
     return success();
   }
+  if (name == "bitnet.layout") {
+    // Checked here, before bitnet-pack-weights folds anything by it.
+    auto layout = dyn_cast<PackedLayoutAttr>(attr.getValue());
+    if (!layout)
+      return op->emitError() << "'" << name << "' must be a #bitnet.packed layout";
+    auto emit = [&] { return op->emitOpError() << "'" << name << "': "; };
+    if (auto linear = dyn_cast<BitLinearOp>(op))
+      return verifyLayoutMatchesWeights(emit, layout, linear.getWeights().getType(),
+                                        linear.getKind());
+    if (auto fused = dyn_cast<BitLinearFusedOp>(op))
+      return verifyLayoutMatchesWeights(emit, layout, fused.getWeights().getType(),
+                                        fused.getKind());
+    return op->emitOpError() << "'" << name
+                             << "' belongs on bitnet.bitlinear or bitnet.bitlinear_fused";
+  }
   // Kernel-boundary attributes, checked where they are read (outline-kernels,
   // bitnet-compile).
-  if (name == "bitnet.layout" || name == "bitnet.kernel_spec" || name == "bitnet.kernels")
+  if (name == "bitnet.kernel_spec" || name == "bitnet.kernels")
     return success();
   return op->emitError() << "unknown bitnet attribute '" << name << "'";
 }

@@ -203,19 +203,32 @@ void QuantizeWeightsOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // PackOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult mlir::bitnet::verifyLayoutMatchesWeights(
+    function_ref<InFlightDiagnostic()> emitError, PackedLayoutAttr layout,
+    Type weights, WeightKind kind) {
+  if (layout.getKind() != kind)
+    return emitError() << "packs " << stringifyWeightKind(kind)
+                       << " weights into a layout for "
+                       << stringifyWeightKind(layout.getKind());
+  auto type = cast<RankedTensorType>(weights);
+  if (type.getEncoding())
+    return emitError() << "weights are already packed (" << type
+                       << "); a layout applies to logical weights";
+  if (!dimsCompatible(type.getDimSize(0), layout.getRows()) ||
+      !dimsCompatible(type.getDimSize(1), layout.getCols()))
+    return emitError() << "weights are " << dimString(type.getDimSize(0)) << "x"
+                       << dimString(type.getDimSize(1))
+                       << " but the layout is for " << layout.getRows() << "x"
+                       << layout.getCols();
+  return success();
+}
+
 LogicalResult PackOp::verify() {
   auto layout = cast<PackedLayoutAttr>(
       cast<RankedTensorType>(getPacked().getType()).getEncoding());
-  if (layout.getKind() != getKind())
-    return emitOpError() << "packs " << stringifyWeightKind(getKind())
-                         << " weights into a layout for "
-                         << stringifyWeightKind(layout.getKind());
-  if (!dimsCompatible(dim(getWeights(), 0), layout.getRows()) ||
-      !dimsCompatible(dim(getWeights(), 1), layout.getCols()))
-    return emitOpError() << "weights are " << dimString(dim(getWeights(), 0))
-                         << "x" << dimString(dim(getWeights(), 1))
-                         << " but the layout is for " << layout.getRows()
-                         << "x" << layout.getCols();
+  if (failed(verifyLayoutMatchesWeights([&] { return emitOpError(); }, layout,
+                                        getWeights().getType(), getKind())))
+    return failure();
   return verifyConstantWeights(*this, getWeights(), getKind());
 }
 
@@ -228,6 +241,9 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
     return {};
   auto type = cast<RankedTensorType>(getPacked().getType());
   auto layout = cast<PackedLayoutAttr>(type.getEncoding());
+  // Folding may run before the verifier: never read past the values.
+  if (static_cast<int64_t>(values->size()) != layout.getRows() * layout.getCols())
+    return {};
   std::vector<uint8_t> bytes =
       ref::packWeights(toReference(layout), values->data(), layout.getRows(),
                        layout.getCols());

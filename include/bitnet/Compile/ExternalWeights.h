@@ -8,7 +8,9 @@
 //
 // File layout (little-endian):
 //   0   8 bytes  magic "BITNETW\1"
-//   8   u64      fingerprint: FNV-1a 64 over every slot's size and bytes
+//   8   u64      fingerprint: the checksum (bitnet/Runtime/WeightsChecksum.h)
+//                of every slot's size (u64) and bytes, in slot order; loading
+//                recomputes it over the data read
 //   16  u64      slot count
 //   24  u64      file size in bytes
 //   32  32 bytes zero

@@ -32,6 +32,11 @@ llvm::ArrayRef<CheckpointFormat> checkpointFormats();
 /// The format `path` is in, or null (then it is read as bitnet-dialect IR).
 const CheckpointFormat *findCheckpointFormat(llvm::StringRef path);
 
+/// Index of the first NaN or infinity in `values`, or -1. Every float a
+/// checkpoint holds must be finite: quantizing a NaN weight is undefined and
+/// a non-finite norm or scale poisons every logit.
+int64_t firstNonFinite(llvm::ArrayRef<float> values);
+
 } // namespace import
 } // namespace bitnet
 

@@ -132,7 +132,9 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
 /* Reads the weights file of a model compiled with --weights=file. Returns 0;
  * -1 if the model's weights are embedded; -2 if the file cannot be opened;
  * -3 if it is not a bitnet weights file; -4 if it belongs to another model
- * (fingerprint, slot count or size differ); -5 if it is truncated. */
+ * (fingerprint, slot count or size differ); -5 if it is truncated; -6 if its
+ * data does not match the fingerprint (corrupted or substituted bytes, or
+ * bytes appended). The model stays unloaded on any error. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
 #ifdef __cplusplus

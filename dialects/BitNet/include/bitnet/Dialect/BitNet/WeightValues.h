@@ -20,6 +20,14 @@ namespace ref = ::bitnet::ref;
 ref::WeightKind toReference(WeightKind kind);
 ref::PackedLayout toReference(PackedLayoutAttr layout);
 
+/// Checks that `layout` is a layout for `weights`, logical [N, K] weights of
+/// `kind`: the same kind and shape. Anything that packs by a layout (the
+/// pack op's folder, bitnet-pack-weights) reads exactly N x K values, so this
+/// holds before anything folds.
+LogicalResult verifyLayoutMatchesWeights(function_ref<InFlightDiagnostic()> emitError,
+                                         PackedLayoutAttr layout, Type weights,
+                                         WeightKind kind);
+
 /// Logical weight values (i2 elements, or one byte per element for
 /// dense_resource) in row-major order; std::nullopt when the attribute's
 /// storage cannot be read (for example an elided resource).

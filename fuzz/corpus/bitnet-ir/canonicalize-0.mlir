@@ -1,0 +1,5 @@
+func.func @quantize_weights_ternary() -> (tensor<2x2xi2>, f32) {
+  %w = arith.constant dense<[[0.5, -1.5], [0.0, 2.5]]> : tensor<2x2xf32>
+  %t, %gamma = bitnet.quantize_weights ternary %w : tensor<2x2xf32> -> tensor<2x2xi2>
+  return %t, %gamma : tensor<2x2xi2>, f32
+}

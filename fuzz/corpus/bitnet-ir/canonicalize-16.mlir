@@ -1,0 +1,5 @@
+func.func @pack_bits1_padding() -> tensor<2xi8, #bitnet.packed<bits1, binary, shape = [1, 8], tile = [1, 16]>> {
+  %t = bitnet.constant dense<[[1, -1, 1, 1, -1, -1, -1, 1]]> : tensor<1x8xi2>
+  %p = bitnet.pack binary %t : tensor<1x8xi2> -> tensor<2xi8, #bitnet.packed<bits1, binary, shape = [1, 8], tile = [1, 16]>>
+  return %p : tensor<2xi8, #bitnet.packed<bits1, binary, shape = [1, 8], tile = [1, 16]>>
+}

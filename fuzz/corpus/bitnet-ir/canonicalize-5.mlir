@@ -1,0 +1,4 @@
+func.func @quantize_weights_argument(%w: tensor<2x2xf32>) -> (tensor<2x2xi2>, f32) {
+  %t, %gamma = bitnet.quantize_weights ternary %w : tensor<2x2xf32> -> tensor<2x2xi2>
+  return %t, %gamma : tensor<2x2xi2>, f32
+}

@@ -1,0 +1,1 @@
+func.func @packed_negative_cols(%p: tensor<1xi8, #bitnet.packed<offset2, ternary, shape = [4, -8], tile = [1, 4]>>)

@@ -1,0 +1,4 @@
+func.func @constant_wrong_rank() {
+  %w = bitnet.constant dense<[1, 0]> : tensor<2xi2>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @rms_norm_negative_epsilon(%x: tensor<1x4xf32>, %w: tensor<4xf32>) {
+  %y = bitnet.rms_norm %x, %w {epsilon = -1.0e-05 : f32} : tensor<1x4xf32>, tensor<4xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @kv_append_width(%c: tensor<2x64x64xf32>, %k: tensor<1x32xf32>, %p: i32) {
+  %c1 = bitnet.kv_append %c, %k, %p {layer = 0 : i64} : tensor<2x64x64xf32>, tensor<1x32xf32>
+  return
+}

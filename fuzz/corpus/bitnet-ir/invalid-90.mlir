@@ -1,0 +1,4 @@
+func.func @bitlinear_kind_vs_packed_arg(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %p: tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>>, %g: f32) -> tensor<1x2xf32> {
+  %y = bitnet.bitlinear binary %q, %s, %p, %g : tensor<1x4xi8>, tensor<1xf32>, tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}

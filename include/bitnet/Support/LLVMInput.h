@@ -1,0 +1,86 @@
+//===- LLVMInput.h - Checked input as LLVM buffers and JSON -----*- C++ -*-===//
+//
+// bitnet/Support/Input.h for the LLVM-linked libraries and tools: the same
+// checks, reported as llvm::Error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITNET_SUPPORT_LLVMINPUT_H
+#define BITNET_SUPPORT_LLVMINPUT_H
+
+#include "bitnet/Support/Input.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <unistd.h>
+
+namespace bitnet {
+
+inline llvm::Error inputError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+/// The regular file `path` (at most `maxBytes`) as a buffer; large files are
+/// mapped, not copied.
+inline llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+openInputBuffer(const std::string &path, uint64_t maxBytes) {
+  int fd;
+  uint64_t size;
+  std::string why = openRegularFile(path, maxBytes, fd, size);
+  if (!why.empty())
+    return inputError(why);
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getOpenFile(llvm::sys::fs::convertFDToNativeFile(fd), path,
+                                      size, /*RequiresNullTerminator=*/false);
+  ::close(fd);
+  if (!buffer)
+    return inputError(path + ": cannot read: " + buffer.getError().message());
+  return std::move(*buffer);
+}
+
+/// `path`, or standard input for "-", up to `stdinBytes` from standard input.
+inline llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+openInputBufferOrStdin(const std::string &path, uint64_t stdinBytes) {
+  if (path != "-")
+    return openInputBuffer(path, kAnySize);
+  std::string contents;
+  std::string why = readStandardInput(stdinBytes, contents);
+  if (!why.empty())
+    return inputError(why);
+  return llvm::MemoryBuffer::getMemBufferCopy(contents, "<stdin>");
+}
+
+/// JSON text from `where` (a path, or a path and a part of it), refused when
+/// it nests too deeply, repeats a key in an object or does not parse.
+inline llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef text,
+                                                   const llvm::Twine &where) {
+  std::string why = checkJsonStructure(std::string_view(text.data(), text.size()));
+  if (!why.empty())
+    return inputError(where + ": JSON " + why);
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json)
+    return inputError(where + ": not valid JSON: " + llvm::toString(json.takeError()));
+  return json;
+}
+
+/// The JSON file `path` of at most `maxBytes`.
+inline llvm::Expected<llvm::json::Value> readJsonFile(const std::string &path,
+                                                      uint64_t maxBytes) {
+  std::string text;
+  std::string why = readRegularFile(path, maxBytes, text);
+  if (!why.empty())
+    return inputError(why);
+  return parseJson(text, path);
+}
+
+/// quoteForDiagnostic for LLVM strings.
+inline std::string quoted(llvm::StringRef text) {
+  return quoteForDiagnostic(std::string_view(text.data(), text.size()));
+}
+
+} // namespace bitnet
+
+#endif // BITNET_SUPPORT_LLVMINPUT_H
