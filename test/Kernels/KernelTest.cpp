@@ -20,6 +20,8 @@
 #include "add_k.h"
 #include "attn_decode.h"
 #include "attn_prefill.h"
+#include "attn_lanes.h"
+#include "attn_lanes_decode.h"
 #include "bl_gemm_b1.h"
 #include "bl_gemm_b3.h"
 #include "bl_gemv_b1.h"
@@ -243,8 +245,9 @@ void testRoPE(ref::Rng &rng) {
 using AttentionFn = int (*)(halide_buffer_t *, halide_buffer_t *,
                             halide_buffer_t *, int32_t, halide_buffer_t *);
 
-void testAttention(const char *name, AttentionFn fn, int64_t M, ref::Rng &rng) {
-  const int64_t heads = 4, kvHeads = 2, hd = 6, ctx = 9, kvDim = kvHeads * hd;
+void testAttention(const char *name, AttentionFn fn, int64_t M, int64_t heads,
+                   int64_t kvHeads, int64_t hd, int64_t ctx, ref::Rng &rng) {
+  const int64_t kvDim = kvHeads * hd;
   for (int32_t pos : {0, int32_t(ctx - M)}) {
     std::vector<float> kc = randomFloats(rng, ctx * kvDim, 1.0f);
     std::vector<float> vc = randomFloats(rng, ctx * kvDim, 1.0f);
@@ -484,8 +487,12 @@ int main(int argc, char **argv) {
   testBitLinearSegments(rng);
   testRMSNormQuant(rng);
   testRoPE(rng);
-  testAttention("attention decode", attn_decode, 1, rng);
-  testAttention("attention prefill", attn_prefill, 3, rng);
+  testAttention("attention decode", attn_decode, 1, 4, 2, 6, 9, rng);
+  testAttention("attention prefill", attn_prefill, 3, 4, 2, 6, 9, rng);
+  // A head dimension of whole vectors (the CPU kernels' lane-wise q . k)
+  // over a cache whose visible rows are not a multiple of 4.
+  testAttention("attention decode hd=32", attn_lanes_decode, 1, 4, 1, 32, 11, rng);
+  testAttention("attention prefill hd=32", attn_lanes, 5, 4, 1, 32, 11, rng);
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
