@@ -683,10 +683,14 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   if (kind == FloatWeights::F16 && familyOf(spec.target) == Family::X86) {
     // Halide 14 emulates f16 -> f32 on x86; each task's rows come from the
     // run-time support's F16C micro-kernel instead (lib/Runtime/F16Matmul.c,
-    // linked into every x86 model), as an extern stage.
+    // linked into every x86 model), as an extern stage. AVX-512 targets call
+    // its 16-lane variant.
     Var n("n"), m("m"), no("no"), ni("ni");
     Func rows("f16_rows");
-    rows.define_extern("bitnet_f16_matmul", {x, w, Expr(i32(K))}, Float(32), {n, m});
+    const char *microKernel = spec.target == KernelTarget::X86AVX512
+                                  ? "bitnet_f16_matmul_avx512"
+                                  : "bitnet_f16_matmul";
+    rows.define_extern(microKernel, {x, w, Expr(i32(K))}, Float(32), {n, m});
     y(n, m) = rows(n, m);
     y.split(n, no, ni, 64, TailStrategy::GuardWithIf).parallel(no);
     rows.compute_at(y, no);
@@ -825,7 +829,8 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
         {OutputFileType::object, objectPath},
         {OutputFileType::c_header, headerPath}};
     auto makeTarget = [&](KernelTarget kt, bool strict) {
-      Target target(halideTargetString(kt, /*withRuntime=*/false));
+      Target target(
+          halideTargetString(kt, /*withRuntime=*/false, usesDotProducts(spec.kind)));
       return strict ? target.with_feature(Target::StrictFloat) : target;
     };
     if (spec.target == KernelTarget::ARM64DotProd) {
@@ -864,7 +869,8 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
 std::string generateRuntime(KernelTarget target, const std::string &objectPath) {
   try {
     compile_standalone_runtime(objectPath,
-                               Target(halideTargetString(target, true)));
+                               Target(halideTargetString(target, /*withRuntime=*/true,
+                                                                 /*dotProducts=*/false)));
   } catch (const Halide::Error &e) {
     return std::string("Halide error: ") + e.what();
   }

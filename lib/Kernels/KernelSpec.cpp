@@ -35,18 +35,25 @@ struct TargetName {
   KernelTarget target;
   const char *name;
   const char *halide;
+  /// For kernels without int8 dot products, where that differs.
+  const char *halideWithoutDotProducts;
 };
 // Halide 14 feature sets. avx512_sapphirerapids adds AVX512-VNNI (vpdpbusd)
-// on top of Skylake/Cannon Lake AVX-512; Halide 14 has no AVX-VNNI feature.
+// on top of Cannon Lake AVX-512 (Halide 14 has no AVX-VNNI feature), but it
+// also makes Halide ask LLVM for -mcpu=sapphirerapids, which may then use
+// AVX512-FP16 (vmovw for a 16-bit scalar load) that AMD's AVX-512 CPUs (Zen
+// 4, Zen 5) lack. So only the kernels that use the dot products get it.
 const TargetName kTargets[] = {
-    {KernelTarget::X86AVX2, "x86-64-avx2", "x86-64-linux-avx-avx2-f16c-fma-sse41"},
+    {KernelTarget::X86AVX2, "x86-64-avx2", "x86-64-linux-avx-avx2-f16c-fma-sse41", nullptr},
     {KernelTarget::X86AVX512, "x86-64-avx512",
      "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake-"
-     "avx512_cannonlake-avx512_sapphirerapids"},
-    {KernelTarget::ARM64, "arm64", "arm-64-linux"},
-    {KernelTarget::ARM64DotProd, "arm64-dotprod", "arm-64-linux-arm_dot_prod"},
-    {KernelTarget::CUDA, "cuda", "x86-64-linux-avx-avx2-f16c-fma-sse41-cuda-cuda_capability_80"},
-    {KernelTarget::OpenCL, "opencl", "x86-64-linux-avx-avx2-f16c-fma-sse41-opencl"},
+     "avx512_cannonlake-avx512_sapphirerapids",
+     "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake-avx512_cannonlake"},
+    {KernelTarget::ARM64, "arm64", "arm-64-linux", nullptr},
+    {KernelTarget::ARM64DotProd, "arm64-dotprod", "arm-64-linux-arm_dot_prod", nullptr},
+    {KernelTarget::CUDA, "cuda", "x86-64-linux-avx-avx2-f16c-fma-sse41-cuda-cuda_capability_80",
+     nullptr},
+    {KernelTarget::OpenCL, "opencl", "x86-64-linux-avx-avx2-f16c-fma-sse41-opencl", nullptr},
 };
 
 bool parseInt(const std::string &text, int64_t &out) {
@@ -115,11 +122,18 @@ bool parseKernelTarget(const std::string &name, KernelTarget &target) {
   return false;
 }
 
-std::string halideTargetString(KernelTarget target, bool withRuntime) {
+std::string halideTargetString(KernelTarget target, bool withRuntime, bool dotProducts) {
   for (const TargetName &t : kTargets)
-    if (t.target == target)
-      return std::string(t.halide) + (withRuntime ? "" : "-no_runtime");
+    if (t.target == target) {
+      const char *features =
+          !dotProducts && t.halideWithoutDotProducts ? t.halideWithoutDotProducts : t.halide;
+      return std::string(features) + (withRuntime ? "" : "-no_runtime");
+    }
   return "";
+}
+
+bool usesDotProducts(KernelKind kind) {
+  return kind == KernelKind::BitLinear || kind == KernelKind::Int8Matmul;
 }
 
 std::string setSpecField(KernelSpec &spec, const std::string &key,

@@ -9,7 +9,8 @@
  * compiled model with the rest of the run-time support; weak, like the model
  * API, so that several models link into one program.
  *
- * y[m][n] = sum_k x[m][k] * float(w[n][k]), summed in f32 in 8 lanes of k,
+ * y[m][n] = sum_k x[m][k] * float(w[n][k]), summed in f32 in 8 lanes of k (16
+ * for one token on AVX-512 targets: bitnet_f16_matmul_avx512),
  * then across lanes, then the tail of k: every f16 bit pattern (subnormals,
  * infinities, NaNs) converts exactly; the sum's association differs from the
  * reference's sequential one, so results match it to float rounding.
@@ -132,16 +133,73 @@ BITNET_F16C static void bitnet_f16_row(const float *x, const uint16_t *w, int32_
   bitnet_f16_store(a, x, w, k, K, y);
 }
 
+/* The same four rows with 16-lane vectors (vcvtph2ps zmm), for AVX-512
+ * targets: over the 2B head on one Zen 5 core, timed alone, 33-35 GB/s
+ * against 29-31 for the 8-lane loop (both prefetching 1 KiB ahead). */
+#define BITNET_F16_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
+BITNET_F16_AVX512 static void bitnet_f16_rows4_one_avx512(const float *x, const uint16_t *w,
+                                                          int64_t ws, int32_t K, float *y) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+  const uint16_t *rows[4] = {w, w + ws, w + 2 * ws, w + 3 * ws};
+  const uint16_t *w0 = rows[0], *w1 = rows[1], *w2 = rows[2], *w3 = rows[3];
+  int32_t k, r;
+#define BITNET_F16_LOAD16(row, at)                                                         \
+  _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((row) + (at))))
+  for (k = 0; k + 32 <= K; k += 32) {
+    __m512 u = _mm512_loadu_ps(x + k), v = _mm512_loadu_ps(x + k + 16);
+    BITNET_F16_PREFETCH(w0 + k);
+    BITNET_F16_PREFETCH(w1 + k);
+    BITNET_F16_PREFETCH(w2 + k);
+    BITNET_F16_PREFETCH(w3 + k);
+    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k), u, a0);
+    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k), u, a1);
+    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k), u, a2);
+    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k), u, a3);
+    c0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k + 16), v, c0);
+    c1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k + 16), v, c1);
+    c2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k + 16), v, c2);
+    c3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k + 16), v, c3);
+  }
+  if (k + 16 <= K) {
+    __m512 u = _mm512_loadu_ps(x + k);
+    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k), u, a0);
+    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k), u, a1);
+    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k), u, a2);
+    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k), u, a3);
+    k += 16;
+  }
+#undef BITNET_F16_LOAD16
+  {
+    const float sums[4] = {_mm512_reduce_add_ps(_mm512_add_ps(a0, c0)),
+                           _mm512_reduce_add_ps(_mm512_add_ps(a1, c1)),
+                           _mm512_reduce_add_ps(_mm512_add_ps(a2, c2)),
+                           _mm512_reduce_add_ps(_mm512_add_ps(a3, c3))};
+    for (r = 0; r < 4; ++r) {
+      float sum = sums[r];
+      int32_t t;
+      for (t = k; t < K; ++t)
+        sum += x[t] * _cvtsh_ss(rows[r][t]);
+      y[r] = sum;
+    }
+  }
+}
+
 static int bitnet_is_bounds_query(const halide_buffer_t *b) {
   return b->host == NULL && b->device == 0;
 }
 
+typedef void (*bitnet_f16_rows4_one_fn)(const float *, const uint16_t *, int64_t, int32_t,
+                                        float *);
+
 /* The Halide extern stage: x is [k, m] f32, w is [k, n] f16 bits, y the
  * [n, m] region to compute (any rows, every token it asks for). In a bounds
  * query (a buffer without memory; the pipeline's own bounds inference passes
- * y so), asks for all of k of those rows and tokens and computes nothing. */
-BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_t *w,
-                                              int32_t K, halide_buffer_t *y) {
+ * y so), asks for all of k of those rows and tokens and computes nothing.
+ * One token's four rows go through `rows4_one`. */
+BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_buffer_t *w,
+                                                     int32_t K, halide_buffer_t *y,
+                                                     bitnet_f16_rows4_one_fn rows4_one) {
   const int32_t n0 = y->dim[0].min, N = y->dim[0].extent;
   const int32_t m0 = y->dim[1].min, M = y->dim[1].extent;
   int32_t n, m;
@@ -173,10 +231,22 @@ BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_
       bitnet_f16_rows4(xp + m * xs, xp + (m + 1) * xs, wp + n * ws, ws, K, yp + m * ys + n,
                        yp + (m + 1) * ys + n);
     if (m < m0 + M)
-      bitnet_f16_rows4_one(xp + m * xs, wp + n * ws, ws, K, yp + m * ys + n);
+      rows4_one(xp + m * xs, wp + n * ws, ws, K, yp + m * ys + n);
   }
   for (; n < n0 + N; ++n)
     for (m = m0; m < m0 + M; ++m)
       bitnet_f16_row(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
   return 0;
+}
+
+BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_t *w,
+                                              int32_t K, halide_buffer_t *y) {
+  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_rows4_one);
+}
+
+/* For kernels of AVX-512 targets. */
+BITNET_WEAK BITNET_F16_AVX512 int bitnet_f16_matmul_avx512(halide_buffer_t *x,
+                                                           halide_buffer_t *w, int32_t K,
+                                                           halide_buffer_t *y) {
+  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_rows4_one_avx512);
 }

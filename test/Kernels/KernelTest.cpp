@@ -460,6 +460,14 @@ int recordFeatureQuery(int count, const uint64_t *features) {
 #endif
 
 int main(int argc, char **argv) {
+#ifdef BITNET_KERNEL_TEST_AVX512
+  // The features bitnet-compile's host detection requires for this target.
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni")) {
+    std::printf("SKIP: this CPU lacks AVX-512 (F, BW, VL, VNNI)\n");
+    return 77;
+  }
+#endif
 #ifdef BITNET_KERNEL_TEST_CUDA
   std::string why = bitnet::test::cudaUnavailable();
   if (!why.empty()) {

@@ -100,9 +100,13 @@ inline const char *kernelObjectSuffixFor(KernelTarget target) {
   return target == KernelTarget::ARM64DotProd ? ".a" : ".o";
 }
 
-/// Halide's target string for a kernel target (always with no_runtime: one
-/// runtime per target is generated separately).
-std::string halideTargetString(KernelTarget target, bool withRuntime);
+/// Halide's target string for a kernel target, with no_runtime unless asked
+/// (one runtime per target is generated separately). `dotProducts`: the
+/// kernel uses int8 dot products (usesDotProducts); without them some
+/// targets take a narrower feature set (see KernelSpec.cpp).
+std::string halideTargetString(KernelTarget target, bool withRuntime, bool dotProducts);
+/// BitLinear and int8 matmuls: the kernels that sum int8 products.
+bool usesDotProducts(KernelKind kind);
 bool parseKernelTarget(const std::string &name, KernelTarget &target);
 
 } // namespace kernels
