@@ -254,6 +254,10 @@ Built buildBitLinear(const KernelSpec &spec) {
         .reorder(nr, m, nt, no)
         .parallel(no);
     dot.compute_at(y, nt);
+    // Each output's lanes are summed by one horizontal vector sum (left to
+    // itself, Halide gathered the lanes of several outputs instead).
+    if (lanes > 1)
+      dot.update().atomic().vectorize(rl);
     // AVX2 GEMM whose activations overflow L1: all rows of a task are
     // reduced per block of tokens, so that the block's activations stay in
     // L1 across the rows. Otherwise one row (tile) at a time for all tokens.
