@@ -294,7 +294,8 @@ Built buildBitLinear(const KernelSpec &spec) {
       Var mo("mo"), mi("mi");
       update.split(m, mo, mi, i32(tokens))
           .reorder(r.x, lane, n, mi, r.y, r.z, r[3], mo)
-          .unroll(mi);
+          .unroll(mi)
+          .prefetch(w, r[3], r[3], i32(colTiles), PrefetchBoundStrategy::NonFaulting);
     } else {
       update.reorder(r.x, lane, n, r.y, r.z, r[3], m);
     }
