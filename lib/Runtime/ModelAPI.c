@@ -4,8 +4,9 @@
  * object with ld -r. Definitions are weak: two models in one program carry
  * identical copies and the linker keeps one.
  */
-/* posix_memalign */
+/* posix_memalign; madvise's MADV_HUGEPAGE (a Linux extension) */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 
 #include "bitnet/Runtime/ModelAPI.h"
 #include "bitnet/Runtime/WeightsChecksum.h"
@@ -17,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define BITNET_WEAK __attribute__((weak))
 
@@ -610,6 +614,25 @@ BITNET_WEAK int32_t bitnet_rt2_profile_read(const bitnet_state *s,
   return s->profile ? s->profile_count : 0;
 }
 
+/* Asks the kernel to back the whole 2 MiB pages inside [data, data + bytes)
+ * with transparent huge pages, before they are first written. Generation
+ * streams every weight once a token; with 4 KiB pages each one costs a TLB
+ * miss, which a virtual machine's nested page tables make dear: one core read
+ * the 656 MB f16 head at 25-29 GB/s from 4 KiB pages and 35-37 GB/s from
+ * huge pages (Zen 5 VM, timed alone). Advice only: nothing fails without. */
+static void bitnet_advise_huge_pages(void *data, uint64_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t begin = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+  uintptr_t end = ((uintptr_t)data + (uintptr_t)bytes) & ~(huge - 1);
+  if (end > begin)
+    (void)madvise((void *)begin, end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *path) {
   unsigned char head[64];
   uint64_t info[3];
@@ -649,6 +672,7 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
   bitnet_checksum_init(&checksum);
   for (i = 0; i < (int64_t)info[1]; ++i) {
     const bitnet_weight_slot *slot = &m->weight_slots[i];
+    bitnet_advise_huge_pages(slot->data, (uint64_t)slot->bytes);
     if (fseek(f, (long)slot->offset, SEEK_SET) != 0 ||
         fread(slot->data, 1, (size_t)slot->bytes, f) != (size_t)slot->bytes) {
       fclose(f);
