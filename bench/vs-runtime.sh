@@ -3,9 +3,10 @@
 # runtime's benchmark of the same model file, as ratios from one run.
 #
 #   bench/vs-runtime.sh [-p 128] [-n 128] [-t 1,2] [-r 3] [--rounds 2] \
-#       model.so -- OTHER-COMMAND [ARGS...]
+#       [--weights FILE] model.so -- OTHER-COMMAND [ARGS...]
 #
-# model.so is the model compiled with `bitnet-compile FILE --emit=shared`;
+# model.so is the model compiled with `bitnet-compile FILE --emit=shared`
+# (with --weights=file, give its weights file with --weights);
 # OTHER-COMMAND is run as given (for example a locally built llama-bench:
 # `llama-bench -m FILE -p 128 -n 128 -t 1,2 -r 3`) and must print
 # llama-bench's markdown table (columns `threads`, `test`, `t/s`). The two
@@ -18,8 +19,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 run=${BITNET_RUN:-$root/build/bin/bitnet-run}
 p=128 n=128 t=1,2 r=3 rounds=2
+weights=()
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     -t) t=$2; shift 2 ;;
     -r) r=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --weights) weights=("--weights=$2"); shift 2 ;;
     -h|--help) usage ;;
     --) shift; break ;;
     -*) echo "vs-runtime: unknown option $1" >&2; usage ;;
@@ -43,11 +46,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) cores" \
      "$(grep -o -w -E 'avx2|avx512f|avx512_vnni|avx_vnni|f16c' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-echo "this project: $run $model --bench -p $p -n $n -t $t -r $r"
+echo "this project: $run $model ${weights[*]} --bench -p $p -n $n -t $t -r $r"
 echo "other:        $*"
 for ((i = 1; i <= rounds; ++i)); do
   echo "round $i/$rounds ..." >&2
-  "$run" "$model" --bench -p "$p" -n "$n" -t "$t" -r "$r" > "$out/ours.$i"
+  "$run" "$model" "${weights[@]}" --bench -p "$p" -n "$n" -t "$t" -r "$r" > "$out/ours.$i"
   "$@" > "$out/theirs.$i" 2> "$out/theirs.$i.err" || {
     echo "vs-runtime: the other command failed:" >&2
     tail -5 "$out/theirs.$i.err" >&2

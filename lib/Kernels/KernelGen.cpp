@@ -360,12 +360,17 @@ Built buildRMSNormQuant(const KernelSpec &spec) {
     qv.compute_root().gpu_tile(d, db, di, 64, TailStrategy::GuardWithIf);
   } else {
     int vec = vectorBytesOf(spec.target) / 4;
-    // Per-token statistics in parallel over tokens; the sums stay sequential
-    // over d (the reference's order).
-    for (Func f : {ss, amax, qsum}) {
-      f.compute_root().parallel(m);
-      f.update().parallel(m);
-    }
+    // The sum of squares stays sequential over d (the reference's order: it
+    // feeds the integer codes), in parallel over tokens. The maximum and the
+    // integer sum are exact in any order: one vector reduction each, on the
+    // calling thread (a prompt chunk's parallel loops are small, and each
+    // costs a hand-off between threads).
+    ss.compute_root();
+    ss.update().parallel(m);
+    amax.compute_root();
+    amax.update().atomic().vectorize(rd, vec);
+    qsum.compute_root();
+    qsum.update().atomic().vectorize(rd, vec);
     a.compute_root().vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
     scale.compute_root();
     qv.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
