@@ -354,7 +354,8 @@ struct PackLowering : OpConversionPattern<PackOp> {
               break;
             }
           }
-          if (layout.getFormat() == PackFormat::Base3) // ceil(v * 256 / 243)
+          // ceil(v * 256 / 243): ref::encodeBase3Byte (Packing.h) in IR.
+          if (layout.getFormat() == PackFormat::Base3)
             acc = arith::DivUIOp::create(
                 b, loc,
                 arith::AddIOp::create(
@@ -406,7 +407,8 @@ Value unpackWeights(Lowering &l, Value bytes, PackedLayoutAttr layout) {
           break;
         }
         case PackFormat::Base3: {
-          // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8, as in TQ1_0.
+          // trit i = ((uint8_t)(byte * 3^i) * 3) >> 8: ref::base3Trit
+          // (Packing.h) in IR.
           Value pow3 = constI32(b, loc, 1);
           for (int64_t i = 0; i < 5; ++i) {
             Value isSlot = arith::CmpIOp::create(

@@ -8,6 +8,7 @@
 
 #include "bitnet/Import/GGUF.h"
 #include "bitnet/Import/Importers.h"
+#include "bitnet/Reference/Packing.h"
 #include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -334,13 +335,6 @@ float f32At(const uint8_t *p) {
 }
 uint16_t u16At(const uint8_t *p) { return uint16_t(p[0] | p[1] << 8); }
 
-/// Base-3 digit n (0 = most significant) of a TQ1_0 byte.
-int trit(uint8_t byte, int n) {
-  static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
-  uint8_t q = static_cast<uint8_t>(byte * pow3[n]);
-  return (uint16_t(q) * 3) >> 8;
-}
-
 class GGUFImporter {
 public:
   GGUFImporter(const GGUFFile &file, const ImportOptions &options)
@@ -458,13 +452,13 @@ public:
         int8_t *v = &lw.values[static_cast<size_t>(b * 256)];
         for (int t = 0; t < 5; ++t)
           for (int m = 0; m < 32; ++m)
-            v[t * 32 + m] = static_cast<int8_t>(trit(blk[m], t) - 1);
+            v[t * 32 + m] = static_cast<int8_t>(ref::base3Trit(blk[m], t) - 1);
         for (int t = 0; t < 5; ++t)
           for (int m = 0; m < 16; ++m)
-            v[160 + t * 16 + m] = static_cast<int8_t>(trit(blk[32 + m], t) - 1);
+            v[160 + t * 16 + m] = static_cast<int8_t>(ref::base3Trit(blk[32 + m], t) - 1);
         for (int t = 0; t < 4; ++t)
           for (int j = 0; j < 4; ++j)
-            v[240 + t * 4 + j] = static_cast<int8_t>(trit(blk[48 + j], t) - 1);
+            v[240 + t * 4 + j] = static_cast<int8_t>(ref::base3Trit(blk[48 + j], t) - 1);
         bool nonZero = std::any_of(v, v + 256, [](int8_t c) { return c != 0; });
         if (llvm::Error e = blockScale(b, u16At(blk + 52), nonZero))
           return std::move(e);

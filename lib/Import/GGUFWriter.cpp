@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Import/GGUF.h"
+#include "bitnet/Reference/Packing.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -134,34 +135,23 @@ std::vector<uint8_t> encodeTernary(GGUFType type, const std::vector<int8_t> &t, 
       blk[65] = uint8_t(d >> 8);
     }
   } else if (type == GGUFType::TQ1_0) {
-    // Trits, first most significant, stored as ceil(v * 256 / 243).
-    auto pack = [](int v, int digits) {
-      for (int i = digits; i < 5; ++i)
-        v *= 3;
-      return uint8_t((v * 256 + 242) / 243);
+    // Byte m of a group holds trits `bytes` apart, first most significant, as
+    // a base-3 byte; the last group's 4 bytes hold 4 trits each.
+    auto packGroup = [&](size_t first, int bytes, int trits, uint8_t *dst) {
+      for (int m = 0; m < bytes; ++m) {
+        uint8_t group[ref::kTritsPerBase3Byte];
+        for (int k = 0; k < trits; ++k)
+          group[k] = code(first + size_t(k * bytes + m));
+        dst[m] = ref::encodeBase3Byte(group, trits);
+      }
     };
     out.assign(n / 256 * 54, 0);
     for (size_t b = 0; b < n / 256; ++b) {
       uint8_t *blk = &out[b * 54];
       size_t e = b * 256;
-      for (int m = 0; m < 32; ++m) {
-        int v = 0;
-        for (int k = 0; k < 5; ++k)
-          v = v * 3 + code(e + k * 32 + m);
-        blk[m] = pack(v, 5);
-      }
-      for (int m = 0; m < 16; ++m) {
-        int v = 0;
-        for (int k = 0; k < 5; ++k)
-          v = v * 3 + code(e + 160 + k * 16 + m);
-        blk[32 + m] = pack(v, 5);
-      }
-      for (int j = 0; j < 4; ++j) {
-        int v = 0;
-        for (int k = 0; k < 4; ++k)
-          v = v * 3 + code(e + 240 + k * 4 + j);
-        blk[48 + j] = pack(v, 4);
-      }
+      packGroup(e, 32, 5, blk);
+      packGroup(e + 160, 16, 5, blk + 32);
+      packGroup(e + 240, 4, 4, blk + 48);
       blk[52] = uint8_t(d);
       blk[53] = uint8_t(d >> 8);
     }

@@ -120,9 +120,28 @@ void forEachCode(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
     }
 }
 
-const int64_t kPow3[5] = {81, 27, 9, 3, 1}; // 3^(4-i)
-
 } // namespace
+
+uint8_t encodeBase3Byte(const uint8_t *trits, int count) {
+  int32_t v = 0;
+  for (int i = 0; i < kTritsPerBase3Byte; ++i)
+    v = v * 3 + (i < count ? trits[i] : 0);
+  return static_cast<uint8_t>((v * 256 + 242) / 243);
+}
+
+int base3Trit(uint8_t byte, int index) {
+  static const uint8_t pow3[kTritsPerBase3Byte] = {1, 3, 9, 27, 81};
+  // byte * 3^index mod 256 drops the trits before `index`.
+  uint8_t shifted = static_cast<uint8_t>(byte * pow3[index]);
+  return (shifted * 3) >> 8;
+}
+
+bool isBase3Byte(uint8_t byte) {
+  uint8_t trits[kTritsPerBase3Byte];
+  for (int i = 0; i < kTritsPerBase3Byte; ++i)
+    trits[i] = static_cast<uint8_t>(base3Trit(byte, i));
+  return encodeBase3Byte(trits, kTritsPerBase3Byte) == byte;
+}
 
 std::vector<uint8_t> packWeights(const PackedLayout &layout, const int8_t *w,
                                  int64_t N, int64_t K) {
@@ -131,15 +150,15 @@ std::vector<uint8_t> packWeights(const PackedLayout &layout, const int8_t *w,
     return {};
   std::vector<uint8_t> out(static_cast<size_t>(bytes), 0);
   if (layout.format == PackFormat::Base3) {
-    // Accumulate v per byte, then encode as ceil(v * 256 / 243).
-    std::vector<int32_t> v(static_cast<size_t>(bytes), 0);
+    // Gather each byte's trits, then encode them.
+    std::vector<uint8_t> trits(static_cast<size_t>(bytes) * kTritsPerBase3Byte);
     forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
                                   int64_t k) {
-      int32_t wv = (n < N && k < K) ? w[n * K + k] : 0;
-      v[byte] += static_cast<int32_t>((wv + 1) * kPow3[l]);
+      int wv = (n < N && k < K) ? w[n * K + k] : 0;
+      trits[byte * kTritsPerBase3Byte + l] = static_cast<uint8_t>(wv + 1);
     });
     for (int64_t i = 0; i < bytes; ++i)
-      out[i] = static_cast<uint8_t>((v[i] * 256 + 242) / 243);
+      out[i] = encodeBase3Byte(&trits[i * kTritsPerBase3Byte], kTritsPerBase3Byte);
     return out;
   }
   bool bits1 = layout.format == PackFormat::Bits1;
@@ -165,26 +184,13 @@ bool unpackWeights(const PackedLayout &layout, const uint8_t *packed,
   bool ok = true;
   switch (layout.format) {
   case PackFormat::Base3: {
-    // A byte is valid only if it is the encoding of the value its trits
-    // decode to (13 of the 256 byte values are not).
-    for (int64_t i = 0; i < bytes; ++i) {
-      int32_t v = 0;
-      for (int64_t t = 0; t < 5; ++t) {
-        uint8_t shifted = static_cast<uint8_t>(packed[i] * kPow3[4 - t]);
-        v += ((shifted * 3) >> 8) * static_cast<int32_t>(kPow3[t]);
-      }
-      if (v >= 243 || (v * 256 + 242) / 243 != packed[i])
-        ok = false;
-    }
-    if (!ok)
-      return false;
+    for (int64_t i = 0; i < bytes; ++i)
+      if (!isBase3Byte(packed[i]))
+        return false;
     forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n,
                                   int64_t k) {
-      if (n >= N || k >= K)
-        return;
-      // Trit l = ((uint8_t)(byte * 3^l) * 3) >> 8, the TQ1_0 decoding.
-      uint8_t shifted = static_cast<uint8_t>(packed[byte] * kPow3[4 - l]);
-      result[n * K + k] = static_cast<int8_t>(((shifted * 3) >> 8) - 1);
+      if (n < N && k < K)
+        result[n * K + k] = static_cast<int8_t>(base3Trit(packed[byte], l) - 1);
     });
     break;
   }

@@ -38,10 +38,14 @@ void pack_bits1(const int8_t *, uint8_t *);
 void bitlinear_offset2(const int8_t *, const float *, const uint8_t *, float, float *);
 void bitlinear_base3(const int8_t *, const float *, const uint8_t *, float, float *);
 void bitlinear_bits1(const int8_t *, const float *, const uint8_t *, float, float *);
+void bitlinear_fused(const int8_t *, const float *, const int8_t *, const float *, float *);
+void bitlinear_fused_offset2(const int8_t *, const float *, const uint8_t *, const float *,
+                             float *);
 void float_linear_f32(const float *, const float *, float *);
 void float_linear_f16(const float *, const uint16_t *, float *);
 void int8_linear(const int8_t *, const float *, const int8_t *, const float *, float *);
 void rms_norm(const float *, const float *, float *);
+void rms_norm_quantize(const float *, const float *, int8_t *, float *, int32_t *);
 void rope(const float *, int32_t, float *);
 void attention(const float *q, const float *k, const float *v, int32_t pos,
                float *kCache, float *vCache, float *out);
@@ -220,6 +224,38 @@ void testBitLinear(ref::Rng &rng) {
   expectClose("bitlinear K=4099 exact sum", {y[0]}, {127.0f * wideK});
 }
 
+/// bitlinear_fused: each segment of rows is a BitLinear with its own scale.
+void testBitLinearFused(ref::Rng &rng) {
+  const int64_t segments[] = {4, 2, 5}; // as in ops.mlir
+  for (const auto &x : activationCases(rng)) {
+    std::vector<int8_t> q(M * K);
+    std::vector<float> s(M);
+    ref::quantizeActivations(x.data(), M, K, q.data(), s.data());
+    std::vector<int8_t> w = randomWeights(rng, N * K, /*binary=*/false);
+    std::vector<float> gammas = {rng.uniform(0.01f, 2.0f), rng.uniform(0.01f, 2.0f),
+                                 rng.uniform(0.01f, 2.0f)};
+    std::vector<float> yRef(M * N);
+    int64_t first = 0;
+    for (size_t i = 0; i < 3; ++i) {
+      std::vector<float> part(M * segments[i]);
+      ref::bitLinear(q.data(), s.data(), &w[first * K], gammas[i], M, segments[i], K,
+                     part.data());
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < segments[i]; ++n)
+          yRef[m * N + first + n] = part[m * segments[i] + n];
+      first += segments[i];
+    }
+    std::vector<float> y(M * N);
+    bitlinear_fused(q.data(), s.data(), w.data(), gammas.data(), y.data());
+    expectClose("bitlinear_fused", y, yRef);
+    std::vector<uint8_t> packed =
+        ref::packWeights({ref::PackFormat::Offset2, 4, 16}, w.data(), N, K);
+    std::fill(y.begin(), y.end(), 0.0f);
+    bitlinear_fused_offset2(q.data(), s.data(), packed.data(), gammas.data(), y.data());
+    expectClose("bitlinear_fused offset2", y, yRef);
+  }
+}
+
 void testFloatLinear(ref::Rng &rng) {
   std::vector<float> x = randomFloats(rng, M * K, 2.0f);
   std::vector<float> w = randomFloats(rng, N * K, 1.0f);
@@ -256,6 +292,26 @@ void testBlockOps(ref::Rng &rng) {
   rms_norm(x.data(), w.data(), y.data());
   ref::rmsNorm(x.data(), w.data(), M, K, 1e-5f, yRef.data());
   expectClose("rms_norm", y, yRef);
+
+  // RMSNorm then quantization, epsilon 1e-3 (ops.mlir), with the rows'
+  // sums of codes; rows small enough that epsilon moves their scales.
+  std::vector<float> small = x;
+  for (int64_t k = 0; k < K; ++k)
+    small[2 * K + k] = 0.01f * float(k % 5) - 0.02f;
+  for (const std::vector<float> &input : {x, small}) {
+    std::vector<int8_t> q(M * K), qRef(M * K);
+    std::vector<float> s(M), sRef(M), normed(M * K);
+    std::vector<int32_t> sums(M), sumsRef(M, 0);
+    rms_norm_quantize(input.data(), w.data(), q.data(), s.data(), sums.data());
+    ref::rmsNorm(input.data(), w.data(), M, K, 1e-3f, normed.data());
+    ref::quantizeActivations(normed.data(), M, K, qRef.data(), sRef.data());
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t k = 0; k < K; ++k)
+        sumsRef[m] += qRef[m * K + k];
+    expectExact("rms_norm_quantize q", q, qRef);
+    expectClose("rms_norm_quantize s", s, sRef);
+    expectExact("rms_norm_quantize sums", sums, sumsRef);
+  }
 
   // RoPE at position 0 (identity) and at later positions.
   for (int32_t pos : {0, 1, 37, 4000}) {
@@ -336,6 +392,7 @@ int main() {
   testQuantizeActivations(rng);
   testQuantizeWeights(rng);
   testBitLinear(rng);
+  testBitLinearFused(rng);
   testFloatLinear(rng);
   testBlockOps(rng);
   testAttention(rng);

@@ -72,6 +72,17 @@ func.func @bitlinear_bits1(%q: tensor<5x37xi8>, %s: tensor<5xf32>, %w: tensor<72
   return %y : tensor<5x11xf32>
 }
 
+// Segments of 4, 2 and 5 rows, each with its own scale (q/k/v-like).
+func.func @bitlinear_fused(%q: tensor<5x37xi8>, %s: tensor<5xf32>, %w: tensor<11x37xi2>, %g: tensor<3xf32>) -> tensor<5x11xf32> {
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 4, 2, 5>} : tensor<5x37xi8>, tensor<5xf32>, tensor<11x37xi2>, tensor<3xf32> -> tensor<5x11xf32>
+  return %y : tensor<5x11xf32>
+}
+
+func.func @bitlinear_fused_offset2(%q: tensor<5x37xi8>, %s: tensor<5xf32>, %w: tensor<144xi8, #offset2>, %g: tensor<3xf32>) -> tensor<5x11xf32> {
+  %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 4, 2, 5>} : tensor<5x37xi8>, tensor<5xf32>, tensor<144xi8, #offset2>, tensor<3xf32> -> tensor<5x11xf32>
+  return %y : tensor<5x11xf32>
+}
+
 func.func @float_linear_f32(%x: tensor<5x37xf32>, %w: tensor<11x37xf32>) -> tensor<5x11xf32> {
   %y = bitnet.float_linear %x, %w : tensor<5x37xf32>, tensor<11x37xf32> -> tensor<5x11xf32>
   return %y : tensor<5x11xf32>
@@ -90,6 +101,12 @@ func.func @int8_linear(%q: tensor<5x37xi8>, %s: tensor<5xf32>, %w: tensor<11x37x
 func.func @rms_norm(%x: tensor<5x37xf32>, %w: tensor<37xf32>) -> tensor<5x37xf32> {
   %y = bitnet.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : tensor<5x37xf32>, tensor<37xf32>
   return %y : tensor<5x37xf32>
+}
+
+// Not the default epsilon: a lowering that dropped it would change the scales.
+func.func @rms_norm_quantize(%x: tensor<5x37xf32>, %w: tensor<37xf32>) -> (tensor<5x37xi8>, tensor<5xf32>, tensor<5xi32>) {
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w {epsilon = 1.0e-03 : f32} : tensor<5x37xf32>, tensor<37xf32> -> tensor<5x37xi8>, tensor<5xf32>, tensor<5xi32>
+  return %q, %s, %sum : tensor<5x37xi8>, tensor<5xf32>, tensor<5xi32>
 }
 
 // 3 heads of 10.

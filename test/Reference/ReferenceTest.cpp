@@ -879,6 +879,35 @@ static void testPacking() {
     CHECK(back == w);
   }
 
+  // The base-3 byte itself (shared with GGUF's TQ1_0).
+  {
+    const uint8_t twos[5] = {2, 2, 2, 2, 2}, ones[5] = {1, 1, 1, 1, 1},
+                  high[5] = {2, 0, 0, 0, 0};
+    CHECK_EQ(encodeBase3Byte(twos, 5), uint8_t(255)); // v = 242
+    CHECK_EQ(encodeBase3Byte(ones, 5), uint8_t(128)); // v = 121
+    CHECK_EQ(encodeBase3Byte(high, 5), uint8_t(171)); // v = 162
+    // Four trits, the fifth 0: v = 2 * (81 + 27 + 9 + 3) = 240 -> 253.
+    CHECK_EQ(encodeBase3Byte(twos, 4), uint8_t(253));
+    CHECK_EQ(base3Trit(171, 0), 2);
+    CHECK_EQ(base3Trit(171, 4), 0);
+    CHECK_EQ(base3Trit(253, 4), 0);
+    int roundTrips = 0, valid = 0;
+    for (int v = 0; v < 243; ++v) {
+      uint8_t trits[5];
+      for (int i = 4, rest = v; i >= 0; --i, rest /= 3)
+        trits[i] = static_cast<uint8_t>(rest % 3);
+      uint8_t byte = encodeBase3Byte(trits, 5);
+      bool same = true;
+      for (int i = 0; i < 5; ++i)
+        same &= base3Trit(byte, i) == trits[i];
+      roundTrips += same && isBase3Byte(byte);
+    }
+    for (int b = 0; b < 256; ++b)
+      valid += isBase3Byte(static_cast<uint8_t>(b));
+    CHECK_EQ(roundTrips, 243);
+    CHECK_EQ(valid, 243);
+  }
+
   // Every base3 value 0..242 round-trips through its byte, and the 243
   // valid bytes are distinct; the other 13 of 256 bytes are rejected.
   {

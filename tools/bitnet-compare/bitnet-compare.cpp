@@ -1,10 +1,10 @@
 //===- bitnet-compare.cpp - Vanilla, 1-bit and ternary models side by side ===//
 //
-// The options; the work is bitnet::run::runComparison (lib/Run/Compare.cpp).
+// The options; the work is bitnet::compare::runComparison (ComparisonDriver.cpp).
 //
 //===----------------------------------------------------------------------===//
 
-#include "bitnet/Run/Compare.h"
+#include "ComparisonDriver.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -15,7 +15,7 @@
 #include <thread>
 
 using namespace llvm;
-namespace run = bitnet::run;
+namespace compare = bitnet::compare;
 
 static cl::OptionCategory category("bitnet-compare options");
 static cl::opt<std::string> preset(
@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
       "tokens/s per thread count, ratios to vanilla); writes the same as a .dat file, a "
       "gnuplot script and a PNG. Give --preset or --masters. Progress goes to stderr, the "
       "table to stdout.\n");
-  run::CompareOptions options;
+  compare::CompareOptions options;
   options.preset = preset;
   options.mastersDir = masters;
   if (seed.getNumOccurrences())
@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
   options.noPlot = noPlot;
   std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
   options.toolsDir = sys::path::parent_path(self).str();
-  if (Error e = run::runComparison(options, outs(), errs())) {
+  if (Error e = compare::runComparison(options, outs(), errs())) {
     outs().flush();
     errs() << "bitnet-compare: error: " << toString(std::move(e)) << "\n";
     return 1;

@@ -211,10 +211,9 @@ std::optional<bool> mlir::bitnet::allPackedCodesLegal(ElementsAttr attr,
   if (layout.getFormat() == PackFormat::Bits1)
     return true; // every bit is a binary weight
   if (layout.getFormat() == PackFormat::Base3) {
-    // Valid bytes are ceil(v * 256 / 243) for the 243 trit groups v.
-    bool valid[256] = {};
-    for (int v = 0; v < 243; ++v)
-      valid[(v * 256 + 242) / 243] = true;
+    bool valid[256];
+    for (int b = 0; b < 256; ++b)
+      valid[b] = ref::isBase3Byte(static_cast<uint8_t>(b));
     for (char c : dense.getRawData())
       if (!valid[static_cast<uint8_t>(c)])
         return false;

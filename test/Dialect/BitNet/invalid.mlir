@@ -867,6 +867,54 @@ func.func @rms_norm_quantize_weight(%x: tensor<2x64xf32>, %w: tensor<32xf32>) {
 
 // -----
 
+func.func @rms_norm_quantize_tokens(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op token count mismatch: 2 vs 3}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<3x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_features(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op feature count mismatch: 64 vs 32}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x32xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_scales(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op scale count mismatch: 2 vs 1}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<1xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_zero_epsilon(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op epsilon must be positive}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w {epsilon = 0.0 : f32} : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_negative_epsilon(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op epsilon must be positive}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w {epsilon = -1.0e-05 : f32} : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_quantize_sums_type(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.rms_norm_quantize' op result #2 must be 1D tensor of 32-bit signless integer values}}
+  %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
 func.func @fused_segments(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<3x4xi2>, %g: tensor<2xf32>) {
   // expected-error @+1 {{segments cover 4 rows but the weights have 3}}
   %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 2, 2>} : tensor<1x4xi8>, tensor<1xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<1x3xf32>
