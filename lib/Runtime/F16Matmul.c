@@ -78,48 +78,36 @@ BITNET_F16C static void bitnet_f16_rows4(const float *x0, const float *x1, const
   }
 }
 
-/* Four rows for one token, k unrolled by 16 with two accumulators a row:
- * 8 independent FMA chains keep more loads of the (memory-bound) rows in
- * flight than 4 do, and each row is prefetched 1 KiB ahead (past a row's
- * end that is the next row; a prefetch never faults). Over the 2B head
- * (128256 x 2560) on one Zen 5 core, timed alone: 18.0 GB/s with 4 chains,
- * 19.3 with 8, 23.8 with the prefetch (256 or 1024 halves ahead: 22.5). */
-#define BITNET_F16_PREFETCH(p) _mm_prefetch((const char *)((p) + 512), _MM_HINT_T0)
+/* One token: one row at a time, k unrolled by 32 into 4 FMA chains, the
+ * row prefetched 2 KiB ahead (past its end: the next row), so that each row
+ * is one sequential stream, as for the int8 head. Over the 2B head (128256 x
+ * 2560) on one Zen 5 core, timed alone: 31-32 GB/s from 4 KiB pages and
+ * 41-44 from 2 MiB pages, against 25 and 30-31 for four interleaved rows
+ * with 8 chains and a 1 KiB prefetch (a plain sum of the same bytes reads
+ * 37 and 41-44). */
+BITNET_F16C static void bitnet_f16_row_one(const float *x, const uint16_t *w, int32_t K,
+                                           float *y) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int32_t k;
+#define BITNET_F16_LOAD(at) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + (at))))
+  for (k = 0; k + 32 <= K; k += 32) {
+    _mm_prefetch((const char *)(w + k + 1024), _MM_HINT_T0);
+    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(k), _mm256_loadu_ps(x + k), a0);
+    a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(k + 8), _mm256_loadu_ps(x + k + 8), a1);
+    a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(k + 16), _mm256_loadu_ps(x + k + 16), a2);
+    a3 = _mm256_fmadd_ps(BITNET_F16_LOAD(k + 24), _mm256_loadu_ps(x + k + 24), a3);
+  }
+  for (; k + 8 <= K; k += 8)
+    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(k), _mm256_loadu_ps(x + k), a0);
+#undef BITNET_F16_LOAD
+  bitnet_f16_store(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), x, w, k, K, y);
+}
+
 BITNET_F16C static void bitnet_f16_rows4_one(const float *x, const uint16_t *w, int64_t ws,
                                              int32_t K, float *y) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-  const uint16_t *w0 = w, *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
-  int32_t k;
-#define BITNET_F16_LOAD(row, at) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((row) + (at))))
-  for (k = 0; k + 16 <= K; k += 16) {
-    __m256 u = _mm256_loadu_ps(x + k), v = _mm256_loadu_ps(x + k + 8);
-    BITNET_F16_PREFETCH(w0 + k);
-    BITNET_F16_PREFETCH(w1 + k);
-    BITNET_F16_PREFETCH(w2 + k);
-    BITNET_F16_PREFETCH(w3 + k);
-    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k), u, a0);
-    a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k), u, a1);
-    a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k), u, a2);
-    a3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k), u, a3);
-    c0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k + 8), v, c0);
-    c1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k + 8), v, c1);
-    c2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k + 8), v, c2);
-    c3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k + 8), v, c3);
-  }
-  if (k + 8 <= K) {
-    __m256 u = _mm256_loadu_ps(x + k);
-    a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(w0, k), u, a0);
-    a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(w1, k), u, a1);
-    a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(w2, k), u, a2);
-    a3 = _mm256_fmadd_ps(BITNET_F16_LOAD(w3, k), u, a3);
-    k += 8;
-  }
-#undef BITNET_F16_LOAD
-  bitnet_f16_store(_mm256_add_ps(a0, c0), x, w0, k, K, y);
-  bitnet_f16_store(_mm256_add_ps(a1, c1), x, w1, k, K, y + 1);
-  bitnet_f16_store(_mm256_add_ps(a2, c2), x, w2, k, K, y + 2);
-  bitnet_f16_store(_mm256_add_ps(a3, c3), x, w3, k, K, y + 3);
+  int r;
+  for (r = 0; r < 4; ++r)
+    bitnet_f16_row_one(x, w + r * ws, K, y + r);
 }
 
 /* One row for one token. */
@@ -133,56 +121,42 @@ BITNET_F16C static void bitnet_f16_row(const float *x, const uint16_t *w, int32_
   bitnet_f16_store(a, x, w, k, K, y);
 }
 
-/* The same four rows with 16-lane vectors (vcvtph2ps zmm), for AVX-512
- * targets: over the 2B head on one Zen 5 core, timed alone, 33-35 GB/s
- * against 29-31 for the 8-lane loop (both prefetching 1 KiB ahead). */
+/* One token on AVX-512 targets: one row at a time with 16-lane vectors
+ * (vcvtph2ps zmm), k unrolled by 64 into 4 FMA chains, the row prefetched
+ * 2 KiB ahead (past its end: the next row). Each row is one sequential
+ * stream, as for the int8 head. Over the 2B head on one Zen 5 core, timed
+ * alone: 43-46 GB/s from 2 MiB pages and 28-32 from 4 KiB pages, against
+ * 36-37 and 21-27 for four interleaved rows (what a plain sum of the same
+ * bytes reads: 42-46 and 30-35). */
 #define BITNET_F16_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
+BITNET_F16_AVX512 static void bitnet_f16_row_avx512(const float *x, const uint16_t *w,
+                                                    int32_t K, float *y) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int32_t k;
+  float sum;
+#define BITNET_F16_LOAD16(at) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (at))))
+  for (k = 0; k + 64 <= K; k += 64) {
+    _mm_prefetch((const char *)(w + k + 1024), _MM_HINT_T0);
+    _mm_prefetch((const char *)(w + k + 1056), _MM_HINT_T0);
+    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k), _mm512_loadu_ps(x + k), a0);
+    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 16), _mm512_loadu_ps(x + k + 16), a1);
+    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 32), _mm512_loadu_ps(x + k + 32), a2);
+    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 48), _mm512_loadu_ps(x + k + 48), a3);
+  }
+  for (; k + 16 <= K; k += 16)
+    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k), _mm512_loadu_ps(x + k), a0);
+#undef BITNET_F16_LOAD16
+  sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  for (; k < K; ++k)
+    sum += x[k] * _cvtsh_ss(w[k]);
+  *y = sum;
+}
+
 BITNET_F16_AVX512 static void bitnet_f16_rows4_one_avx512(const float *x, const uint16_t *w,
                                                           int64_t ws, int32_t K, float *y) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-  const uint16_t *rows[4] = {w, w + ws, w + 2 * ws, w + 3 * ws};
-  const uint16_t *w0 = rows[0], *w1 = rows[1], *w2 = rows[2], *w3 = rows[3];
-  int32_t k, r;
-#define BITNET_F16_LOAD16(row, at)                                                         \
-  _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((row) + (at))))
-  for (k = 0; k + 32 <= K; k += 32) {
-    __m512 u = _mm512_loadu_ps(x + k), v = _mm512_loadu_ps(x + k + 16);
-    BITNET_F16_PREFETCH(w0 + k);
-    BITNET_F16_PREFETCH(w1 + k);
-    BITNET_F16_PREFETCH(w2 + k);
-    BITNET_F16_PREFETCH(w3 + k);
-    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k), u, a0);
-    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k), u, a1);
-    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k), u, a2);
-    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k), u, a3);
-    c0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k + 16), v, c0);
-    c1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k + 16), v, c1);
-    c2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k + 16), v, c2);
-    c3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k + 16), v, c3);
-  }
-  if (k + 16 <= K) {
-    __m512 u = _mm512_loadu_ps(x + k);
-    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w0, k), u, a0);
-    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w1, k), u, a1);
-    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w2, k), u, a2);
-    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(w3, k), u, a3);
-    k += 16;
-  }
-#undef BITNET_F16_LOAD16
-  {
-    const float sums[4] = {_mm512_reduce_add_ps(_mm512_add_ps(a0, c0)),
-                           _mm512_reduce_add_ps(_mm512_add_ps(a1, c1)),
-                           _mm512_reduce_add_ps(_mm512_add_ps(a2, c2)),
-                           _mm512_reduce_add_ps(_mm512_add_ps(a3, c3))};
-    for (r = 0; r < 4; ++r) {
-      float sum = sums[r];
-      int32_t t;
-      for (t = k; t < K; ++t)
-        sum += x[t] * _cvtsh_ss(rows[r][t]);
-      y[r] = sum;
-    }
-  }
+  int r;
+  for (r = 0; r < 4; ++r)
+    bitnet_f16_row_avx512(x, w + r * ws, K, y + r);
 }
 
 static int bitnet_is_bounds_query(const halide_buffer_t *b) {
