@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Support/Input.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,6 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
   context.loadAllAvailableDialects();
   mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) { return mlir::success(); });
+  // The tools refuse what would overflow the parser's stack before parsing.
+  if (!bitnet::checkMlirNesting(std::string_view(reinterpret_cast<const char *>(data), size))
+           .empty())
+    return 0;
   // The MLIR lexer reads one byte past the text: a NUL must be there, as in
   // the buffers bitnet-compile and bitnet-opt parse.
   llvm::SourceMgr sourceMgr;

@@ -542,6 +542,10 @@ llvm::Error CompileSession::loadModel() {
         ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
     if (!input)
       return input.takeError();
+    llvm::StringRef text = (*input)->getBuffer();
+    std::string why = ::bitnet::checkMlirNesting(std::string_view(text.data(), text.size()));
+    if (!why.empty())
+      return ::bitnet::inputError(o.input + ": " + why);
     sourceMgr.AddNewSourceBuffer(std::move(*input), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
