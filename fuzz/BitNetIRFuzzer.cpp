@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Support/Input.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,8 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const mlir::DialectRegistry registry = [] {
@@ -29,9 +32,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
   context.loadAllAvailableDialects();
   mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) { return mlir::success(); });
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // The tools refuse what would overflow the parser's stack before parsing.
+  if (!bitnet::checkMlirNesting(std::string_view(reinterpret_cast<const char *>(data), size))
+           .empty())
+    return 0;
+  // The MLIR lexer reads one byte past the text: a NUL must be there, as in
+  // the buffers bitnet-compile and bitnet-opt parse.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(reinterpret_cast<const char *>(data), size), "input"),
+      llvm::SMLoc());
   mlir::ParserConfig config(&context, /*verifyAfterParse=*/true);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(text, config);
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, config);
   if (!module)
     return 0;
   // Folding verified IR must keep it valid.

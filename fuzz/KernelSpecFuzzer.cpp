@@ -2,8 +2,9 @@
 //
 // The input is a kernel spec as bitnet-kernelgen reads it: a JSON object
 // (first byte '{') or key=value lines. Parsing and validate() must answer
-// with a message or accept, never crash; an accepted spec's canonical text
-// must parse back to the same spec.
+// with a message or accept, never crash; a message is one short line
+// (names from the spec are quoted escaped and cut); an accepted spec's
+// canonical text must parse back to the same spec.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   KernelSpec spec;
   std::string why = !text.empty() && text[0] == '{' ? bitnet::kernels::parseSpecJSON(spec, text)
                                                     : applyLines(spec, text);
-  if (!why.empty() || !spec.validate().empty())
+  if (why.empty())
+    why = spec.validate();
+  if (!why.empty()) {
+    // Two quoted names of at most 64 bytes, each byte escaped to at most 4.
+    if (why.size() > 1024 || why.find_first_of("\n\r") != std::string::npos)
+      std::abort();
     return 0;
+  }
   // The canonical text names cached kernels: it must describe the same spec.
   KernelSpec again;
   if (!applyLines(again, spec.canonical()).empty() || again.canonical() != spec.canonical())

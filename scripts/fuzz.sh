@@ -10,34 +10,25 @@
 # docs/Fuzzing.md: long runs, reproducing a crash.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${BITNET_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${1:-60}
 shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(gguf huggingface weights-file kernel-spec bitnet-ir)
 
-cc=${BITNET_FUZZ_CC:-clang-15}
-cxx=${BITNET_FUZZ_CXX:-clang++-15}
-# The toolchain check: a trivial fuzzer must compile and link.
-probe=$(mktemp -d)
-trap 'rm -rf "$probe"' EXIT
-echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char *, unsigned long) { return 0; }' \
-  > "$probe/probe.cpp"
-if ! command -v "$cxx" > /dev/null; then
-  echo "fuzz: skipped: $cxx is not installed (scripts/install-deps.sh installs clang-15)"
+# Exit 2: no clang-15 fuzzer toolchain (the reason is on stderr).
+why=$(mktemp)
+set +e
+build=$(bash "$root/scripts/configure-fuzz.sh" 2> "$why")
+configured=$?
+set -e
+if [ $configured -eq 2 ]; then
+  echo "fuzz: skipped: $(cat "$why")"
+  rm -f "$why"
   exit 0
 fi
-if ! "$cxx" -fsanitize=fuzzer "$probe/probe.cpp" -o "$probe/probe" 2> "$probe/log"; then
-  echo "fuzz: skipped: $cxx cannot link a libFuzzer binary (libclang-common-15-dev missing?):"
-  head -3 "$probe/log"
-  exit 0
-fi
-
-if [ ! -f "$build/build.ninja" ]; then
-  CC=$cc CXX=$cxx cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DBITNET_ENABLE_FUZZERS=ON > "$build.configure.log" 2>&1 ||
-    { cat "$build.configure.log"; exit 1; }
-fi
+cat "$why" >&2
+rm -f "$why"
+[ $configured -eq 0 ] || exit 1
 ninja -C "$build" -j"${BITNET_JOBS:-$(nproc)}" bitnet-fuzzers
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allow_user_poisoning=0}

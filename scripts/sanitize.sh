@@ -1,17 +1,61 @@
 #!/usr/bin/env bash
-# Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer in a
-# separate build directory and runs the whole test suite there (the build
-# itself runs the instrumented tools, so the options are set first).
+# AddressSanitizer + UndefinedBehaviorSanitizer runs (docs/Sanitizers.md).
+#   scripts/sanitize.sh            the whole suite: everything built with
+#                                  ASan + UBSan in build-asan/ (gcc), every
+#                                  test run there (about an hour on 2 cores)
+#   scripts/sanitize.sh --subset   what CI runs: the tests of the code that
+#                                  reads untrusted input, built in the fuzz
+#                                  build (build-fuzz/, clang-15, every library
+#                                  already instrumented for the fuzz smoke);
+#                                  skipped, saying why, without clang-15
+# The tools run during the build and the tests, so the options are set first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${BITNET_BUILD_DIR:-$root/build-asan}
 # allow_user_poisoning=0: the Debian LLVM libraries are not instrumented, but
 # LLVM headers compiled with -fsanitize=address poison allocator memory that
 # the uninstrumented library code then touches (false use-after-poison).
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/scripts/lsan.supp
-bash "$root/scripts/build.sh" "$build" -DBITNET_ENABLE_SANITIZERS=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cd "$build"
-ctest -j"${BITNET_JOBS:-$(nproc)}" --output-on-failure
+jobs=${BITNET_JOBS:-$(nproc)}
+
+if [ "${1:-}" != "--subset" ]; then
+  build=${BITNET_BUILD_DIR:-$root/build-asan}
+  bash "$root/scripts/build.sh" "$build" -DBITNET_ENABLE_SANITIZERS=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cd "$build"
+  ctest -j"$jobs" --output-on-failure
+  exit 0
+fi
+
+# The subset. Unit tests: the importers against generated and malformed
+# checkpoints, the model API's thread pool, the generated C API's refusals,
+# the weights-file loader against corrupted files. Lit tests: every refusal
+# of hostile input by the tools (checkpoints, model shapes, specs, IR, CLI
+# numbers, files that are not regular files).
+unit_targets=(bitnet-import-test bitnet-runtime-pool-test bitnet-api-test bitnet-weights-file-test)
+unit_tests='^(import\.huggingface|runtime\.pool|numerics\.api|numerics\.weights-file)$'
+tool_targets=(bitnet-compile bitnet-model-gen bitnet-opt bitnet-run bitnet-kernelgen bitnet-compare)
+lit_tests=(Compile/import-config-strict-types.test Compile/import-huge-layer-count.test
+           Compile/import-json-nesting.test Compile/import-nan-weights.test
+           Compile/diagnostics-quote-names.test Compile/model-gen-sizes-unchecked.test
+           Compile/cli-numbers-range-checked.test Compile/input-not-regular-file.test
+           Kernels/cli/spec-values-quoted-verbatim.test Run/cli-threads-unbounded.test
+           Transforms/pack-weights-layout-mismatch.mlir)
+why=$(mktemp)
+set +e
+build=$(bash "$root/scripts/configure-fuzz.sh" 2> "$why")
+configured=$?
+set -e
+if [ $configured -eq 2 ]; then
+  echo "sanitize: skipped: $(cat "$why")"
+  rm -f "$why"
+  exit 0
+fi
+cat "$why" >&2
+rm -f "$why"
+[ $configured -eq 0 ] || exit 1
+ninja -C "$build" -j"$jobs" "${unit_targets[@]}" "${tool_targets[@]}"
+(cd "$build" && ctest -R "$unit_tests" --output-on-failure)
+lit=$(grep '^BITNET_LIT:' "$build/CMakeCache.txt" | cut -d= -f2)
+"$lit" -sv "${lit_tests[@]/#/$build/test/}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test (lit regression tests, unit tests,
-# numerics tests) through ctest.
+# numerics tests) through ctest, then the fuzz smoke and the sanitizer subset.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BITNET_BUILD_DIR:-$root/build}
@@ -12,4 +12,10 @@ ctest -j"${BITNET_JOBS:-$(nproc)}" --output-on-failure
 fuzz_seconds=${BITNET_FUZZ_SECONDS:-8}
 if [ "$fuzz_seconds" -gt 0 ]; then
   bash "$root/scripts/fuzz.sh" "$fuzz_seconds"
+fi
+# The tests of the code that reads untrusted input, under ASan + UBSan, in the
+# fuzz smoke's instrumented build (docs/Sanitizers.md: the subset, why, the
+# whole suite locally). BITNET_SANITIZE_SUBSET=0 leaves it out.
+if [ "${BITNET_SANITIZE_SUBSET:-1}" != 0 ]; then
+  bash "$root/scripts/sanitize.sh" --subset
 fi

@@ -491,10 +491,12 @@ llvm::Error CompileSession::checkOptions() {
     return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return compileError("--lm-head '" + o.lmHead + "' is not f16 or int8");
-  // 0 keeps the checkpoint's context; the model validates the upper bound.
-  if (o.context < 0)
-    return compileError("--context " + llvm::Twine(o.context) +
-                        " must be >= 0 (0: the checkpoint's max_position_embeddings)");
+  // 0 keeps the checkpoint's context. The upper bound is checked here too:
+  // the model's check would blame the checkpoint's config for the flag.
+  if (o.context < 0 || o.context > ::bitnet::ref::ModelConfig::kMaxExtent)
+    return compileError("--context " + llvm::Twine(o.context) + " must be in [0, " +
+                        llvm::Twine(::bitnet::ref::ModelConfig::kMaxExtent) +
+                        "] (0: the checkpoint's max_position_embeddings)");
   return llvm::Error::success();
 }
 
@@ -540,6 +542,10 @@ llvm::Error CompileSession::loadModel() {
         ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
     if (!input)
       return input.takeError();
+    llvm::StringRef text = (*input)->getBuffer();
+    std::string why = ::bitnet::checkMlirNesting(std::string_view(text.data(), text.size()));
+    if (!why.empty())
+      return ::bitnet::inputError(o.input + ": " + why);
     sourceMgr.AddNewSourceBuffer(std::move(*input), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }

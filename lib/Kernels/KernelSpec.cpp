@@ -1,6 +1,7 @@
 //===- KernelSpec.cpp - Kernel specs: parsing, validation, hashing --------===//
 
 #include "bitnet/Kernels/KernelSpec.h"
+#include "bitnet/Support/Input.h"
 
 #include <cctype>
 #include <cstring>
@@ -139,8 +140,8 @@ bool usesDotProducts(KernelKind kind) {
 std::string setSpecField(KernelSpec &spec, const std::string &key,
                          const std::string &value) {
   auto badValue = [&](const char *expected) {
-    return "bad value '" + value + "' for key '" + key + "' (expected " +
-           expected + ")";
+    return "bad value " + quoteForDiagnostic(value) + " for key " +
+           quoteForDiagnostic(key) + " (expected " + expected + ")";
   };
   auto intField = [&](int64_t &field) -> std::string {
     return parseInt(value, field) ? "" : badValue("an integer");
@@ -249,12 +250,12 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
     spec.layout.tileK = tk;
     return "";
   }
-  return "unknown key '" + key + "'";
+  return "unknown key " + quoteForDiagnostic(key);
 }
 
 std::string KernelSpec::validate() const {
   if (!isIdentifier(name))
-    return "name must be a C identifier, got '" + name + "'";
+    return "name must be a C identifier, got " + quoteForDiagnostic(name);
   auto positive = [](const char *key, int64_t v) -> std::string {
     if (v < 1 || v > kMaxExtent)
       return std::string(key) + " must be in [1, 2^31), got " +
@@ -455,32 +456,32 @@ std::string parseSpecJSON(KernelSpec &spec, const std::string &text) {
         return error("expected a quoted key");
       skipSpace();
       if (i >= text.size() || text[i] != ':')
-        return error("expected ':' after \"" + key + "\"");
+        return error("expected ':' after " + quoteForDiagnostic(key));
       ++i;
       skipSpace();
       if (i < text.size() && text[i] == '"') {
         if (!parseString(value))
-          return error("unterminated string for \"" + key + "\"");
+          return error("unterminated string for " + quoteForDiagnostic(key));
       } else if (i < text.size() && text[i] == '[') {
         ++i;
         std::string a, b;
         skipSpace();
         if (!parseNumber(a))
-          return error("expected a number in \"" + key + "\"");
+          return error("expected a number in " + quoteForDiagnostic(key));
         skipSpace();
         if (i >= text.size() || text[i] != ',')
-          return error("expected ',' in \"" + key + "\"");
+          return error("expected ',' in " + quoteForDiagnostic(key));
         ++i;
         skipSpace();
         if (!parseNumber(b))
-          return error("expected a number in \"" + key + "\"");
+          return error("expected a number in " + quoteForDiagnostic(key));
         skipSpace();
         if (i >= text.size() || text[i] != ']')
-          return error("expected ']' in \"" + key + "\"");
+          return error("expected ']' in " + quoteForDiagnostic(key));
         ++i;
         value = a + "x" + b;
       } else if (!parseNumber(value)) {
-        return error("expected a string, number or [a, b] for \"" + key + "\"");
+        return error("expected a string, number or [a, b] for " + quoteForDiagnostic(key));
       }
       std::string why = setSpecField(spec, key, value);
       if (!why.empty())

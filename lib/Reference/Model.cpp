@@ -14,9 +14,6 @@ namespace ref {
 //===--------------------------------------------------------------------===//
 
 std::string ModelConfig::validate() const {
-  // Bounds far above any real model keep every product of sizes (caches,
-  // tables) inside int64 and every position inside the C API's int32.
-  constexpr int64_t kMaxExtent = int64_t(1) << 24, kMaxLayers = 4096;
   struct {
     const char *name;
     int64_t value, bound;

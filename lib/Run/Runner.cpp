@@ -389,8 +389,9 @@ llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw
       options.promptTokens + options.generatedTokens > m.context)
     return fail("--profile: -p and -n must be >= 1 and together at most the context " +
                 llvm::Twine(m.context));
-  if (options.threads < 1)
-    return fail("--profile: -t must be >= 1");
+  if (!validThreadCount(options.threads))
+    return fail("--profile: -t " + llvm::Twine(options.threads) + " must be in [1, " +
+                llvm::Twine(kMaxThreads) + "]");
   bitnet_state *s = model.create(0, options.threads);
   if (!s)
     return fail("cannot create a state (out of memory, or the weights file is not loaded)");

@@ -258,4 +258,30 @@ std::string checkJsonStructure(std::string_view text, unsigned maxDepth) {
   return "";
 }
 
+std::string checkMlirNesting(std::string_view text, unsigned maxDepth) {
+  size_t depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (c == '"') { // a string: up to the unescaped closing quote
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\')
+          ++i;
+    } else if (c == '/' && next == '/') { // a comment: up to the line's end
+      while (i < text.size() && text[i] != '\n')
+        ++i;
+    } else if (c == '(' || c == '[' || c == '{' || (c == '<' && next != '=')) {
+      if (++depth > maxDepth)
+        return "MLIR nested deeper than " + std::to_string(maxDepth) + " brackets at byte " +
+               std::to_string(i);
+    } else if (c == ')' || c == ']' || c == '}' ||
+               (c == '>' && next != '=' && (i == 0 || text[i - 1] != '-'))) {
+      // Unbalanced closers are the parser's to report; they never deepen it.
+      if (depth > 0)
+        --depth;
+    }
+  }
+  return "";
+}
+
 } // namespace bitnet

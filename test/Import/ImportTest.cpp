@@ -11,11 +11,13 @@
 #include "bitnet/Import/GGUF.h"
 #include "bitnet/Import/HuggingFace.h"
 #include "bitnet/Import/SafeTensors.h"
+#include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 
 #include <cstdio>
 #include <cstring>
@@ -546,6 +548,30 @@ int main(int argc, char **argv) {
     expectGGUFError(bad, "scales.gguf", scales,
                     {"tensor 'blk.0.attn_q.weight'", "block 1 has scale",
                      "per-block scales are not a per-tensor ternary model"});
+  }
+
+  // Regression (mlir-input-not-null-terminated): bitnet-compile mapped a
+  // .mlir input without a NUL after it, and the MLIR lexer reads one byte
+  // past the end: a file whose size is a multiple of the page size ended its
+  // mapping there, and the lexer read the next mapping (or faulted). Source
+  // text now always has its terminator, whatever the size.
+  {
+    const uint64_t page = llvm::sys::Process::getPageSizeEstimate();
+    for (uint64_t size : {page * 16, page * 16 + 5}) {
+      std::string file = path(dir, "source-" + std::to_string(size) + ".mlir");
+      writeText(file, "// " + std::string(size - 3, 'x'));
+      auto buffer = bitnet::openInputBufferOrStdin(file, bitnet::kMaxStdinModelBytes);
+      if (!buffer) {
+        expect(false, file + ": " + llvm::toString(buffer.takeError()));
+        continue;
+      }
+      // A mapping ending on a page boundary has no byte after the text.
+      bool mappedToPageEnd = (*buffer)->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap &&
+                             size % page == 0;
+      expect((*buffer)->getBufferSize() == size && !mappedToPageEnd &&
+                 (*buffer)->getBufferEnd()[0] == '\0',
+             file + ": a NUL follows the source text");
+    }
   }
 
   return checks.finish();

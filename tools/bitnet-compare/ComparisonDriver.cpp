@@ -141,16 +141,19 @@ llvm::Error checkOptions(const CompareOptions &o) {
     return fail("-t needs at least one thread count");
   std::set<int32_t> seen;
   for (int32_t t : o.bench.threads)
-    if (t < 1 || !seen.insert(t).second)
-      return fail("-t values must be >= 1 and distinct");
+    if (!validThreadCount(t) || !seen.insert(t).second)
+      return fail("-t values must be in [1, " + llvm::Twine(kMaxThreads) + "] and distinct");
   if (o.bench.repetitions < 1)
     return fail("-r must be >= 1");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return fail("--lm-head '" + o.lmHead + "' is not f16 or int8");
   if (o.jobs < 1)
     return fail("-j must be >= 1");
-  if (o.context < 0)
-    return fail("--context must be >= 1");
+  // Checked here, not by the compile of the masters three steps later.
+  if (o.context < 0 || o.context > ref::ModelConfig::kMaxExtent)
+    return fail("--context " + llvm::Twine(o.context) + " must be in [0, " +
+                llvm::Twine(ref::ModelConfig::kMaxExtent) +
+                "] (0: the masters' max_position_embeddings)");
   if (o.context > 0)
     for (int32_t n : {o.bench.promptTokens[0], o.bench.generatedTokens[0]})
       if (n > o.context)

@@ -91,6 +91,11 @@ static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout; a
                                    cl::value_desc("file"), cl::init("-"),
                                    cl::cat(category));
 
+/// The most weights a generated model may have (3.5 times the 2b-4t
+/// preset): each size within the model's bounds, their products could ask
+/// for terabytes, an abort on allocation.
+constexpr int64_t kMaxGeneratedWeights = int64_t(1) << 33;
+
 static bool parseConfig(ref::ModelConfig &cfg) {
   if (preset == "tiny-b158")
     cfg = ref::ModelConfig::tinyB158();
@@ -105,17 +110,22 @@ static bool parseConfig(ref::ModelConfig &cfg) {
            << "' (expected tiny-b158, tiny-1bitllm, 700m or 2b-4t)\n";
     return false;
   }
-  auto override = [](int64_t &field, int64_t value) {
-    if (value != 0)
-      field = value;
-  };
-  override(cfg.hidden, hidden);
-  override(cfg.intermediate, intermediate);
-  override(cfg.layers, layers);
-  override(cfg.heads, heads);
-  override(cfg.kvHeads, kvHeads);
-  override(cfg.vocab, vocab);
-  override(cfg.context, context);
+  // A given size replaces the preset's; the upper bounds are the model's.
+  for (auto [flag, field] : {std::pair{&hidden, &cfg.hidden},
+                             {&intermediate, &cfg.intermediate},
+                             {&layers, &cfg.layers},
+                             {&heads, &cfg.heads},
+                             {&kvHeads, &cfg.kvHeads},
+                             {&vocab, &cfg.vocab},
+                             {&context, &cfg.context}}) {
+    if (!flag->getNumOccurrences())
+      continue;
+    if (*flag < 1) {
+      errs() << "bitnet-model-gen: --" << flag->ArgStr << " " << *flag << " must be >= 1\n";
+      return false;
+    }
+    *field = *flag;
+  }
   cfg.tiedHead = !untiedHead;
   if (weightKind == "ternary")
     cfg.weightKind = ref::WeightKind::Ternary;
@@ -131,6 +141,15 @@ static bool parseConfig(ref::ModelConfig &cfg) {
   std::string why = cfg.validate();
   if (!why.empty()) {
     errs() << "bitnet-model-gen: invalid model shape: " << why << "\n";
+    return false;
+  }
+  int64_t weights = 0;
+  for (const ref::TensorShape &t : ref::modelTensors(cfg))
+    weights += t.rows * t.cols;
+  if (weights > kMaxGeneratedWeights) {
+    errs() << "bitnet-model-gen: the shape has " << weights
+           << " weights, more than the " << kMaxGeneratedWeights
+           << " the generator makes (2^33, 3.5 times the 2b-4t preset)\n";
     return false;
   }
   return true;

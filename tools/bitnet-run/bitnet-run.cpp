@@ -85,6 +85,9 @@ int main(int argc, char **argv) {
   for (int32_t p : promptTokens)
     if (p < 1)
       return fail("-p " + Twine(p) + " must be >= 1");
+  for (int32_t t : threads)
+    if (!run::validThreadCount(t))
+      return fail("-t " + Twine(t) + " must be in [1, " + Twine(run::kMaxThreads) + "]");
   // The prompt is read before anything is loaded: a bad file fails fast.
   std::vector<int32_t> ids(prompt.begin(), prompt.end());
   if (!promptFile.empty()) {
@@ -137,9 +140,6 @@ int main(int argc, char **argv) {
       options.generatedTokens.assign(generated.begin(), generated.end());
     if (!threads.empty())
       options.threads.assign(threads.begin(), threads.end());
-    for (int32_t t : options.threads)
-      if (t < 1)
-        return fail("-t values must be >= 1");
     options.repetitions = repetitions;
     if (Error e = run::bench(**model, library, options, outs()))
       return fail(toString(std::move(e)));

@@ -285,6 +285,10 @@ RankedTensorType PackedLayoutAttr::getStorageType() const {
 LogicalResult PackedLayoutAttr::verifyEncoding(
     ArrayRef<int64_t> shape, Type elementType,
     function_ref<InFlightDiagnostic()> emitError) const {
+  // MLIR's parser asks before it checks that the element type parsed; it
+  // reports that error itself.
+  if (!elementType)
+    return success();
   if (!elementType.isInteger(8) || shape.size() != 1)
     return emitError() << "#bitnet.packed must encode a 1-D i8 tensor";
   if (shape[0] != getStorageBytes())

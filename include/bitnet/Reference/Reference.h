@@ -157,6 +157,11 @@ struct ModelConfig {
   WeightKind weightKind = WeightKind::Ternary;
   bool tiedHead = true; // the LM head is the token embedding
 
+  /// Bounds far above any real model keep every product of sizes (caches,
+  /// tables) inside int64 and every position inside the C API's int32.
+  static constexpr int64_t kMaxExtent = int64_t(1) << 24;
+  static constexpr int64_t kMaxLayers = 4096;
+
   int64_t headDim() const { return hidden / heads; }
   int64_t kvDim() const { return kvHeads * headDim(); }
   /// Empty when valid, else a message naming the offending field.

@@ -25,6 +25,13 @@ namespace run {
 
 namespace ref = ::bitnet::ref;
 
+/// Thread counts (-t) the runner takes: above any machine's core count, few
+/// enough that starting them cannot exhaust the process.
+constexpr int32_t kMaxThreads = 1024;
+inline bool validThreadCount(int32_t threads) {
+  return threads >= 1 && threads <= kMaxThreads;
+}
+
 /// A compiled model in a shared library.
 class LoadedModel {
 public:

@@ -50,6 +50,14 @@ std::string quoteForDiagnostic(std::string_view text, size_t maxBytes = 64);
 constexpr unsigned kMaxJsonDepth = 64;
 std::string checkJsonStructure(std::string_view text, unsigned maxDepth = kMaxJsonDepth);
 
+/// Checks that MLIR source text nests at most `maxDepth` brackets ((, [, {
+/// and the < of types and attributes; strings, comments, ->, <= and >= left
+/// out): MLIR's recursive-descent parser has no bound of its own and
+/// overflows the stack. Far above any IR this project writes or reads. The
+/// message names the byte offset.
+constexpr unsigned kMaxMlirDepth = 128;
+std::string checkMlirNesting(std::string_view text, unsigned maxDepth = kMaxMlirDepth);
+
 } // namespace bitnet
 
 #endif // BITNET_SUPPORT_INPUT_H

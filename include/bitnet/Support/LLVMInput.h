@@ -24,9 +24,11 @@ inline llvm::Error inputError(const llvm::Twine &message) {
 }
 
 /// The regular file `path` (at most `maxBytes`) as a buffer; large files are
-/// mapped, not copied.
+/// mapped, not copied. `nullTerminated`: a NUL follows the last byte (the
+/// MLIR lexer reads one past the end; a mapping that ends at a page boundary
+/// has no such byte, so such files are then copied).
 inline llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-openInputBuffer(const std::string &path, uint64_t maxBytes) {
+openInputBuffer(const std::string &path, uint64_t maxBytes, bool nullTerminated = false) {
   int fd;
   uint64_t size;
   std::string why = openRegularFile(path, maxBytes, fd, size);
@@ -34,18 +36,19 @@ openInputBuffer(const std::string &path, uint64_t maxBytes) {
     return inputError(why);
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getOpenFile(llvm::sys::fs::convertFDToNativeFile(fd), path,
-                                      size, /*RequiresNullTerminator=*/false);
+                                      size, nullTerminated);
   ::close(fd);
   if (!buffer)
     return inputError(path + ": cannot read: " + buffer.getError().message());
   return std::move(*buffer);
 }
 
-/// `path`, or standard input for "-", up to `stdinBytes` from standard input.
+/// MLIR source text from `path`, or from standard input for "-" (up to
+/// `stdinBytes`): null-terminated, as the MLIR parser needs.
 inline llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 openInputBufferOrStdin(const std::string &path, uint64_t stdinBytes) {
   if (path != "-")
-    return openInputBuffer(path, kAnySize);
+    return openInputBuffer(path, kAnySize, /*nullTerminated=*/true);
   std::string contents;
   std::string why = readStandardInput(stdinBytes, contents);
   if (!why.empty())
