@@ -40,8 +40,10 @@ lit_tests=(Compile/import-config-strict-types.test Compile/import-huge-layer-cou
            Compile/import-json-nesting.test Compile/import-nan-weights.test
            Compile/diagnostics-quote-names.test Compile/model-gen-sizes-unchecked.test
            Compile/cli-numbers-range-checked.test Compile/input-not-regular-file.test
+           Compile/mlir-nesting-stack-overflow.test
            Kernels/cli/spec-values-quoted-verbatim.test Run/cli-threads-unbounded.test
-           Transforms/pack-weights-layout-mismatch.mlir)
+           Transforms/pack-weights-layout-mismatch.mlir
+           Dialect/BitNet/encoding-null-element-type.mlir)
 why=$(mktemp)
 set +e
 build=$(bash "$root/scripts/configure-fuzz.sh" 2> "$why")
