@@ -135,7 +135,21 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
 }
 
 bool knownType(uint32_t t) {
-  return t == 0 || t == 1 || t == 30 || t == 34 || t == 35 || t == 36;
+  return t == 0 || t == 1 || t == 8 || t == 12 || t == 14 || t == 30 || t == 34 || t == 35 ||
+         t == 36;
+}
+
+/// Values and bytes of one block of the block-quantized float types.
+struct FloatBlock {
+  int64_t values, bytes;
+};
+std::optional<FloatBlock> floatBlockOf(GGUFType type) {
+  switch (type) {
+  case GGUFType::Q8_0: return FloatBlock{32, 34};
+  case GGUFType::Q4_K: return FloatBlock{256, 144};
+  case GGUFType::Q6_K: return FloatBlock{256, 210};
+  default: return std::nullopt;
+  }
 }
 
 } // namespace
@@ -145,6 +159,9 @@ const char *ggufTypeName(GGUFType type) {
   case GGUFType::F32: return "F32";
   case GGUFType::F16: return "F16";
   case GGUFType::BF16: return "BF16";
+  case GGUFType::Q8_0: return "Q8_0";
+  case GGUFType::Q4_K: return "Q4_K";
+  case GGUFType::Q6_K: return "Q6_K";
   case GGUFType::TQ1_0: return "TQ1_0";
   case GGUFType::TQ2_0: return "TQ2_0";
   case GGUFType::I2_S: return "I2_S";
@@ -172,8 +189,84 @@ std::string ggufTensorBytes(GGUFType type, const std::vector<int64_t> &dims, uin
       return "rows of " + std::to_string(dims[0]) + " elements are not whole I2_S runs of 128";
     bytes = n / 4 + 32;
     return "";
+  case GGUFType::Q8_0:
+  case GGUFType::Q4_K:
+  case GGUFType::Q6_K: {
+    FloatBlock block = *floatBlockOf(type);
+    if (dims[0] % block.values != 0)
+      return "rows of " + std::to_string(dims[0]) + " elements are not whole " +
+             ggufTypeName(type) + " blocks of " + std::to_string(block.values);
+    bytes = n / uint64_t(block.values) * uint64_t(block.bytes);
+    return "";
+  }
   }
   return "unknown type";
+}
+
+// ggml's block layouts (ggml-common.h) and dequantization (ggml-quants.c,
+// dequantize_row_q8_0 / _q4_K / _q6_K), written here from their definitions;
+// every product is exact in f32 (an f16 scale times small integers).
+bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *y) {
+  auto half = [&](int at) { return ref::halfToFloat(uint16_t(block[at] | block[at + 1] << 8)); };
+  switch (type) {
+  case GGUFType::Q8_0: { // f16 d, int8 qs[32]: d * q
+    const float d = half(0);
+    for (int i = 0; i < 32; ++i)
+      y[i] = d * float(int8_t(block[2 + i]));
+    return true;
+  }
+  case GGUFType::Q4_K: {
+    // f16 d, f16 dmin, 12 bytes of 6-bit (scale, min) pairs for 8
+    // sub-blocks of 32, 128 bytes of 4-bit codes: d * sc * q - dmin * m.
+    const float d = half(0), dmin = half(2);
+    const uint8_t *sm = block + 4, *qs = block + 16;
+    auto scaleMin = [&](int j, int &sc, int &m) {
+      if (j < 4) {
+        sc = sm[j] & 63;
+        m = sm[j + 4] & 63;
+      } else {
+        sc = (sm[j + 4] & 0xF) | ((sm[j - 4] >> 6) << 4);
+        m = (sm[j + 4] >> 4) | ((sm[j] >> 6) << 4);
+      }
+    };
+    for (int j = 0; j < 4; ++j) { // 64 values: low nibbles, then high nibbles
+      int sc0, m0, sc1, m1;
+      scaleMin(2 * j, sc0, m0);
+      scaleMin(2 * j + 1, sc1, m1);
+      for (int l = 0; l < 32; ++l) {
+        y[64 * j + l] = d * float(sc0) * float(qs[32 * j + l] & 0xF) - dmin * float(m0);
+        y[64 * j + 32 + l] = d * float(sc1) * float(qs[32 * j + l] >> 4) - dmin * float(m1);
+      }
+    }
+    return true;
+  }
+  case GGUFType::Q6_K: {
+    // ql[128] (low 4 bits), qh[64] (high 2 bits), int8 scales[16], f16 d:
+    // d * scale * (q - 32), 16 sub-blocks of 16.
+    const uint8_t *ql = block, *qh = block + 128;
+    const int8_t *sc = reinterpret_cast<const int8_t *>(block + 192);
+    const float d = half(208);
+    for (int h = 0; h < 2; ++h) { // two halves of 128 values
+      const uint8_t *l4 = ql + 64 * h, *h2 = qh + 32 * h;
+      const int8_t *s = sc + 8 * h;
+      float *out = y + 128 * h;
+      for (int l = 0; l < 32; ++l) {
+        const int is = l / 16;
+        const int q1 = ((l4[l] & 0xF) | (((h2[l] >> 0) & 3) << 4)) - 32;
+        const int q2 = ((l4[l + 32] & 0xF) | (((h2[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = ((l4[l] >> 4) | (((h2[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = ((l4[l + 32] >> 4) | (((h2[l] >> 6) & 3) << 4)) - 32;
+        out[l] = d * float(s[is]) * float(q1);
+        out[l + 32] = d * float(s[is + 2]) * float(q2);
+        out[l + 64] = d * float(s[is + 4]) * float(q3);
+        out[l + 96] = d * float(s[is + 6]) * float(q4);
+      }
+    }
+    return true;
+  }
+  default:
+    return false;
+  }
 }
 
 int64_t GGUFTensor::elements() const {
@@ -280,7 +373,7 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
       break;
     if (!knownType(type))
       return here("tensor " + quoted(t.name) + ": unknown tensor type " + llvm::Twine(type) +
-                  " (supported: F32, F16, BF16, TQ1_0, TQ2_0, I2_S = 36)");
+                  " (supported: F32, F16, Q8_0, Q4_K, Q6_K, BF16, TQ1_0, TQ2_0, I2_S = 36)");
     t.type = GGUFType(type);
     infos.push_back(std::move(t));
   }
@@ -369,14 +462,19 @@ public:
     const GGUFTensor &x = **t;
     std::vector<float> out(static_cast<size_t>(x.elements()));
     const uint8_t *p = x.bytes.data();
-    for (size_t i = 0; i < out.size(); ++i) {
+    if (std::optional<FloatBlock> block = floatBlockOf(x.type)) {
+      // Whole blocks: ggufTensorBytes checked the rows against the block.
+      for (size_t b = 0; b * size_t(block->values) < out.size(); ++b)
+        decodeGGUFBlock(x.type, p + b * size_t(block->bytes), &out[b * size_t(block->values)]);
+    }
+    for (size_t i = 0; i < out.size() && !floatBlockOf(x.type); ++i) {
       switch (x.type) {
       case GGUFType::F32: out[i] = f32At(p + 4 * i); break;
       case GGUFType::F16: out[i] = ref::halfToFloat(u16At(p + 2 * i)); break;
       case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
       default:
         return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
-                               " where F32, F16 or BF16 is expected");
+                               " where F32, F16, BF16, Q8_0, Q4_K or Q6_K is expected");
       }
     }
     if (int64_t bad = firstNonFinite(out); bad >= 0)
@@ -391,7 +489,8 @@ public:
     if (!t)
       return t.takeError();
     const GGUFTensor &x = **t;
-    if (x.type == GGUFType::F32 || x.type == GGUFType::F16 || x.type == GGUFType::BF16) {
+    if (x.type == GGUFType::F32 || x.type == GGUFType::F16 || x.type == GGUFType::BF16 ||
+        floatBlockOf(x.type)) {
       auto master = floats(name, {in, out});
       if (!master)
         return master.takeError();

@@ -468,6 +468,65 @@ int main(int argc, char **argv) {
     }
   }
 
+  // Block-quantized float types (the embedding / output matrix of
+  // llama-quantize and bitnet.cpp files), from blocks set byte by byte here
+  // and values worked out by hand from ggml's definitions (ggml-common.h
+  // block_q8_0 / block_q4_K / block_q6_K, ggml-quants.c dequantize_row_*),
+  // not from any writer of this project.
+  {
+    float y[256];
+    // Q8_0: f16 d, then 32 int8 codes; y = d * q.
+    uint8_t q8[34] = {0x00, 0x38}; // d = 0.5
+    q8[2 + 0] = 0xFD;              // -3 -> -1.5
+    q8[2 + 31] = 0x7F;             // 127 -> 63.5
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q8_0, q8, y) && y[0] == -1.5f &&
+               y[31] == 63.5f && y[5] == 0.0f,
+           "Q8_0 block: d * q");
+    // Q6_K: ql[128], qh[64], int8 scales[16], f16 d. Value l of a half
+    // (l < 32) takes its low 4 bits from ql (l: low nibble, l+32: low nibble
+    // of ql[l+32], l+64: high nibble of ql[l], l+96: high nibble of
+    // ql[l+32]) and its high 2 bits from qh[l] (bits 0-1, 2-3, 4-5, 6-7),
+    // minus 32, times d * scales[l/16 + 0, 2, 4, 6].
+    uint8_t q6[210] = {};
+    q6[208] = 0x00, q6[209] = 0x3C; // d = 1
+    q6[192 + 0] = 2, q6[192 + 2] = 0xFF, q6[192 + 4] = 3, q6[192 + 6] = 1; // scales 2, -1, 3, 1
+    q6[0] = 0x5A;   // low nibble 10, high nibble 5
+    q6[32] = 0x0F;  // low nibble 15, high nibble 0
+    q6[128] = 0xE4; // 2-bit fields 0, 1, 2, 3
+    q6[64 + 17] = 0x03, q6[128 + 32 + 17] = 0x00, q6[192 + 8 + 1] = 4; // second half, l = 17
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q6_K, q6, y) &&
+               y[0] == 2.0f * (10 - 32) &&        // -44
+               y[32] == -1.0f * ((15 | 16) - 32) && // 1
+               y[64] == 3.0f * ((5 | 32) - 32) &&   // 15
+               y[96] == 1.0f * ((0 | 48) - 32) &&   // 16
+               y[128 + 17] == 4.0f * (3 - 32) &&    // -116
+               y[1] == 2.0f * (0 - 32),             // all-zero codes: q - 32 = -32
+           "Q6_K block: d * scale * (q - 32) for hand-set codes");
+    // Q4_K: f16 d, f16 dmin, 12 bytes of 6-bit (scale, min) for 8 sub-blocks
+    // of 32, then 128 bytes of nibbles; chunk j of 64 values uses sub-block
+    // 2j for the low nibbles of qs[32j..] and 2j+1 for the high ones;
+    // y = d * scale * q - dmin * min. Sub-blocks 0-3 keep scale and min in
+    // the low 6 bits of bytes 0-3 and 4-7; 4-7 in the nibbles of bytes 8-11
+    // with their top 2 bits in the top bits of bytes 0-3 (scale) and 4-7 (min).
+    uint8_t q4[144] = {0x00, 0x3C, 0x00, 0x38}; // d = 1, dmin = 0.5
+    q4[4 + 0] = 3 | 1 << 6; // sub-block 0 scale 3; top bits of sub-block 4's scale: 1
+    q4[4 + 4] = 2;          // sub-block 0 min 2
+    q4[4 + 1] = 5, q4[4 + 5] = 6; // sub-block 1: scale 5, min 6
+    q4[4 + 8] = 0x21;       // sub-block 4: scale low 4 bits 1, min low 4 bits 2
+    q4[16 + 0] = 0x47;      // value 0: 7 (sub-block 0); value 32: 4 (sub-block 1)
+    q4[16 + 64] = 0x02;     // value 128: 2 (sub-block 4: scale 1 | 1 << 4 = 17, min 2)
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q4_K, q4, y) && y[0] == 3.0f * 7 - 0.5f * 2 &&
+               y[32] == 5.0f * 4 - 0.5f * 6 && y[128] == 17.0f * 2 - 0.5f * 2 &&
+               y[1] == -0.5f * 2,
+           "Q4_K block: d * scale * q - dmin * min for hand-set codes");
+    uint64_t bytes = 0;
+    std::string why = imp::ggufTensorBytes(imp::GGUFType::Q6_K, {2560, 3}, bytes);
+    expect(why.empty() && bytes == 10 * 3 * 210, "Q6_K tensor size: 210 bytes a block of 256");
+    why = imp::ggufTensorBytes(imp::GGUFType::Q4_K, {100, 2}, bytes);
+    expect(why == "rows of 100 elements are not whole Q4_K blocks of 256",
+           "Q4_K rows must be whole blocks: '" + why + "'");
+  }
+
   // Malformed GGUF files.
   {
     std::string good = readText(path(dir, "model-tq2.gguf"));
@@ -478,8 +537,8 @@ int main(int argc, char **argv) {
     expectGGUFError(bad, "notensors.gguf", ggufHeader(3, 0).bytes,
                     {"missing or non-integer key 'bitnet-b1.58.embedding_length'"});
     GGUFBytes type = ggufHeader(3, 1);
-    type.str("t").u32(1).u64(32).u32(12).u64(0).pad();
-    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 12"});
+    type.str("t").u32(1).u64(32).u32(13).u64(0).pad(); // 13: Q5_K
+    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 13"});
     GGUFBytes range = ggufHeader(3, 1);
     range.str("t").u32(1).u64(32).u32(0).u64(0).pad();
     range.bytes += std::string(64, '\0');
