@@ -135,8 +135,8 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
 }
 
 bool knownType(uint32_t t) {
-  return t == 0 || t == 1 || t == 8 || t == 12 || t == 14 || t == 30 || t == 34 || t == 35 ||
-         t == 36;
+  return t == 0 || t == 1 || t == 2 || t == 3 || t == 6 || t == 7 || t == 8 || t == 12 ||
+         t == 13 || t == 14 || t == 30 || t == 34 || t == 35 || t == 36;
 }
 
 /// Values and bytes of one block of the block-quantized float types.
@@ -145,8 +145,13 @@ struct FloatBlock {
 };
 std::optional<FloatBlock> floatBlockOf(GGUFType type) {
   switch (type) {
+  case GGUFType::Q4_0: return FloatBlock{32, 18};
+  case GGUFType::Q4_1: return FloatBlock{32, 20};
+  case GGUFType::Q5_0: return FloatBlock{32, 22};
+  case GGUFType::Q5_1: return FloatBlock{32, 24};
   case GGUFType::Q8_0: return FloatBlock{32, 34};
   case GGUFType::Q4_K: return FloatBlock{256, 144};
+  case GGUFType::Q5_K: return FloatBlock{256, 176};
   case GGUFType::Q6_K: return FloatBlock{256, 210};
   default: return std::nullopt;
   }
@@ -159,8 +164,13 @@ const char *ggufTypeName(GGUFType type) {
   case GGUFType::F32: return "F32";
   case GGUFType::F16: return "F16";
   case GGUFType::BF16: return "BF16";
+  case GGUFType::Q4_0: return "Q4_0";
+  case GGUFType::Q4_1: return "Q4_1";
+  case GGUFType::Q5_0: return "Q5_0";
+  case GGUFType::Q5_1: return "Q5_1";
   case GGUFType::Q8_0: return "Q8_0";
   case GGUFType::Q4_K: return "Q4_K";
+  case GGUFType::Q5_K: return "Q5_K";
   case GGUFType::Q6_K: return "Q6_K";
   case GGUFType::TQ1_0: return "TQ1_0";
   case GGUFType::TQ2_0: return "TQ2_0";
@@ -189,8 +199,13 @@ std::string ggufTensorBytes(GGUFType type, const std::vector<int64_t> &dims, uin
       return "rows of " + std::to_string(dims[0]) + " elements are not whole I2_S runs of 128";
     bytes = n / 4 + 32;
     return "";
+  case GGUFType::Q4_0:
+  case GGUFType::Q4_1:
+  case GGUFType::Q5_0:
+  case GGUFType::Q5_1:
   case GGUFType::Q8_0:
   case GGUFType::Q4_K:
+  case GGUFType::Q5_K:
   case GGUFType::Q6_K: {
     FloatBlock block = *floatBlockOf(type);
     if (dims[0] % block.values != 0)
@@ -209,17 +224,46 @@ std::string ggufTensorBytes(GGUFType type, const std::vector<int64_t> &dims, uin
 bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *y) {
   auto half = [&](int at) { return ref::halfToFloat(uint16_t(block[at] | block[at + 1] << 8)); };
   switch (type) {
+  case GGUFType::Q4_0:
+  case GGUFType::Q4_1:
+  case GGUFType::Q5_0:
+  case GGUFType::Q5_1: {
+    // f16 d, [f16 m (the _1 types)], [32 fifth bits (Q5)], 16 bytes of
+    // nibbles: value j < 16 is the low nibble of byte j, j + 16 its high
+    // nibble; Q5 adds bit j (resp. j + 16) of the fifth bits as bit 4. The
+    // _0 types are symmetric: d * (q - 8), d * (q - 16); the _1 types
+    // d * q + m.
+    const bool withMin = type == GGUFType::Q4_1 || type == GGUFType::Q5_1;
+    const bool fifth = type == GGUFType::Q5_0 || type == GGUFType::Q5_1;
+    const float d = half(0), m = withMin ? half(2) : 0.0f;
+    const uint8_t *qh = block + (withMin ? 4 : 2);
+    const uint32_t high = fifth ? uint32_t(qh[0] | qh[1] << 8 | qh[2] << 16 | uint32_t(qh[3]) << 24) : 0;
+    const uint8_t *qs = qh + (fifth ? 4 : 0);
+    const int offset = withMin ? 0 : (fifth ? 16 : 8);
+    for (int j = 0; j < 16; ++j) {
+      const int lo = (qs[j] & 0xF) | int((high >> j) & 1) << 4;
+      const int hi = (qs[j] >> 4) | int((high >> (j + 16)) & 1) << 4;
+      y[j] = withMin ? d * float(lo) + m : d * float(lo - offset);
+      y[j + 16] = withMin ? d * float(hi) + m : d * float(hi - offset);
+    }
+    return true;
+  }
   case GGUFType::Q8_0: { // f16 d, int8 qs[32]: d * q
     const float d = half(0);
     for (int i = 0; i < 32; ++i)
       y[i] = d * float(int8_t(block[2 + i]));
     return true;
   }
-  case GGUFType::Q4_K: {
+  case GGUFType::Q4_K:
+  case GGUFType::Q5_K: {
     // f16 d, f16 dmin, 12 bytes of 6-bit (scale, min) pairs for 8
-    // sub-blocks of 32, 128 bytes of 4-bit codes: d * sc * q - dmin * m.
+    // sub-blocks of 32, [Q5_K: 32 bytes of fifth bits], 128 bytes of 4-bit
+    // codes: d * sc * q - dmin * m. Chunk j of 64 values: sub-block 2j from
+    // the low nibbles of qs[32j..], 2j + 1 from the high ones; Q5_K's fifth
+    // bit of value l of the chunk is bit 2j (low) or 2j + 1 (high) of qh[l].
+    const bool fifth = type == GGUFType::Q5_K;
     const float d = half(0), dmin = half(2);
-    const uint8_t *sm = block + 4, *qs = block + 16;
+    const uint8_t *sm = block + 4, *qh = block + 16, *qs = block + (fifth ? 48 : 16);
     auto scaleMin = [&](int j, int &sc, int &m) {
       if (j < 4) {
         sc = sm[j] & 63;
@@ -229,13 +273,18 @@ bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *y) {
         m = (sm[j + 4] >> 4) | ((sm[j] >> 6) << 4);
       }
     };
-    for (int j = 0; j < 4; ++j) { // 64 values: low nibbles, then high nibbles
+    for (int j = 0; j < 4; ++j) {
       int sc0, m0, sc1, m1;
       scaleMin(2 * j, sc0, m0);
       scaleMin(2 * j + 1, sc1, m1);
       for (int l = 0; l < 32; ++l) {
-        y[64 * j + l] = d * float(sc0) * float(qs[32 * j + l] & 0xF) - dmin * float(m0);
-        y[64 * j + 32 + l] = d * float(sc1) * float(qs[32 * j + l] >> 4) - dmin * float(m1);
+        int lo = qs[32 * j + l] & 0xF, hi = qs[32 * j + l] >> 4;
+        if (fifth) {
+          lo |= ((qh[l] >> (2 * j)) & 1) << 4;
+          hi |= ((qh[l] >> (2 * j + 1)) & 1) << 4;
+        }
+        y[64 * j + l] = d * float(sc0) * float(lo) - dmin * float(m0);
+        y[64 * j + 32 + l] = d * float(sc1) * float(hi) - dmin * float(m1);
       }
     }
     return true;
@@ -373,7 +422,7 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
       break;
     if (!knownType(type))
       return here("tensor " + quoted(t.name) + ": unknown tensor type " + llvm::Twine(type) +
-                  " (supported: F32, F16, Q8_0, Q4_K, Q6_K, BF16, TQ1_0, TQ2_0, I2_S = 36)");
+                  " (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0, I2_S = 36)");
     t.type = GGUFType(type);
     infos.push_back(std::move(t));
   }
@@ -474,7 +523,7 @@ public:
       case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
       default:
         return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
-                               " where F32, F16, BF16, Q8_0, Q4_K or Q6_K is expected");
+                               " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) is expected");
       }
     }
     if (int64_t bad = firstNonFinite(out); bad >= 0)

@@ -519,6 +519,45 @@ int main(int argc, char **argv) {
                y[32] == 5.0f * 4 - 0.5f * 6 && y[128] == 17.0f * 2 - 0.5f * 2 &&
                y[1] == -0.5f * 2,
            "Q4_K block: d * scale * q - dmin * min for hand-set codes");
+    // Q4_0: f16 d, 16 bytes; value j < 16 = low nibble of byte j, j + 16 its
+    // high nibble; y = d * (q - 8).
+    uint8_t q40[18] = {0x00, 0x3C}; // d = 1
+    q40[2 + 0] = 0x2F;
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q4_0, q40, y) && y[0] == 15 - 8 &&
+               y[16] == 2 - 8 && y[1] == -8,
+           "Q4_0 block: d * (q - 8)");
+    // Q4_1: f16 d, f16 m, 16 bytes; y = d * q + m.
+    uint8_t q41[20] = {0x00, 0x38, 0x00, 0xBC}; // d = 0.5, m = -1
+    q41[4 + 3] = 0x91;
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q4_1, q41, y) && y[3] == 0.5f * 1 - 1 &&
+               y[19] == 0.5f * 9 - 1,
+           "Q4_1 block: d * q + m");
+    // Q5_0: f16 d, 32 fifth bits (little-endian u32; bit j for value j, bit
+    // j + 16 for value j + 16), 16 bytes of nibbles; y = d * (q - 16).
+    uint8_t q50[22] = {0x00, 0x40, 0x01, 0x00, 0x01, 0x00}; // d = 2, bits 0 and 16
+    q50[6 + 0] = 0x3A;
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q5_0, q50, y) && y[0] == 2.0f * ((0xA | 16) - 16) &&
+               y[16] == 2.0f * ((3 | 16) - 16) && y[1] == 2.0f * (0 - 16),
+           "Q5_0 block: d * (q - 16) with the fifth bits");
+    // Q5_1: f16 d, f16 m, 32 fifth bits, 16 bytes; y = d * q + m.
+    uint8_t q51[24] = {0x00, 0x3C, 0x00, 0x34, 0x00, 0x00, 0x00, 0x80}; // d = 1, m = 0.25, bit 31
+    q51[8 + 15] = 0x70;
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q5_1, q51, y) && y[31] == (7 | 16) + 0.25f &&
+               y[15] == 0.25f,
+           "Q5_1 block: d * q + m with the fifth bits");
+    // Q5_K: Q4_K's header, then qh[32] (bit 2j / 2j + 1 of qh[l]: the fifth
+    // bit of value l of chunk j's low / high sub-block), then qs[128].
+    uint8_t q5k[176] = {0x00, 0x3C, 0x00, 0x38}; // d = 1, dmin = 0.5
+    q5k[4 + 0] = 3, q5k[4 + 4] = 2;              // sub-block 0: scale 3, min 2
+    q5k[4 + 3] = 4;                              // sub-block 3: scale 4, min 0
+    q5k[16 + 0] = 0x01;                          // value 0: fifth bit (chunk 0, low)
+    q5k[16 + 2] = 0x08;                          // value 2 of chunk 1, high: fifth bit
+    q5k[48 + 0] = 0x05;
+    q5k[48 + 32 + 2] = 0x10;
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q5_K, q5k, y) &&
+               y[0] == 3.0f * (5 | 16) - 0.5f * 2 && y[64 + 32 + 2] == 4.0f * (1 | 16) &&
+               y[1] == -0.5f * 2,
+           "Q5_K block: d * scale * q - dmin * min with the fifth bits");
     uint64_t bytes = 0;
     std::string why = imp::ggufTensorBytes(imp::GGUFType::Q6_K, {2560, 3}, bytes);
     expect(why.empty() && bytes == 10 * 3 * 210, "Q6_K tensor size: 210 bytes a block of 256");
@@ -537,8 +576,8 @@ int main(int argc, char **argv) {
     expectGGUFError(bad, "notensors.gguf", ggufHeader(3, 0).bytes,
                     {"missing or non-integer key 'bitnet-b1.58.embedding_length'"});
     GGUFBytes type = ggufHeader(3, 1);
-    type.str("t").u32(1).u64(32).u32(13).u64(0).pad(); // 13: Q5_K
-    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 13"});
+    type.str("t").u32(1).u64(32).u32(11).u64(0).pad(); // 11: Q3_K
+    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 11"});
     GGUFBytes range = ggufHeader(3, 1);
     range.str("t").u32(1).u64(32).u32(0).u64(0).pad();
     range.bytes += std::string(64, '\0');

@@ -11,7 +11,8 @@
 // and "bitnet" (llama.cpp; SiLU GLU as the 1bitLLM models unless
 // `<arch>.hidden_activation` says "relu2", as upstream llama.cpp writes for
 // 2B-4T). Tensor types F32, F16, BF16, TQ1_0, TQ2_0 and bitnet.cpp's I2_S
-// (type 36); Q8_0, Q4_K and Q6_K for float tensors (the embedding and the
+// (type 36); Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K for float
+// tensors (the embedding and the
 // output matrix that llama-quantize and bitnet.cpp's --quant-embd write).
 //
 //===----------------------------------------------------------------------===//
@@ -39,8 +40,13 @@ namespace import {
 enum class GGUFType : uint32_t {
   F32 = 0,
   F16 = 1,
+  Q4_0 = 2,
+  Q4_1 = 3,
+  Q5_0 = 6,
+  Q5_1 = 7,
   Q8_0 = 8,
   Q4_K = 12,
+  Q5_K = 13,
   Q6_K = 14,
   BF16 = 30,
   TQ1_0 = 34,
@@ -48,9 +54,9 @@ enum class GGUFType : uint32_t {
   I2_S = 36, // bitnet.cpp's id (upstream ggml uses 36-39 for other types)
 };
 const char *ggufTypeName(GGUFType type);
-/// The values of one block of a block-quantized float type (Q8_0: 32,
-/// Q4_K and Q6_K: 256 values from 34, 144 and 210 bytes), decoded exactly
-/// to f32 by ggml's definitions (BITNET.md); false for other types.
+/// The values of one block of a block-quantized float type (Q4_0, Q4_1,
+/// Q5_0, Q5_1, Q8_0: 32 values; Q4_K, Q5_K, Q6_K: 256), decoded exactly to
+/// f32 by ggml's definitions; false for other types.
 bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *values);
 /// Bytes of a tensor of `type` with these dims (innermost first), or the
 /// reason its rows are not whole blocks of the type.
