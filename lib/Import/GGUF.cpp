@@ -135,8 +135,8 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
 }
 
 bool knownType(uint32_t t) {
-  return t == 0 || t == 1 || t == 2 || t == 3 || t == 6 || t == 7 || t == 8 || t == 12 ||
-         t == 13 || t == 14 || t == 30 || t == 34 || t == 35 || t == 36;
+  return t == 0 || t == 1 || t == 2 || t == 3 || (t >= 6 && t <= 8) || (t >= 10 && t <= 14) ||
+         t == 30 || t == 34 || t == 35 || t == 36;
 }
 
 /// Values and bytes of one block of the block-quantized float types.
@@ -150,6 +150,8 @@ std::optional<FloatBlock> floatBlockOf(GGUFType type) {
   case GGUFType::Q5_0: return FloatBlock{32, 22};
   case GGUFType::Q5_1: return FloatBlock{32, 24};
   case GGUFType::Q8_0: return FloatBlock{32, 34};
+  case GGUFType::Q2_K: return FloatBlock{256, 84};
+  case GGUFType::Q3_K: return FloatBlock{256, 110};
   case GGUFType::Q4_K: return FloatBlock{256, 144};
   case GGUFType::Q5_K: return FloatBlock{256, 176};
   case GGUFType::Q6_K: return FloatBlock{256, 210};
@@ -169,6 +171,8 @@ const char *ggufTypeName(GGUFType type) {
   case GGUFType::Q5_0: return "Q5_0";
   case GGUFType::Q5_1: return "Q5_1";
   case GGUFType::Q8_0: return "Q8_0";
+  case GGUFType::Q2_K: return "Q2_K";
+  case GGUFType::Q3_K: return "Q3_K";
   case GGUFType::Q4_K: return "Q4_K";
   case GGUFType::Q5_K: return "Q5_K";
   case GGUFType::Q6_K: return "Q6_K";
@@ -204,6 +208,8 @@ std::string ggufTensorBytes(GGUFType type, const std::vector<int64_t> &dims, uin
   case GGUFType::Q5_0:
   case GGUFType::Q5_1:
   case GGUFType::Q8_0:
+  case GGUFType::Q2_K:
+  case GGUFType::Q3_K:
   case GGUFType::Q4_K:
   case GGUFType::Q5_K:
   case GGUFType::Q6_K: {
@@ -252,6 +258,54 @@ bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *y) {
     const float d = half(0);
     for (int i = 0; i < 32; ++i)
       y[i] = d * float(int8_t(block[2 + i]));
+    return true;
+  }
+  case GGUFType::Q2_K:
+  case GGUFType::Q3_K: {
+    // 2-bit codes qs[64]: value l of sub-block pair j (32 values) of half h
+    // (128 values) is bits 2j..2j+1 of qs[32h + l]. Q2_K: scales[16] (low
+    // nibble scale, high nibble min), qs, f16 d, f16 dmin: d * sc * q -
+    // dmin * m. Q3_K: hmask[32] (bit 4h + j of hmask[l] set: no -4), qs,
+    // 12 bytes of 6-bit scales (biased by 32), f16 d: d * (s - 32) * (q - 4
+    // unless the mask bit is set).
+    const bool q3 = type == GGUFType::Q3_K;
+    const uint8_t *qs = block + (q3 ? 32 : 16);
+    int scales[16];
+    float d, dmin = 0;
+    if (q3) {
+      const uint8_t *packed = block + 96;
+      // Scale i: low 4 bits from byte i % 8 (low nibble for i < 8, high for
+      // i >= 8), high 2 bits from byte 8 + i % 4, bits 2 * (i / 4).
+      for (int i = 0; i < 16; ++i) {
+        const int low = i < 8 ? packed[i] & 0xF : packed[i - 8] >> 4;
+        const int top = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
+        scales[i] = (low | top << 4) - 32;
+      }
+      d = half(108);
+    } else {
+      for (int i = 0; i < 16; ++i)
+        scales[i] = block[i];
+      d = half(80);
+      dmin = half(82);
+    }
+    for (int h = 0; h < 2; ++h)
+      for (int j = 0; j < 4; ++j)
+        for (int half16 = 0; half16 < 2; ++half16) {
+          const int s = 8 * h + 2 * j + half16; // sub-block of 16
+          for (int l = 0; l < 16; ++l) {
+            const int at = 16 * half16 + l; // byte of qs within the half
+            int q = (qs[32 * h + at] >> (2 * j)) & 3;
+            float value;
+            if (q3) {
+              if (!((block[at] >> (4 * h + j)) & 1))
+                q -= 4;
+              value = d * float(scales[s]) * float(q);
+            } else {
+              value = d * float(scales[s] & 0xF) * float(q) - dmin * float(scales[s] >> 4);
+            }
+            y[128 * h + 32 * j + at] = value;
+          }
+        }
     return true;
   }
   case GGUFType::Q4_K:
@@ -422,7 +476,7 @@ llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
       break;
     if (!knownType(type))
       return here("tensor " + quoted(t.name) + ": unknown tensor type " + llvm::Twine(type) +
-                  " (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, TQ1_0, TQ2_0, I2_S = 36)");
+                  " (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, TQ1_0, TQ2_0, I2_S = 36)");
     t.type = GGUFType(type);
     infos.push_back(std::move(t));
   }
@@ -523,7 +577,7 @@ public:
       case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
       default:
         return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
-                               " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) is expected");
+                               " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K) is expected");
       }
     }
     if (int64_t bad = firstNonFinite(out); bad >= 0)

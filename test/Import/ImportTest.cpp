@@ -558,6 +558,36 @@ int main(int argc, char **argv) {
                y[0] == 3.0f * (5 | 16) - 0.5f * 2 && y[64 + 32 + 2] == 4.0f * (1 | 16) &&
                y[1] == -0.5f * 2,
            "Q5_K block: d * scale * q - dmin * min with the fifth bits");
+    // Q2_K: scales[16] (low nibble scale, high nibble min), qs[64], f16 d,
+    // f16 dmin. Half h (128 values), pair j (32 values), sub-block of 16 s =
+    // 8h + 2j + (l >= 16): value = d * scale * ((qs[32h + l] >> 2j) & 3) -
+    // dmin * min.
+    uint8_t q2k[84] = {};
+    q2k[80] = 0x00, q2k[81] = 0x3C, q2k[82] = 0x00, q2k[83] = 0x38; // d = 1, dmin = 0.5
+    q2k[0] = 0x23;         // sub-block 0: scale 3, min 2
+    q2k[2] = 0x10;         // sub-block 2: scale 0, min 1
+    q2k[15] = 0x05;        // sub-block 15: scale 5, min 0
+    q2k[16 + 0] = 0x09;    // value 0: code 1 (bits 0-1); value 32: code 2 (bits 2-3)
+    q2k[16 + 49] = 0xC0;   // value 128 + 96 + 17: code 3 (bits 6-7 of qs[32 + 17])
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q2_K, q2k, y) && y[0] == 3.0f * 1 - 0.5f * 2 &&
+               y[32] == 0.0f * 2 - 0.5f * 1 && y[241] == 5.0f * 3,
+           "Q2_K block: d * scale * q - dmin * min for hand-set codes");
+    // Q3_K: hmask[32], qs[64], 12 bytes of scales, f16 d. Scale i (6 bits,
+    // minus 32): low 4 bits from byte i (i < 8) or the high nibble of byte
+    // i - 8, top 2 bits from byte 8 + i % 4 at bits 2 * (i / 4). Code =
+    // ((qs[32h + l] >> 2j) & 3), minus 4 unless bit 4h + j of hmask[l % 32]
+    // is set; value = d * scale * code.
+    uint8_t q3k[110] = {};
+    q3k[108] = 0x00, q3k[109] = 0x3C; // d = 1
+    q3k[96 + 0] = 0x01, q3k[96 + 8] = 0x02; // scale 0 = (1 | 2 << 4) - 32 = 1
+    q3k[96 + 1] = 0x70, q3k[96 + 9] = 0x30; // scale 9 = (7 | 3 << 4) - 32 = 23; scale 1 = -32
+    q3k[0] = 0x01;                          // value 0: mask bit 0 set
+    q3k[32 + 0] = 0x03;                     // value 0: code 3
+    q3k[18] = 0x10;                         // value 128 + 16 + 2: mask bit 4 set
+    q3k[32 + 32 + 18] = 0x02;               // its code 2
+    expect(imp::decodeGGUFBlock(imp::GGUFType::Q3_K, q3k, y) && y[0] == 1.0f * 3 &&
+               y[1] == 1.0f * (0 - 4) && y[146] == 23.0f * 2 && y[16] == -32.0f * (0 - 4),
+           "Q3_K block: d * (scale - 32) * (q - 4 unless masked) for hand-set codes");
     uint64_t bytes = 0;
     std::string why = imp::ggufTensorBytes(imp::GGUFType::Q6_K, {2560, 3}, bytes);
     expect(why.empty() && bytes == 10 * 3 * 210, "Q6_K tensor size: 210 bytes a block of 256");
@@ -576,8 +606,8 @@ int main(int argc, char **argv) {
     expectGGUFError(bad, "notensors.gguf", ggufHeader(3, 0).bytes,
                     {"missing or non-integer key 'bitnet-b1.58.embedding_length'"});
     GGUFBytes type = ggufHeader(3, 1);
-    type.str("t").u32(1).u64(32).u32(11).u64(0).pad(); // 11: Q3_K
-    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 11"});
+    type.str("t").u32(1).u64(32).u32(9).u64(0).pad(); // 9: Q8_1 (never in files)
+    expectGGUFError(bad, "type.gguf", type.bytes, {"tensor 't': unknown tensor type 9"});
     GGUFBytes range = ggufHeader(3, 1);
     range.str("t").u32(1).u64(32).u32(0).u64(0).pad();
     range.bytes += std::string(64, '\0');

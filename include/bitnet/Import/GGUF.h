@@ -11,7 +11,7 @@
 // and "bitnet" (llama.cpp; SiLU GLU as the 1bitLLM models unless
 // `<arch>.hidden_activation` says "relu2", as upstream llama.cpp writes for
 // 2B-4T). Tensor types F32, F16, BF16, TQ1_0, TQ2_0 and bitnet.cpp's I2_S
-// (type 36); Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K for float
+// (type 36); Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and Q2_K..Q6_K for float
 // tensors (the embedding and the
 // output matrix that llama-quantize and bitnet.cpp's --quant-embd write).
 //
@@ -45,6 +45,8 @@ enum class GGUFType : uint32_t {
   Q5_0 = 6,
   Q5_1 = 7,
   Q8_0 = 8,
+  Q2_K = 10,
+  Q3_K = 11,
   Q4_K = 12,
   Q5_K = 13,
   Q6_K = 14,
@@ -55,7 +57,7 @@ enum class GGUFType : uint32_t {
 };
 const char *ggufTypeName(GGUFType type);
 /// The values of one block of a block-quantized float type (Q4_0, Q4_1,
-/// Q5_0, Q5_1, Q8_0: 32 values; Q4_K, Q5_K, Q6_K: 256), decoded exactly to
+/// Q5_0, Q5_1, Q8_0: 32 values; Q2_K..Q6_K: 256), decoded exactly to
 /// f32 by ggml's definitions; false for other types.
 bool decodeGGUFBlock(GGUFType type, const uint8_t *block, float *values);
 /// Bytes of a tensor of `type` with these dims (innermost first), or the
