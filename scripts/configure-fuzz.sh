@@ -2,11 +2,13 @@
 # Configures the instrumented build that scripts/fuzz.sh and
 # `scripts/sanitize.sh --subset` share: clang-15, -DBITNET_ENABLE_FUZZERS=ON
 # (every project library built with ASan + UBSan and coverage), in
-# BITNET_FUZZ_BUILD_DIR (default build-fuzz/). Usage: configure-fuzz.sh
-# Prints the build directory. Exits 2, saying why, where clang-15 or its
-# fuzzer runtime is missing (callers then skip their step).
+# BITNET_FUZZ_BUILD_DIR (default build-fuzz/). Usage: configure-fuzz.sh STEP
+# Prints the build directory. Where clang-15 or its fuzzer runtime is
+# missing, prints "STEP: skipped: <why>" on stderr and exits 2 (callers then
+# skip their step with exit 0).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+step=${1:-configure-fuzz}
 build=${BITNET_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${BITNET_FUZZ_CC:-clang-15}
 cxx=${BITNET_FUZZ_CXX:-clang++-15}
@@ -16,11 +18,11 @@ trap 'rm -rf "$probe"' EXIT
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char *, unsigned long) { return 0; }' \
   > "$probe/probe.cpp"
 if ! command -v "$cxx" > /dev/null; then
-  echo "$cxx is not installed (scripts/install-deps.sh installs clang-15)" >&2
+  echo "$step: skipped: $cxx is not installed (scripts/install-deps.sh installs clang-15)" >&2
   exit 2
 fi
 if ! "$cxx" -fsanitize=fuzzer "$probe/probe.cpp" -o "$probe/probe" 2> "$probe/log"; then
-  echo "$cxx cannot link a libFuzzer binary (libclang-common-15-dev missing?):" >&2
+  echo "$step: skipped: $cxx cannot link a libFuzzer binary (libclang-common-15-dev missing?):" >&2
   head -3 "$probe/log" >&2
   exit 2
 fi

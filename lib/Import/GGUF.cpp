@@ -569,15 +569,17 @@ public:
       // Whole blocks: ggufTensorBytes checked the rows against the block.
       for (size_t b = 0; b * size_t(block->values) < out.size(); ++b)
         decodeGGUFBlock(x.type, p + b * size_t(block->bytes), &out[b * size_t(block->values)]);
-    }
-    for (size_t i = 0; i < out.size() && !floatBlockOf(x.type); ++i) {
-      switch (x.type) {
-      case GGUFType::F32: out[i] = f32At(p + 4 * i); break;
-      case GGUFType::F16: out[i] = ref::halfToFloat(u16At(p + 2 * i)); break;
-      case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
-      default:
-        return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
-                               " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K) is expected");
+    } else {
+      for (size_t i = 0; i < out.size(); ++i) {
+        switch (x.type) {
+        case GGUFType::F32: out[i] = f32At(p + 4 * i); break;
+        case GGUFType::F16: out[i] = ref::halfToFloat(u16At(p + 2 * i)); break;
+        case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
+        default:
+          return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
+                                 " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, "
+                                 "Q8_0, Q2_K..Q6_K) is expected");
+        }
       }
     }
     if (int64_t bad = firstNonFinite(out); bad >= 0)

@@ -9,9 +9,11 @@
  * compiled model with the rest of the run-time support; weak, like the model
  * API, so that several models link into one program.
  *
- * y[m][n] = sum_k x[m][k] * float(w[n][k]), summed in f32 in 8 lanes of k (16
- * for one token on AVX-512 targets: bitnet_f16_matmul_avx512),
- * then across lanes, then the tail of k: every f16 bit pattern (subnormals,
+ * Pairs of tokens go through tiles of 4 rows x 2 tokens; a single token's
+ * rows (and rows past the last tile of 4) are read one row at a time, with
+ * 16-lane vectors on AVX-512 targets (bitnet_f16_matmul_avx512).
+ * y[m][n] = sum_k x[m][k] * float(w[n][k]), summed in f32 in vector lanes of
+ * k, then across lanes, then the tail of k: every f16 bit pattern (subnormals,
  * infinities, NaNs) converts exactly; the sum's association differs from the
  * reference's sequential one, so results match it to float rounding.
  */
@@ -103,24 +105,6 @@ BITNET_F16C static void bitnet_f16_row_one(const float *x, const uint16_t *w, in
   bitnet_f16_store(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), x, w, k, K, y);
 }
 
-BITNET_F16C static void bitnet_f16_rows4_one(const float *x, const uint16_t *w, int64_t ws,
-                                             int32_t K, float *y) {
-  int r;
-  for (r = 0; r < 4; ++r)
-    bitnet_f16_row_one(x, w + r * ws, K, y + r);
-}
-
-/* One row for one token. */
-BITNET_F16C static void bitnet_f16_row(const float *x, const uint16_t *w, int32_t K,
-                                       float *y) {
-  __m256 a = _mm256_setzero_ps();
-  int32_t k;
-  for (k = 0; k + 8 <= K; k += 8)
-    a = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + k))),
-                        _mm256_loadu_ps(x + k), a);
-  bitnet_f16_store(a, x, w, k, K, y);
-}
-
 /* One token on AVX-512 targets: one row at a time with 16-lane vectors
  * (vcvtph2ps zmm), k unrolled by 64 into 4 FMA chains, the row prefetched
  * 2 KiB ahead (past its end: the next row). Each row is one sequential
@@ -152,28 +136,21 @@ BITNET_F16_AVX512 static void bitnet_f16_row_avx512(const float *x, const uint16
   *y = sum;
 }
 
-BITNET_F16_AVX512 static void bitnet_f16_rows4_one_avx512(const float *x, const uint16_t *w,
-                                                          int64_t ws, int32_t K, float *y) {
-  int r;
-  for (r = 0; r < 4; ++r)
-    bitnet_f16_row_avx512(x, w + r * ws, K, y + r);
-}
-
 static int bitnet_is_bounds_query(const halide_buffer_t *b) {
   return b->host == NULL && b->device == 0;
 }
 
-typedef void (*bitnet_f16_rows4_one_fn)(const float *, const uint16_t *, int64_t, int32_t,
-                                        float *);
+typedef void (*bitnet_f16_row_fn)(const float *, const uint16_t *, int32_t, float *);
 
 /* The Halide extern stage: x is [k, m] f32, w is [k, n] f16 bits, y the
  * [n, m] region to compute (any rows, every token it asks for). In a bounds
  * query (a buffer without memory; the pipeline's own bounds inference passes
  * y so), asks for all of k of those rows and tokens and computes nothing.
- * One token's four rows go through `rows4_one`. */
+ * Rows read for one token (the last token of a pair, rows past the last
+ * tile of 4) go through `row_one`. */
 BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_buffer_t *w,
                                                      int32_t K, halide_buffer_t *y,
-                                                     bitnet_f16_rows4_one_fn rows4_one) {
+                                                     bitnet_f16_row_fn row_one) {
   const int32_t n0 = y->dim[0].min, N = y->dim[0].extent;
   const int32_t m0 = y->dim[1].min, M = y->dim[1].extent;
   int32_t n, m;
@@ -204,23 +181,26 @@ BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_
     for (m = m0; m + 2 <= m0 + M; m += 2)
       bitnet_f16_rows4(xp + m * xs, xp + (m + 1) * xs, wp + n * ws, ws, K, yp + m * ys + n,
                        yp + (m + 1) * ys + n);
-    if (m < m0 + M)
-      rows4_one(xp + m * xs, wp + n * ws, ws, K, yp + m * ys + n);
+    if (m < m0 + M) {
+      int32_t r;
+      for (r = 0; r < 4; ++r)
+        row_one(xp + m * xs, wp + (n + r) * ws, K, yp + m * ys + n + r);
+    }
   }
   for (; n < n0 + N; ++n)
     for (m = m0; m < m0 + M; ++m)
-      bitnet_f16_row(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
+      row_one(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
   return 0;
 }
 
 BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_t *w,
                                               int32_t K, halide_buffer_t *y) {
-  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_rows4_one);
+  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_row_one);
 }
 
 /* For kernels of AVX-512 targets. */
 BITNET_WEAK BITNET_F16_AVX512 int bitnet_f16_matmul_avx512(halide_buffer_t *x,
                                                            halide_buffer_t *w, int32_t K,
                                                            halide_buffer_t *y) {
-  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_rows4_one_avx512);
+  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_row_avx512);
 }
