@@ -65,7 +65,7 @@ struct FakeModel {
   }
 
   /// The file bitnet-compile writes for this model (layout of
-  /// include/bitnet/Compile/ExternalWeights.h).
+  /// include/bitnet/Compile/WeightData.h).
   std::string validFile() const {
     std::string file(static_cast<size_t>(info[2]), '\0');
     std::memcpy(&file[0], "BITNETW\1", 8);

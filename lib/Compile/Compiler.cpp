@@ -1,7 +1,7 @@
 //===- Compiler.cpp - bitnet-compile as a library -------------------------===//
 
 #include "bitnet/Compile/Compiler.h"
-#include "bitnet/Compile/ExternalWeights.h"
+#include "bitnet/Compile/WeightData.h"
 #include "bitnet/Import/Importers.h"
 #include "bitnet/Support/LLVMInput.h"
 #include "bitnet/ModelGen/ModelIR.h"
@@ -35,6 +35,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/MD5.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -44,6 +46,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Triple.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -62,6 +67,14 @@ constexpr int64_t kDefaultPromptBlock = 16;
 
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// The process's peak resident memory so far, for the phase lines.
+std::string peakMemory() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0)
+    return "";
+  return llvm::formatv(", peak RSS {0:F2} GB", usage.ru_maxrss / 1048576.0).str();
 }
 
 bool isIdentifier(llvm::StringRef s) {
@@ -249,7 +262,7 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
 int64_t gatheredOnlyBytes(ModuleOp module, bool int8Head) {
   llvm::DenseSet<Attribute> tables, readInFull;
   module.walk([&](Operation *op) {
-    DenseElementsAttr attr;
+    ElementsAttr attr;
     if (auto emb = dyn_cast<EmbeddingOp>(op)) {
       if (matchPattern(emb.getTable(), m_Constant(&attr)))
         tables.insert(attr);
@@ -260,10 +273,10 @@ int64_t gatheredOnlyBytes(ModuleOp module, bool int8Head) {
   });
   int64_t bytes = 0;
   for (Attribute table : tables) {
-    auto dense = cast<DenseElementsAttr>(table);
+    auto elements = cast<ElementsAttr>(table);
     if (!readInFull.contains(table))
-      bytes += static_cast<int64_t>(dense.getNumElements()) *
-               ((dense.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+      bytes += static_cast<int64_t>(elements.getNumElements()) *
+               ((elements.getElementType().getIntOrFloatBitWidth() + 7) / 8);
   }
   return bytes;
 }
@@ -303,7 +316,8 @@ llvm::Constant *cStruct(llvm::LLVMContext &ctx, const llvm::DataLayout &layout,
 /// over the entry points and, for file weights, the slot table.
 void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                         const std::vector<EntryPoint> &entries,
-                        llvm::StringRef lastLogits, int64_t gatheredBytes) {
+                        llvm::StringRef lastLogits, int64_t gatheredBytes,
+                        int64_t weightDataBytes) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -326,9 +340,8 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
     return g ? static_cast<llvm::Constant *>(g) : llvm::ConstantPointerNull::get(ptr);
   };
   const EntryPoint &e = entries.front();
-  // Everything large in the glue is a model constant (or its slot when the
-  // weights live in a file).
-  int64_t weightBytes = 0;
+  // The weight data, and whatever else is large in the glue.
+  int64_t weightBytes = weightDataBytes;
   for (const llvm::GlobalVariable &g : module.globals()) {
     uint64_t bytes = layout.getTypeAllocSize(g.getValueType());
     if (bytes >= 1024 && g.hasInitializer())
@@ -431,6 +444,7 @@ private:
   llvm::Error splitEntryPoints();
   llvm::Error runKernelPipeline();
   llvm::Error emitGlue();
+  llvm::Error writeWeightData();
   llvm::Error generateKernels();
   llvm::Error link();
   llvm::Error writeText(const char *suffix, llvm::StringRef text) {
@@ -442,8 +456,14 @@ private:
     module->print(os);
     return writeText(".mlir", text);
   }
-  /// Renames the --weights=file temporary into place (no-op without it).
+  /// Renames the --weights=file temporary (and the weight-data object of
+  /// --emit=llvm / asm) into place.
   llvm::Error commitWeights() {
+    if (!weightObjectPath.empty()) {
+      if (std::error_code ec = llvm::sys::fs::rename(weightObject.path, weightObjectPath))
+        return compileError("cannot write '" + weightObjectPath + "': " + ec.message());
+      weightObject.path.clear();
+    }
     if (!o.externalWeights)
       return llvm::Error::success();
     if (std::error_code ec = llvm::sys::fs::rename(weights.path, weightsPath))
@@ -463,6 +483,9 @@ private:
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics;
   OwningOpRef<ModuleOp> module;
+  // A checkpoint's tensors, read when the weight data is written.
+  ::bitnet::ref::ModelWeights model;
+  TensorSources sources;
   std::vector<EntryPoint> entries;
   std::string lastLogits;
   int64_t gatheredBytes = 0;
@@ -470,6 +493,11 @@ private:
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
   llvm::SmallVector<char> glue;
+  // Where the large constants went (bitnet-place-weight-data), and the
+  // object that holds them (or their zero-filled space).
+  std::optional<WeightDataPlan> weightData;
+  PendingFile weightObject;
+  std::string weightObjectPath; // --emit=llvm / asm: kept beside the output
   // --weights=file: written to a temporary file, renamed when all is done.
   PendingFile weights;
   std::string weightsPath;
@@ -507,6 +535,7 @@ llvm::Error CompileSession::loadModel() {
     auto phase = Clock::now();
     ::bitnet::import::ImportOptions import;
     import.context = o.context;
+    import.lazyTensors = true; // read once, while the weight data is written
     if (o.weightKind == "ternary")
       import.kind = ::bitnet::ref::WeightKind::Ternary;
     else if (o.weightKind == "binary")
@@ -532,11 +561,14 @@ llvm::Error CompileSession::loadModel() {
           block > 1)
         tokenCounts.push_back(block);
     }
-    module = buildModelModule(&context, *weights, o.name, tokenCounts);
+    model = std::move(*weights);
+    for (const auto &source : model.sources())
+      sources[source->name] = source;
+    module = buildModelModule(&context, model, o.name, tokenCounts);
     log << "bitnet-compile: imported " << o.input << " (" << format->name << ", "
-        << weights->config.layers << " layers, hidden " << weights->config.hidden
-        << ", vocab " << weights->config.vocab << "): "
-        << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+        << model.config.layers << " layers, hidden " << model.config.hidden
+        << ", vocab " << model.config.vocab << "): "
+        << llvm::format("%.2f", secondsSince(phase)) << " s" << peakMemory() << "\n";
   } else {
     llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> input =
         ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
@@ -578,6 +610,7 @@ llvm::Error CompileSession::runKernelPipeline() {
   // The glue's buffers come from the model API's per-state reuse
   // (lib/Runtime/ModelAPI.c), which the object links.
   pipeline.runtimeAllocator = true;
+  pipeline.weightData = o.name + "_weight_data";
   buildKernelPipeline(pm, pipeline);
   if (o.printPipeline) {
     pm.printAsTextualPipeline(log);
@@ -585,7 +618,8 @@ llvm::Error CompileSession::runKernelPipeline() {
   }
   if (failed(pm.run(*module)))
     return alreadyReported();
-  log << "bitnet-compile: passes: " << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+  log << "bitnet-compile: passes: " << llvm::format("%.2f", secondsSince(phase)) << " s"
+      << peakMemory() << "\n";
   return llvm::Error::success();
 }
 
@@ -615,31 +649,10 @@ llvm::Error CompileSession::emitGlue() {
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
-  // --weights=file: the large constants go to <output stem>.weights.
-  if (o.externalWeights) {
-    std::string out = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
-                                    : o.emit == EmitKind::Assembly ? ".s"
-                                                                   : ".o");
-    llvm::SmallString<256> path(out);
-    llvm::sys::path::replace_extension(path, "weights");
-    weightsPath = std::string(path);
-    weights.path = weightsPath + ".tmp";
-    std::error_code ec;
-    llvm::raw_fd_ostream file(weights.path, ec);
-    if (ec)
-      return compileError("cannot write '" + weights.path + "': " + ec.message());
-    ExternalWeightsSummary summary = externalizeWeights(*llvmModule, o.name, file);
-    file.close();
-    if (file.has_error()) {
-      file.clear_error();
-      return compileError("cannot write '" + weights.path + "'");
-    }
-    log << "bitnet-compile: weights: " << summary.slots << " tensors, "
-        << llvm::format("%.1f", summary.fileBytes / 1048576.0) << " MiB -> "
-        << weightsPath << "\n";
-  }
-  flattenLargeConstants(*llvmModule);
-  addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes);
+  if (llvm::Error e = writeWeightData())
+    return e;
+  addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
+                     weightData ? static_cast<int64_t>(weightData->bytes) : 0);
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -656,6 +669,79 @@ llvm::Error CompileSession::emitGlue() {
   codegen.run(*llvmModule);
   if (o.emit == EmitKind::Assembly)
     return writeText(".s", {glue.data(), glue.size()});
+  return llvm::Error::success();
+}
+
+/// Writes the constants bitnet-place-weight-data took out of the glue, one
+/// tensor at a time: into a data object linked beside the glue, or for
+/// --weights=file into the weights file (and zero-filled space in the
+/// object that its loader fills).
+llvm::Error CompileSession::writeWeightData() {
+  auto phase = Clock::now();
+  llvm::Expected<std::optional<WeightDataPlan>> plan = readWeightDataPlan(*module);
+  if (!plan)
+    return plan.takeError();
+  weightData = std::move(*plan);
+  if (!weightData && !o.externalWeights)
+    return llvm::Error::success();
+  if (!weightData) // a file with nothing in it: every constant was small
+    weightData = WeightDataPlan{o.name + "_weight_data", 0, {}};
+  // The data object: linked into the output, or beside --emit=llvm / asm
+  // output for whoever compiles that.
+  const bool inspecting = o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly;
+  if (inspecting) {
+    llvm::SmallString<256> path(defaultOutput(o.emit == EmitKind::LLVM ? ".ll" : ".s"));
+    if (path == "-")
+      path = o.name;
+    llvm::sys::path::replace_extension(path, "weight-data.o");
+    weightObjectPath = std::string(path);
+    weightObject.path = weightObjectPath + ".tmp";
+  } else {
+    llvm::SmallString<128> path;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("bitnet-weight-data", "o", fd, path))
+      return compileError("cannot create a temporary file");
+    ::close(fd);
+    weightObject.path = std::string(path);
+  }
+  const bool terminal = &log == &llvm::errs() && llvm::sys::Process::StandardErrIsDisplayed();
+  auto progress = [&](uint64_t done, uint64_t total) {
+    if (!terminal)
+      return;
+    log << llvm::format("\rbitnet-compile: weights: %.0f / %.0f MiB", done / 1048576.0,
+                        total / 1048576.0);
+    log.flush();
+  };
+  llvm::Triple triple(target->triple);
+  std::string destination;
+  if (o.externalWeights) {
+    std::string out = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
+                                    : o.emit == EmitKind::Assembly ? ".s"
+                                                                   : ".o");
+    llvm::SmallString<256> path(out == "-" ? o.name : out);
+    llvm::sys::path::replace_extension(path, "weights");
+    weightsPath = std::string(path);
+    weights.path = weightsPath + ".tmp";
+    llvm::Expected<WeightsFileSummary> summary =
+        writeWeightsFile(weights.path, *weightData, sources, progress);
+    if (!summary)
+      return summary.takeError();
+    addWeightSlots(*llvmModule, o.name, *weightData, *summary);
+    if (llvm::Error e = writeWeightDataObject(weightObject.path, triple, *weightData,
+                                              /*sources=*/nullptr, progress))
+      return e;
+    destination = weightsPath;
+  } else {
+    if (llvm::Error e = writeWeightDataObject(weightObject.path, triple, *weightData,
+                                              &sources, progress))
+      return e;
+    destination = inspecting ? weightObjectPath : "the object";
+  }
+  if (terminal)
+    log << "\r";
+  log << "bitnet-compile: weights: " << weightData->tensors.size() << " tensors, "
+      << llvm::format("%.1f", weightData->bytes / 1048576.0) << " MiB -> " << destination
+      << ", " << llvm::format("%.2f", secondsSince(phase)) << " s" << peakMemory() << "\n";
   return llvm::Error::success();
 }
 
@@ -744,7 +830,7 @@ llvm::Error CompileSession::generateKernels() {
   }
   log << "bitnet-compile: kernels: " << kernelObjects.size() << " (" << jobs.size()
       << " generated, " << (kernelObjects.size() + 1 - jobs.size()) << " cache hits), "
-      << llvm::format("%.2f", secondsSince(phase)) << " s\n";
+      << llvm::format("%.2f", secondsSince(phase)) << " s" << peakMemory() << "\n";
   return llvm::Error::success();
 }
 
@@ -769,6 +855,8 @@ llvm::Error CompileSession::link() {
     return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
   PendingFile partial{objectPath + ".tmp"};
   std::vector<std::string> args = {"-r", std::string(gluePath)};
+  if (!weightObject.path.empty())
+    args.push_back(weightObject.path);
   args.insert(args.end(), kernelObjects.begin(), kernelObjects.end());
   // Run-time support built for the target's architecture: the model API,
   // and for multi-variant ARM kernels the dot-product check, linked ahead of

@@ -151,6 +151,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
       // One byte per element already: only the type changes.
       converted = DenseResourceElementsAttr::get(type, resource.getRawHandle());
+    } else if (auto external = dyn_cast<ExternalWeightsAttr>(value)) {
+      converted = external.withType(type); // produced when the output is written
     } else if (std::optional<std::vector<int8_t>> bytes =
                    cast<RankedTensorType>(op.getType()).getElementType().isInteger(2)
                        ? readLogicalWeights(value)

@@ -18,6 +18,9 @@
 #include <cmath>
 #include <cstring>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 namespace bitnet {
 namespace import {
 namespace {
@@ -405,6 +408,18 @@ const GGUFTensor *GGUFFile::tensor(llvm::StringRef name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
+void GGUFFile::releasePages(const GGUFTensor &tensor) const {
+  if (buffer_->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+    return; // a heap copy: dropping its pages would lose the data
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(tensor.bytes.data());
+  uintptr_t end = begin + tensor.bytes.size();
+  begin = (begin + page - 1) / page * page; // whole pages of this tensor only
+  end = end / page * page;
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
 llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
   auto file = std::make_unique<GGUFFile>();
   file->path_ = path.str();
@@ -533,8 +548,8 @@ uint16_t u16At(const uint8_t *p) { return uint16_t(p[0] | p[1] << 8); }
 
 class GGUFImporter {
 public:
-  GGUFImporter(const GGUFFile &file, const ImportOptions &options)
-      : f(file), options(options) {}
+  GGUFImporter(std::shared_ptr<const GGUFFile> file, const ImportOptions &options)
+      : file(std::move(file)), f(*this->file), options(options) {}
 
   llvm::Error error(const std::string &tensor, const llvm::Twine &what) {
     return fail(f.path() + ": tensor " + quoted(tensor) + ": " + what);
@@ -558,59 +573,136 @@ public:
     return t;
   }
 
+  static bool isFloatType(GGUFType type) {
+    return type == GGUFType::F32 || type == GGUFType::F16 || type == GGUFType::BF16 ||
+           floatBlockOf(type);
+  }
+
+  llvm::Error notFloat(const GGUFTensor &x) {
+    return error(x.name, llvm::Twine("type ") + ggufTypeName(x.type) +
+                             " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, "
+                             "Q8_0, Q2_K..Q6_K) is expected");
+  }
+
+  llvm::Error notFinite(const GGUFTensor &x, uint64_t element, float value) {
+    return error(x.name, "element " + llvm::Twine(element) + " is " + std::to_string(value) +
+                             "; weights must be finite");
+  }
+
+  /// Calls `row(first, values, count)` on the tensor's values as floats, a
+  /// block (or a 256-value run) at a time, so that no float copy of a whole
+  /// table is made; stops at the first error.
+  template <typename Fn> llvm::Error forEachFloatRun(const GGUFTensor &x, Fn row) {
+    const uint64_t n = static_cast<uint64_t>(x.elements());
+    const uint8_t *p = x.bytes.data();
+    std::optional<FloatBlock> block = floatBlockOf(x.type);
+    const uint64_t run = block ? uint64_t(block->values) : 256;
+    std::vector<float> values(run);
+    for (uint64_t first = 0; first < n; first += run) {
+      const uint64_t count = std::min(run, n - first);
+      if (block) {
+        // Whole blocks: ggufTensorBytes checked the rows against the block.
+        decodeGGUFBlock(x.type, p + first / run * uint64_t(block->bytes), values.data());
+      } else {
+        for (uint64_t i = 0; i < count; ++i) {
+          const uint8_t *at = p + (first + i) * (x.type == GGUFType::F32 ? 4 : 2);
+          values[i] = x.type == GGUFType::F32   ? f32At(at)
+                      : x.type == GGUFType::F16 ? ref::halfToFloat(u16At(at))
+                                                : ref::bf16ToFloat(u16At(at));
+        }
+      }
+      for (uint64_t i = 0; i < count; ++i)
+        if (!std::isfinite(values[i]))
+          return notFinite(x, first + i, values[i]);
+      if (llvm::Error e = row(first, values.data(), count))
+        return e;
+    }
+    return llvm::Error::success();
+  }
+
   llvm::Expected<std::vector<float>> floats(const std::string &name, std::vector<int64_t> dims) {
     auto t = find(name, dims);
     if (!t)
       return t.takeError();
     const GGUFTensor &x = **t;
+    if (!isFloatType(x.type))
+      return notFloat(x);
     std::vector<float> out(static_cast<size_t>(x.elements()));
-    const uint8_t *p = x.bytes.data();
-    if (std::optional<FloatBlock> block = floatBlockOf(x.type)) {
-      // Whole blocks: ggufTensorBytes checked the rows against the block.
-      for (size_t b = 0; b * size_t(block->values) < out.size(); ++b)
-        decodeGGUFBlock(x.type, p + b * size_t(block->bytes), &out[b * size_t(block->values)]);
-    } else {
-      for (size_t i = 0; i < out.size(); ++i) {
-        switch (x.type) {
-        case GGUFType::F32: out[i] = f32At(p + 4 * i); break;
-        case GGUFType::F16: out[i] = ref::halfToFloat(u16At(p + 2 * i)); break;
-        case GGUFType::BF16: out[i] = ref::bf16ToFloat(u16At(p + 2 * i)); break;
-        default:
-          return error(name, llvm::Twine("type ") + ggufTypeName(x.type) +
-                                 " where a float type (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, "
-                                 "Q8_0, Q2_K..Q6_K) is expected");
-        }
-      }
-    }
-    if (int64_t bad = firstNonFinite(out); bad >= 0)
-      return error(name, "element " + llvm::Twine(bad) + " is " +
-                             std::to_string(out[static_cast<size_t>(bad)]) +
-                             "; weights must be finite");
+    if (llvm::Error e = forEachFloatRun(x, [&](uint64_t first, const float *v, uint64_t n) {
+          std::copy(v, v + n, out.begin() + static_cast<std::ptrdiff_t>(first));
+          return llvm::Error::success();
+        }))
+      return std::move(e);
     return out;
   }
 
-  llvm::Expected<ref::LinearWeights> linear(const std::string &name, int64_t out, int64_t in) {
-    auto t = find(name, {in, out});
+  /// A float table as f16 bits (the embedding, the LM head).
+  llvm::Error halfBits(const GGUFTensor &x, uint16_t *out) {
+    if (x.type == GGUFType::F16) {
+      // Already f16: the bits as they are (converting each through float and
+      // back would give the same ones).
+      const uint8_t *p = x.bytes.data();
+      const uint64_t n = static_cast<uint64_t>(x.elements());
+      for (uint64_t i = 0; i < n; ++i) {
+        out[i] = u16At(p + 2 * i);
+        if ((out[i] & 0x7C00) == 0x7C00)
+          return notFinite(x, i, ref::halfToFloat(out[i]));
+      }
+      return llvm::Error::success();
+    }
+    return forEachFloatRun(x, [&](uint64_t first, const float *v, uint64_t n) {
+      for (uint64_t i = 0; i < n; ++i)
+        out[first + i] = ref::floatToHalf(v[i]);
+      return llvm::Error::success();
+    });
+  }
+
+  /// An f16 table [rows, cols] (ggml dims {cols, rows}): its bits in
+  /// `values`, or for a lazy import a source of them.
+  llvm::Error table(const std::string &name, int64_t rows, int64_t cols,
+                    std::vector<uint16_t> &values,
+                    std::shared_ptr<const ref::TensorSource> &source) {
+    auto t = find(name, {cols, rows});
     if (!t)
       return t.takeError();
-    const GGUFTensor &x = **t;
-    if (x.type == GGUFType::F32 || x.type == GGUFType::F16 || x.type == GGUFType::BF16 ||
-        floatBlockOf(x.type)) {
-      auto master = floats(name, {in, out});
-      if (!master)
-        return master.takeError();
-      return ref::linearFromMaster(std::move(*master), out, in, options.kind);
+    const GGUFTensor *x = *t;
+    if (!isFloatType(x->type))
+      return notFloat(*x);
+    if (!options.lazyTensors) {
+      values.resize(static_cast<size_t>(rows * cols));
+      return halfBits(*x, values.data());
     }
-    if (options.kind != ref::WeightKind::Ternary)
-      return error(name, llvm::Twine(ggufTypeName(x.type)) + " ternary weights cannot be imported as " +
-                             ref::weightKindName(options.kind));
-    ref::LinearWeights lw;
-    lw.out = out;
-    lw.in = in;
-    const int64_t n = out * in;
-    lw.values.resize(static_cast<size_t>(n));
+    source = lazySource(name, rows * cols * 2, [x](GGUFImporter &importer, uint8_t *out) {
+      return importer.halfBits(*x, reinterpret_cast<uint16_t *>(out));
+    });
+    return llvm::Error::success();
+  }
+
+  /// A source whose bytes `read` produces with an importer of this file;
+  /// the file stays open while the source lives.
+  template <typename Read>
+  std::shared_ptr<const ref::TensorSource> lazySource(const std::string &name, int64_t bytes,
+                                                      Read read) {
+    auto source = std::make_shared<ref::TensorSource>();
+    source->name = name;
+    source->bytes = bytes;
+    ImportOptions readOptions = options;
+    source->read = [file = file, readOptions, name, read](uint8_t *out) -> std::string {
+      GGUFImporter importer(file, readOptions);
+      llvm::Error e = read(importer, out);
+      if (const GGUFTensor *x = file->tensor(name))
+        file->releasePages(*x);
+      return e ? llvm::toString(std::move(e)) : std::string();
+    };
+    return source;
+  }
+
+  /// Logical values of a ternary tensor (TQ2_0, TQ1_0 or I2_S) into
+  /// `values` (n of them) and its per-tensor scale.
+  llvm::Error ternaryValues(const GGUFTensor &x, int8_t *values, std::optional<float> &scale) {
+    const std::string &name = x.name;
+    const int64_t n = x.elements();
     const uint8_t *p = x.bytes.data();
-    std::optional<float> scale;
     int64_t scaleBlock = 0;
     // Ternary blocks carry their own f16 scale: a per-tensor model has one
     // scale in every block with a non-zero weight.
@@ -644,16 +736,15 @@ public:
                 return error(name, "invalid ternary code 3 in TQ2_0 block " + llvm::Twine(b) +
                                        ", byte " + llvm::Twine(h * 32 + m));
               nonZero |= code != 1;
-              lw.values[static_cast<size_t>(b * 256 + h * 128 + l * 32 + m)] =
-                  static_cast<int8_t>(code - 1);
+              values[b * 256 + h * 128 + l * 32 + m] = static_cast<int8_t>(code - 1);
             }
         if (llvm::Error e = blockScale(b, u16At(blk + 64), nonZero))
-          return std::move(e);
+          return e;
       }
     } else if (x.type == GGUFType::TQ1_0) {
       for (int64_t b = 0; b < n / 256; ++b) {
         const uint8_t *blk = p + b * 54;
-        int8_t *v = &lw.values[static_cast<size_t>(b * 256)];
+        int8_t *v = values + b * 256;
         for (int t = 0; t < 5; ++t)
           for (int m = 0; m < 32; ++m)
             v[t * 32 + m] = static_cast<int8_t>(ref::base3Trit(blk[m], t) - 1);
@@ -665,24 +756,92 @@ public:
             v[240 + t * 4 + j] = static_cast<int8_t>(ref::base3Trit(blk[48 + j], t) - 1);
         bool nonZero = std::any_of(v, v + 256, [](int8_t c) { return c != 0; });
         if (llvm::Error e = blockScale(b, u16At(blk + 52), nonZero))
-          return std::move(e);
+          return e;
       }
-    } else { // I2_S
+    } else { // I2_S: rows of 128 values in 32 bytes; value b + 32 i of a row
+             // is bits 6 - 2i .. 7 - 2i of byte b.
       for (int64_t r = 0; r < n / 128; ++r)
         for (int b = 0; b < 32; ++b) {
           uint8_t byte = p[r * 32 + b];
-          for (int i = 0; i < 4; ++i) {
-            int code = (byte >> (6 - 2 * i)) & 3;
-            if (code == 3)
-              return error(name, "invalid ternary code 3 in I2_S byte " +
-                                     llvm::Twine(r * 32 + b));
-            lw.values[static_cast<size_t>(r * 128 + b + 32 * i)] = static_cast<int8_t>(code - 1);
-          }
+          if (byte & (byte >> 1) & 0x55) // a 2-bit field holds 3
+            return error(name, "invalid ternary code 3 in I2_S byte " + llvm::Twine(r * 32 + b));
+          int8_t *row = values + r * 128 + b;
+          row[0] = static_cast<int8_t>((byte >> 6) - 1);
+          row[32] = static_cast<int8_t>(((byte >> 4) & 3) - 1);
+          row[64] = static_cast<int8_t>(((byte >> 2) & 3) - 1);
+          row[96] = static_cast<int8_t>((byte & 3) - 1);
         }
-      scale = f32At(p + n / 4);
-      if (!std::isfinite(*scale))
-        return error(name, "the I2_S scale is " + std::to_string(*scale) +
+      if (llvm::Error e = i2sScale(x, scale))
+        return e;
+    }
+    return llvm::Error::success();
+  }
+
+  /// I2_S keeps one f32 scale after the codes.
+  llvm::Error i2sScale(const GGUFTensor &x, std::optional<float> &scale) {
+    scale = f32At(x.bytes.data() + x.elements() / 4);
+    if (!std::isfinite(*scale))
+      return error(x.name, "the I2_S scale is " + std::to_string(*scale) +
                                "; scales must be finite");
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<ref::LinearWeights> linear(const std::string &name, int64_t out, int64_t in) {
+    auto t = find(name, {in, out});
+    if (!t)
+      return t.takeError();
+    const GGUFTensor *x = *t;
+    const bool lazy = options.lazyTensors && options.kind != ref::WeightKind::Float;
+    if (isFloatType(x->type)) {
+      auto master = floats(name, {in, out});
+      if (!master)
+        return master.takeError();
+      ref::LinearWeights lw = ref::linearFromMaster(std::move(*master), out, in, options.kind);
+      if (lazy) {
+        // The scale needs every weight: computed now, the values again when
+        // they are written.
+        lw.values = {};
+        lw.source = lazySource(name, out * in, [name, out, in](GGUFImporter &importer,
+                                                                uint8_t *values) -> llvm::Error {
+          auto master = importer.floats(name, {in, out});
+          if (!master)
+            return master.takeError();
+          ref::LinearWeights again = ref::linearFromMaster(std::move(*master), out, in,
+                                                           importer.options.kind);
+          std::memcpy(values, again.values.data(), again.values.size());
+          return llvm::Error::success();
+        });
+        f.releasePages(*x);
+      }
+      return lw;
+    }
+    if (options.kind != ref::WeightKind::Ternary)
+      return error(name, llvm::Twine(ggufTypeName(x->type)) + " ternary weights cannot be imported as " +
+                             ref::weightKindName(options.kind));
+    ref::LinearWeights lw;
+    lw.out = out;
+    lw.in = in;
+    std::optional<float> scale;
+    if (!lazy) {
+      lw.values.resize(static_cast<size_t>(out * in));
+      if (llvm::Error e = ternaryValues(*x, lw.values.data(), scale))
+        return std::move(e);
+    } else {
+      // I2_S stores its scale; block formats are decoded once now for it
+      // (and to check that every block agrees), and again when written.
+      if (x->type == GGUFType::I2_S) {
+        if (llvm::Error e = i2sScale(*x, scale))
+          return std::move(e);
+      } else {
+        std::vector<int8_t> values(static_cast<size_t>(out * in));
+        if (llvm::Error e = ternaryValues(*x, values.data(), scale))
+          return std::move(e);
+        f.releasePages(*x);
+      }
+      lw.source = lazySource(name, out * in, [x](GGUFImporter &importer, uint8_t *values) {
+        std::optional<float> scale;
+        return importer.ternaryValues(*x, reinterpret_cast<int8_t *>(values), scale);
+      });
     }
     lw.scale = scale.value_or(1.0f);
     return lw;
@@ -770,10 +929,9 @@ public:
     ref::ModelWeights w;
     w.config = cfg;
     const int64_t D = cfg.hidden, I = cfg.intermediate, KV = cfg.kvDim();
-    auto embedding = floats("token_embd.weight", {D, cfg.vocab});
-    if (!embedding)
-      return embedding.takeError();
-    w.embedding = ref::toHalfBits(*embedding);
+    if (llvm::Error e =
+            table("token_embd.weight", cfg.vocab, D, w.embedding, w.embeddingSource))
+      return std::move(e);
     w.layers.resize(static_cast<size_t>(cfg.layers));
     for (int64_t l = 0; l < cfg.layers; ++l) {
       std::string p = "blk." + std::to_string(l) + ".";
@@ -813,16 +971,15 @@ public:
       return norm.takeError();
     w.finalNorm = std::move(*norm);
     if (f.tensor("output.weight")) { // an untied LM head
-      auto head = floats("output.weight", {D, cfg.vocab});
-      if (!head)
-        return head.takeError();
-      w.lmHead = ref::toHalfBits(*head);
+      if (llvm::Error e = table("output.weight", cfg.vocab, D, w.lmHead, w.lmHeadSource))
+        return std::move(e);
       w.config.tiedHead = false;
     }
     return w;
   }
 
 private:
+  std::shared_ptr<const GGUFFile> file;
   const GGUFFile &f;
   const ImportOptions &options;
 };
@@ -833,7 +990,7 @@ llvm::Expected<ref::ModelWeights> importGGUF(llvm::StringRef path, const ImportO
   auto file = GGUFFile::open(path);
   if (!file)
     return file.takeError();
-  GGUFImporter importer(**file, options);
+  GGUFImporter importer(std::shared_ptr<const GGUFFile>(std::move(*file)), options);
   return importer.run();
 }
 

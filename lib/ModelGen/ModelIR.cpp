@@ -32,6 +32,18 @@ public:
         b, loc, DenseElementsAttr::get(type, llvm::ArrayRef<float>(values)));
   }
 
+  /// An f16 table: its bits, or the checkpoint tensor they stay in.
+  Value f16Table(RankedTensorType type, const std::vector<uint16_t> &bits,
+                 const std::shared_ptr<const ref::TensorSource> &source) {
+    if (source)
+      return arith::ConstantOp::create(b, loc, ExternalWeightsAttr::get(type, source->name));
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::getFromRawBuffer(
+            type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                                 bits.size() * sizeof(uint16_t))));
+  }
+
   Value rmsNorm(Value x, const std::vector<float> &weight) {
     return RMSNormOp::create(b, loc, x.getType(), x, f32Vector(weight),
                              b.getF32FloatAttr(cfg.rmsEps));
@@ -86,8 +98,10 @@ public:
       quantized = {q.getQuantized(), q.getScales()};
     }
     auto type = RankedTensorType::get({w.out, w.in}, b.getIntegerType(2));
-    Value weights =
-        ConstantOp::create(b, loc, makeLogicalWeightsAttr(type, w.values));
+    Value weights = ConstantOp::create(
+        b, loc,
+        w.source ? ElementsAttr(ExternalWeightsAttr::get(type, w.source->name))
+                 : ElementsAttr(makeLogicalWeightsAttr(type, w.values)));
     Value scale = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(w.scale));
     WeightKind kind = cfg.weightKind == ref::WeightKind::Binary
                           ? WeightKind::Binary
@@ -106,12 +120,7 @@ public:
                            Value vCache) {
     int64_t hidden = cfg.hidden;
     auto embType = RankedTensorType::get({cfg.vocab, hidden}, b.getF16Type());
-    Value embedding = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::getFromRawBuffer(
-            embType,
-            ArrayRef<char>(reinterpret_cast<const char *>(model.embedding.data()),
-                           model.embedding.size() * sizeof(uint16_t))));
+    Value embedding = f16Table(embType, model.embedding, model.embeddingSource);
     Value x = EmbeddingOp::create(b, loc, f32Matrix(hidden), embedding, tokenIds);
     GluActivation act = cfg.glu == ref::GluActivation::Silu
                             ? GluActivation::Silu
@@ -148,13 +157,8 @@ public:
       x = AddOp::create(b, loc, x, down);
     }
     Value head = embedding;
-    if (!model.lmHead.empty())
-      head = arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::getFromRawBuffer(
-              embType,
-              ArrayRef<char>(reinterpret_cast<const char *>(model.lmHead.data()),
-                             model.lmHead.size() * sizeof(uint16_t))));
+    if (!model.lmHead.empty() || model.lmHeadSource)
+      head = f16Table(embType, model.lmHead, model.lmHeadSource);
     Value logits = FloatLinearOp::create(b, loc, f32Matrix(cfg.vocab),
                                          rmsNorm(x, model.finalNorm), head);
     return {logits, kCache, vCache};

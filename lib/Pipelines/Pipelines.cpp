@@ -28,7 +28,7 @@ using namespace mlir;
 namespace {
 /// Tensors to LLVM: bufferization, loops, kernel calls, the LLVM dialect.
 void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI,
-                      bool runtimeAllocator = false) {
+                      bool runtimeAllocator = false, std::string weightData = "") {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -63,6 +63,7 @@ void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI,
   pm.addPass(createConvertFuncToLLVMPass(func));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(bitnet::createPlaceWeightData(bitnet::PlaceWeightDataOptions{weightData}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bitnet::createCheckFullyLowered());
 }
@@ -94,7 +95,8 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
   pm.addPass(createConvertBitNetToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildLowerToLLVM(pm, options.barePointerABI, options.runtimeAllocator);
+  buildLowerToLLVM(pm, options.barePointerABI, options.runtimeAllocator,
+                   options.weightData);
 }
 
 void bitnet::registerPipelines() {

@@ -45,6 +45,19 @@ std::string ModelConfig::validate() const {
   return "";
 }
 
+std::vector<std::shared_ptr<const TensorSource>> ModelWeights::sources() const {
+  std::vector<std::shared_ptr<const TensorSource>> all;
+  for (const auto &table : {embeddingSource, lmHeadSource})
+    if (table)
+      all.push_back(table);
+  for (const LayerWeights &layer : layers)
+    for (const LinearWeights *linear :
+         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
+      if (linear->source)
+        all.push_back(linear->source);
+  return all;
+}
+
 ModelConfig ModelConfig::tinyB158() {
   ModelConfig c;
   c.hidden = 128;

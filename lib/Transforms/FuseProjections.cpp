@@ -19,15 +19,30 @@ using namespace mlir::bitnet;
 
 namespace {
 
-/// The candidate's logical weight values, or nullopt when it cannot join.
-std::optional<std::vector<int8_t>> constantWeights(BitLinearOp op) {
+/// The candidate's constant logical weights, or null when it cannot join.
+ElementsAttr constantWeights(BitLinearOp op) {
   auto type = cast<RankedTensorType>(op.getWeights().getType());
   if (type.getEncoding() || !type.hasStaticShape())
-    return std::nullopt;
+    return {};
   ElementsAttr attr;
   if (!matchPattern(op.getWeights(), m_Constant(&attr)))
-    return std::nullopt;
-  return readLogicalWeights(attr);
+    return {};
+  return attr;
+}
+
+/// The stacked weights of `members`: their values when every member's are
+/// in the IR, else a #bitnet.weights concatenation produced with the output.
+ElementsAttr stackWeights(ArrayRef<ElementsAttr> members, RankedTensorType type) {
+  if (llvm::any_of(members, [](ElementsAttr a) { return isa<ExternalWeightsAttr>(a); }))
+    return ExternalWeightsAttr::get(type, WeightsTransform::Concat, members);
+  std::vector<int8_t> stacked;
+  for (ElementsAttr member : members) {
+    std::optional<std::vector<int8_t>> values = readLogicalWeights(member);
+    if (!values)
+      return {};
+    stacked.insert(stacked.end(), values->begin(), values->end());
+  }
+  return makeLogicalWeightsAttr(type, stacked);
 }
 
 struct FuseProjectionsPass
@@ -61,14 +76,14 @@ struct FuseProjectionsPass
       for (Operation *user : op->getUsers())
         if (user->getBlock() == last->getBlock() && user->isBeforeInBlock(last))
           return;
-    std::vector<int8_t> stacked;
+    SmallVector<ElementsAttr> members;
     SmallVector<int64_t> segments;
     SmallVector<Value> scales;
     for (BitLinearOp op : ops) {
-      std::optional<std::vector<int8_t>> values = constantWeights(op);
+      ElementsAttr values = constantWeights(op);
       if (!values)
         return;
-      stacked.insert(stacked.end(), values->begin(), values->end());
+      members.push_back(values);
       segments.push_back(
           cast<RankedTensorType>(op.getWeights().getType()).getDimSize(0));
       scales.push_back(op.getWeightScale());
@@ -81,7 +96,10 @@ struct FuseProjectionsPass
       rows += s;
     int64_t width = cast<RankedTensorType>(last.getWeights().getType()).getDimSize(1);
     auto weightsType = RankedTensorType::get({rows, width}, b.getIntegerType(2));
-    Value weights = ConstantOp::create(b, loc, makeLogicalWeightsAttr(weightsType, stacked));
+    ElementsAttr stacked = stackWeights(members, weightsType);
+    if (!stacked)
+      return;
+    Value weights = ConstantOp::create(b, loc, stacked);
     Value gammas = tensor::FromElementsOp::create(
         b, loc, RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type()),
         scales);

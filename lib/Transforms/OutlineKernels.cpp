@@ -149,6 +149,8 @@ Value plainPackedWeights(OpBuilder &b, Value weights) {
         b, loc, plain, DenseResourceElementsAttr::get(plain, resource.getRawHandle()));
   if (auto dense = dyn_cast<DenseElementsAttr>(value))
     return arith::ConstantOp::create(b, loc, plain, dense.reshape(plain));
+  if (auto external = dyn_cast<ExternalWeightsAttr>(value))
+    return arith::ConstantOp::create(b, loc, plain, external.withType(plain));
   return {};
 }
 

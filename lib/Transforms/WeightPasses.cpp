@@ -158,12 +158,11 @@ struct QuantizeLMHeadPass
   }
 
   /// f16 table -> (int8 codes, row scales).
-  using QuantizedHeads =
-      DenseMap<Attribute, std::pair<DenseElementsAttr, DenseElementsAttr>>;
+  using QuantizedHeads = DenseMap<Attribute, std::pair<ElementsAttr, ElementsAttr>>;
 
   LogicalResult quantize(FloatLinearOp op, QuantizedHeads &quantizedHeads) {
     auto type = cast<RankedTensorType>(op.getWeights().getType());
-    DenseElementsAttr table;
+    ElementsAttr table;
     if (!type.getElementType().isF16() || !type.hasStaticShape() ||
         !matchPattern(op.getWeights(), m_Constant(&table)))
       return op.emitOpError()
@@ -173,30 +172,40 @@ struct QuantizeLMHeadPass
     const int64_t N = type.getDimSize(0), K = type.getDimSize(1);
     OpBuilder b(op);
     Location loc = op.getLoc();
+    auto codesType = RankedTensorType::get({N, K}, b.getI8Type());
+    auto scalesType = RankedTensorType::get({N}, b.getF32Type());
     // Every entry point of a model has the same head: quantize it once.
     auto [cached, fresh] = quantizedHeads.try_emplace(table);
-    if (fresh) {
+    if (fresh && isa<ExternalWeightsAttr>(table)) {
+      // A checkpoint's table is quantized when the output is written.
+      cached->second.first =
+          ExternalWeightsAttr::get(codesType, WeightsTransform::Int8Rows, {table});
+      cached->second.second =
+          ExternalWeightsAttr::get(scalesType, WeightsTransform::RowScales, {table});
+    } else if (fresh) {
+      auto dense = dyn_cast<DenseElementsAttr>(table);
+      if (!dense)
+        return op.emitOpError() << "is the LM head but its f16 weights are not readable";
       // The f16 bits, without a copy unless the attribute is a splat.
       std::vector<uint16_t> splat;
       const uint16_t *bits;
-      if (table.isSplat()) {
+      if (dense.isSplat()) {
         splat.assign(static_cast<size_t>(N * K),
-                     static_cast<uint16_t>(table.getSplatValue<APFloat>()
+                     static_cast<uint16_t>(dense.getSplatValue<APFloat>()
                                                .bitcastToAPInt()
                                                .getZExtValue()));
         bits = splat.data();
       } else {
-        bits = reinterpret_cast<const uint16_t *>(table.getRawData().data());
+        bits = reinterpret_cast<const uint16_t *>(dense.getRawData().data());
       }
       ::bitnet::ref::RowQuantizedWeights head =
           ::bitnet::ref::quantizeRowsF16(bits, N, K);
       cached->second.first = DenseElementsAttr::getFromRawBuffer(
-          RankedTensorType::get({N, K}, b.getI8Type()),
+          codesType,
           ArrayRef<char>(reinterpret_cast<const char *>(head.values.data()),
                          head.values.size()));
       cached->second.second =
-          DenseElementsAttr::get(RankedTensorType::get({N}, b.getF32Type()),
-                                 ArrayRef<float>(head.scales));
+          DenseElementsAttr::get(scalesType, ArrayRef<float>(head.scales));
     }
     Value codes = arith::ConstantOp::create(b, loc, cached->second.first);
     Value scales = arith::ConstantOp::create(b, loc, cached->second.second);

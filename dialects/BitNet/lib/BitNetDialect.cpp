@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -82,6 +83,15 @@ LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
   // bitnet-compile).
   if (name == "bitnet.kernel_spec" || name == "bitnet.kernels")
     return success();
+  if (name == "bitnet.weight_data") {
+    // bitnet-place-weight-data's record of where each large constant went.
+    auto record = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!record || !isa<ModuleOp>(op) || !record.getAs<StringAttr>("symbol") ||
+        !record.getAs<IntegerAttr>("bytes") || !record.getAs<ArrayAttr>("tensors"))
+      return op->emitError() << "'" << name
+                             << "' must be {symbol, bytes, tensors} on a module";
+    return success();
+  }
   return op->emitError() << "unknown bitnet attribute '" << name << "'";
 }
 
@@ -295,4 +305,162 @@ LogicalResult PackedLayoutAttr::verifyEncoding(
     return emitError() << "#bitnet.packed layout needs " << getStorageBytes()
                        << " bytes but the tensor has " << shape[0];
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ExternalWeightsAttr
+//===----------------------------------------------------------------------===//
+
+/// Bytes one element occupies: logical sub-byte weights take one each.
+static int64_t bytesPerElement(Type element) {
+  if (!element.isIntOrFloat())
+    return 0;
+  return (element.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+Attribute ExternalWeightsAttr::parse(AsmParser &parser, Type type) {
+  auto shaped = dyn_cast_or_null<ShapedType>(type);
+  if (!shaped) {
+    parser.emitError(parser.getCurrentLocation())
+        << "#bitnet.weights needs a tensor type (`: tensor<...>`)";
+    return {};
+  }
+  if (parser.parseLess())
+    return {};
+  std::string source;
+  if (succeeded(parser.parseOptionalString(&source))) {
+    if (parser.parseGreater())
+      return {};
+    return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                      parser.getContext(), shaped, WeightsTransform::Source, source,
+                      ArrayRef<ElementsAttr>(), PackedLayoutAttr());
+  }
+  StringRef keyword;
+  SMLoc at = parser.getCurrentLocation();
+  if (parser.parseKeyword(&keyword))
+    return {};
+  std::optional<WeightsTransform> transform = symbolizeWeightsTransform(keyword);
+  if (!transform || *transform == WeightsTransform::Source) {
+    parser.emitError(at) << "expected a checkpoint tensor name or concat, pack, "
+                            "int8_rows, row_scales; got '"
+                         << keyword << "'";
+    return {};
+  }
+  SmallVector<ElementsAttr> operands;
+  if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Paren, [&] {
+        ElementsAttr operand;
+        if (parser.parseAttribute(operand))
+          return failure();
+        operands.push_back(operand);
+        return success();
+      }))
+    return {};
+  PackedLayoutAttr layout;
+  if (*transform == WeightsTransform::Pack &&
+      (parser.parseComma() || parser.parseAttribute(layout)))
+    return {};
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), shaped, *transform, StringRef(), operands,
+                    layout);
+}
+
+void ExternalWeightsAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  if (getTransform() == WeightsTransform::Source) {
+    printer.printString(getSource());
+  } else {
+    printer << stringifyWeightsTransform(getTransform()) << "(";
+    llvm::interleaveComma(getOperands(), printer,
+                          [&](ElementsAttr operand) { printer.printAttribute(operand); });
+    printer << ")";
+    if (getLayout())
+      printer << ", " << getLayout();
+  }
+  printer << ">";
+}
+
+LogicalResult ExternalWeightsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                          ShapedType type, WeightsTransform transform,
+                                          StringRef source, ArrayRef<ElementsAttr> operands,
+                                          PackedLayoutAttr layout) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || bytesPerElement(tensor.getElementType()) == 0)
+    return emitError() << "#bitnet.weights needs a static tensor of integers or floats, got "
+                       << type;
+  if ((transform == WeightsTransform::Source) == source.empty())
+    return emitError() << "#bitnet.weights: a checkpoint tensor has a name and nothing "
+                          "derived has one";
+  if (!layout != (transform != WeightsTransform::Pack))
+    return emitError() << "#bitnet.weights: only pack takes a layout";
+  if (transform == WeightsTransform::Source)
+    return operands.empty() ? success()
+                            : emitError() << "#bitnet.weights: a checkpoint tensor has no operands";
+  if (operands.empty() || (transform != WeightsTransform::Concat && operands.size() != 1))
+    return emitError() << "#bitnet.weights: " << stringifyWeightsTransform(transform)
+                       << " takes " << (transform == WeightsTransform::Concat ? "operands" : "one operand");
+  for (ElementsAttr operand : operands) {
+    auto t = dyn_cast<RankedTensorType>(operand.getShapedType());
+    if (!t || t.getRank() != 2 || !t.hasStaticShape())
+      return emitError() << "#bitnet.weights: " << stringifyWeightsTransform(transform)
+                         << " operands must be static matrices, got " << operand.getShapedType();
+  }
+  auto operandType = cast<RankedTensorType>(operands.front().getShapedType());
+  const int64_t rows = operandType.getDimSize(0), cols = operandType.getDimSize(1);
+  auto expect = [&](ArrayRef<int64_t> shape, bool elementOk, StringRef what) -> LogicalResult {
+    if (tensor.getShape() == shape && elementOk)
+      return success();
+    return emitError() << "#bitnet.weights: " << stringifyWeightsTransform(transform)
+                       << " of " << operandType << " is " << what << ", not " << type;
+  };
+  switch (transform) {
+  case WeightsTransform::Source:
+    break;
+  case WeightsTransform::Concat: {
+    int64_t total = 0;
+    for (ElementsAttr operand : operands) {
+      auto t = cast<RankedTensorType>(operand.getShapedType());
+      if (t.getDimSize(1) != cols ||
+          bytesPerElement(t.getElementType()) != bytesPerElement(tensor.getElementType()))
+        return emitError() << "#bitnet.weights: concat operands need " << cols
+                           << " columns of the result's element size, got " << t;
+      total += t.getDimSize(0);
+    }
+    return expect({total, cols}, true, "the stacked rows");
+  }
+  case WeightsTransform::Pack:
+    if (!operandType.getElementType().isInteger(2) || layout.getRows() != rows ||
+        layout.getCols() != cols)
+      return emitError() << "#bitnet.weights: pack takes logical weights of the layout's shape ["
+                         << layout.getRows() << ", " << layout.getCols() << "] (i2), got "
+                         << operandType;
+    return expect({layout.getStorageBytes()}, tensor.getElementType().isInteger(8),
+                  "the layout's bytes (i8)");
+  case WeightsTransform::Int8Rows:
+  case WeightsTransform::RowScales:
+    if (!operandType.getElementType().isF16())
+      return emitError() << "#bitnet.weights: " << stringifyWeightsTransform(transform)
+                         << " quantizes an f16 table, got " << operandType;
+    if (transform == WeightsTransform::Int8Rows)
+      return expect({rows, cols}, tensor.getElementType().isInteger(8), "int8 codes");
+    return expect({rows}, tensor.getElementType().isF32(), "one f32 scale per row");
+  }
+  return success();
+}
+
+ExternalWeightsAttr ExternalWeightsAttr::withType(ShapedType type) const {
+  return get(getContext(), type, getTransform(), getSource(), getOperands(), getLayout());
+}
+
+int64_t ExternalWeightsAttr::getStorageBytes() const {
+  return getType().getNumElements() * bytesPerElement(getType().getElementType());
+}
+
+void ExternalWeightsAttr::walkSources(function_ref<void(ExternalWeightsAttr)> fn) const {
+  if (getTransform() == WeightsTransform::Source)
+    return fn(*this);
+  for (ElementsAttr operand : getOperands())
+    if (auto external = dyn_cast<ExternalWeightsAttr>(operand))
+      external.walkSources(fn);
 }

@@ -80,12 +80,12 @@ static LogicalResult verifyConstantWeights(Operation *op, Value weights,
 static LogicalResult verifyStorage(ConstantOp op) {
   ElementsAttr value = op.getValue();
   auto type = cast<RankedTensorType>(op.getType());
-  if (isa<DenseIntElementsAttr>(value))
-    return success();
+  if (isa<DenseIntElementsAttr, ExternalWeightsAttr>(value))
+    return success(); // #bitnet.weights: checked when its bytes are produced
   auto resource = dyn_cast<DenseResourceElementsAttr>(value);
   if (!resource)
     return op.emitOpError()
-           << "weights must be dense or dense_resource elements";
+           << "weights must be dense, dense_resource or #bitnet.weights elements";
   AsmResourceBlob *blob = resource.getRawHandle().getBlob();
   if (blob && static_cast<int64_t>(blob->getData().size()) !=
                   type.getNumElements())
@@ -236,11 +236,23 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   auto attr = dyn_cast_or_null<ElementsAttr>(adaptor.getWeights());
   if (!attr)
     return {};
+  auto type = cast<RankedTensorType>(getPacked().getType());
+  auto layout = cast<PackedLayoutAttr>(type.getEncoding());
+  // Checkpoint weights are packed when the output is written, not here.
+  if (auto external = dyn_cast<ExternalWeightsAttr>(attr)) {
+    // The verifier's conditions, checked again: folding may run first.
+    auto logical = dyn_cast<RankedTensorType>(external.getType());
+    if (!logical || logical != getWeights().getType() || logical.getRank() != 2 ||
+        !logical.getElementType().isInteger(2) || layout.getKind() != getKind() ||
+        logical.getDimSize(0) != layout.getRows() ||
+        logical.getDimSize(1) != layout.getCols())
+      return {};
+    return ExternalWeightsAttr::get(type, WeightsTransform::Pack,
+                                    ArrayRef<ElementsAttr>{external}, layout);
+  }
   std::optional<std::vector<int8_t>> values = readLogicalWeights(attr);
   if (!values || findIllegalWeight(*values, getKind()) >= 0)
     return {};
-  auto type = cast<RankedTensorType>(getPacked().getType());
-  auto layout = cast<PackedLayoutAttr>(type.getEncoding());
   // Folding may run before the verifier: never read past the values.
   if (static_cast<int64_t>(values->size()) != layout.getRows() * layout.getCols())
     return {};

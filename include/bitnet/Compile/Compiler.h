@@ -33,7 +33,7 @@ struct CompileOptions {
   unsigned jobs = 1;         // kernels generated in parallel
   bool printPipeline = false;
   /// Large constants go to <output stem>.weights instead of the object;
-  /// the header's <name>_load_weights reads them (ExternalWeights.h).
+  /// the header's <name>_load_weights reads them (WeightData.h).
   bool externalWeights = false;
   /// Imported checkpoints only: the token counts to compile an entry point
   /// for, the KV-cache rows (0: the config's) and what master weights become

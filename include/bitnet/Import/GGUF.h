@@ -93,6 +93,9 @@ public:
   const GGUFValue *value(llvm::StringRef key) const;
   const GGUFTensor *tensor(llvm::StringRef name) const;
   const std::map<std::string, GGUFTensor> &tensors() const { return tensors_; }
+  /// Lets the system drop the mapped pages of `tensor` from memory (they are
+  /// read from the file again if touched): a compile reads each tensor once.
+  void releasePages(const GGUFTensor &tensor) const;
 
 private:
   std::string path_;

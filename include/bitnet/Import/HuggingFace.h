@@ -33,6 +33,11 @@ struct ImportOptions {
   ref::WeightKind kind = ref::WeightKind::Ternary;
   /// KV-cache rows; 0 = the config's max_position_embeddings.
   int64_t context = 0;
+  /// Leave the large tensors (quantized linear layers, the f16 tables) in
+  /// the checkpoint as ref::TensorSource readers instead of values: what a
+  /// compiler wants, which reads each once while writing its output. Their
+  /// shapes, types and scales are checked on import; their values when read.
+  bool lazyTensors = false;
 };
 
 /// Errors name the file, the tensor and the problem.

@@ -54,6 +54,13 @@ struct KernelPipelineOptions
                      "the model API implements with per-state reuse (what "
                      "bitnet-compile links); off: malloc and free"),
       llvm::cl::init(false)};
+  PassOptions::Option<std::string> weightData{
+      *this, "weight-data",
+      llvm::cl::desc("Symbol of the array that holds the model's large "
+                     "constants, written by bitnet-compile outside LLVM "
+                     "(bitnet-place-weight-data); empty: they stay LLVM "
+                     "constants"),
+      llvm::cl::init("")};
 };
 
 /// Model-level bitnet IR -> LLVM dialect glue that calls Halide kernels:

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace bitnet {
@@ -176,13 +177,31 @@ struct ModelConfig {
   static ModelConfig bitnet700M();
 };
 
+/// A tensor left in its checkpoint until a compiler writes its output: the
+/// importer's promise to produce the tensor's bytes on demand (logical
+/// weights one int8 per element, f16 tables as IEEE half bits, little
+/// endian), so that compiling a model holds one tensor at a time, never the
+/// model.
+struct TensorSource {
+  /// The checkpoint's name for the tensor, unique in its model.
+  std::string name;
+  /// Bytes `read` writes.
+  int64_t bytes = 0;
+  /// Writes the tensor's bytes to out[0 .. bytes); returns an error message
+  /// naming the file and the tensor, or "" on success.
+  std::function<std::string(uint8_t *out)> read;
+};
+
 /// One linear layer: logical weights [out, in]. For Binary/Ternary, `values`
 /// holds {-1,0,1} and `scale` is gamma; for Float, `floats` holds the weights.
+/// A lazily imported layer has a `source` of its values instead (and its
+/// scale).
 struct LinearWeights {
   int64_t out = 0, in = 0;
   std::vector<int8_t> values;
   float scale = 1.0f;
   std::vector<float> floats;
+  std::shared_ptr<const TensorSource> source;
 };
 
 struct LayerWeights {
@@ -196,6 +215,11 @@ struct ModelWeights {
   std::vector<uint16_t> lmHead;    // f16 [vocab, hidden] when untied, else empty
   std::vector<LayerWeights> layers;
   std::vector<float> finalNorm;
+  /// A lazy import's f16 tables, in place of `embedding` / `lmHead`.
+  std::shared_ptr<const TensorSource> embeddingSource, lmHeadSource;
+
+  /// Every tensor left in the checkpoint (lazy imports), by name.
+  std::vector<std::shared_ptr<const TensorSource>> sources() const;
 };
 
 /// The tensors of a model, in the order makeRandomModel draws them.

@@ -315,6 +315,32 @@ def CreateConstantGlobals : Pass<"bitnet-create-constant-globals", "ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def PlaceWeightData : Pass<"bitnet-place-weight-data", "ModuleOp"> {
+  let summary = "Move the model's large constants out of LLVM into one weight-data symbol";
+  let description = [{
+    Runs on LLVM-dialect glue. Every constant `llvm.mlir.global` that holds
+    checkpoint weights (`#bitnet.weights`) or at least `min-bytes` of dense
+    data is given an offset (aligned to its alignment, at least 64) in one
+    external byte array `@<symbol>`; its uses become that symbol plus the
+    offset, and the global is erased. The module attribute
+    `bitnet.weight_data = {symbol, bytes, tensors = [[offset, value], ...]}`
+    records the placement. bitnet-compile then writes the bytes once, tensor
+    by tensor, into a data section of the object (or the weights file):
+    weights never become LLVM constants, and the glue that LLVM compiles
+    stays small whatever the model's size.
+
+    Without `symbol` the pass only checks that no `#bitnet.weights` constant
+    is left, which the reference pipeline cannot lower.
+  }];
+  let options = [
+    Option<"symbol", "symbol", "std::string", /*default=*/"",
+           "Name of the weight-data symbol (empty: place nothing)">,
+    Option<"minBytes", "min-bytes", "uint64_t", /*default=*/"1024",
+           "Dense constants of at least this many bytes move too">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def LowerStridedCopies : Pass<"bitnet-lower-strided-copies", "ModuleOp"> {
   let summary = "Rewrite memref.copy between strided buffers as a linalg copy";
   let description = [{

@@ -790,8 +790,80 @@ func.func @packed_resource_wrong_size() {
 // -----
 
 func.func @sparse_constant() {
-  // expected-error @+1 {{weights must be dense or dense_resource elements}}
+  // expected-error @+1 {{weights must be dense, dense_resource or #bitnet.weights elements}}
   %w = bitnet.constant sparse<[[0, 0]], [-2]> : tensor<2x2xi2>
+  return
+}
+
+// -----
+
+func.func @weights_unnamed() {
+  // expected-error @+1 {{a checkpoint tensor has a name and nothing derived has one}}
+  %w = bitnet.constant #bitnet.weights<""> : tensor<2x4xi2>
+  return
+}
+
+// -----
+
+func.func @weights_unknown_transform() {
+  // expected-error @+1 {{expected a checkpoint tensor name or concat, pack, int8_rows, row_scales; got 'transpose'}}
+  %w = bitnet.constant #bitnet.weights<transpose(#bitnet.weights<"a"> : tensor<2x4xi2>)> : tensor<4x2xi2>
+  return
+}
+
+// -----
+
+func.func @weights_dynamic() {
+  // expected-error @+1 {{needs a static tensor of integers or floats}}
+  %w = arith.constant #bitnet.weights<"a"> : tensor<?x4xf16>
+  return
+}
+
+// -----
+
+func.func @weights_concat_rows() {
+  // expected-error @+1 {{concat of 'tensor<2x4xi2>' is the stacked rows, not 'tensor<5x4xi2>'}}
+  %w = bitnet.constant #bitnet.weights<concat(#bitnet.weights<"a"> : tensor<2x4xi2>, #bitnet.weights<"b"> : tensor<2x4xi2>)> : tensor<5x4xi2>
+  return
+}
+
+// -----
+
+func.func @weights_concat_columns() {
+  // expected-error @+1 {{concat operands need 4 columns of the result's element size}}
+  %w = bitnet.constant #bitnet.weights<concat(#bitnet.weights<"a"> : tensor<2x4xi2>, #bitnet.weights<"b"> : tensor<2x8xi2>)> : tensor<4x4xi2>
+  return
+}
+
+// -----
+
+func.func @weights_pack_shape() {
+  // expected-error @+1 {{pack takes logical weights of the layout's shape [4, 128] (i2)}}
+  %w = bitnet.constant #bitnet.weights<pack(#bitnet.weights<"a"> : tensor<2x128xi2>), #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>> : tensor<128xi8, #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>>
+  return
+}
+
+// -----
+
+func.func @weights_pack_no_layout() {
+  // expected-error @+1 {{expected ','}}
+  %w = bitnet.constant #bitnet.weights<pack(#bitnet.weights<"a"> : tensor<4x128xi2>)> : tensor<128xi8>
+  return
+}
+
+// -----
+
+func.func @weights_int8_rows_of_f32() {
+  // expected-error @+1 {{int8_rows quantizes an f16 table}}
+  %w = arith.constant #bitnet.weights<int8_rows(#bitnet.weights<"t"> : tensor<8x4xf32>)> : tensor<8x4xi8>
+  return
+}
+
+// -----
+
+func.func @weights_row_scales_shape() {
+  // expected-error @+1 {{row_scales of 'tensor<8x4xf16>' is one f32 scale per row, not 'tensor<4xf32>'}}
+  %w = arith.constant #bitnet.weights<row_scales(#bitnet.weights<"t"> : tensor<8x4xf16>)> : tensor<4xf32>
   return
 }
 

@@ -16,6 +16,21 @@ func.func @constant_dense() -> tensor<2x2xi2> {
   return %w : tensor<2x2xi2>
 }
 
+// Checkpoint weights stay in the checkpoint; the IR names them and what is
+// derived from them.
+// CHECK-LABEL: func.func @constant_checkpoint
+func.func @constant_checkpoint() -> (tensor<4x128xi2>, tensor<128xi8, #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>>, tensor<8x4xi8>, tensor<8xf32>) {
+  // CHECK: bitnet.constant #bitnet.weights<concat(#bitnet.weights<"blk.0.attn_q.weight"> : tensor<2x128xi2>, #bitnet.weights<"blk.0.attn_k.weight"> : tensor<2x128xi2>)> : tensor<4x128xi2>
+  %w = bitnet.constant #bitnet.weights<concat(#bitnet.weights<"blk.0.attn_q.weight"> : tensor<2x128xi2>, #bitnet.weights<"blk.0.attn_k.weight"> : tensor<2x128xi2>)> : tensor<4x128xi2>
+  // CHECK: bitnet.constant #bitnet.weights<pack(#bitnet.weights<"w"> : tensor<4x128xi2>), #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>> : tensor<128xi8, #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>>
+  %p = bitnet.constant #bitnet.weights<pack(#bitnet.weights<"w"> : tensor<4x128xi2>), #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>> : tensor<128xi8, #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>>
+  // CHECK: arith.constant #bitnet.weights<int8_rows(#bitnet.weights<"token_embd.weight"> : tensor<8x4xf16>)> : tensor<8x4xi8>
+  %c = arith.constant #bitnet.weights<int8_rows(#bitnet.weights<"token_embd.weight"> : tensor<8x4xf16>)> : tensor<8x4xi8>
+  // CHECK: arith.constant #bitnet.weights<row_scales(#bitnet.weights<"token_embd.weight"> : tensor<8x4xf16>)> : tensor<8xf32>
+  %s = arith.constant #bitnet.weights<row_scales(#bitnet.weights<"token_embd.weight"> : tensor<8x4xf16>)> : tensor<8xf32>
+  return %w, %p, %c, %s : tensor<4x128xi2>, tensor<128xi8, #bitnet.packed<offset2, ternary, shape = [4, 128], tile = [4, 128]>>, tensor<8x4xi8>, tensor<8xf32>
+}
+
 // CHECK-LABEL: func.func @constant_splat
 func.func @constant_splat() -> tensor<3x4xi2> {
   // CHECK: bitnet.constant dense<-1> : tensor<3x4xi2>

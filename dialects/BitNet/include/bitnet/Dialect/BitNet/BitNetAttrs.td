@@ -77,4 +77,80 @@ def BitNet_PackedLayoutAttr : AttrDef<BitNet_Dialect, "PackedLayout", [
   }];
 }
 
+def BitNet_WeightsTransform : I32EnumAttr<"WeightsTransform",
+    "how checkpoint weights are derived from their operands", [
+      I32EnumAttrCase<"Source", 0, "source">,
+      I32EnumAttrCase<"Concat", 1, "concat">,
+      I32EnumAttrCase<"Pack", 2, "pack">,
+      I32EnumAttrCase<"Int8Rows", 3, "int8_rows">,
+      I32EnumAttrCase<"RowScales", 4, "row_scales">
+    ]> {
+  let cppNamespace = "::mlir::bitnet";
+}
+
+def BitNet_ExternalWeightsAttr : AttrDef<BitNet_Dialect, "ExternalWeights", [
+    ElementsAttrInterface]> {
+  let mnemonic = "weights";
+  let summary = "weights that stay in the checkpoint until the output is written";
+  let description = [{
+    A constant whose bytes the IR never holds: a tensor of the checkpoint
+    being compiled, named as the checkpoint names it, or a value derived from
+    such tensors at compile time. Passes reason about its type and layout;
+    bitnet-compile reads, transforms and writes the bytes once, tensor by
+    tensor, straight into the object's weight data or the weights file, so
+    that compiling a model never holds its weights in memory (the way IREE
+    keeps parameters in archives that the program names).
+
+    - `"name"`: the checkpoint tensor `name`, in the type's storage (one
+      byte per element for `i2` / `i8` logical weights, IEEE bits for
+      floats);
+    - `concat(a, b, ...)`: the rows of `a`, then of `b`, ... (fused
+      projections);
+    - `pack(a), #bitnet.packed<...>`: logical weights `a` packed into the
+      layout (`bitnet.pack` folded);
+    - `int8_rows(t)` / `row_scales(t)`: the int8 codes and f32 scales of the
+      f16 table `t`, quantized per row (the int8 LM head).
+
+    Iterating its elements is not supported: what must read them (the
+    verifiers' value checks, folders that compute) treats it as opaque. The
+    value checks run when the bytes are produced.
+
+    ```mlir
+    %w = bitnet.constant #bitnet.weights<"blk.0.attn_q.weight"> : tensor<2560x2560xi2>
+    %p = bitnet.constant #bitnet.weights<pack(#bitnet.weights<"blk.0.attn_q.weight"> : tensor<2560x2560xi2>), #bitnet.packed<offset2, ternary, shape = [2560, 2560], tile = [8, 128]>> : tensor<1638400xi8, #bitnet.packed<offset2, ternary, shape = [2560, 2560], tile = [8, 128]>>
+    ```
+  }];
+  let parameters = (ins
+    AttributeSelfTypeParameter<"", "::mlir::ShapedType">:$type,
+    EnumParameter<BitNet_WeightsTransform>:$transform,
+    StringRefParameter<"the checkpoint tensor's name (sources only)", "\"\"">:$source,
+    OptionalArrayRefParameter<"::mlir::ElementsAttr">:$operands,
+    OptionalParameter<"::mlir::bitnet::PackedLayoutAttr">:$layout
+  );
+  let builders = [
+    AttrBuilderWithInferredContext<(ins "::mlir::ShapedType":$type,
+                                        "::llvm::StringRef":$source), [{
+      return $_get(type.getContext(), type, WeightsTransform::Source, source,
+                   ::llvm::ArrayRef<::mlir::ElementsAttr>(), PackedLayoutAttr());
+    }]>,
+    AttrBuilderWithInferredContext<(ins "::mlir::ShapedType":$type,
+                                        "WeightsTransform":$transform,
+                                        "::llvm::ArrayRef<::mlir::ElementsAttr>":$operands,
+                                        CArg<"PackedLayoutAttr", "{}">:$layout), [{
+      return $_get(type.getContext(), type, transform, "", operands, layout);
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The same bytes as a tensor of `type` (same element type and element
+    /// count, or a plain copy of a packed type): a new type, no copy.
+    ExternalWeightsAttr withType(::mlir::ShapedType type) const;
+    /// Bytes its value occupies in memory.
+    int64_t getStorageBytes() const;
+    /// Calls `fn` on every checkpoint tensor this value reads.
+    void walkSources(::llvm::function_ref<void(ExternalWeightsAttr)> fn) const;
+  }];
+}
+
 #endif // BITNET_ATTRS_TD
