@@ -74,7 +74,7 @@ std::string peakMemory() {
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) != 0)
     return "";
-  return llvm::formatv(", peak RSS {0:F2} GB", usage.ru_maxrss / 1048576.0).str();
+  return llvm::formatv(", peak RSS {0} MiB", usage.ru_maxrss / 1024).str(); // KiB on Linux
 }
 
 bool isIdentifier(llvm::StringRef s) {

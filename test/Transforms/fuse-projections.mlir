@@ -52,3 +52,23 @@ func.func @used_early(%a: tensor<1x4xi8>, %s: tensor<1xf32>) -> (tensor<1x1xf32>
   %z = bitnet.bitlinear ternary %a, %s, %w, %g : tensor<1x4xi8>, tensor<1xf32>, tensor<1x4xi2> -> tensor<1x1xf32>
   return %early, %z : tensor<1x1xf32>, tensor<1x1xf32>
 }
+
+// -----
+
+// Checkpoint weights are stacked when the output is written: the constant
+// names the concatenation (a member already in the IR joins as it is).
+// CHECK-LABEL: func.func @qkv_checkpoint
+// CHECK: %[[W:.*]] = bitnet.constant #bitnet.weights<concat(#bitnet.weights<"q"> : tensor<2x4xi2>, #bitnet.weights<"k"> : tensor<1x4xi2>, dense<1> : tensor<1x4xi2>)> : tensor<4x4xi2>
+// CHECK: bitnet.bitlinear_fused ternary %{{.*}}, %{{.*}}, %[[W]], %{{.*}} {segments = array<i64: 2, 1, 1>}
+func.func @qkv_checkpoint(%a: tensor<2x4xi8>, %s: tensor<2xf32>) -> (tensor<2x2xf32>, tensor<2x1xf32>, tensor<2x1xf32>) {
+  %wq = bitnet.constant #bitnet.weights<"q"> : tensor<2x4xi2>
+  %gq = arith.constant 0.5 : f32
+  %q = bitnet.bitlinear ternary %a, %s, %wq, %gq : tensor<2x4xi8>, tensor<2xf32>, tensor<2x4xi2> -> tensor<2x2xf32>
+  %wk = bitnet.constant #bitnet.weights<"k"> : tensor<1x4xi2>
+  %gk = arith.constant 0.25 : f32
+  %k = bitnet.bitlinear ternary %a, %s, %wk, %gk : tensor<2x4xi8>, tensor<2xf32>, tensor<1x4xi2> -> tensor<2x1xf32>
+  %wv = bitnet.constant dense<[[1, 1, 1, 1]]> : tensor<1x4xi2>
+  %gv = arith.constant 2.0 : f32
+  %v = bitnet.bitlinear ternary %a, %s, %wv, %gv : tensor<2x4xi8>, tensor<2xf32>, tensor<1x4xi2> -> tensor<2x1xf32>
+  return %q, %k, %v : tensor<2x2xf32>, tensor<2x1xf32>, tensor<2x1xf32>
+}

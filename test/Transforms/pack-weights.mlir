@@ -30,3 +30,16 @@ func.func @runtime_weights(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor<2x4
   %y = bitnet.bitlinear ternary %q, %s, %w, %g {bitnet.layout = #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>} : tensor<1x4xi8>, tensor<1xf32>, tensor<2x4xi2> -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// Checkpoint weights are packed when the output is written: the constant
+// names the packing.
+// CHECK-LABEL: func.func @pack_checkpoint
+// CHECK: %[[P:.*]] = bitnet.constant #bitnet.weights<pack(#bitnet.weights<"w"> : tensor<2x4xi2>), #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>> : tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>>
+// CHECK: bitnet.bitlinear ternary %{{.*}}, %{{.*}}, %[[P]], %{{.*}} :
+func.func @pack_checkpoint(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %g: f32) -> tensor<1x2xf32> {
+  %w = bitnet.constant #bitnet.weights<"w"> : tensor<2x4xi2>
+  %y = bitnet.bitlinear ternary %q, %s, %w, %g {bitnet.layout = #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>} : tensor<1x4xi8>, tensor<1xf32>, tensor<2x4xi2> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}

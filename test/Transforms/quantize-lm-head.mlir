@@ -54,3 +54,17 @@ func.func @runtime_head(%x: tensor<1x2xf32>, %w: tensor<4x2xf16>) -> tensor<1x4x
   %h = bitnet.float_linear %x, %w : tensor<1x2xf32>, tensor<4x2xf16> -> tensor<1x4xf32>
   return %h : tensor<1x4xf32>
 }
+
+// -----
+
+// A checkpoint's table stays in the checkpoint: the codes and scales are
+// quantized from it when the output is written.
+// CHECK-LABEL: func.func @checkpoint_head
+// CHECK-DAG: %[[CODES:.*]] = arith.constant #bitnet.weights<int8_rows(#bitnet.weights<"token_embd.weight"> : tensor<4x2xf16>)> : tensor<4x2xi8>
+// CHECK-DAG: %[[SCALES:.*]] = arith.constant #bitnet.weights<row_scales(#bitnet.weights<"token_embd.weight"> : tensor<4x2xf16>)> : tensor<4xf32>
+// CHECK: bitnet.int8_linear %{{.*}}, %{{.*}}, %[[CODES]], %[[SCALES]]
+func.func @checkpoint_head(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %w = arith.constant #bitnet.weights<"token_embd.weight"> : tensor<4x2xf16>
+  %h = bitnet.float_linear %x, %w : tensor<1x2xf32>, tensor<4x2xf16> -> tensor<1x4xf32>
+  return %h : tensor<1x4xf32>
+}
