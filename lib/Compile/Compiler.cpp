@@ -624,6 +624,7 @@ llvm::Error CompileSession::runKernelPipeline() {
 }
 
 llvm::Error CompileSession::emitGlue() {
+  auto phase = Clock::now();
   llvmModule = translateModuleToLLVMIR(*module, llvmContext, o.name);
   if (!llvmModule)
     return compileError("cannot translate the glue to LLVM IR");
@@ -649,8 +650,10 @@ llvm::Error CompileSession::emitGlue() {
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
+  double translating = secondsSince(phase);
   if (llvm::Error e = writeWeightData())
     return e;
+  phase = Clock::now();
   addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
                      weightData ? static_cast<int64_t>(weightData->bytes) : 0);
   if (o.emit == EmitKind::LLVM) {
@@ -667,6 +670,8 @@ llvm::Error CompileSession::emitGlue() {
     return compileError(o.emit == EmitKind::Assembly ? "the target cannot emit assembly"
                                                      : "the target cannot emit objects");
   codegen.run(*llvmModule);
+  log << "bitnet-compile: glue: " << llvm::format("%.2f", translating + secondsSince(phase))
+      << " s" << peakMemory() << "\n";
   if (o.emit == EmitKind::Assembly)
     return writeText(".s", {glue.data(), glue.size()});
   return llvm::Error::success();
@@ -689,10 +694,19 @@ llvm::Error CompileSession::writeWeightData() {
   // The data object: linked into the output, or beside --emit=llvm / asm
   // output for whoever compiles that.
   const bool inspecting = o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly;
+  const std::string output = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
+                                           : o.emit == EmitKind::Assembly ? ".s"
+                                                                          : ".o");
+  if (output == "-") {
+    if (o.externalWeights)
+      return compileError("--weights=file writes its file beside the output: give -o a path");
+    log << "bitnet-compile: weights: " << weightData->tensors.size() << " tensors, "
+        << llvm::format("%.1f", weightData->bytes / 1048576.0)
+        << " MiB, not written (the output goes to standard output)\n";
+    return llvm::Error::success();
+  }
   if (inspecting) {
-    llvm::SmallString<256> path(defaultOutput(o.emit == EmitKind::LLVM ? ".ll" : ".s"));
-    if (path == "-")
-      path = o.name;
+    llvm::SmallString<256> path(output);
     llvm::sys::path::replace_extension(path, "weight-data.o");
     weightObjectPath = std::string(path);
     weightObject.path = weightObjectPath + ".tmp";
@@ -715,10 +729,7 @@ llvm::Error CompileSession::writeWeightData() {
   llvm::Triple triple(target->triple);
   std::string destination;
   if (o.externalWeights) {
-    std::string out = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
-                                    : o.emit == EmitKind::Assembly ? ".s"
-                                                                   : ".o");
-    llvm::SmallString<256> path(out == "-" ? o.name : out);
+    llvm::SmallString<256> path(output);
     llvm::sys::path::replace_extension(path, "weights");
     weightsPath = std::string(path);
     weights.path = weightsPath + ".tmp";
@@ -835,6 +846,7 @@ llvm::Error CompileSession::generateKernels() {
 }
 
 llvm::Error CompileSession::link() {
+  auto phase = Clock::now();
   // One relocatable object: glue + kernels + runtime, linked with ld -r into
   // a temporary file that replaces the output only when complete.
   const bool shared = o.emit == EmitKind::Shared;
@@ -909,6 +921,8 @@ llvm::Error CompileSession::link() {
       llvm::sys::path::stem(objectPath).str() + ".h";
   if (llvm::Error e = writeFile(headerPath, header()))
     return e;
+  log << "bitnet-compile: link: " << llvm::format("%.2f", secondsSince(phase)) << " s"
+      << peakMemory() << "\n";
   log << "bitnet-compile: wrote " << objectPath << " and " << headerPath
       << (o.externalWeights ? " and " + weightsPath : std::string()) << " in "
       << llvm::format("%.2f", secondsSince(start)) << " s\n";
