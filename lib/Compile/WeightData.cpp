@@ -122,20 +122,33 @@ private:
     }
     case WeightsTransform::Int8Rows:
     case WeightsTransform::RowScales: {
-      std::vector<uint8_t> table;
       ElementsAttr operand = value.getOperands().front();
-      if (llvm::Error e = read(operand, table))
-        return e;
-      auto shape = operand.getShapedType().getShape();
-      ref::RowQuantizedWeights rows = ref::quantizeRowsF16(
-          reinterpret_cast<const uint16_t *>(table.data()), shape[0], shape[1]);
-      table = {};
+      // Codes and scales come from one quantization of the table: the part
+      // not asked for is kept for the next request of the same table.
+      ref::RowQuantizedWeights rows;
+      const bool cached = quantizedTable == operand;
+      if (cached) {
+        rows = std::move(quantizedRows);
+        quantizedTable = {};
+      } else {
+        std::vector<uint8_t> table;
+        if (llvm::Error e = read(operand, table))
+          return e;
+        auto shape = operand.getShapedType().getShape();
+        rows = ref::quantizeRowsF16(reinterpret_cast<const uint16_t *>(table.data()),
+                                    shape[0], shape[1]);
+      }
+      quantizedRows = {};
       if (value.getTransform() == WeightsTransform::Int8Rows) {
         out.assign(rows.values.begin(), rows.values.end());
+        quantizedRows.scales = std::move(rows.scales);
       } else {
         out.resize(rows.scales.size() * sizeof(float));
         std::memcpy(out.data(), rows.scales.data(), out.size());
+        quantizedRows.values = std::move(rows.values);
       }
+      if (!cached)
+        quantizedTable = operand;
       return llvm::Error::success();
     }
     }
@@ -143,6 +156,8 @@ private:
   }
 
   const TensorSources &sources;
+  ElementsAttr quantizedTable;
+  ref::RowQuantizedWeights quantizedRows;
 };
 
 /// Writes the plan's bytes in order (zeros between tensors) to `out`, adding

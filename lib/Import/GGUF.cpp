@@ -18,9 +18,6 @@
 #include <cmath>
 #include <cstring>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 namespace bitnet {
 namespace import {
 namespace {
@@ -409,15 +406,7 @@ const GGUFTensor *GGUFFile::tensor(llvm::StringRef name) const {
 }
 
 void GGUFFile::releasePages(const GGUFTensor &tensor) const {
-  if (buffer_->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
-    return; // a heap copy: dropping its pages would lose the data
-  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  uintptr_t begin = reinterpret_cast<uintptr_t>(tensor.bytes.data());
-  uintptr_t end = begin + tensor.bytes.size();
-  begin = (begin + page - 1) / page * page; // whole pages of this tensor only
-  end = end / page * page;
-  if (end > begin)
-    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  releaseMappedPages(*buffer_, tensor.bytes);
 }
 
 llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {

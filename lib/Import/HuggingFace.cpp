@@ -226,7 +226,7 @@ public:
         const TensorView *view = f.find(name);
         if (!view)
           return fail(index + ": tensor " + quoted(name.str()) + " is not in " + f.path());
-        where_[name.str()] = {view, f.path()};
+        where_[name.str()] = {view, f.path(), &f};
       }
       return llvm::Error::success();
     }
@@ -234,7 +234,7 @@ public:
     if (!opened)
       return opened.takeError();
     for (const auto &[name, view] : (*opened)->tensors())
-      where_[name] = {&view, (*opened)->path()};
+      where_[name] = {&view, (*opened)->path(), opened->get()};
     files_["model.safetensors"] = std::move(*opened);
     return llvm::Error::success();
   }
@@ -242,6 +242,7 @@ public:
   struct Located {
     const TensorView *view = nullptr;
     std::string file;
+    const SafeTensorsFile *owner = nullptr;
   };
   const Located *find(const std::string &name) const {
     auto it = where_.find(name);
@@ -280,14 +281,27 @@ std::vector<float> toFloats(const TensorView &t) {
   return out;
 }
 
+/// A parsed config and its mapped files: what the sources of a lazy import
+/// share, to read their tensors again while the file stays open.
+struct OpenCheckpoint {
+  HFConfig config;
+  Checkpoint checkpoint;
+};
+
 class Importer {
 public:
-  Importer(const HFConfig &config, const Checkpoint &checkpoint)
-      : c(config), cfg(config.model), ckpt(checkpoint) {}
+  Importer(std::shared_ptr<const OpenCheckpoint> open, bool lazy)
+      : open(std::move(open)), c(this->open->config), cfg(c.model),
+        ckpt(this->open->checkpoint), lazy(lazy) {}
 
-  /// A float tensor of exactly `shape`.
-  llvm::Expected<std::vector<float>> floats(const std::string &name,
-                                            std::vector<int64_t> shape) {
+  llvm::Error notFinite(const Checkpoint::Located &t, const std::string &name, uint64_t element,
+                        float value) {
+    return fail(t.file + ": tensor " + quoted(name) + ": element " + llvm::Twine(element) +
+                " is " + std::to_string(value) + "; weights must be finite");
+  }
+
+  llvm::Expected<const Checkpoint::Located *> floatTensor(const std::string &name,
+                                                        const std::vector<int64_t> &shape) {
     auto t = tensor(name, shape);
     if (!t)
       return t.takeError();
@@ -295,12 +309,109 @@ public:
         (*t)->view->dtype != DType::BF16)
       return fail((*t)->file + ": tensor " + quoted(name) + ": dtype " +
                   dtypeName((*t)->view->dtype) + " where F32, F16 or BF16 is expected");
+    return t;
+  }
+
+  /// A float tensor of exactly `shape`.
+  llvm::Expected<std::vector<float>> floats(const std::string &name,
+                                            std::vector<int64_t> shape) {
+    auto t = floatTensor(name, shape);
+    if (!t)
+      return t.takeError();
     std::vector<float> values = toFloats(*(*t)->view);
     if (int64_t bad = firstNonFinite(values); bad >= 0)
-      return fail((*t)->file + ": tensor " + quoted(name) + ": element " + llvm::Twine(bad) +
-                  " is " + std::to_string(values[static_cast<size_t>(bad)]) +
-                  "; weights must be finite");
+      return notFinite(**t, name, static_cast<uint64_t>(bad), values[static_cast<size_t>(bad)]);
     return values;
+  }
+
+  /// A float table as f16 bits (the embedding, the LM head), element by
+  /// element: no float copy of the table.
+  llvm::Error halfBits(const Checkpoint::Located &t, const std::string &name, uint16_t *out) {
+    const TensorView &v = *t.view;
+    const uint8_t *p = v.bytes.data();
+    const uint64_t n = static_cast<uint64_t>(v.elements());
+    for (uint64_t i = 0; i < n; ++i) {
+      float value;
+      if (v.dtype == DType::F32) {
+        uint32_t bits = uint32_t(p[4 * i]) | uint32_t(p[4 * i + 1]) << 8 |
+                        uint32_t(p[4 * i + 2]) << 16 | uint32_t(p[4 * i + 3]) << 24;
+        std::memcpy(&value, &bits, 4);
+      } else {
+        uint16_t bits = uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+        if (v.dtype == DType::F16) {
+          // Already f16: the bits as they are (through float and back they
+          // would come out the same).
+          out[i] = bits;
+          if ((bits & 0x7C00) == 0x7C00)
+            return notFinite(t, name, i, ref::halfToFloat(bits));
+          continue;
+        }
+        value = ref::bf16ToFloat(bits);
+      }
+      if (!std::isfinite(value))
+        return notFinite(t, name, i, value);
+      out[i] = ref::floatToHalf(value);
+    }
+    return llvm::Error::success();
+  }
+
+  /// An f16 table [rows, cols]: its bits in `values`, or for a lazy import
+  /// a source of them.
+  llvm::Error table(const std::string &name, int64_t rows, int64_t cols,
+                    std::vector<uint16_t> &values,
+                    std::shared_ptr<const ref::TensorSource> &source) {
+    auto t = floatTensor(name, {rows, cols});
+    if (!t)
+      return t.takeError();
+    if (!lazy) {
+      values.resize(static_cast<size_t>(rows * cols));
+      return halfBits(**t, name, values.data());
+    }
+    source = lazySource(name, rows * cols * 2, [name](Importer &importer, uint8_t *out) {
+      return importer.halfBits(*importer.ckpt.find(name), name,
+                               reinterpret_cast<uint16_t *>(out));
+    });
+    return llvm::Error::success();
+  }
+
+  /// A source whose bytes `read` produces with an importer of this
+  /// checkpoint, which stays open while the source lives.
+  template <typename Read>
+  std::shared_ptr<const ref::TensorSource> lazySource(const std::string &name, int64_t bytes,
+                                                      Read read) {
+    auto source = std::make_shared<ref::TensorSource>();
+    source->name = name;
+    source->bytes = bytes;
+    source->read = [open = open, name, read](uint8_t *out) -> std::string {
+      Importer importer(open, /*lazy=*/false);
+      llvm::Error e = read(importer, out);
+      if (const Checkpoint::Located *t = open->checkpoint.find(name))
+        t->owner->releasePages(*t->view);
+      return e ? llvm::toString(std::move(e)) : std::string();
+    };
+    return source;
+  }
+
+  /// Packed ternary U8 [out/4, in] to logical values [out, in]: quarter
+  /// blocks along the output axis.
+  llvm::Error packedValues(const Checkpoint::Located &w, const std::string &name, int64_t out,
+                           int64_t in, int8_t *values) {
+    const int64_t quarter = out / 4;
+    const uint8_t *bytes = w.view->bytes.data();
+    for (int64_t r = 0; r < quarter; ++r)
+      for (int64_t k = 0; k < in; ++k) {
+        uint8_t b = bytes[r * in + k];
+        for (int64_t i = 0; i < 4; ++i) {
+          int code = (b >> (2 * i)) & 3;
+          if (code == 3)
+            return fail(w.file + ": tensor " + quoted(name) +
+                        ": invalid ternary code 3 at packed row " + llvm::Twine(r) +
+                        ", column " + llvm::Twine(k) + " (bits " + llvm::Twine(2 * i) + "-" +
+                        llvm::Twine(2 * i + 1) + ")");
+          values[(i * quarter + r) * in + k] = static_cast<int8_t>(code - 1);
+        }
+      }
+    return llvm::Error::success();
   }
 
   llvm::Expected<ref::LinearWeights> linear(const std::string &prefix, int64_t out,
@@ -309,13 +420,30 @@ public:
     const Checkpoint::Located *w = ckpt.find(name);
     if (!w)
       return fail(ckpt.anyFile() + ": tensor " + quoted(name) + " is missing");
+    const bool lazyValues = lazy && cfg.weightKind != ref::WeightKind::Float;
     if (w->view->dtype != DType::U8) {
       auto master = floats(name, {out, in});
       if (!master)
         return master.takeError();
-      return ref::linearFromMaster(std::move(*master), out, in, cfg.weightKind);
+      ref::LinearWeights lw = ref::linearFromMaster(std::move(*master), out, in, cfg.weightKind);
+      if (lazyValues) {
+        // The scale needs every weight: computed now, the values again when
+        // they are written.
+        lw.values = {};
+        lw.source = lazySource(name, out * in, [name, out, in](Importer &importer,
+                                                                uint8_t *values) -> llvm::Error {
+          auto master = importer.floats(name, {out, in});
+          if (!master)
+            return master.takeError();
+          ref::LinearWeights again =
+              ref::linearFromMaster(std::move(*master), out, in, importer.cfg.weightKind);
+          std::memcpy(values, again.values.data(), again.values.size());
+          return llvm::Error::success();
+        });
+        w->owner->releasePages(*w->view);
+      }
+      return lw;
     }
-    // Packed ternary: U8 [out/4, in], quarter blocks along the output axis.
     auto here = [&](const llvm::Twine &what) {
       return fail(w->file + ": tensor " + quoted(name) + ": " + what);
     };
@@ -344,22 +472,17 @@ public:
       return here("weight_scale " + std::to_string((*scale)[0]) +
                   " gives the scale " + std::to_string(lw.scale) +
                   "; it must be finite and non-zero");
+    if (lazyValues) {
+      lw.source = lazySource(name, out * in, [name, out, in](Importer &importer,
+                                                              uint8_t *values) {
+        return importer.packedValues(*importer.ckpt.find(name), name, out, in,
+                                     reinterpret_cast<int8_t *>(values));
+      });
+      return lw;
+    }
     lw.values.resize(static_cast<size_t>(out * in));
-    const int64_t quarter = out / 4;
-    const uint8_t *bytes = w->view->bytes.data();
-    for (int64_t r = 0; r < quarter; ++r)
-      for (int64_t k = 0; k < in; ++k) {
-        uint8_t b = bytes[r * in + k];
-        for (int64_t i = 0; i < 4; ++i) {
-          int code = (b >> (2 * i)) & 3;
-          if (code == 3)
-            return here("invalid ternary code 3 at packed row " + llvm::Twine(r) +
-                        ", column " + llvm::Twine(k) + " (bits " + llvm::Twine(2 * i) +
-                        "-" + llvm::Twine(2 * i + 1) + ")");
-          lw.values[static_cast<size_t>((i * quarter + r) * in + k)] =
-              static_cast<int8_t>(code - 1);
-        }
-      }
+    if (llvm::Error e = packedValues(*w, name, out, in, lw.values.data()))
+      return std::move(e);
     return lw;
   }
 
@@ -373,11 +496,9 @@ public:
     if (!ckpt.find(lastLayer))
       return fail(ckpt.anyFile() + ": num_hidden_layers is " + llvm::Twine(cfg.layers) +
                   " but the checkpoint has no tensor " + quoted(lastLayer));
-    auto embedding = floats("model.embed_tokens.weight", {cfg.vocab, D});
-    if (!embedding)
-      return embedding.takeError();
-    w.embedding = ref::toHalfBits(*embedding);
-    embedding->clear();
+    if (llvm::Error e = table("model.embed_tokens.weight", cfg.vocab, D, w.embedding,
+                              w.embeddingSource))
+      return std::move(e);
     w.layers.resize(static_cast<size_t>(cfg.layers));
     const char *attnSub = c.llama ? "self_attn.inner_attn_ln" : "self_attn.attn_sub_norm";
     const char *ffnSub = c.llama ? "mlp.ffn_layernorm" : "mlp.ffn_sub_norm";
@@ -422,10 +543,8 @@ public:
     w.finalNorm = std::move(*norm);
     // An untied LM head (f16 as the embedding); tied when absent.
     if (ckpt.find("lm_head.weight")) {
-      auto head = floats("lm_head.weight", {cfg.vocab, D});
-      if (!head)
-        return head.takeError();
-      w.lmHead = ref::toHalfBits(*head);
+      if (llvm::Error e = table("lm_head.weight", cfg.vocab, D, w.lmHead, w.lmHeadSource))
+        return std::move(e);
       w.config.tiedHead = false;
     } else if (!c.tiedConfig) {
       return fail(ckpt.anyFile() + ": tensor 'lm_head.weight' is missing but config.json "
@@ -447,9 +566,11 @@ private:
     return t;
   }
 
+  std::shared_ptr<const OpenCheckpoint> open;
   const HFConfig &c;
   const ref::ModelConfig &cfg;
   const Checkpoint &ckpt;
+  const bool lazy;
 };
 
 } // namespace
@@ -460,10 +581,11 @@ llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
   auto config = parseConfig(join(dir, "config.json"), options);
   if (!config)
     return config.takeError();
-  Checkpoint checkpoint;
-  if (llvm::Error e = checkpoint.open(dir))
+  auto open = std::make_shared<OpenCheckpoint>();
+  open->config = std::move(*config);
+  if (llvm::Error e = open->checkpoint.open(dir))
     return std::move(e);
-  Importer importer(*config, checkpoint);
+  Importer importer(open, options.lazyTensors);
   return importer.run();
 }
 

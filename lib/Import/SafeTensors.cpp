@@ -163,6 +163,10 @@ SafeTensorsFile::open(llvm::StringRef path) {
   return std::move(file);
 }
 
+void SafeTensorsFile::releasePages(const TensorView &tensor) const {
+  releaseMappedPages(*buffer_, tensor.bytes);
+}
+
 const TensorView *SafeTensorsFile::find(llvm::StringRef name) const {
   auto it = tensors_.find(name.str());
   return it == tensors_.end() ? nullptr : &it->second;

@@ -49,6 +49,9 @@ public:
   /// nullptr when absent.
   const TensorView *find(llvm::StringRef name) const;
   const std::map<std::string, TensorView> &tensors() const { return tensors_; }
+  /// Lets the system drop the mapped pages of `tensor` (read again if
+  /// touched): a compile reads each tensor once.
+  void releasePages(const TensorView &tensor) const;
 
 private:
   std::string path_;

@@ -15,6 +15,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace bitnet {
@@ -41,6 +42,23 @@ openInputBuffer(const std::string &path, uint64_t maxBytes, bool nullTerminated 
   if (!buffer)
     return inputError(path + ": cannot read: " + buffer.getError().message());
   return std::move(*buffer);
+}
+
+/// Lets the system drop the pages of `range` (inside `buffer`) from memory:
+/// a mapped file's pages are read again if touched, so a reader that is done
+/// with a tensor keeps the process's memory to what it still needs. Does
+/// nothing to a heap copy (dropping its pages would lose the data).
+inline void releaseMappedPages(const llvm::MemoryBuffer &buffer,
+                               llvm::ArrayRef<uint8_t> range) {
+  if (buffer.getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(range.data());
+  uintptr_t end = begin + range.size();
+  begin = (begin + page - 1) / page * page; // whole pages of the range only
+  end = end / page * page;
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
 }
 
 /// MLIR source text from `path`, or from standard input for "-" (up to
