@@ -31,12 +31,16 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
     "emit", cl::desc("What to write"),
     cl::values(clEnumValN(mlir::bitnet::EmitKind::BitNet, "bitnet",
                           "the model-level bitnet IR before any pass (an "
-                          "imported checkpoint as IR)"),
+                          "imported checkpoint as IR, its large tensors "
+                          "named, not printed)"),
                clEnumValN(mlir::bitnet::EmitKind::MLIR, "mlir",
                           "the glue after the kernel pipeline (LLVM dialect)"),
-               clEnumValN(mlir::bitnet::EmitKind::LLVM, "llvm", "the glue as LLVM IR"),
+               clEnumValN(mlir::bitnet::EmitKind::LLVM, "llvm",
+                          "the glue as LLVM IR (the weights beside it in "
+                          "<stem>.weight-data.o)"),
                clEnumValN(mlir::bitnet::EmitKind::Assembly, "asm",
-                          "the glue as assembly"),
+                          "the glue as assembly (the weights beside it in "
+                          "<stem>.weight-data.o)"),
                clEnumValN(mlir::bitnet::EmitKind::Object, "obj",
                           "one relocatable object (glue + kernels + Halide "
                           "runtime + weights unless --weights=file) and its C "
