@@ -791,14 +791,9 @@ public:
         // they are written.
         lw.values = {};
         lw.source = lazySource(name, out * in, [name, out, in](GGUFImporter &importer,
-                                                                uint8_t *values) -> llvm::Error {
-          auto master = importer.floats(name, {in, out});
-          if (!master)
-            return master.takeError();
-          ref::LinearWeights again = ref::linearFromMaster(std::move(*master), out, in,
-                                                           importer.options.kind);
-          std::memcpy(values, again.values.data(), again.values.size());
-          return llvm::Error::success();
+                                                                uint8_t *values) {
+          return quantizeMasterInto(importer.floats(name, {in, out}), out, in,
+                                    importer.options.kind, values);
         });
         f.releasePages(*x);
       }

@@ -431,14 +431,9 @@ public:
         // they are written.
         lw.values = {};
         lw.source = lazySource(name, out * in, [name, out, in](Importer &importer,
-                                                                uint8_t *values) -> llvm::Error {
-          auto master = importer.floats(name, {out, in});
-          if (!master)
-            return master.takeError();
-          ref::LinearWeights again =
-              ref::linearFromMaster(std::move(*master), out, in, importer.cfg.weightKind);
-          std::memcpy(values, again.values.data(), again.values.size());
-          return llvm::Error::success();
+                                                                uint8_t *values) {
+          return quantizeMasterInto(importer.floats(name, {out, in}), out, in,
+                                    importer.cfg.weightKind, values);
         });
         w->owner->releasePages(*w->view);
       }

@@ -57,3 +57,13 @@ const CheckpointFormat *bitnet::import::findCheckpointFormat(llvm::StringRef pat
       return &format;
   return nullptr;
 }
+
+llvm::Error bitnet::import::quantizeMasterInto(llvm::Expected<std::vector<float>> master,
+                                               int64_t out, int64_t in, ref::WeightKind kind,
+                                               uint8_t *values) {
+  if (!master)
+    return master.takeError();
+  ref::LinearWeights weights = ref::linearFromMaster(std::move(*master), out, in, kind);
+  std::memcpy(values, weights.values.data(), weights.values.size());
+  return llvm::Error::success();
+}

@@ -37,6 +37,12 @@ const CheckpointFormat *findCheckpointFormat(llvm::StringRef path);
 /// a non-finite norm or scale poisons every logit.
 int64_t firstNonFinite(llvm::ArrayRef<float> values);
 
+/// Writes the logical values of master weights to `values` (out x in
+/// bytes), quantized as on import (ref::linearFromMaster): what a lazy
+/// import's source of master weights produces when the output is written.
+llvm::Error quantizeMasterInto(llvm::Expected<std::vector<float>> master, int64_t out,
+                               int64_t in, ref::WeightKind kind, uint8_t *values);
+
 } // namespace import
 } // namespace bitnet
 
