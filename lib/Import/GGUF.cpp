@@ -780,13 +780,25 @@ public:
     if (!t)
       return t.takeError();
     const GGUFTensor *x = *t;
-    const bool lazy = options.lazyTensors && options.kind != ref::WeightKind::Float;
+    const bool lazy = options.lazyTensors;
     if (isFloatType(x->type)) {
       auto master = floats(name, {in, out});
       if (!master)
         return master.takeError();
       ref::LinearWeights lw = ref::linearFromMaster(std::move(*master), out, in, options.kind);
-      if (lazy) {
+      if (lazy && options.kind == ref::WeightKind::Float) {
+        // The narrowest exact type needs every weight: chosen now, the
+        // floats read again when they are written.
+        lw.floatStorage = ref::narrowestFloatStorage(lw.floats);
+        lw.floats = {};
+        lw.source = lazySource(name, out * in * ref::bytesPerFloat(lw.floatStorage),
+                               [name, out, in, storage = lw.floatStorage](
+                                   GGUFImporter &importer, uint8_t *bytes) {
+                                 return encodeMasterInto(importer.floats(name, {in, out}),
+                                                         storage, bytes);
+                               });
+        f.releasePages(*x);
+      } else if (lazy) {
         // The scale needs every weight: computed now, the values again when
         // they are written.
         lw.values = {};

@@ -420,13 +420,24 @@ public:
     const Checkpoint::Located *w = ckpt.find(name);
     if (!w)
       return fail(ckpt.anyFile() + ": tensor " + quoted(name) + " is missing");
-    const bool lazyValues = lazy && cfg.weightKind != ref::WeightKind::Float;
     if (w->view->dtype != DType::U8) {
       auto master = floats(name, {out, in});
       if (!master)
         return master.takeError();
       ref::LinearWeights lw = ref::linearFromMaster(std::move(*master), out, in, cfg.weightKind);
-      if (lazyValues) {
+      if (lazy && cfg.weightKind == ref::WeightKind::Float) {
+        // The narrowest exact type needs every weight: chosen now, the
+        // floats read again when they are written.
+        lw.floatStorage = ref::narrowestFloatStorage(lw.floats);
+        lw.floats = {};
+        lw.source = lazySource(name, out * in * ref::bytesPerFloat(lw.floatStorage),
+                               [name, out, in, storage = lw.floatStorage](Importer &importer,
+                                                                          uint8_t *bytes) {
+                                 return encodeMasterInto(importer.floats(name, {out, in}),
+                                                         storage, bytes);
+                               });
+        w->owner->releasePages(*w->view);
+      } else if (lazy) {
         // The scale needs every weight: computed now, the values again when
         // they are written.
         lw.values = {};
@@ -467,7 +478,7 @@ public:
       return here("weight_scale " + std::to_string((*scale)[0]) +
                   " gives the scale " + std::to_string(lw.scale) +
                   "; it must be finite and non-zero");
-    if (lazyValues) {
+    if (lazy) {
       lw.source = lazySource(name, out * in, [name, out, in](Importer &importer,
                                                               uint8_t *values) {
         return importer.packedValues(*importer.ckpt.find(name), name, out, in,

@@ -67,3 +67,12 @@ llvm::Error bitnet::import::quantizeMasterInto(llvm::Expected<std::vector<float>
   std::memcpy(values, weights.values.data(), weights.values.size());
   return llvm::Error::success();
 }
+
+llvm::Error bitnet::import::encodeMasterInto(llvm::Expected<std::vector<float>> master,
+                                             ref::FloatStorage storage, uint8_t *bytes) {
+  if (!master)
+    return master.takeError();
+  std::vector<uint8_t> encoded = ref::encodeFloats(*master, storage);
+  std::memcpy(bytes, encoded.data(), encoded.size());
+  return llvm::Error::success();
+}

@@ -51,35 +51,31 @@ public:
 
   /// Full-precision weights in the narrowest float type that holds every
   /// value exactly (bf16, then f16, else f32): a bf16 checkpoint stays two
-  /// bytes per weight, and nothing is rounded.
+  /// bytes per weight, and nothing is rounded. A lazy import chose the type
+  /// on import and names its tensor.
   Value floatWeights(const ref::LinearWeights &w) {
-    auto narrowed = [&](uint16_t (*down)(float), float (*up)(uint16_t),
-                        std::vector<uint16_t> &bits) {
-      bits.resize(w.floats.size());
-      for (size_t i = 0; i < w.floats.size(); ++i) {
-        bits[i] = down(w.floats[i]);
-        if (up(bits[i]) != w.floats[i])
-          return false;
+    auto elementOf = [&](ref::FloatStorage storage) -> Type {
+      switch (storage) {
+      case ref::FloatStorage::BF16:
+        return b.getBF16Type();
+      case ref::FloatStorage::F16:
+        return b.getF16Type();
+      case ref::FloatStorage::F32:
+        break;
       }
-      return true;
+      return b.getF32Type();
     };
-    std::vector<uint16_t> bits;
-    Type element;
-    if (narrowed(ref::floatToBf16, ref::bf16ToFloat, bits))
-      element = b.getBF16Type();
-    else if (narrowed(ref::floatToHalf, ref::halfToFloat, bits))
-      element = b.getF16Type();
-    if (element) {
-      auto type = RankedTensorType::get({w.out, w.in}, element);
-      return arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::getFromRawBuffer(
-              type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
-                                   bits.size() * sizeof(uint16_t))));
+    if (w.source) {
+      auto type = RankedTensorType::get({w.out, w.in}, elementOf(w.floatStorage));
+      return arith::ConstantOp::create(b, loc, ExternalWeightsAttr::get(type, w.source->name));
     }
-    auto type = RankedTensorType::get({w.out, w.in}, b.getF32Type());
+    ref::FloatStorage storage = ref::narrowestFloatStorage(w.floats);
+    auto type = RankedTensorType::get({w.out, w.in}, elementOf(storage));
+    std::vector<uint8_t> bytes = ref::encodeFloats(w.floats, storage);
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, llvm::ArrayRef<float>(w.floats)));
+        b, loc,
+        DenseElementsAttr::getFromRawBuffer(
+            type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()), bytes.size())));
   }
 
   /// A linear layer on an already normalised input: quantize + bitlinear for

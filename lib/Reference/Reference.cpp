@@ -124,6 +124,34 @@ uint16_t floatToBf16(float f) {
   return static_cast<uint16_t>(rounded >> 16);
 }
 
+FloatStorage narrowestFloatStorage(const std::vector<float> &values) {
+  auto holds = [&](uint16_t (*down)(float), float (*up)(uint16_t)) {
+    for (float v : values)
+      if (up(down(v)) != v)
+        return false;
+    return true;
+  };
+  if (holds(floatToBf16, bf16ToFloat))
+    return FloatStorage::BF16;
+  if (holds(floatToHalf, halfToFloat))
+    return FloatStorage::F16;
+  return FloatStorage::F32;
+}
+
+int64_t bytesPerFloat(FloatStorage storage) { return storage == FloatStorage::F32 ? 4 : 2; }
+
+std::vector<uint8_t> encodeFloats(const std::vector<float> &values, FloatStorage storage) {
+  std::vector<uint8_t> bytes(values.size() * static_cast<size_t>(bytesPerFloat(storage)));
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint32_t bits = storage == FloatStorage::F32    ? floatBits(values[i])
+                    : storage == FloatStorage::BF16 ? floatToBf16(values[i])
+                                                    : floatToHalf(values[i]);
+    for (int64_t b = 0; b < bytesPerFloat(storage); ++b)
+      bytes[i * bytesPerFloat(storage) + b] = static_cast<uint8_t>(bits >> (8 * b));
+  }
+  return bytes;
+}
+
 //===--------------------------------------------------------------------===//
 // Quantizers
 //===--------------------------------------------------------------------===//

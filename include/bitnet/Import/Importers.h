@@ -43,6 +43,11 @@ int64_t firstNonFinite(llvm::ArrayRef<float> values);
 llvm::Error quantizeMasterInto(llvm::Expected<std::vector<float>> master, int64_t out,
                                int64_t in, ref::WeightKind kind, uint8_t *values);
 
+/// Full-precision weights (`--weight-kind=float`) encoded in `storage` into
+/// `bytes`: what a lazy import's source of them produces.
+llvm::Error encodeMasterInto(llvm::Expected<std::vector<float>> master,
+                             ref::FloatStorage storage, uint8_t *bytes);
+
 } // namespace import
 } // namespace bitnet
 

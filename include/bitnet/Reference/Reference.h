@@ -43,6 +43,15 @@ uint16_t floatToHalf(float f);
 float bf16ToFloat(uint16_t h);
 uint16_t floatToBf16(float f);
 
+/// How full-precision weights are stored: the narrowest float type that
+/// holds every value exactly (a bf16 checkpoint stays two bytes a weight,
+/// and nothing is rounded).
+enum class FloatStorage { BF16, F16, F32 };
+FloatStorage narrowestFloatStorage(const std::vector<float> &values);
+int64_t bytesPerFloat(FloatStorage storage);
+/// `values` in `storage`, little-endian (exact: storage holds every value).
+std::vector<uint8_t> encodeFloats(const std::vector<float> &values, FloatStorage storage);
+
 //===--------------------------------------------------------------------===//
 // Quantizers
 //===--------------------------------------------------------------------===//
@@ -201,7 +210,10 @@ struct LinearWeights {
   std::vector<int8_t> values;
   float scale = 1.0f;
   std::vector<float> floats;
+  /// A lazily imported layer: the source of its values (one int8 each), or
+  /// for Float layers of its floats encoded in `floatStorage`.
   std::shared_ptr<const TensorSource> source;
+  FloatStorage floatStorage = FloatStorage::F32;
 };
 
 struct LayerWeights {
