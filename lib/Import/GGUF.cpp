@@ -672,18 +672,13 @@ public:
   template <typename Read>
   std::shared_ptr<const ref::TensorSource> lazySource(const std::string &name, int64_t bytes,
                                                       Read read) {
-    auto source = std::make_shared<ref::TensorSource>();
-    source->name = name;
-    source->bytes = bytes;
     ImportOptions readOptions = options;
-    source->read = [file = file, readOptions, name, read](uint8_t *out) -> std::string {
+    return makeTensorSource(name, bytes, [file = file, readOptions, name, read](uint8_t *out) {
       GGUFImporter importer(file, readOptions);
       llvm::Error e = read(importer, out);
-      if (const GGUFTensor *x = file->tensor(name))
-        file->releasePages(*x);
-      return e ? llvm::toString(std::move(e)) : std::string();
-    };
-    return source;
+      file->releasePages(*file->tensor(name));
+      return e;
+    });
   }
 
   /// Logical values of a ternary tensor (TQ2_0, TQ1_0 or I2_S) into

@@ -379,17 +379,13 @@ public:
   template <typename Read>
   std::shared_ptr<const ref::TensorSource> lazySource(const std::string &name, int64_t bytes,
                                                       Read read) {
-    auto source = std::make_shared<ref::TensorSource>();
-    source->name = name;
-    source->bytes = bytes;
-    source->read = [open = open, name, read](uint8_t *out) -> std::string {
+    return makeTensorSource(name, bytes, [open = open, name, read](uint8_t *out) {
       Importer importer(open, /*lazy=*/false);
       llvm::Error e = read(importer, out);
-      if (const Checkpoint::Located *t = open->checkpoint.find(name))
-        t->owner->releasePages(*t->view);
-      return e ? llvm::toString(std::move(e)) : std::string();
-    };
-    return source;
+      const Checkpoint::Located *t = open->checkpoint.find(name);
+      t->owner->releasePages(*t->view);
+      return e;
+    });
   }
 
   /// Packed ternary U8 [out/4, in] to logical values [out, in]: quarter

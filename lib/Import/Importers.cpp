@@ -76,3 +76,16 @@ llvm::Error bitnet::import::encodeMasterInto(llvm::Expected<std::vector<float>> 
   std::memcpy(bytes, encoded.data(), encoded.size());
   return llvm::Error::success();
 }
+
+std::shared_ptr<const bitnet::ref::TensorSource>
+bitnet::import::makeTensorSource(std::string name, int64_t bytes,
+                                 std::function<llvm::Error(uint8_t *out)> read) {
+  auto source = std::make_shared<ref::TensorSource>();
+  source->name = std::move(name);
+  source->bytes = bytes;
+  source->read = [read = std::move(read)](uint8_t *out) -> std::string {
+    llvm::Error e = read(out);
+    return e ? llvm::toString(std::move(e)) : std::string();
+  };
+  return source;
+}

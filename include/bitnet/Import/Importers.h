@@ -14,6 +14,9 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
+#include <memory>
+
 namespace bitnet {
 namespace import {
 
@@ -36,6 +39,13 @@ const CheckpointFormat *findCheckpointFormat(llvm::StringRef path);
 /// checkpoint holds must be finite: quantizing a NaN weight is undefined and
 /// a non-finite norm or scale poisons every logit.
 int64_t firstNonFinite(llvm::ArrayRef<float> values);
+
+/// A tensor left in its checkpoint: `read` writes its `bytes` bytes (a lazy
+/// import's decoder, which keeps what it needs alive); its errors become the
+/// source's message.
+std::shared_ptr<const ref::TensorSource>
+makeTensorSource(std::string name, int64_t bytes,
+                 std::function<llvm::Error(uint8_t *out)> read);
 
 /// Writes the logical values of master weights to `values` (out x in
 /// bytes), quantized as on import (ref::linearFromMaster): what a lazy
