@@ -5,6 +5,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -97,6 +98,10 @@ static cl::opt<std::string> kernelgen(
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "bitnet-compile " << BITNET_VERSION << " (MLIR and LLVM " << LLVM_VERSION_STRING
+       << ", Halide 14 in bitnet-kernelgen)\n";
+  });
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
