@@ -878,8 +878,11 @@ llvm::Error CompileSession::link() {
   if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd)
     support.push_back("cpu_features.o");
   if (target->kernels == ::bitnet::kernels::KernelTarget::X86AVX2 ||
+      target->kernels == ::bitnet::kernels::KernelTarget::X86AVXVNNI ||
       target->kernels == ::bitnet::kernels::KernelTarget::X86AVX512)
     support.push_back("f16_matmul.o");
+  if (target->kernels == ::bitnet::kernels::KernelTarget::X86AVXVNNI)
+    support.push_back("ternary_dot_avxvnni.o");
   for (const char *file : support) {
     llvm::SmallString<256> path(o.runtimeDir);
     llvm::sys::path::append(path, arch, file);

@@ -29,6 +29,7 @@ enum class Family { X86, ARM, GPU };
 Family familyOf(KernelTarget target) {
   switch (target) {
   case KernelTarget::X86AVX2:
+  case KernelTarget::X86AVXVNNI:
   case KernelTarget::X86AVX512:
     return Family::X86;
   case KernelTarget::ARM64:
@@ -47,6 +48,7 @@ int vectorBytesOf(KernelTarget target) {
   case KernelTarget::X86AVX512:
     return 64;
   case KernelTarget::X86AVX2:
+  case KernelTarget::X86AVXVNNI:
     return 32;
   default:
     return 16;
@@ -157,7 +159,9 @@ Built buildBitLinear(const KernelSpec &spec) {
   // Each i32 lane of `partial` sums 4 adjacent bytes' u8 x i8 products; a
   // vector step covers `lanes * 4` bytes of a tile row and must divide it.
   // ARM dotprod and AVX512-VNNI map the 4-way sum to sdot / vpdpbusd.
-  const bool maddubs = spec.target == KernelTarget::X86AVX2 && rowBytes % 4 == 0;
+  const bool maddubs = (spec.target == KernelTarget::X86AVX2 ||
+                        spec.target == KernelTarget::X86AVXVNNI) &&
+                       rowBytes % 4 == 0;
   // Without a 4-way product when a row is not a multiple of 4 bytes: one
   // byte per lane.
   const int64_t group = rowBytes % 4 == 0 ? 4 : 1;
@@ -230,12 +234,30 @@ Built buildBitLinear(const KernelSpec &spec) {
     scale = gammas(index);
   }
   // Offset codes: sum w q = sum u q - sum q; bits: sum w q = 2 sum b q - sum q.
-  Expr sum = bits1 ? 2 * dot(n, m) - qsum(m) : dot(n, m) - qsum(m);
+  // x86-64-avxvnni: offset2 tiles of 128 columns get their dot products
+  // from the run-time support's AVX-VNNI micro-kernel (256-bit vpdpbusd,
+  // which Halide 14 cannot emit), an extern stage over each task's rows;
+  // other layouts use the AVX2 schedule below.
+  const bool vnniExtern = spec.target == KernelTarget::X86AVXVNNI &&
+                          L.format == ref::PackFormat::Offset2 && tk == 128;
+  Func vnniDot("vnni_dot");
+  if (vnniExtern)
+    vnniDot.define_extern("bitnet_ternary_dot_avxvnni",
+                          {q, w, Expr(i32(N)), Expr(i32(K)), Expr(i32(tn))}, Int(32), {n, m});
+  Func &dots = vnniExtern ? vnniDot : dot;
+  Expr sum = bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
   Func y("y");
   y(n, m) = (cast<float>(sum) / s(m)) * scale;
   constrain(y.output_buffer(), {N, M});
 
-  if (family == Family::GPU) {
+  if (vnniExtern) {
+    Var no("no"), ni("ni");
+    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 8;
+    rows = (rows + tn - 1) / tn * tn;
+    qsum.compute_root();
+    y.split(n, no, ni, i32(rows), TailStrategy::GuardWithIf).reorder(ni, m, no).parallel(no);
+    vnniDot.compute_at(y, no);
+  } else if (family == Family::GPU) {
     Var nb("nb"), ni("ni");
     qsum.compute_root().gpu_single_thread();
     qsum.update().gpu_single_thread();

@@ -46,6 +46,10 @@ struct TargetName {
 // 4, Zen 5) lack. So only the kernels that use the dot products get it.
 const TargetName kTargets[] = {
     {KernelTarget::X86AVX2, "x86-64-avx2", "x86-64-linux-avx-avx2-f16c-fma-sse41", nullptr},
+    // Halide 14 has no AVX-VNNI: these are AVX2 kernels whose BitLinear dot
+    // products come from lib/Runtime/TernaryDotAVXVNNI.c.
+    {KernelTarget::X86AVXVNNI, "x86-64-avxvnni", "x86-64-linux-avx-avx2-f16c-fma-sse41",
+     nullptr},
     {KernelTarget::X86AVX512, "x86-64-avx512",
      "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake-"
      "avx512_cannonlake-avx512_sapphirerapids",
@@ -158,7 +162,7 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
   if (key == "target")
     return parseKernelTarget(value, spec.target)
                ? ""
-               : badValue("x86-64-avx2, x86-64-avx512, arm64, arm64-dotprod, "
+               : badValue("x86-64-avx2, x86-64-avxvnni, x86-64-avx512, arm64, arm64-dotprod, "
                           "cuda or opencl");
   if (key == "name") {
     spec.name = value;

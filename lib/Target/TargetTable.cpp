@@ -51,6 +51,10 @@ const std::vector<TargetDescription> &allTargets() {
   static const std::vector<TargetDescription> targets = {
       {"x86-64-avx2", KernelTarget::X86AVX2, "x86_64-unknown-linux-gnu",
        "x86-64 with AVX2, FMA and F16C", cpuRules(32, 1, 64)},
+      {"x86-64-avxvnni", KernelTarget::X86AVXVNNI, "x86_64-unknown-linux-gnu",
+       "x86-64 with AVX2, FMA, F16C and AVX-VNNI (256-bit vpdpbusd; Intel Alder Lake "
+       "and later client cores)",
+       cpuRules(32, 1, 64)},
       {"x86-64-avx512", KernelTarget::X86AVX512, "x86_64-unknown-linux-gnu",
        "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4, 32)},
       {"arm64", KernelTarget::ARM64, "aarch64-unknown-linux-gnu",
@@ -80,14 +84,19 @@ const TargetDescription *lookupTarget(const std::string &name) {
 std::string resolveHost() {
 #if defined(__x86_64__)
   unsigned eax, ebx, ecx, edx;
-  bool avx2 = false, avx512vnni = false;
+  bool avx2 = false, avx512vnni = false, avxvnni = false;
   if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
     avx2 = ebx & (1u << 5);
     bool avx512f = ebx & (1u << 16), avx512bw = ebx & (1u << 30);
     avx512vnni = avx512f && avx512bw && (ecx & (1u << 11));
+    // CPUID.(EAX=7, ECX=1):EAX bit 4: AVX-VNNI.
+    if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx))
+      avxvnni = eax & (1u << 4);
   }
   if (avx512vnni)
     return "x86-64-avx512";
+  if (avx2 && avxvnni)
+    return "x86-64-avxvnni";
   return avx2 ? "x86-64-avx2" : "";
 #elif defined(__aarch64__) && defined(__linux__)
   return (getauxval(AT_HWCAP) & (1 << 20)) ? "arm64-dotprod" : "arm64";

@@ -460,6 +460,12 @@ int recordFeatureQuery(int count, const uint64_t *features) {
 #endif
 
 int main(int argc, char **argv) {
+#ifdef BITNET_KERNEL_TEST_AVXVNNI
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("avxvnni")) {
+    std::printf("SKIP: this CPU lacks AVX2 + AVX-VNNI\n");
+    return 77;
+  }
+#endif
 #ifdef BITNET_KERNEL_TEST_AVX512
   // The features bitnet-compile's host detection requires for this target.
   if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||

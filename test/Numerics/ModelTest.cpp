@@ -200,6 +200,12 @@ bool runCase(const Case &c) {
 #endif
 
 int main() {
+#ifdef MODEL_NEEDS_AVXVNNI
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("avxvnni")) {
+    std::printf("SKIP: this CPU lacks AVX2 + AVX-VNNI (x86-64-avxvnni)\n");
+    return 77;
+  }
+#endif
 #ifdef MODEL_NEEDS_CUDA
   std::string why = bitnet::test::cudaUnavailable();
   if (!why.empty()) {

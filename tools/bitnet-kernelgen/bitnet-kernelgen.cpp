@@ -35,7 +35,7 @@ const char *kUsage = R"(usage:
 spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   kind          bitlinear | rmsnorm_quant | rope | attention | glu | add |
                 embedding | float_matmul | int8_matmul
-  target        x86-64-avx2 | x86-64-avx512 | arm64 | arm64-dotprod | cuda | opencl
+  target        x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda | opencl
   name          C symbol of the kernel
   m n k         tokens (m = 1: decode GEMV), outputs / features, inputs
   vocab         embedding rows

@@ -33,6 +33,7 @@ enum class KernelKind {
 
 enum class KernelTarget {
   X86AVX2,
+  X86AVXVNNI, // AVX2 + AVX-VNNI (256-bit vpdpbusd), no AVX-512
   X86AVX512,
   ARM64,
   ARM64DotProd,

@@ -36,7 +36,7 @@ struct KernelPipelineOptions
   PassOptions::Option<std::string> target{
       *this, "target",
       llvm::cl::desc("Target whose layouts and kernels to use (x86-64-avx2, "
-                     "x86-64-avx512, arm64, arm64-dotprod, cuda-sm80, "
+                     "x86-64-avxvnni, x86-64-avx512, arm64, arm64-dotprod, cuda-sm80, "
                      "cuda-sm90, opencl, host)"),
       llvm::cl::init("host")};
   PassOptions::Option<std::string> kernelPrefix{

@@ -42,8 +42,9 @@ const std::vector<TargetDescription> &allTargets();
 /// The description named `name`, or nullptr.
 const TargetDescription *lookupTarget(const std::string &name);
 
-/// The concrete target of the machine running this process (x86-64-avx512 or
-/// -avx2 from cpuid, arm64-dotprod or arm64 from hwcaps); "" if unsupported.
+/// The concrete target of the machine running this process (x86-64-avx512,
+/// -avxvnni or -avx2 from cpuid, arm64-dotprod or arm64 from hwcaps); "" if
+/// unsupported.
 std::string resolveHost();
 
 /// The layout for a quantized BitLinear of `kind` weights, N outputs and K

@@ -175,7 +175,7 @@ def ChooseLayout : Pass<"bitnet-choose-layout", "ModuleOp"> {
   }];
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"host\"",
-           "Target whose table to use: x86-64-avx2, x86-64-avx512, arm64, "
+           "Target whose table to use: x86-64-avx2, x86-64-avxvnni, x86-64-avx512, arm64, "
            "arm64-dotprod, cuda-sm80, cuda-sm90, opencl or host">
   ];
 }
