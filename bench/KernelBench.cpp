@@ -1,7 +1,7 @@
 //===- KernelBench.cpp - BitLinear kernels vs this machine's bandwidth ----===//
 //
 // For the BitNet b1.58 2B-4T projection shapes, measures the generated
-// BitLinear kernels (decode GEMV, M = 1; prefill GEMM, M = 8 and 128) on 1
+// BitLinear kernels (decode GEMV, M = 1; prefill GEMM, M = 8, 16 and 128) on 1
 // and 2 threads, and this machine's memory read bandwidth in the same run.
 // Weights rotate through enough copies to exceed the last-level cache, so a
 // GEMV streams its weights from DRAM as it would in a real model. Prints
@@ -113,7 +113,7 @@ void measure(const char *what, int64_t M, int threads,
 struct Shape {
   const char *what;
   int64_t n, k;
-  KernelFn gemv, gemm8, gemm128;
+  KernelFn gemv, gemm8, gemm16, gemm128;
 };
 
 } // namespace
@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
   // Optional second argument: the largest M to run (1: decode GEMV only).
   int64_t maxM = argc > 2 ? std::atoll(argv[2]) : 128;
   if (reps < 1 || maxM < 1) {
-    std::fprintf(stderr, "usage: %s [repetitions >= 1] [largest M: 1, 8 or 128]\n",
+    std::fprintf(stderr, "usage: %s [repetitions >= 1] [largest M: 1, 8, 16 or 128]\n",
                  argv[0]);
     return 2;
   }
@@ -148,12 +148,18 @@ int main(int argc, char **argv) {
               "thr", "time (us)", "GB/s", "bw GB/s", "of bw", "GOPS");
 
   const Shape shapes[] = {
-      {"q/o 2560x2560", 2560, 2560, bench_2560x2560_m1, bench_2560x2560_m8, bench_2560x2560_m128},
-      {"k/v 640x2560", 640, 2560, bench_640x2560_m1, bench_640x2560_m8, bench_640x2560_m128},
-      {"gate/up 6912x2560", 6912, 2560, bench_6912x2560_m1, bench_6912x2560_m8, bench_6912x2560_m128},
-      {"down 2560x6912", 2560, 6912, bench_2560x6912_m1, bench_2560x6912_m8, bench_2560x6912_m128},
-      {"qkv 3840x2560", 3840, 2560, bench_3840x2560_m1, bench_3840x2560_m8, bench_3840x2560_m128},
-      {"gate+up 13824x2560", 13824, 2560, bench_13824x2560_m1, bench_13824x2560_m8, bench_13824x2560_m128},
+      {"q/o 2560x2560", 2560, 2560, bench_2560x2560_m1, bench_2560x2560_m8, bench_2560x2560_m16,
+       bench_2560x2560_m128},
+      {"k/v 640x2560", 640, 2560, bench_640x2560_m1, bench_640x2560_m8, bench_640x2560_m16,
+       bench_640x2560_m128},
+      {"gate/up 6912x2560", 6912, 2560, bench_6912x2560_m1, bench_6912x2560_m8, bench_6912x2560_m16,
+       bench_6912x2560_m128},
+      {"down 2560x6912", 2560, 6912, bench_2560x6912_m1, bench_2560x6912_m8, bench_2560x6912_m16,
+       bench_2560x6912_m128},
+      {"qkv 3840x2560", 3840, 2560, bench_3840x2560_m1, bench_3840x2560_m8, bench_3840x2560_m16,
+       bench_3840x2560_m128},
+      {"gate+up 13824x2560", 13824, 2560, bench_13824x2560_m1, bench_13824x2560_m8, bench_13824x2560_m16,
+       bench_13824x2560_m128},
   };
   auto calls = [&](int64_t M) { return M == 128 ? std::max(3, reps / 4) : reps; };
   ref::Rng rng(7);
@@ -166,10 +172,13 @@ int main(int argc, char **argv) {
     std::vector<uint8_t> packed = ref::packWeights(layout, w.data(), shape.n, shape.k);
     size_t copies = std::max<size_t>(2, (size_t(256) << 20) / packed.size() + 1);
     std::vector<std::vector<uint8_t>> pool(copies, packed);
-    for (int64_t M : {1, 8, 128}) {
+    for (int64_t M : {1, 8, 16, 128}) {
       if (M > maxM)
         continue;
-      KernelFn fn = M == 1 ? shape.gemv : (M == 8 ? shape.gemm8 : shape.gemm128);
+      KernelFn fn = M == 1    ? shape.gemv
+                    : M == 8  ? shape.gemm8
+                    : M == 16 ? shape.gemm16
+                              : shape.gemm128;
       std::vector<int8_t> q(M * shape.k);
       for (int8_t &v : q)
         v = static_cast<int8_t>(rng.range(-127, 127));

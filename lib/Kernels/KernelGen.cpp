@@ -234,11 +234,14 @@ Built buildBitLinear(const KernelSpec &spec) {
     scale = gammas(index);
   }
   // Offset codes: sum w q = sum u q - sum q; bits: sum w q = 2 sum b q - sum q.
-  // x86-64-avxvnni: offset2 tiles of 128 columns get their dot products
-  // from the run-time support's AVX-VNNI micro-kernel (256-bit vpdpbusd,
-  // which Halide 14 cannot emit), an extern stage over each task's rows;
-  // other layouts use the AVX2 schedule below.
-  const bool vnniExtern = spec.target == KernelTarget::X86AVXVNNI &&
+  // x86-64-avxvnni: a single token's offset2 tiles of 128 columns get their
+  // dot products from the run-time support's AVX-VNNI micro-kernel (256-bit
+  // vpdpbusd, which Halide 14 cannot emit), an extern stage over each task's
+  // rows. Measured on a Zen 5 core (bitnet-bench-kernels): 25-29 GB/s
+  // against 22-24 for the AVX2 schedule at M = 1, but 246-325 GOPS against
+  // 286-297 at M = 16, and a 2B model's 128-token prompt 32% slower; so
+  // GEMMs and other layouts keep the AVX2 schedule below.
+  const bool vnniExtern = spec.target == KernelTarget::X86AVXVNNI && M == 1 &&
                           L.format == ref::PackFormat::Offset2 && tk == 128;
   Func vnniDot("vnni_dot");
   if (vnniExtern)
