@@ -8,7 +8,7 @@
 # Usage: scripts/consumer-check.sh [build-dir] [work-dir]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)
 work=${2:-$build/consumer-check}
 rm -rf "$work"
 mkdir -p "$work"

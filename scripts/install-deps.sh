@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build ccache g++ python3
+  # the Debian package (cpack -G DEB: dpkg-shlibdeps, file)
+  dpkg-dev file
   # MLIR / LLVM 22 (dialect, passes, lowering to LLVM, lit + FileCheck)
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   # Halide 14 (kernel generator)

@@ -7,6 +7,12 @@ build=${BITNET_BUILD_DIR:-$root/build}
 bash "$root/scripts/build.sh" "$build"
 cd "$build"
 ctest -j"${BITNET_JOBS:-$(nproc)}" --output-on-failure
+# The Debian package of this build: built, inspected and unpacked into a
+# temporary root, where bitnet-compile must run. BITNET_PACKAGE_CHECK=0
+# leaves it out.
+if [ "${BITNET_PACKAGE_CHECK:-1}" != 0 ]; then
+  bash "$root/scripts/package-check.sh" "$build"
+fi
 # A short run of every libFuzzer harness (docs/Fuzzing.md; skipped, with the
 # reason, where clang's fuzzer runtime is missing).
 fuzz_seconds=${BITNET_FUZZ_SECONDS:-8}
