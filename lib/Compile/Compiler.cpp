@@ -877,9 +877,9 @@ llvm::Error CompileSession::link() {
   std::vector<const char *> support = {"model_api.o"};
   if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd)
     support.push_back("cpu_features.o");
-  if (target->kernels == ::bitnet::kernels::KernelTarget::X86AVX2 ||
-      target->kernels == ::bitnet::kernels::KernelTarget::X86AVXVNNI ||
-      target->kernels == ::bitnet::kernels::KernelTarget::X86AVX512)
+  // Every CPU target's f16 matmul (F16Matmul.c, F16MatmulNeon.c).
+  if (target->kernels != ::bitnet::kernels::KernelTarget::CUDA &&
+      target->kernels != ::bitnet::kernels::KernelTarget::OpenCL)
     support.push_back("f16_matmul.o");
   if (target->kernels == ::bitnet::kernels::KernelTarget::X86AVXVNNI)
     support.push_back("ternary_dot_avxvnni.o");

@@ -715,14 +715,15 @@ Built buildFloatMatmul(const KernelSpec &spec) {
   constrain(x, {K, M});
   constrain(w, {K, N});
   Func y("y");
-  if (kind == FloatWeights::F16 && familyOf(spec.target) == Family::X86) {
-    // Halide 14 emulates f16 -> f32 on x86; each task's rows come from the
-    // run-time support's F16C micro-kernel instead (lib/Runtime/F16Matmul.c,
-    // linked into every x86 model), as an extern stage. AVX-512 targets call
-    // its 16-lane variant.
+  if (kind == FloatWeights::F16 && familyOf(spec.target) != Family::GPU) {
+    // Halide 14 emulates f16 -> f32 with integer operations on x86 and ARM;
+    // each task's rows come from the run-time support's micro-kernel instead
+    // (F16C: lib/Runtime/F16Matmul.c, 16-lane on AVX-512 targets; NEON
+    // fcvtl: lib/Runtime/F16MatmulNeon.c), as an extern stage.
     Var n("n"), m("m"), no("no"), ni("ni");
     Func rows("f16_rows");
-    const char *microKernel = spec.target == KernelTarget::X86AVX512
+    const char *microKernel = familyOf(spec.target) == Family::ARM ? "bitnet_f16_matmul_neon"
+                              : spec.target == KernelTarget::X86AVX512
                                   ? "bitnet_f16_matmul_avx512"
                                   : "bitnet_f16_matmul";
     rows.define_extern(microKernel, {x, w, Expr(i32(K))}, Float(32), {n, m});

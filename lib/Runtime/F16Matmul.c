@@ -17,7 +17,7 @@
  * infinities, NaNs) converts exactly; the sum's association differs from the
  * reference's sequential one, so results match it to float rounding.
  */
-#include "HalideRuntime.h"
+#include "ExternStage.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -136,10 +136,6 @@ BITNET_F16_AVX512 static void bitnet_f16_row_avx512(const float *x, const uint16
   *y = sum;
 }
 
-static int bitnet_is_bounds_query(const halide_buffer_t *b) {
-  return b->host == NULL && b->device == 0;
-}
-
 typedef void (*bitnet_f16_row_fn)(const float *, const uint16_t *, int32_t, float *);
 
 /* The Halide extern stage: x is [k, m] f32, w is [k, n] f16 bits, y the
@@ -154,22 +150,8 @@ BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_
   const int32_t n0 = y->dim[0].min, N = y->dim[0].extent;
   const int32_t m0 = y->dim[1].min, M = y->dim[1].extent;
   int32_t n, m;
-  if (bitnet_is_bounds_query(x) || bitnet_is_bounds_query(w) ||
-      bitnet_is_bounds_query(y)) {
-    if (bitnet_is_bounds_query(x)) {
-      x->dim[0].min = 0;
-      x->dim[0].extent = K;
-      x->dim[1].min = m0;
-      x->dim[1].extent = M;
-    }
-    if (bitnet_is_bounds_query(w)) {
-      w->dim[0].min = 0;
-      w->dim[0].extent = K;
-      w->dim[1].min = n0;
-      w->dim[1].extent = N;
-    }
+  if (bitnet_matmul_bounds_query(x, w, K, y))
     return 0;
-  }
   /* Element (k, i) of each buffer relative to its own origin. */
   const float *xp = (const float *)x->host - (int64_t)x->dim[1].min * x->dim[1].stride -
                     x->dim[0].min;

@@ -18,7 +18,7 @@
  * activation bytes. dot[n][m] = sum_k u[n][k] * q[m][k], exact in int32
  * (|dot| <= 2 * 128 * K); the kernel subtracts sum_k q[m][k].
  */
-#include "HalideRuntime.h"
+#include "ExternStage.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -28,10 +28,6 @@
 #define BITNET_AVXVNNI __attribute__((target("avx2,avxvnni")))
 
 enum { kTileCols = 128, kRowBytes = 32 };
-
-static int bitnet_vnni_is_bounds_query(const halide_buffer_t *b) {
-  return b->host == NULL && b->device == 0;
-}
 
 BITNET_AVXVNNI static inline int32_t bitnet_vnni_sum(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -141,15 +137,15 @@ BITNET_WEAK BITNET_AVXVNNI int bitnet_ternary_dot_avxvnni(halide_buffer_t *q,
   /* The rows of the region that exist, and the tile rows that hold them. */
   const int32_t first = n0 < stored ? n0 : stored;
   const int32_t last = n0 + rows < stored ? n0 + rows : stored;
-  if (bitnet_vnni_is_bounds_query(q) || bitnet_vnni_is_bounds_query(w) ||
-      bitnet_vnni_is_bounds_query(dot)) {
-    if (bitnet_vnni_is_bounds_query(q)) {
+  if (bitnet_is_bounds_query(q) || bitnet_is_bounds_query(w) ||
+      bitnet_is_bounds_query(dot)) {
+    if (bitnet_is_bounds_query(q)) {
       q->dim[0].min = 0;
       q->dim[0].extent = K;
       q->dim[1].min = m0;
       q->dim[1].extent = M;
     }
-    if (bitnet_vnni_is_bounds_query(w)) {
+    if (bitnet_is_bounds_query(w)) {
       const int64_t begin = first / tn * bandBytes;
       const int64_t end = last > first ? (int64_t)((last - 1) / tn + 1) * bandBytes : begin;
       w->dim[0].min = (int32_t)begin;

@@ -1,0 +1,41 @@
+/* ExternStage.h - what the run-time support's Halide extern stages share.
+ *
+ * An extern stage is called twice per region: first as a bounds query (its
+ * buffers without memory), where it names the input regions it reads, then
+ * to compute. Matmul stages read, for an output region [n0, n0 + N) x
+ * [m0, m0 + M) of y[n][m], all K columns of those tokens of x[m][k] and of
+ * those rows of w[n][k].
+ */
+#ifndef BITNET_RUNTIME_EXTERNSTAGE_H
+#define BITNET_RUNTIME_EXTERNSTAGE_H
+
+#include "HalideRuntime.h"
+
+#include <stdint.h>
+
+static inline int bitnet_is_bounds_query(const halide_buffer_t *b) {
+  return b->host == NULL && b->device == 0;
+}
+
+/* For a matmul stage: 1 if this call is a bounds query (then the regions of
+ * x and w it reads are filled in), 0 if it computes. */
+static inline int bitnet_matmul_bounds_query(halide_buffer_t *x, halide_buffer_t *w,
+                                             int32_t K, const halide_buffer_t *y) {
+  if (!bitnet_is_bounds_query(x) && !bitnet_is_bounds_query(w) && !bitnet_is_bounds_query(y))
+    return 0;
+  if (bitnet_is_bounds_query(x)) {
+    x->dim[0].min = 0;
+    x->dim[0].extent = K;
+    x->dim[1].min = y->dim[1].min;
+    x->dim[1].extent = y->dim[1].extent;
+  }
+  if (bitnet_is_bounds_query(w)) {
+    w->dim[0].min = 0;
+    w->dim[0].extent = K;
+    w->dim[1].min = y->dim[0].min;
+    w->dim[1].extent = y->dim[0].extent;
+  }
+  return 1;
+}
+
+#endif /* BITNET_RUNTIME_EXTERNSTAGE_H */
