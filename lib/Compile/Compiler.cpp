@@ -176,7 +176,8 @@ llvm::Error collectEntryPoints(ModuleOp module, std::vector<EntryPoint> &entries
 /// API to this model's descriptor.
 std::string headerText(llvm::StringRef name, llvm::StringRef target,
                        const std::vector<EntryPoint> &entries,
-                       llvm::StringRef lastLogits, bool externalWeights) {
+                       llvm::StringRef lastLogits, bool externalWeights,
+                       bool fat = false) {
   std::string guard = "BITNET_MODEL_" + llvm::StringRef(name).upper() + "_H";
   std::string N = llvm::StringRef(name).upper();
   std::string n = name.str();
@@ -208,18 +209,24 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The model's descriptor (dimensions, entry points, weight slots). */\n"
      << "extern const bitnet_model " << n << "_model;\n\n"
-     << "/* The compiled entry points: bodies (bitnet_body_fn: M tokens at positions\n"
-     << " * pos .. pos + M - 1 -> M x HIDDEN hidden states) and heads\n"
-     << " * (bitnet_logits_fn: M x HIDDEN hidden states -> M x VOCAB logits).\n"
-     << " * Prefer the API below. */\n";
-  for (const EntryPoint &entry : entries)
-    os << "int32_t " << entry.body
-       << "(const int32_t *tokens, int32_t pos, float *k_cache, float *v_cache,\n"
-       << "        float *hidden); /* M = " << entry.tokens << " */\n"
-       << "int32_t " << entry.logits << "(const float *hidden, float *logits); /* M = "
-       << entry.tokens << " */\n";
-  if (llvm::none_of(entries, [&](const EntryPoint &x) { return x.logits == lastLogits; }))
-    os << "int32_t " << lastLogits << "(const float *hidden, float *logits); /* M = 1 */\n";
+     << (fat ? "/* A fat object: one variant of the model per target, the best this CPU\n"
+               " * runs chosen by " + n + "_create (BITNET_VARIANT=<target> forces one, for\n"
+               " * tests). Its entry points are the variants' own; use the API below. */\n"
+             : std::string());
+  if (!fat) {
+    os << "/* The compiled entry points: bodies (bitnet_body_fn: M tokens at positions\n"
+       << " * pos .. pos + M - 1 -> M x HIDDEN hidden states) and heads\n"
+       << " * (bitnet_logits_fn: M x HIDDEN hidden states -> M x VOCAB logits).\n"
+       << " * Prefer the API below. */\n";
+    for (const EntryPoint &entry : entries)
+      os << "int32_t " << entry.body
+         << "(const int32_t *tokens, int32_t pos, float *k_cache, float *v_cache,\n"
+         << "        float *hidden); /* M = " << entry.tokens << " */\n"
+         << "int32_t " << entry.logits << "(const float *hidden, float *logits); /* M = "
+         << entry.tokens << " */\n";
+    if (llvm::none_of(entries, [&](const EntryPoint &x) { return x.logits == lastLogits; }))
+      os << "int32_t " << lastLogits << "(const float *hidden, float *logits); /* M = 1 */\n";
+  }
   os << "\ntypedef bitnet_state " << n << "_state;\n\n"
      << "/* Dimensions of the model. */\n"
      << "static inline int32_t " << n << "_vocab(void) { return " << N << "_VOCAB; }\n"
@@ -312,12 +319,17 @@ llvm::Constant *cStruct(llvm::LLVMContext &ctx, const llvm::DataLayout &layout,
   return llvm::ConstantStruct::getAnon(ctx, values, /*Packed=*/true);
 }
 
+/// Bytes of a model's constants, and of those a generated token reads.
+struct WeightFigures {
+  int64_t weightBytes = 0, readBytes = 0;
+};
+
 /// Adds the exported descriptor `<name>_model` (ModelAPI.h's bitnet_model)
 /// over the entry points and, for file weights, the slot table.
-void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
-                        const std::vector<EntryPoint> &entries,
-                        llvm::StringRef lastLogits, int64_t gatheredBytes,
-                        int64_t weightDataBytes) {
+WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
+                                 const std::vector<EntryPoint> &entries,
+                                 llvm::StringRef lastLogits, int64_t gatheredBytes,
+                                 int64_t weightDataBytes) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -363,16 +375,104 @@ void addModelDescriptor(llvm::Module &module, llvm::StringRef name,
        {offsetof(bitnet_model, weights_loaded), optional("_weights_loaded")},
        {offsetof(bitnet_model, weight_bytes), int64(weightBytes)},
        {offsetof(bitnet_model, read_bytes),
-        int64(std::max<int64_t>(weightBytes - gatheredBytes, 0))}},
+        int64(std::max<int64_t>(weightBytes - gatheredBytes, 0))},
+       {offsetof(bitnet_model, variant_count), int64(0)},
+       {offsetof(bitnet_model, variants), llvm::ConstantPointerNull::get(ptr)}},
       sizeof(bitnet_model));
   // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
   // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 14 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_model) == 16 * 8, "set every bitnet_model field above");
   static_assert(sizeof(bitnet_entry) == 3 * 8, "set every bitnet_entry field above");
   auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, descriptor,
                                           (name + "_model").str());
   global->setAlignment(llvm::Align(alignof(bitnet_model)));
+  return {weightBytes, std::max<int64_t>(weightBytes - gatheredBytes, 0)};
+}
+
+/// One variant of a fat object, as compiled: its descriptor's symbol, the
+/// target and the CPU features it needs.
+struct FatVariant {
+  std::string descriptor, target;
+  int64_t cpuFeatures;
+};
+
+/// Adds the fat descriptor `<name>_model`: the dimensions and weight figures
+/// of the first variant, no entries of its own, and the variants' table
+/// (best first).
+void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
+                      const WeightFigures &figures, const std::vector<FatVariant> &variants) {
+  llvm::LLVMContext &ctx = module.getContext();
+  const llvm::DataLayout &layout = module.getDataLayout();
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  auto int64 = [&](int64_t v) { return llvm::ConstantInt::get(i64, v); };
+  std::vector<llvm::Constant *> table;
+  for (const FatVariant &v : variants) {
+    auto *model = new llvm::GlobalVariable(module, llvm::Type::getInt8Ty(ctx),
+                                           /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+                                           nullptr, v.descriptor);
+    llvm::Constant *target = llvm::ConstantDataArray::getString(ctx, v.target);
+    auto *targetName = new llvm::GlobalVariable(module, target->getType(), /*isConstant=*/true,
+                                                llvm::GlobalValue::PrivateLinkage, target,
+                                                (name + "_variant_name").str());
+    table.push_back(cStruct(ctx, layout,
+                            {{offsetof(bitnet_model_variant, name), targetName},
+                             {offsetof(bitnet_model_variant, cpu_features), int64(v.cpuFeatures)},
+                             {offsetof(bitnet_model_variant, model), model}},
+                            sizeof(bitnet_model_variant)));
+  }
+  static_assert(sizeof(bitnet_model_variant) == 3 * 8, "set every variant field above");
+  auto *tableType = llvm::ArrayType::get(table.front()->getType(), table.size());
+  auto *tableGlobal = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(tableType, table), (name + "_variants").str());
+  tableGlobal->setAlignment(llvm::Align(alignof(bitnet_model_variant)));
+  llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
+  llvm::Constant *descriptor = cStruct(
+      ctx, layout,
+      {{offsetof(bitnet_model, abi_version), int64(BITNET_MODEL_ABI)},
+       {offsetof(bitnet_model, vocab), int64(e.vocab)},
+       {offsetof(bitnet_model, layers), int64(e.layers)},
+       {offsetof(bitnet_model, context), int64(e.context)},
+       {offsetof(bitnet_model, kv_dim), int64(e.kvDim)},
+       {offsetof(bitnet_model, hidden), int64(e.hidden)},
+       {offsetof(bitnet_model, entry_count), int64(0)},
+       {offsetof(bitnet_model, entries), null},
+       {offsetof(bitnet_model, last_logits), null},
+       {offsetof(bitnet_model, weight_slots), null},
+       {offsetof(bitnet_model, weights_info), null},
+       {offsetof(bitnet_model, weights_loaded), null},
+       {offsetof(bitnet_model, weight_bytes), int64(figures.weightBytes)},
+       {offsetof(bitnet_model, read_bytes), int64(figures.readBytes)},
+       {offsetof(bitnet_model, variant_count), int64(static_cast<int64_t>(variants.size()))},
+       {offsetof(bitnet_model, variants), tableGlobal}},
+      sizeof(bitnet_model));
+  auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::ExternalLinkage, descriptor,
+                                          (name + "_model").str());
+  global->setAlignment(llvm::Align(alignof(bitnet_model)));
+}
+
+/// The machine that compiles glue for `triple`. x86-64's medium code model
+/// puts constants and weight space above 64 KiB in .lrodata / .lbss,
+/// addressed with 64-bit offsets: a model's weights may exceed the 2 GiB
+/// that 32-bit PC-relative references reach (a full-precision 2B model holds
+/// 4.6 GiB). AArch64's small model already reaches 4 GiB.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> glueTargetMachine(const llvm::Triple &triple) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+  std::string error;
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return compileError("LLVM has no backend for " + triple.str() + ": " + error);
+  std::optional<llvm::CodeModel::Model> codeModel;
+  if (triple.getArch() == llvm::Triple::x86_64)
+    codeModel = llvm::CodeModel::Medium;
+  return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_, codeModel));
 }
 
 /// Writes `text` to `path` atomically (temporary file, then rename).
@@ -504,6 +604,9 @@ private:
   // Kernels: objects to link (cached), and the Halide runtime's.
   std::vector<std::string> kernelObjects;
   std::string runtimeObject;
+  WeightFigures figures;
+
+  friend class FatCompile;
 };
 
 llvm::Error CompileSession::checkOptions() {
@@ -512,6 +615,8 @@ llvm::Error CompileSession::checkOptions() {
     std::string known;
     for (const auto &t : ::bitnet::target::allTargets())
       known += std::string(known.empty() ? "" : ", ") + t.name;
+    for (const auto &t : ::bitnet::target::allFatTargets())
+      known += std::string(", ") + t.name;
     return compileError("unknown target '" + o.target + "' (expected " + known +
                         " or host)");
   }
@@ -628,25 +733,12 @@ llvm::Error CompileSession::emitGlue() {
   llvmModule = translateModuleToLLVMIR(*module, llvmContext, o.name);
   if (!llvmModule)
     return compileError("cannot translate the glue to LLVM IR");
-  llvm::InitializeAllTargetInfos();
-  llvm::InitializeAllTargets();
-  llvm::InitializeAllTargetMCs();
-  llvm::InitializeAllAsmPrinters();
   llvm::Triple triple(target->triple);
-  std::string error;
-  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!llvmTarget)
-    return compileError("LLVM has no backend for " + triple.str() + ": " + error);
-  // x86-64's medium code model puts constants and weight space above 64 KiB
-  // in .lrodata / .lbss, addressed with 64-bit offsets: a model's weights
-  // may exceed the 2 GiB that 32-bit PC-relative references reach (a
-  // full-precision 2B model holds 4.6 GiB). AArch64's small model already
-  // reaches 4 GiB.
-  std::optional<llvm::CodeModel::Model> codeModel;
-  if (triple.getArch() == llvm::Triple::x86_64)
-    codeModel = llvm::CodeModel::Medium;
-  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
-      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_, codeModel));
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machineOrError =
+      glueTargetMachine(triple);
+  if (!machineOrError)
+    return machineOrError.takeError();
+  std::unique_ptr<llvm::TargetMachine> machine = std::move(*machineOrError);
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
@@ -654,8 +746,8 @@ llvm::Error CompileSession::emitGlue() {
   if (llvm::Error e = writeWeightData())
     return e;
   phase = Clock::now();
-  addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
-                     weightData ? static_cast<int64_t>(weightData->bytes) : 0);
+  figures = addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
+                               weightData ? static_cast<int64_t>(weightData->bytes) : 0);
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -956,12 +1048,146 @@ llvm::Error CompileSession::run() {
   return link();
 }
 
+/// bitnet-compile --target=<fat target>: the model compiled once per
+/// variant, each by a CompileSession with the variant's target and the
+/// symbol prefix <name>_<suffix> into a temporary directory, then one
+/// object of them all with the fat descriptor <name>_model that picks a
+/// variant at create time, and the header.
+class FatCompile {
+public:
+  FatCompile(const CompileOptions &o, const ::bitnet::target::FatTarget &fat,
+             llvm::raw_ostream &log)
+      : o(o), fat(fat), log(log) {}
+
+  llvm::Error run() {
+    if (o.emit != EmitKind::Object && o.emit != EmitKind::Shared)
+      return compileError(llvm::Twine("--target=") + fat.name +
+                          " writes an object or a shared library (--emit=obj or shared); "
+                          "inspect one of its targets instead");
+    if (o.externalWeights)
+      return compileError(llvm::Twine("--weights=file is not supported for --target=") +
+                          fat.name + " yet: compile one object per target");
+    if (!isIdentifier(o.name))
+      return compileError("--name '" + o.name + "' is not a C identifier");
+    if (o.output == "-")
+      return compileError(llvm::Twine("--target=") + fat.name + " needs -o a file");
+    llvm::SmallString<128> dir;
+    if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("bitnet-fat", dir))
+      return compileError("cannot create a temporary directory: " + ec.message());
+    workDir = std::string(dir);
+    std::vector<FatVariant> variants;
+    std::vector<std::string> objects;
+    std::vector<EntryPoint> entries;
+    WeightFigures figures;
+    for (const auto &v : fat.variants) {
+      CompileOptions vo = o;
+      vo.target = v.target;
+      vo.name = o.name + "_" + v.suffix;
+      vo.emit = EmitKind::Object;
+      vo.output = workDir + "/" + v.suffix + ".o";
+      log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";
+      CompileSession session(vo, log);
+      if (llvm::Error e = session.run())
+        return e;
+      if (entries.empty()) {
+        entries = session.entries;
+        figures = session.figures;
+      }
+      variants.push_back({vo.name + "_model", v.target, v.cpuFeatures});
+      objects.push_back(vo.output);
+    }
+    // The descriptor, compiled for the architecture of the variants.
+    const auto *first = ::bitnet::target::lookupTarget(fat.variants.front().target);
+    llvm::Triple triple(first->triple);
+    llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine = glueTargetMachine(triple);
+    if (!machine)
+      return machine.takeError();
+    llvm::LLVMContext context;
+    llvm::Module module(o.name, context);
+    module.setTargetTriple(triple);
+    module.setDataLayout((*machine)->createDataLayout());
+    addFatDescriptor(module, o.name, entries.front(), figures, variants);
+    llvm::SmallVector<char> bytes;
+    llvm::raw_svector_ostream os(bytes);
+    llvm::legacy::PassManager codegen;
+    if ((*machine)->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return compileError("the target cannot emit objects");
+    codegen.run(module);
+    std::string descriptorPath = workDir + "/descriptor.o";
+    if (llvm::Error e = writeFile(descriptorPath, {bytes.data(), bytes.size()}))
+      return e;
+    // The last variant runs wherever any does: linked first, its copies of
+    // the weak run-time support (Halide runtime, model API) are the ones kept.
+    std::vector<std::string> inputs(objects.rbegin(), objects.rend());
+    inputs.push_back(descriptorPath);
+    return link(triple, inputs, entries, variants.size());
+  }
+
+  ~FatCompile() {
+    if (!workDir.empty())
+      llvm::sys::fs::remove_directories(workDir);
+  }
+
+private:
+  llvm::Error link(const llvm::Triple &triple, const std::vector<std::string> &inputs,
+                   const std::vector<EntryPoint> &entries, size_t variantCount) {
+    const bool shared = o.emit == EmitKind::Shared;
+    std::string objectPath = o.output.empty() ? o.name + (shared ? ".so" : ".o") : o.output;
+    const char *linker = triple.isAArch64() ? "aarch64-linux-gnu-ld" : "ld";
+    llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName(linker);
+    if (!ld)
+      return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
+    PendingFile partial{objectPath + ".tmp"};
+    std::vector<std::string> args = {"-r"};
+    args.insert(args.end(), inputs.begin(), inputs.end());
+    args.push_back("-o");
+    args.push_back(partial.path);
+    std::string linkError = runProgram(*ld, args);
+    if (!linkError.empty())
+      return compileError("partial link failed: " + linkError);
+    if (shared) {
+      PendingFile library{objectPath + ".so.tmp"};
+      std::string sharedError = runProgram(
+          *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
+      if (!sharedError.empty())
+        return compileError("shared link failed: " + sharedError);
+      std::swap(partial.path, library.path);
+    }
+    if (std::error_code ec = llvm::sys::fs::rename(partial.path, objectPath))
+      return compileError("cannot write '" + objectPath + "': " + ec.message());
+    partial.path.clear();
+    llvm::SmallString<256> headerPath(objectPath);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    if (llvm::Error e = writeFile(headerPath, headerText(o.name, fat.name, entries, "",
+                                                         /*externalWeights=*/false,
+                                                         /*fat=*/true)))
+      return e;
+    uint64_t size = 0;
+    llvm::sys::fs::file_size(objectPath, size);
+    log << "bitnet-compile: wrote " << objectPath << " (" << variantCount << " variants, "
+        << llvm::format("%.1f", size / 1048576.0) << " MiB) and " << headerPath << "\n";
+    return llvm::Error::success();
+  }
+
+  const CompileOptions &o;
+  const ::bitnet::target::FatTarget &fat;
+  llvm::raw_ostream &log;
+  std::string workDir;
+};
+
 } // namespace
 
 int mlir::bitnet::compileModel(const CompileOptions &options, llvm::raw_ostream &log) {
-  CompileSession session(options, log);
   int status = 0;
-  llvm::handleAllErrors(session.run(), [&](const llvm::ErrorInfoBase &error) {
+  llvm::Error result = llvm::Error::success();
+  if (const auto *fat = ::bitnet::target::lookupFatTarget(options.target)) {
+    FatCompile compile(options, *fat, log);
+    result = compile.run();
+  } else {
+    CompileSession session(options, log);
+    result = session.run();
+  }
+  llvm::handleAllErrors(std::move(result), [&](const llvm::ErrorInfoBase &error) {
     status = 1;
     if (!error.message().empty())
       log << "bitnet-compile: error: " << error.message() << "\n";

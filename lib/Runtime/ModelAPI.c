@@ -20,6 +20,10 @@
 #include <time.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #endif
 
 #define BITNET_WEAK __attribute__((weak))
@@ -444,10 +448,54 @@ static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, i
 static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
 static void bitnet_install_par_for(void) { halide_set_custom_do_par_for(bitnet_do_par_for); }
 
+/* This CPU's BITNET_CPU_* features (the checks bitnet-compile's host
+ * detection makes, lib/Target/TargetTable.cpp). */
+static int64_t bitnet_cpu_features(void) {
+  int64_t features = 0;
+#if defined(__x86_64__)
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+    unsigned avx512 = (1u << 16) | (1u << 30) | (1u << 31); /* F, BW, VL */
+    if (ebx & (1u << 5))
+      features |= BITNET_CPU_AVX2;
+    if ((ebx & avx512) == avx512 && (ecx & (1u << 11))) /* and VNNI */
+      features |= BITNET_CPU_AVX512;
+    if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)))
+      features |= BITNET_CPU_AVXVNNI;
+  }
+#endif
+  return features;
+}
+
+/* The variant of a fat object's descriptor to run: BITNET_VARIANT's if set
+ * (NULL if this CPU lacks what it needs), else the first this CPU can run;
+ * a one-target descriptor as it is. */
+static const bitnet_model *bitnet_pick_variant(const bitnet_model *model) {
+  const char *forced = getenv("BITNET_VARIANT");
+  const int64_t have = bitnet_cpu_features();
+  int64_t i;
+  if (model->variant_count == 0)
+    return model;
+  for (i = 0; i < model->variant_count; ++i) {
+    const bitnet_model_variant *v = &model->variants[i];
+    const int runnable = (v->cpu_features & ~have) == 0;
+    if (forced && *forced) {
+      if (strncmp(v->name, forced, strlen(forced) + 1) == 0)
+        return runnable ? v->model : NULL;
+    } else if (runnable) {
+      return v->model;
+    }
+  }
+  return NULL;
+}
+
 BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context,
                                             int32_t threads) {
   bitnet_state *s;
   size_t floats;
+  if (!model || model->abi_version != BITNET_MODEL_ABI)
+    return NULL;
+  model = bitnet_pick_variant(model);
   if (!model || model->abi_version != BITNET_MODEL_ABI || model->entry_count < 1)
     return NULL;
   if (model->weights_loaded && !*model->weights_loaded)

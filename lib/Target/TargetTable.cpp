@@ -1,6 +1,7 @@
 //===- TargetTable.cpp - Layout and tile tables per target ----------------===//
 
 #include "bitnet/Target/TargetTable.h"
+#include "bitnet/Runtime/ModelAPI.h"
 
 #include <limits>
 
@@ -71,6 +72,25 @@ const std::vector<TargetDescription> &allTargets() {
        "OpenCL devices", gpuRules()},
   };
   return targets;
+}
+
+const std::vector<FatTarget> &allFatTargets() {
+  static const std::vector<FatTarget> fat = {
+      {"x86-64",
+       "x86-64 with AVX2, FMA and F16C: kernels for AVX-512 VNNI, AVX-VNNI and AVX2 "
+       "in one object, the best this CPU runs chosen at create",
+       {{"x86-64-avx512", "avx512", BITNET_CPU_AVX2 | BITNET_CPU_AVX512},
+        {"x86-64-avxvnni", "avxvnni", BITNET_CPU_AVX2 | BITNET_CPU_AVXVNNI},
+        {"x86-64-avx2", "avx2", BITNET_CPU_AVX2}}},
+  };
+  return fat;
+}
+
+const FatTarget *lookupFatTarget(const std::string &name) {
+  for (const FatTarget &t : allFatTargets())
+    if (name == t.name)
+      return &t;
+  return nullptr;
 }
 
 const TargetDescription *lookupTarget(const std::string &name) {

@@ -22,7 +22,8 @@ static cl::opt<std::string> output("o", cl::desc("Output file (default: <name> "
                                    cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> target(
     "target",
-    cl::desc("x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda-sm80 "
+    cl::desc("x86-64 (one object: AVX-512, AVX-VNNI and AVX2 variants, picked at create) | "
+             "x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda-sm80 "
              "| cuda-sm90 | opencl | host (this machine; the default)"),
     cl::init("host"), cl::cat(category));
 static cl::opt<std::string> name("name",

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 3
+#define BITNET_MODEL_ABI 4
 
 /* A compiled model is split where the logits start, so that a prompt's
  * forward pass computes the LM head only for the rows the caller wants.
@@ -48,6 +48,22 @@ typedef struct bitnet_weight_slot {
   int64_t offset, bytes;
 } bitnet_weight_slot;
 
+/* CPU features a variant of a fat object (bitnet-compile --target=x86-64)
+ * needs. */
+enum {
+  BITNET_CPU_AVX2 = 1,    /* AVX2, FMA, F16C */
+  BITNET_CPU_AVXVNNI = 2, /* AVX-VNNI */
+  BITNET_CPU_AVX512 = 4   /* AVX-512 F, BW, VL and VNNI */
+};
+
+struct bitnet_model;
+/* One variant of a fat object: the same model compiled for one target. */
+typedef struct bitnet_model_variant {
+  const char *name; /* the target, e.g. "x86-64-avx512" */
+  int64_t cpu_features; /* BITNET_CPU_* bits it needs */
+  const struct bitnet_model *model;
+} bitnet_model_variant;
+
 typedef struct bitnet_model {
   int64_t abi_version; /* BITNET_MODEL_ABI */
   int64_t vocab, layers, context, kv_dim, hidden;
@@ -64,6 +80,12 @@ typedef struct bitnet_model {
    * only gathers rows from (the embedding, unless it is also the LM head). */
   int64_t weight_bytes;
   int64_t read_bytes;
+  /* A fat object's descriptor: its variants, best first, and no entries of
+   * its own; create() runs the first one this CPU can (or the one named by
+   * the environment variable BITNET_VARIANT, for tests: NULL if this CPU
+   * cannot run it). 0 and NULL in a one-target object. */
+  int64_t variant_count;
+  const bitnet_model_variant *variants;
 } bitnet_model;
 
 /* The time a state's forward passes spent in one parallel loop (its Halide

@@ -47,6 +47,27 @@ const TargetDescription *lookupTarget(const std::string &name);
 /// unsupported.
 std::string resolveHost();
 
+/// A fat target: one object holding the model compiled for several targets
+/// of one architecture, the variant chosen when a state is created.
+struct FatTarget {
+  const char *name;    // --target= spelling
+  const char *summary; // for --help
+  struct Variant {
+    const char *target;   // a TargetDescription's name
+    const char *suffix;   // of the variant's symbols: <name>_<suffix>_...
+    int64_t cpuFeatures;  // BITNET_CPU_* bits it needs (ModelAPI.h)
+  };
+  /// Best first; the last runs everywhere the fat target does, and its
+  /// run-time copies are the ones linked (none needs what it lacks).
+  std::vector<Variant> variants;
+};
+
+/// All fat targets.
+const std::vector<FatTarget> &allFatTargets();
+
+/// The fat target named `name`, or nullptr.
+const FatTarget *lookupFatTarget(const std::string &name);
+
 /// The layout for a quantized BitLinear of `kind` weights, N outputs and K
 /// inputs; false when no rule matches (the message names the shape and the
 /// target).
