@@ -324,6 +324,48 @@ struct WeightFigures {
   int64_t weightBytes = 0, readBytes = 0;
 };
 
+/// The pointer fields of a descriptor (null where absent).
+struct DescriptorLinks {
+  llvm::Constant *entries, *lastLogits, *slots, *info, *loaded, *variants;
+};
+
+/// Adds the exported `<name>_model`, ModelAPI.h's bitnet_model laid out
+/// field by field at each field's offsetof (the header is the one source of
+/// the layout).
+void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
+                    int64_t entryCount, const DescriptorLinks &links,
+                    const WeightFigures &figures, int64_t variantCount) {
+  llvm::LLVMContext &ctx = module.getContext();
+  const llvm::DataLayout &layout = module.getDataLayout();
+  auto int64 = [&](int64_t v) { return llvm::ConstantInt::get(llvm::Type::getInt64Ty(ctx), v); };
+  llvm::Constant *descriptor = cStruct(
+      ctx, layout,
+      {{offsetof(bitnet_model, abi_version), int64(BITNET_MODEL_ABI)},
+       {offsetof(bitnet_model, vocab), int64(e.vocab)},
+       {offsetof(bitnet_model, layers), int64(e.layers)},
+       {offsetof(bitnet_model, context), int64(e.context)},
+       {offsetof(bitnet_model, kv_dim), int64(e.kvDim)},
+       {offsetof(bitnet_model, hidden), int64(e.hidden)},
+       {offsetof(bitnet_model, entry_count), int64(entryCount)},
+       {offsetof(bitnet_model, entries), links.entries},
+       {offsetof(bitnet_model, last_logits), links.lastLogits},
+       {offsetof(bitnet_model, weight_slots), links.slots},
+       {offsetof(bitnet_model, weights_info), links.info},
+       {offsetof(bitnet_model, weights_loaded), links.loaded},
+       {offsetof(bitnet_model, weight_bytes), int64(figures.weightBytes)},
+       {offsetof(bitnet_model, read_bytes), int64(figures.readBytes)},
+       {offsetof(bitnet_model, variant_count), int64(variantCount)},
+       {offsetof(bitnet_model, variants), links.variants}},
+      sizeof(bitnet_model));
+  // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
+  // not here fails this count.
+  static_assert(sizeof(bitnet_model) == 16 * 8, "set every bitnet_model field above");
+  auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::ExternalLinkage, descriptor,
+                                          (name + "_model").str());
+  global->setAlignment(llvm::Align(alignof(bitnet_model)));
+}
+
 /// Adds the exported descriptor `<name>_model` (ModelAPI.h's bitnet_model)
 /// over the entry points and, for file weights, the slot table.
 WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
@@ -359,35 +401,14 @@ WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
     if (bytes >= 1024 && g.hasInitializer())
       weightBytes += static_cast<int64_t>(bytes);
   }
-  llvm::Constant *descriptor = cStruct(
-      ctx, layout,
-      {{offsetof(bitnet_model, abi_version), int64(BITNET_MODEL_ABI)},
-       {offsetof(bitnet_model, vocab), int64(e.vocab)},
-       {offsetof(bitnet_model, layers), int64(e.layers)},
-       {offsetof(bitnet_model, context), int64(e.context)},
-       {offsetof(bitnet_model, kv_dim), int64(e.kvDim)},
-       {offsetof(bitnet_model, hidden), int64(e.hidden)},
-       {offsetof(bitnet_model, entry_count), int64(table.size())},
-       {offsetof(bitnet_model, entries), tableGlobal},
-       {offsetof(bitnet_model, last_logits), module.getFunction(lastLogits)},
-       {offsetof(bitnet_model, weight_slots), optional("_weight_slots")},
-       {offsetof(bitnet_model, weights_info), optional("_weights_info")},
-       {offsetof(bitnet_model, weights_loaded), optional("_weights_loaded")},
-       {offsetof(bitnet_model, weight_bytes), int64(weightBytes)},
-       {offsetof(bitnet_model, read_bytes),
-        int64(std::max<int64_t>(weightBytes - gatheredBytes, 0))},
-       {offsetof(bitnet_model, variant_count), int64(0)},
-       {offsetof(bitnet_model, variants), llvm::ConstantPointerNull::get(ptr)}},
-      sizeof(bitnet_model));
-  // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
-  // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 16 * 8, "set every bitnet_model field above");
   static_assert(sizeof(bitnet_entry) == 3 * 8, "set every bitnet_entry field above");
-  auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
-                                          llvm::GlobalValue::ExternalLinkage, descriptor,
-                                          (name + "_model").str());
-  global->setAlignment(llvm::Align(alignof(bitnet_model)));
-  return {weightBytes, std::max<int64_t>(weightBytes - gatheredBytes, 0)};
+  const WeightFigures figures{weightBytes, std::max<int64_t>(weightBytes - gatheredBytes, 0)};
+  emitDescriptor(module, name, e, static_cast<int64_t>(table.size()),
+                 {tableGlobal, module.getFunction(lastLogits), optional("_weight_slots"),
+                  optional("_weights_info"), optional("_weights_loaded"),
+                  llvm::ConstantPointerNull::get(ptr)},
+                 figures, /*variantCount=*/0);
+  return figures;
 }
 
 /// One variant of a fat object, as compiled: its descriptor's symbol, the
@@ -429,29 +450,8 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
       llvm::ConstantArray::get(tableType, table), (name + "_variants").str());
   tableGlobal->setAlignment(llvm::Align(alignof(bitnet_model_variant)));
   llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
-  llvm::Constant *descriptor = cStruct(
-      ctx, layout,
-      {{offsetof(bitnet_model, abi_version), int64(BITNET_MODEL_ABI)},
-       {offsetof(bitnet_model, vocab), int64(e.vocab)},
-       {offsetof(bitnet_model, layers), int64(e.layers)},
-       {offsetof(bitnet_model, context), int64(e.context)},
-       {offsetof(bitnet_model, kv_dim), int64(e.kvDim)},
-       {offsetof(bitnet_model, hidden), int64(e.hidden)},
-       {offsetof(bitnet_model, entry_count), int64(0)},
-       {offsetof(bitnet_model, entries), null},
-       {offsetof(bitnet_model, last_logits), null},
-       {offsetof(bitnet_model, weight_slots), null},
-       {offsetof(bitnet_model, weights_info), null},
-       {offsetof(bitnet_model, weights_loaded), null},
-       {offsetof(bitnet_model, weight_bytes), int64(figures.weightBytes)},
-       {offsetof(bitnet_model, read_bytes), int64(figures.readBytes)},
-       {offsetof(bitnet_model, variant_count), int64(static_cast<int64_t>(variants.size()))},
-       {offsetof(bitnet_model, variants), tableGlobal}},
-      sizeof(bitnet_model));
-  auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
-                                          llvm::GlobalValue::ExternalLinkage, descriptor,
-                                          (name + "_model").str());
-  global->setAlignment(llvm::Align(alignof(bitnet_model)));
+  emitDescriptor(module, name, e, /*entryCount=*/0, {null, null, null, null, null, tableGlobal},
+                 figures, static_cast<int64_t>(variants.size()));
 }
 
 /// The machine that compiles glue for `triple`. x86-64's medium code model
@@ -514,6 +514,45 @@ std::string runProgram(llvm::StringRef program, llvm::ArrayRef<std::string> args
   return "";
 }
 
+
+/// Links `inputs` (objects) into one relocatable object with `ld -r` and,
+/// for `shared`, a shared library, written to `partial` (a temporary beside
+/// the output, which the caller renames into place once all is written).
+llvm::Error linkObjects(const llvm::Triple &triple, const std::vector<std::string> &inputs,
+                        bool shared, PendingFile &partial) {
+  const char *linker = triple.isAArch64() ? "aarch64-linux-gnu-ld" : "ld";
+  llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName(linker);
+  if (!ld)
+    return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
+  std::vector<std::string> args = {"-r"};
+  args.insert(args.end(), inputs.begin(), inputs.end());
+  args.push_back("-o");
+  args.push_back(partial.path);
+  std::string linkError = runProgram(*ld, args);
+  if (!linkError.empty())
+    return compileError("partial link failed: " + linkError);
+  if (shared) {
+    // The relocatable object linked into a shared library, for runners
+    // that load a model at run time (bitnet-run).
+    PendingFile library{partial.path + ".so.tmp"};
+    // DT_NEEDED for what the model calls (sincosf, expf, pthreads, malloc):
+    // a program that links neither libm nor anything else can dlopen it.
+    std::string sharedError = runProgram(
+        *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
+    if (!sharedError.empty())
+      return compileError("shared link failed: " + sharedError);
+    llvm::sys::fs::remove(partial.path);
+    std::swap(partial.path, library.path);
+  }
+  return llvm::Error::success();
+}
+
+/// The header beside an object: its path with the extension ".h".
+std::string headerPathFor(llvm::StringRef objectPath) {
+  llvm::SmallString<256> path(objectPath);
+  llvm::sys::path::replace_extension(path, "h");
+  return std::string(path);
+}
 
 /// One compilation, in phases that each do one job and report an
 /// llvm::Error: load the model (a checkpoint format's importer or the IR
@@ -953,15 +992,11 @@ llvm::Error CompileSession::link() {
     os.write(glue.data(), glue.size());
   }
   llvm::Triple triple(target->triple);
-  const char *linker = triple.isAArch64() ? "aarch64-linux-gnu-ld" : "ld";
-  llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName(linker);
-  if (!ld)
-    return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
   PendingFile partial{objectPath + ".tmp"};
-  std::vector<std::string> args = {"-r", std::string(gluePath)};
+  std::vector<std::string> inputs = {std::string(gluePath)};
   if (!weightObject.path.empty())
-    args.push_back(weightObject.path);
-  args.insert(args.end(), kernelObjects.begin(), kernelObjects.end());
+    inputs.push_back(weightObject.path);
+  inputs.insert(inputs.end(), kernelObjects.begin(), kernelObjects.end());
   // Run-time support built for the target's architecture: the model API,
   // and for multi-variant ARM kernels the dot-product check, linked ahead of
   // the Halide runtime so that its (weak) definition is the one kept.
@@ -981,26 +1016,11 @@ llvm::Error CompileSession::link() {
     if (!llvm::sys::fs::exists(path))
       return compileError("the " + llvm::Twine(arch) + " run-time support '" + path +
                           "' is missing (build target bitnet-runtime-" + arch + ")");
-    args.push_back(std::string(path));
+    inputs.push_back(std::string(path));
   }
-  args.push_back(runtimeObject);
-  args.push_back("-o");
-  args.push_back(partial.path);
-  std::string linkError = runProgram(*ld, args);
-  if (!linkError.empty())
-    return compileError("partial link failed: " + linkError);
-  if (shared) {
-    // The relocatable object linked into a shared library, for runners
-    // that load a model at run time (bitnet-run).
-    PendingFile library{objectPath + ".so.tmp"};
-    // DT_NEEDED for what the model calls (sincosf, expf, pthreads, malloc):
-    // a program that links neither libm nor anything else can dlopen it.
-    std::string sharedError = runProgram(
-        *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
-    if (!sharedError.empty())
-      return compileError("shared link failed: " + sharedError);
-    std::swap(partial.path, library.path);
-  }
+  inputs.push_back(runtimeObject);
+  if (llvm::Error e = linkObjects(triple, inputs, shared, partial))
+    return e;
   if (llvm::Error e = commitWeights())
     return e;
   if (std::error_code ec = llvm::sys::fs::rename(partial.path, objectPath)) {
@@ -1009,11 +1029,7 @@ llvm::Error CompileSession::link() {
     return compileError("cannot write '" + objectPath + "': " + ec.message());
   }
   partial.path.clear();
-  std::string headerPath =
-      (llvm::sys::path::parent_path(objectPath).empty()
-           ? std::string()
-           : (llvm::sys::path::parent_path(objectPath) + "/").str()) +
-      llvm::sys::path::stem(objectPath).str() + ".h";
+  std::string headerPath = headerPathFor(objectPath);
   if (llvm::Error e = writeFile(headerPath, header()))
     return e;
   log << "bitnet-compile: link: " << llvm::format("%.2f", secondsSince(phase)) << " s"
@@ -1133,31 +1149,13 @@ private:
                    const std::vector<EntryPoint> &entries, size_t variantCount) {
     const bool shared = o.emit == EmitKind::Shared;
     std::string objectPath = o.output.empty() ? o.name + (shared ? ".so" : ".o") : o.output;
-    const char *linker = triple.isAArch64() ? "aarch64-linux-gnu-ld" : "ld";
-    llvm::ErrorOr<std::string> ld = llvm::sys::findProgramByName(linker);
-    if (!ld)
-      return compileError(llvm::Twine("the linker '") + linker + "' is not installed");
     PendingFile partial{objectPath + ".tmp"};
-    std::vector<std::string> args = {"-r"};
-    args.insert(args.end(), inputs.begin(), inputs.end());
-    args.push_back("-o");
-    args.push_back(partial.path);
-    std::string linkError = runProgram(*ld, args);
-    if (!linkError.empty())
-      return compileError("partial link failed: " + linkError);
-    if (shared) {
-      PendingFile library{objectPath + ".so.tmp"};
-      std::string sharedError = runProgram(
-          *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
-      if (!sharedError.empty())
-        return compileError("shared link failed: " + sharedError);
-      std::swap(partial.path, library.path);
-    }
+    if (llvm::Error e = linkObjects(triple, inputs, shared, partial))
+      return e;
     if (std::error_code ec = llvm::sys::fs::rename(partial.path, objectPath))
       return compileError("cannot write '" + objectPath + "': " + ec.message());
     partial.path.clear();
-    llvm::SmallString<256> headerPath(objectPath);
-    llvm::sys::path::replace_extension(headerPath, "h");
+    std::string headerPath = headerPathFor(objectPath);
     if (llvm::Error e = writeFile(headerPath, headerText(o.name, fat.name, entries, "",
                                                          /*externalWeights=*/false,
                                                          /*fat=*/true)))

@@ -38,4 +38,11 @@ static inline int bitnet_matmul_bounds_query(halide_buffer_t *x, halide_buffer_t
   return 1;
 }
 
+/* Element (k, i) of a [k, i] buffer, from its own origin: element k of row
+ * i is at the result + i * dim[1].stride + k. */
+static inline const void *bitnet_matmul_origin(const halide_buffer_t *b, int bytes) {
+  return (const char *)b->host -
+         ((int64_t)b->dim[1].min * b->dim[1].stride + b->dim[0].min) * bytes;
+}
+
 #endif /* BITNET_RUNTIME_EXTERNSTAGE_H */

@@ -61,12 +61,9 @@ BITNET_WEAK int bitnet_f16_matmul_neon(halide_buffer_t *x, halide_buffer_t *w, i
   int32_t n, m;
   if (bitnet_matmul_bounds_query(x, w, K, y))
     return 0;
-  /* Element (k, i) of each buffer relative to its own origin. */
-  const float *xp = (const float *)x->host - (int64_t)x->dim[1].min * x->dim[1].stride -
-                    x->dim[0].min;
-  const uint16_t *wp = (const uint16_t *)w->host -
-                       (int64_t)w->dim[1].min * w->dim[1].stride - w->dim[0].min;
-  float *yp = (float *)y->host - (int64_t)m0 * y->dim[1].stride - n0;
+  const float *xp = (const float *)bitnet_matmul_origin(x, sizeof(float));
+  const uint16_t *wp = (const uint16_t *)bitnet_matmul_origin(w, sizeof(uint16_t));
+  float *yp = (float *)bitnet_matmul_origin(y, sizeof(float));
   const int64_t xs = x->dim[1].stride, ws = w->dim[1].stride, ys = y->dim[1].stride;
   for (n = n0; n < n0 + N; ++n)
     for (m = m0; m < m0 + M; ++m)

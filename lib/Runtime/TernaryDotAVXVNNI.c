@@ -73,50 +73,40 @@ BITNET_AVXVNNI static void bitnet_vnni_row(const uint8_t *w, int64_t stride, int
     dot[t] = bitnet_vnni_sum(_mm256_add_epi32(a[t][0], a[t][1]));
 }
 
+/* Adds one tile of a row (32 bytes at w) times one token's 128 activations
+ * at x to four accumulators, one per code slot. */
+BITNET_AVXVNNI static inline void bitnet_vnni_tile(__m256i a[4], const uint8_t *w,
+                                                   const int8_t *x) {
+  const __m256i u = _mm256_loadu_si256((const __m256i *)w);
+  a[0] = _mm256_dpbusd_avx_epi32(a[0], BITNET_VNNI_CODES(u, 0),
+                                 _mm256_loadu_si256((const __m256i *)x));
+  a[1] = _mm256_dpbusd_avx_epi32(a[1], BITNET_VNNI_CODES(u, 1),
+                                 _mm256_loadu_si256((const __m256i *)(x + 32)));
+  a[2] = _mm256_dpbusd_avx_epi32(a[2], BITNET_VNNI_CODES(u, 2),
+                                 _mm256_loadu_si256((const __m256i *)(x + 64)));
+  a[3] = _mm256_dpbusd_avx_epi32(a[3], BITNET_VNNI_CODES(u, 3),
+                                 _mm256_loadu_si256((const __m256i *)(x + 96)));
+}
+
 /* One token, one row: two tiles an iteration into eight accumulators (one
  * per code slot and tile parity), so that the vpdpbusd chains, not their
  * latency, set the pace and a single token's rows stream at memory speed. */
 BITNET_AVXVNNI static int32_t bitnet_vnni_row1(const uint8_t *w, int64_t stride, int32_t tiles,
                                                const int8_t *x) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  __m256i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  __m256i a[4], b[4];
   int32_t c;
+  for (c = 0; c < 4; ++c)
+    a[c] = b[c] = _mm256_setzero_si256();
   for (c = 0; c + 2 <= tiles; c += 2) {
-    const int8_t *xc = x + (int64_t)c * kTileCols;
-    const __m256i u = _mm256_loadu_si256((const __m256i *)(w + c * stride));
-    const __m256i v = _mm256_loadu_si256((const __m256i *)(w + (c + 1) * stride));
-    a0 = _mm256_dpbusd_avx_epi32(a0, BITNET_VNNI_CODES(u, 0),
-                                 _mm256_loadu_si256((const __m256i *)xc));
-    a1 = _mm256_dpbusd_avx_epi32(a1, BITNET_VNNI_CODES(u, 1),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 32)));
-    a2 = _mm256_dpbusd_avx_epi32(a2, BITNET_VNNI_CODES(u, 2),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 64)));
-    a3 = _mm256_dpbusd_avx_epi32(a3, BITNET_VNNI_CODES(u, 3),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 96)));
-    b0 = _mm256_dpbusd_avx_epi32(b0, BITNET_VNNI_CODES(v, 0),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 128)));
-    b1 = _mm256_dpbusd_avx_epi32(b1, BITNET_VNNI_CODES(v, 1),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 160)));
-    b2 = _mm256_dpbusd_avx_epi32(b2, BITNET_VNNI_CODES(v, 2),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 192)));
-    b3 = _mm256_dpbusd_avx_epi32(b3, BITNET_VNNI_CODES(v, 3),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 224)));
+    bitnet_vnni_tile(a, w + c * stride, x + (int64_t)c * kTileCols);
+    bitnet_vnni_tile(b, w + (c + 1) * stride, x + (int64_t)(c + 1) * kTileCols);
   }
-  if (c < tiles) {
-    const int8_t *xc = x + (int64_t)c * kTileCols;
-    const __m256i u = _mm256_loadu_si256((const __m256i *)(w + c * stride));
-    a0 = _mm256_dpbusd_avx_epi32(a0, BITNET_VNNI_CODES(u, 0),
-                                 _mm256_loadu_si256((const __m256i *)xc));
-    a1 = _mm256_dpbusd_avx_epi32(a1, BITNET_VNNI_CODES(u, 1),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 32)));
-    a2 = _mm256_dpbusd_avx_epi32(a2, BITNET_VNNI_CODES(u, 2),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 64)));
-    a3 = _mm256_dpbusd_avx_epi32(a3, BITNET_VNNI_CODES(u, 3),
-                                 _mm256_loadu_si256((const __m256i *)(xc + 96)));
-  }
-  a0 = _mm256_add_epi32(_mm256_add_epi32(a0, b0), _mm256_add_epi32(a1, b1));
-  a2 = _mm256_add_epi32(_mm256_add_epi32(a2, b2), _mm256_add_epi32(a3, b3));
-  return bitnet_vnni_sum(_mm256_add_epi32(a0, a2));
+  if (c < tiles)
+    bitnet_vnni_tile(a, w + c * stride, x + (int64_t)c * kTileCols);
+  for (c = 0; c < 4; ++c)
+    a[c] = _mm256_add_epi32(a[c], b[c]);
+  return bitnet_vnni_sum(
+      _mm256_add_epi32(_mm256_add_epi32(a[0], a[1]), _mm256_add_epi32(a[2], a[3])));
 }
 
 /* The Halide extern stage. q is [k, m] int8 activations, w the packed
