@@ -554,6 +554,17 @@ std::string headerPathFor(llvm::StringRef objectPath) {
   return std::string(path);
 }
 
+/// A text that is equal for two weight-data plans exactly when they place
+/// the same values at the same offsets (values printed, without the symbol).
+std::string describePlan(const WeightDataPlan &plan) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << plan.bytes << "\n";
+  for (const WeightDataPlan::Tensor &t : plan.tensors)
+    os << t.offset << " " << t.value << "\n";
+  return text;
+}
+
 /// One compilation, in phases that each do one job and report an
 /// llvm::Error: load the model (a checkpoint format's importer or the IR
 /// parser), cut the entry points where the logits start, run the kernel
@@ -644,6 +655,14 @@ private:
   std::vector<std::string> kernelObjects;
   std::string runtimeObject;
   WeightFigures figures;
+  /// Fat objects: the weight data of variants compiled before, which this
+  /// one uses instead of its own where they are the same bytes.
+  struct SharedWeightData {
+    std::string planText, symbol;
+  };
+  std::vector<SharedWeightData> shareableWeightData;
+  std::string weightPlanText;
+  bool sharedWeights = false;
 
   friend class FatCompile;
 };
@@ -822,6 +841,26 @@ llvm::Error CompileSession::writeWeightData() {
     return llvm::Error::success();
   if (!weightData) // a file with nothing in it: every constant was small
     weightData = WeightDataPlan{o.name + "_weight_data", 0, {}};
+  // A variant of a fat object whose weight data is another variant's, byte
+  // for byte (the same tensors at the same offsets), uses that variant's.
+  weightPlanText = describePlan(*weightData);
+  for (const SharedWeightData &other : shareableWeightData) {
+    if (o.externalWeights || other.planText != weightPlanText)
+      continue;
+    llvm::GlobalVariable *own = llvmModule->getNamedGlobal(weightData->symbol);
+    auto *theirs = new llvm::GlobalVariable(*llvmModule, own->getValueType(),
+                                            /*isConstant=*/true,
+                                            llvm::GlobalValue::ExternalLinkage, nullptr,
+                                            other.symbol);
+    theirs->setAlignment(own->getAlign());
+    own->replaceAllUsesWith(theirs);
+    own->eraseFromParent();
+    log << "bitnet-compile: weights: " << weightData->tensors.size() << " tensors, "
+        << llvm::format("%.1f", weightData->bytes / 1048576.0) << " MiB, those of "
+        << other.symbol << "\n";
+    sharedWeights = true;
+    return llvm::Error::success();
+  }
   // The data object: linked into the output, or beside --emit=llvm / asm
   // output for whoever compiles that.
   const bool inspecting = o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly;
@@ -1095,6 +1134,7 @@ public:
     std::vector<std::string> objects;
     std::vector<EntryPoint> entries;
     WeightFigures figures;
+    std::vector<CompileSession::SharedWeightData> written;
     for (const auto &v : fat.variants) {
       CompileOptions vo = o;
       vo.target = v.target;
@@ -1103,8 +1143,11 @@ public:
       vo.output = workDir + "/" + v.suffix + ".o";
       log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";
       CompileSession session(vo, log);
+      session.shareableWeightData = written;
       if (llvm::Error e = session.run())
         return e;
+      if (!session.sharedWeights && session.weightData)
+        written.push_back({session.weightPlanText, session.weightData->symbol});
       if (entries.empty()) {
         entries = session.entries;
         figures = session.figures;
