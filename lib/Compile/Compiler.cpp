@@ -1177,7 +1177,15 @@ public:
       return e;
     // The last variant runs wherever any does: linked first, its copies of
     // the weak run-time support (Halide runtime, model API) are the ones kept.
-    std::vector<std::string> inputs(objects.rbegin(), objects.rend());
+    // On ARM the dot-product check goes before them all: Halide's own
+    // default, which it replaces, assumes every feature on Linux.
+    std::vector<std::string> inputs;
+    if (triple.isAArch64()) {
+      llvm::SmallString<256> check(o.runtimeDir);
+      llvm::sys::path::append(check, "aarch64", "cpu_features.o");
+      inputs.push_back(std::string(check));
+    }
+    inputs.insert(inputs.end(), objects.rbegin(), objects.rend());
     inputs.push_back(descriptorPath);
     return link(triple, inputs, entries, variants.size());
   }

@@ -23,6 +23,8 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
 #endif
 #endif
 
@@ -463,6 +465,9 @@ static int64_t bitnet_cpu_features(void) {
     if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)))
       features |= BITNET_CPU_AVXVNNI;
   }
+#elif defined(__aarch64__) && defined(__linux__)
+  if (getauxval(AT_HWCAP) & (1ul << 20)) /* HWCAP_ASIMDDP */
+    features |= BITNET_CPU_ARM_DOTPROD;
 #endif
   return features;
 }

@@ -82,6 +82,10 @@ const std::vector<FatTarget> &allFatTargets() {
        {{"x86-64-avx512", "avx512", BITNET_CPU_AVX2 | BITNET_CPU_AVX512},
         {"x86-64-avxvnni", "avxvnni", BITNET_CPU_AVX2 | BITNET_CPU_AVXVNNI},
         {"x86-64-avx2", "avx2", BITNET_CPU_AVX2}}},
+      {"aarch64",
+       "ARM64: kernels for the dot-product extension and for NEON alone in one object, "
+       "chosen at create",
+       {{"arm64-dotprod", "dotprod", BITNET_CPU_ARM_DOTPROD}, {"arm64", "neon", 0}}},
   };
   return fat;
 }

@@ -1,7 +1,9 @@
 //===- FatModelTest.cpp - One object, every x86 variant -------------------===//
 //
 // Checkpoints of ImportedModelTest compiled with --target=x86-64: one object
-// holding AVX-512, AVX-VNNI and AVX2 variants of the model. Each variant is
+// holding AVX-512, AVX-VNNI and AVX2 variants of the model (--target=aarch64
+// for the ARM build of this test: dot-product and NEON variants, run under
+// qemu-aarch64 on a CPU with and one without the dot product). Each variant is
 // forced in turn with BITNET_VARIANT and run (a 3-token prompt, 5 decode
 // steps) against the golden forward pass; a variant this CPU cannot run must
 // be refused (create returns NULL), never run. Without BITNET_VARIANT,
@@ -18,6 +20,9 @@
 
 #include <cmath>
 #include <cstdio>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -29,12 +34,19 @@ bitnet::test::Checks checks;
 
 const std::vector<int32_t> kTokens = {3, 141, 59, 26, 5, 35, 89, 7};
 
-/// The variants of --target=x86-64, best first, and whether this CPU has
-/// what each needs (the checks the model API makes).
+/// The variants of --target=x86-64 (aarch64 when built for ARM), best
+/// first, and whether this CPU has what each needs (the checks the model
+/// API makes).
 struct Variant {
   const char *name;
   bool runnable;
 };
+#if defined(__aarch64__)
+std::vector<Variant> variants() {
+  const bool dotprod = getauxval(AT_HWCAP) & (1ul << 20); // HWCAP_ASIMDDP
+  return {{"arm64-dotprod", dotprod}, {"arm64", true}};
+}
+#else
 std::vector<Variant> variants() {
   const bool avx2 = __builtin_cpu_supports("avx2");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
@@ -44,6 +56,7 @@ std::vector<Variant> variants() {
           {"x86-64-avxvnni", avx2 && __builtin_cpu_supports("avxvnni")},
           {"x86-64-avx2", avx2}};
 }
+#endif
 
 /// The logits of kTokens (the prompt's rows, then one row per step), or
 /// empty when no state could be created.

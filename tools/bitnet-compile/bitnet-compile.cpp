@@ -23,6 +23,7 @@ static cl::opt<std::string> output("o", cl::desc("Output file (default: <name> "
 static cl::opt<std::string> target(
     "target",
     cl::desc("x86-64 (one object: AVX-512, AVX-VNNI and AVX2 variants, picked at create) | "
+             "aarch64 (one object: dot-product and NEON variants) | "
              "x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda-sm80 "
              "| cuda-sm90 | opencl | host (this machine; the default)"),
     cl::init("host"), cl::cat(category));

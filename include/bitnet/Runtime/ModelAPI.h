@@ -48,12 +48,13 @@ typedef struct bitnet_weight_slot {
   int64_t offset, bytes;
 } bitnet_weight_slot;
 
-/* CPU features a variant of a fat object (bitnet-compile --target=x86-64)
- * needs. */
+/* CPU features a variant of a fat object (bitnet-compile --target=x86-64
+ * or aarch64) needs. */
 enum {
   BITNET_CPU_AVX2 = 1,    /* AVX2, FMA, F16C */
   BITNET_CPU_AVXVNNI = 2, /* AVX-VNNI */
-  BITNET_CPU_AVX512 = 4   /* AVX-512 F, BW, VL and VNNI */
+  BITNET_CPU_AVX512 = 4,  /* AVX-512 F, BW, VL and VNNI */
+  BITNET_CPU_ARM_DOTPROD = 8 /* AArch64 dot product (sdot, HWCAP_ASIMDDP) */
 };
 
 struct bitnet_model;
