@@ -76,6 +76,13 @@ struct PlaceWeightDataPass
         continue;
       }
       uint64_t alignment = std::max<uint64_t>(64, global.getAlignment().value_or(1));
+      if (alignment > kWeightDataAlignment) {
+        if (!external)
+          continue; // stays an LLVM constant, aligned as it asks
+        global.emitError() << "asks for alignment " << alignment << "; the weight data is "
+                           << kWeightDataAlignment << "-byte aligned";
+        return signalPassFailure();
+      }
       uint64_t offset = alignUp(end, alignment);
       placed.push_back({global, offset, value});
       end = offset + bytes;

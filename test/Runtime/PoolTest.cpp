@@ -123,9 +123,9 @@ int32_t head(const float *hidden, float *logits) {
 
 const bitnet_entry entries[] = {{1, body, head}};
 // abi, vocab, layers, context, kv_dim, hidden, entries, the one-row head, no
-// weights file, no weight bytes.
+// weights file, no weight bytes, not a fat object's descriptor.
 const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, 1, entries, head,
-                            nullptr, nullptr, nullptr, 0, 0};
+                            nullptr, nullptr, nullptr, 0, 0, 0, nullptr};
 
 /// One forward pass of `s` running `loops`: forward's status, or -100 if it
 /// returned 0 without the entry point finishing.
