@@ -409,6 +409,10 @@ void GGUFFile::releasePages(const GGUFTensor &tensor) const {
   releaseMappedPages(*buffer_, tensor.bytes);
 }
 
+void GGUFFile::releasePages(const GGUFTensor &tensor, uint64_t end) const {
+  releaseMappedPages(*buffer_, tensor.bytes.take_front(std::min<uint64_t>(end, tensor.bytes.size())));
+}
+
 llvm::Expected<std::unique_ptr<GGUFFile>> GGUFFile::open(llvm::StringRef path) {
   auto file = std::make_unique<GGUFFile>();
   file->path_ = path.str();
@@ -625,23 +629,38 @@ public:
     return out;
   }
 
-  /// A float table as f16 bits (the embedding, the LM head).
+  /// A float table as f16 bits (the embedding, the LM head). The file's
+  /// pages are dropped every 64 MiB read, so that the table's f16 copy and
+  /// its mapped bytes are not both whole in memory.
   llvm::Error halfBits(const GGUFTensor &x, uint16_t *out) {
+    constexpr uint64_t kReleaseStep = uint64_t(64) << 20;
+    const uint64_t n = static_cast<uint64_t>(x.elements());
+    uint64_t released = 0;
+    auto consumed = [&](uint64_t values) {
+      // The bytes of the first `values` values (whole blocks: rounded down).
+      uint64_t bytes = values * uint64_t(x.bytes.size()) / std::max<uint64_t>(n, 1);
+      if (bytes >= released + kReleaseStep) {
+        f.releasePages(x, bytes);
+        released = bytes;
+      }
+    };
     if (x.type == GGUFType::F16) {
       // Already f16: the bits as they are (converting each through float and
       // back would give the same ones).
       const uint8_t *p = x.bytes.data();
-      const uint64_t n = static_cast<uint64_t>(x.elements());
       for (uint64_t i = 0; i < n; ++i) {
         out[i] = u16At(p + 2 * i);
         if ((out[i] & 0x7C00) == 0x7C00)
           return notFinite(x, i, ref::halfToFloat(out[i]));
+        if ((i & 0xFFFFF) == 0xFFFFF)
+          consumed(i + 1);
       }
       return llvm::Error::success();
     }
-    return forEachFloatRun(x, [&](uint64_t first, const float *v, uint64_t n) {
-      for (uint64_t i = 0; i < n; ++i)
+    return forEachFloatRun(x, [&](uint64_t first, const float *v, uint64_t count) {
+      for (uint64_t i = 0; i < count; ++i)
         out[first + i] = ref::floatToHalf(v[i]);
+      consumed(first + count);
       return llvm::Error::success();
     });
   }

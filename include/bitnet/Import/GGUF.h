@@ -96,6 +96,9 @@ public:
   /// Lets the system drop the mapped pages of `tensor` from memory (they are
   /// read from the file again if touched): a compile reads each tensor once.
   void releasePages(const GGUFTensor &tensor) const;
+  /// The same for bytes [0, end) of `tensor`: a reader streaming through a
+  /// large table (the embedding) keeps only what it has not read yet.
+  void releasePages(const GGUFTensor &tensor, uint64_t end) const;
 
 private:
   std::string path_;
