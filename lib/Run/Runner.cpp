@@ -294,10 +294,20 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
     return rows.takeError();
   const bitnet_model &m = model.model();
   const double weightGB = m.read_bytes / 1e9;
-  out << llvm::format("model %s: %.2f MB of weights read per generated token; vocab %lld, "
+  // A fat object: the variant a state runs (the one create picks).
+  std::string variant;
+  if (m.variant_count > 0) {
+    if (bitnet_state *s = model.create(0, 1)) {
+      for (int64_t i = 0; i < m.variant_count; ++i)
+        if (m.variants[i].model == s->model)
+          variant = std::string(" (variant ") + m.variants[i].name + ")";
+      model.destroy(s);
+    }
+  }
+  out << llvm::format("model %s%s: %.2f MB of weights read per generated token; vocab %lld, "
                       "%lld layers, context %lld\n",
-                      label.str().c_str(), m.read_bytes / 1e6, (long long)m.vocab,
-                      (long long)m.layers, (long long)m.context);
+                      label.str().c_str(), variant.c_str(), m.read_bytes / 1e6,
+                      (long long)m.vocab, (long long)m.layers, (long long)m.context);
   out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
                       "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
   for (const BenchRow &row : *rows) {
