@@ -14,6 +14,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -118,6 +120,27 @@ std::string ggufName(ref::TensorRole role, int64_t layer) {
 }
 
 /// Encodes ternary codes (T + 1) of one tensor with scale gamma.
+/// Q8_0 blocks of 32 values as ggml's quantize_row_q8_0_ref writes them:
+/// d = max |x| / 127 (stored as f16), q = round(x / d) half away from zero,
+/// computed with 1 / d in f32.
+std::vector<uint8_t> encodeQ8_0(const std::vector<float> &x) {
+  std::vector<uint8_t> out;
+  out.reserve(x.size() / 32 * 34);
+  for (size_t b = 0; b + 32 <= x.size(); b += 32) {
+    float amax = 0.0f;
+    for (size_t j = 0; j < 32; ++j)
+      amax = std::max(amax, std::fabs(x[b + j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const uint16_t h = ref::floatToHalf(d);
+    out.push_back(uint8_t(h));
+    out.push_back(uint8_t(h >> 8));
+    for (size_t j = 0; j < 32; ++j)
+      out.push_back(uint8_t(int8_t(std::lround(x[b + j] * id))));
+  }
+  return out;
+}
+
 std::vector<uint8_t> encodeTernary(GGUFType type, const std::vector<int8_t> &t, float gamma) {
   const size_t n = t.size();
   std::vector<uint8_t> out;
@@ -176,6 +199,8 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
   const GGUFType type = options.linearType;
   if (type == GGUFType::F32 || type == GGUFType::BF16)
     return fail(path + ": linear layers can be written as I2_S, TQ2_0, TQ1_0 or F16");
+  if (options.tableType != GGUFType::F16 && options.tableType != GGUFType::Q8_0)
+    return fail(path + ": the token embedding can be written as F16 or Q8_0");
   const std::string arch = config.glu == ref::GluActivation::Relu2 &&
                                    options.archNames == GGUFArchNames::BitnetCpp
                                ? "bitnet-b1.58"
@@ -192,7 +217,7 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
     Info i;
     i.name = ggufName(role, layer);
     i.type = role == ref::TensorRole::Embedding || role == ref::TensorRole::LMHead
-                 ? GGUFType::F16
+                 ? options.tableType
              : ref::isLinear(role)               ? type
                                                 : GGUFType::F32;
     i.dims = rows == 1 ? std::vector<int64_t>{cols} : std::vector<int64_t>{cols, rows};
@@ -293,6 +318,8 @@ llvm::Error writeGGUF(llvm::StringRef path, const ref::ModelConfig &config, uint
         bytes.push_back(uint8_t(h));
         bytes.push_back(uint8_t(h >> 8));
       }
+    } else if (info.type == GGUFType::Q8_0) {
+      bytes = encodeQ8_0(t.values);
     } else if (info.type == GGUFType::F32) {
       bytes.resize(t.values.size() * 4);
       std::memcpy(bytes.data(), t.values.data(), bytes.size());

@@ -26,6 +26,9 @@
 #include "hf_untied_int8_head.h"
 #include "hf_vanilla_bf16.h"
 #include "hf_vanilla_f16.h"
+#include "hf_gguf_q8_table.h"
+
+#include "bitnet/Import/GGUF.h"
 
 #include "bitnet/Reference/Reference.h"
 
@@ -54,9 +57,9 @@ std::vector<float> run(Create create, Forward forward, Destroy destroy, int voca
   return status == 0 ? logits : std::vector<float>();
 }
 
-void compare(const char *what, const std::vector<float> &got, ref::ModelConfig config,
-             ref::HeadFormat head = ref::HeadFormat::F16) {
-  ref::ModelWeights weights = ref::makeRandomModel(config, 5);
+void compareWith(const char *what, const std::vector<float> &got,
+                 const ref::ModelWeights &weights, ref::HeadFormat head = ref::HeadFormat::F16) {
+  const ref::ModelConfig &config = weights.config;
   ref::ReferenceModel golden(weights, head);
   std::vector<float> want(kTokens.size() * config.vocab);
   golden.forward(kTokens.data(), 3, 0, want.data());
@@ -72,6 +75,12 @@ void compare(const char *what, const std::vector<float> &got, ref::ModelConfig c
   std::printf("%s: max relative logit error vs the golden reference %.3g (bound 1e-4)\n",
               what, worst);
   expect(worst <= 1e-4, std::string(what) + " differs from the golden reference");
+}
+
+void compare(const char *what, const std::vector<float> &got, ref::ModelConfig config,
+             ref::HeadFormat head = ref::HeadFormat::F16) {
+  ref::ModelWeights weights = ref::makeRandomModel(config, 5);
+  compareWith(what, got, weights, head);
 }
 } // namespace
 
@@ -129,6 +138,26 @@ int main() {
           run<hf_vanilla_f16_state>(hf_vanilla_f16_create, hf_vanilla_f16_forward,
                                     hf_vanilla_f16_destroy, HF_VANILLA_F16_VOCAB),
           wideVanilla);
+
+  // A k-quant table end to end: the GGUF's token embedding (also the LM
+  // head) in Q8_0, as llama-quantize writes it, compiled (the table read
+  // lazily while the weights are written) against the golden forward pass
+  // of the same file imported in full (the Q8_0 blocks decoded, rounded to
+  // f16); and not the f16 file's logits (the table really is the Q8_0 one).
+  {
+    auto imported = bitnet::import::importGGUF(HF_DIR "/q8_table.gguf");
+    expect(static_cast<bool>(imported), "the Q8_0-table GGUF imports");
+    if (imported) {
+      imported->config.context = wide.context;
+      std::vector<float> q8 = run<hf_gguf_q8_table_state>(
+          hf_gguf_q8_table_create, hf_gguf_q8_table_forward, hf_gguf_q8_table_destroy,
+          HF_GGUF_Q8_TABLE_VOCAB);
+      compareWith("gguf I2_S with a Q8_0 table", q8, *imported);
+      expect(!q8.empty() && q8 != i2s, "the Q8_0 table changes the logits");
+    } else {
+      llvm::consumeError(imported.takeError());
+    }
+  }
 
   // The int8 head changes the logits by its quantization error only: small
   // next to each token's largest logit, and not zero (else the option did

@@ -85,6 +85,13 @@ static cl::opt<bitnet::import::GGUFArchNames> ggufArch(
                           "llama.cpp's: 'bitnet' with bitnet.hidden_activation "
                           "'relu2' or 'silu'")),
     cl::init(bitnet::import::GGUFArchNames::BitnetCpp), cl::cat(category));
+static cl::opt<bitnet::import::GGUFType> ggufTableType(
+    "gguf-table-type", cl::desc("Type of the token embedding in GGUF files"),
+    cl::values(clEnumValN(bitnet::import::GGUFType::F16, "f16", "f16 (the default)"),
+               clEnumValN(bitnet::import::GGUFType::Q8_0, "q8_0",
+                          "Q8_0, quantized as llama-quantize does (the file then "
+                          "holds the embedding's Q8_0 rounding)")),
+    cl::init(bitnet::import::GGUFType::F16), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout; a "
                                                  "directory for the hf formats, a "
                                                  ".gguf file for the gguf ones)"),
@@ -194,7 +201,7 @@ int main(int argc, char **argv) {
                       : outputFormat == Format::GGUFTQ2 ? GGUFType::TQ2_0
                       : outputFormat == Format::GGUFTQ1 ? GGUFType::TQ1_0
                                                         : GGUFType::F16;
-      if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, {type, ggufArch})) {
+      if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, {type, ggufArch, ggufTableType})) {
         errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
         return 1;
       }

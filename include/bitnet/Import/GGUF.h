@@ -124,10 +124,15 @@ struct GGUFWriteOptions {
   /// I2_S, TQ2_0, TQ1_0, or F16 masters.
   GGUFType linearType = GGUFType::I2_S;
   GGUFArchNames archNames = GGUFArchNames::BitnetCpp;
+  /// The token embedding's (and an untied LM head's) type: F16, or Q8_0 as
+  /// llama-quantize writes it (then the file holds the table's Q8_0 rounding,
+  /// not makeRandomModel's values).
+  GGUFType tableType = GGUFType::F16;
 };
 
 /// Writes the random model (config, seed) of makeRandomModel as GGUF v3 with
-/// linear layers of options.linearType; embedding F16, norms F32; and the
+/// linear layers of options.linearType; embedding options.tableType, norms
+/// F32; and the
 /// synthetic SentencePiece-style vocabulary of writeSyntheticVocabulary, so
 /// that llama.cpp and bitnet.cpp load the file. Importing it gives exactly
 /// makeRandomModel(config, seed). Defined in GGUFWriter.cpp.
