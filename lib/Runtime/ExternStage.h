@@ -45,4 +45,34 @@ static inline const void *bitnet_matmul_origin(const halide_buffer_t *b, int byt
          ((int64_t)b->dim[1].min * b->dim[1].stride + b->dim[0].min) * bytes;
 }
 
+/* An f16 matmul stage's call (x [k, m] f32, w [k, n] f16 bits, y [n, m]):
+ * the region of y to compute and each buffer from its own origin, row i of
+ * one at base + i * stride. */
+typedef struct bitnet_f16_matmul_view {
+  int32_t n0, N, m0, M;
+  const float *x;
+  const uint16_t *w;
+  float *y;
+  int64_t xs, ws, ys;
+} bitnet_f16_matmul_view;
+
+/* 0 after a bounds query (the regions filled in: nothing to compute), else
+ * 1 with `v` set. */
+static inline int bitnet_f16_matmul_view_of(halide_buffer_t *x, halide_buffer_t *w, int32_t K,
+                                            halide_buffer_t *y, bitnet_f16_matmul_view *v) {
+  if (bitnet_matmul_bounds_query(x, w, K, y))
+    return 0;
+  v->n0 = y->dim[0].min;
+  v->N = y->dim[0].extent;
+  v->m0 = y->dim[1].min;
+  v->M = y->dim[1].extent;
+  v->x = (const float *)bitnet_matmul_origin(x, sizeof(float));
+  v->w = (const uint16_t *)bitnet_matmul_origin(w, sizeof(uint16_t));
+  v->y = (float *)bitnet_matmul_origin(y, sizeof(float));
+  v->xs = x->dim[1].stride;
+  v->ws = w->dim[1].stride;
+  v->ys = y->dim[1].stride;
+  return 1;
+}
+
 #endif /* BITNET_RUNTIME_EXTERNSTAGE_H */

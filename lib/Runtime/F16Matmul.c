@@ -147,28 +147,23 @@ typedef void (*bitnet_f16_row_fn)(const float *, const uint16_t *, int32_t, floa
 BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_buffer_t *w,
                                                      int32_t K, halide_buffer_t *y,
                                                      bitnet_f16_row_fn row_one) {
-  const int32_t n0 = y->dim[0].min, N = y->dim[0].extent;
-  const int32_t m0 = y->dim[1].min, M = y->dim[1].extent;
+  bitnet_f16_matmul_view v;
   int32_t n, m;
-  if (bitnet_matmul_bounds_query(x, w, K, y))
+  if (!bitnet_f16_matmul_view_of(x, w, K, y, &v))
     return 0;
-  const float *xp = (const float *)bitnet_matmul_origin(x, sizeof(float));
-  const uint16_t *wp = (const uint16_t *)bitnet_matmul_origin(w, sizeof(uint16_t));
-  float *yp = (float *)bitnet_matmul_origin(y, sizeof(float));
-  const int64_t xs = x->dim[1].stride, ws = w->dim[1].stride, ys = y->dim[1].stride;
-  for (n = n0; n + 4 <= n0 + N; n += 4) {
-    for (m = m0; m + 2 <= m0 + M; m += 2)
-      bitnet_f16_rows4(xp + m * xs, xp + (m + 1) * xs, wp + n * ws, ws, K, yp + m * ys + n,
-                       yp + (m + 1) * ys + n);
-    if (m < m0 + M) {
+  for (n = v.n0; n + 4 <= v.n0 + v.N; n += 4) {
+    for (m = v.m0; m + 2 <= v.m0 + v.M; m += 2)
+      bitnet_f16_rows4(v.x + m * v.xs, v.x + (m + 1) * v.xs, v.w + n * v.ws, v.ws, K,
+                       v.y + m * v.ys + n, v.y + (m + 1) * v.ys + n);
+    if (m < v.m0 + v.M) {
       int32_t r;
       for (r = 0; r < 4; ++r)
-        row_one(xp + m * xs, wp + (n + r) * ws, K, yp + m * ys + n + r);
+        row_one(v.x + m * v.xs, v.w + (n + r) * v.ws, K, v.y + m * v.ys + n + r);
     }
   }
-  for (; n < n0 + N; ++n)
-    for (m = m0; m < m0 + M; ++m)
-      row_one(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
+  for (; n < v.n0 + v.N; ++n)
+    for (m = v.m0; m < v.m0 + v.M; ++m)
+      row_one(v.x + m * v.xs, v.w + n * v.ws, K, v.y + m * v.ys + n);
   return 0;
 }
 

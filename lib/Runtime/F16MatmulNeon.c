@@ -56,17 +56,12 @@ extern "C"
 #endif
 BITNET_WEAK int bitnet_f16_matmul_neon(halide_buffer_t *x, halide_buffer_t *w, int32_t K,
                                        halide_buffer_t *y) {
-  const int32_t n0 = y->dim[0].min, N = y->dim[0].extent;
-  const int32_t m0 = y->dim[1].min, M = y->dim[1].extent;
+  bitnet_f16_matmul_view v;
   int32_t n, m;
-  if (bitnet_matmul_bounds_query(x, w, K, y))
+  if (!bitnet_f16_matmul_view_of(x, w, K, y, &v))
     return 0;
-  const float *xp = (const float *)bitnet_matmul_origin(x, sizeof(float));
-  const uint16_t *wp = (const uint16_t *)bitnet_matmul_origin(w, sizeof(uint16_t));
-  float *yp = (float *)bitnet_matmul_origin(y, sizeof(float));
-  const int64_t xs = x->dim[1].stride, ws = w->dim[1].stride, ys = y->dim[1].stride;
-  for (n = n0; n < n0 + N; ++n)
-    for (m = m0; m < m0 + M; ++m)
-      bitnet_f16_row_neon(xp + m * xs, wp + n * ws, K, yp + m * ys + n);
+  for (n = v.n0; n < v.n0 + v.N; ++n)
+    for (m = v.m0; m < v.m0 + v.M; ++m)
+      bitnet_f16_row_neon(v.x + m * v.xs, v.w + n * v.ws, K, v.y + m * v.ys + n);
   return 0;
 }

@@ -458,18 +458,20 @@ int recordFeatureQuery(int count, const uint64_t *features) {
 #ifdef BITNET_KERNEL_TEST_CUDA
 #include "../Common/CudaDevice.h"
 #endif
+#if defined(BITNET_KERNEL_TEST_AVXVNNI) || defined(BITNET_KERNEL_TEST_AVX512)
+#include "../Common/CpuFeatures.h"
+#endif
 
 int main(int argc, char **argv) {
 #ifdef BITNET_KERNEL_TEST_AVXVNNI
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("avxvnni")) {
+  if (!bitnet::test::cpuHasAvxVnni()) {
     std::printf("SKIP: this CPU lacks AVX2 + AVX-VNNI\n");
     return 77;
   }
 #endif
 #ifdef BITNET_KERNEL_TEST_AVX512
   // The features bitnet-compile's host detection requires for this target.
-  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-      !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni")) {
+  if (!bitnet::test::cpuHasAvx512Vnni()) {
     std::printf("SKIP: this CPU lacks AVX-512 (F, BW, VL, VNNI)\n");
     return 77;
   }

@@ -22,6 +22,8 @@
 #include <cstdio>
 #if defined(__aarch64__)
 #include <sys/auxv.h>
+#else
+#include "../Common/CpuFeatures.h"
 #endif
 #include <cstdlib>
 #include <string>
@@ -49,11 +51,8 @@ std::vector<Variant> variants() {
 #else
 std::vector<Variant> variants() {
   const bool avx2 = __builtin_cpu_supports("avx2");
-  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
-                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                      __builtin_cpu_supports("avx512vnni");
-  return {{"x86-64-avx512", avx512},
-          {"x86-64-avxvnni", avx2 && __builtin_cpu_supports("avxvnni")},
+  return {{"x86-64-avx512", avx2 && bitnet::test::cpuHasAvx512Vnni()},
+          {"x86-64-avxvnni", bitnet::test::cpuHasAvxVnni()},
           {"x86-64-avx2", avx2}};
 }
 #endif

@@ -13,6 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Reference/Reference.h"
+#ifdef MODEL_NEEDS_AVXVNNI
+#include "../Common/CpuFeatures.h"
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -201,7 +204,7 @@ bool runCase(const Case &c) {
 
 int main() {
 #ifdef MODEL_NEEDS_AVXVNNI
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("avxvnni")) {
+  if (!bitnet::test::cpuHasAvxVnni()) {
     std::printf("SKIP: this CPU lacks AVX2 + AVX-VNNI (x86-64-avxvnni)\n");
     return 77;
   }

@@ -46,3 +46,17 @@ llvm.func @uses() -> !llvm.struct<(ptr, ptr, ptr, ptr)> {
 // A global whose type does not hold its checkpoint value is refused.
 // expected-error @+1 {{is '!llvm.array<16 x i8>' but its #bitnet.weights value has 2048 bytes}}
 llvm.mlir.global private constant @mismatch(#bitnet.weights<"w"> : tensor<2048xi8>) : !llvm.array<16 x i8>
+
+// -----
+
+// A dense constant that asks for more than the array's page alignment stays
+// an LLVM constant.
+// CHECK-LABEL: llvm.mlir.global private constant @overaligned_dense
+// CHECK-SAME: alignment = 8192
+llvm.mlir.global private constant @overaligned_dense(dense<1> : tensor<2048xi8>) {alignment = 8192 : i64} : !llvm.array<2048 x i8>
+
+// -----
+
+// Checkpoint weights that do are refused.
+// expected-error @+1 {{asks for alignment 8192; the weight data is 4096-byte aligned}}
+llvm.mlir.global private constant @overaligned(#bitnet.weights<"w"> : tensor<2048xi8>) {alignment = 8192 : i64} : !llvm.array<2048 x i8>
