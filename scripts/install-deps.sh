@@ -18,6 +18,8 @@ packages=(
   pocl-opencl-icd ocl-icd-opencl-dev opencl-headers
   # bitnet-compare's PNG
   gnuplot-nox
+  # the tokenizer's pre-tokenizer regexes (pcre2.h; libpcre2-8.so.0 loaded at run time)
+  libpcre2-dev
   # libFuzzer harnesses (scripts/fuzz.sh): clang with its fuzzer runtime
   clang-15 libclang-common-15-dev
 )

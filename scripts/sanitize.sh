@@ -30,11 +30,13 @@ fi
 
 # The subset. Unit tests: the importers against generated and malformed
 # checkpoints, the model API's thread pool, the generated C API's refusals,
-# the weights-file loader against corrupted files. Lit tests: every refusal
+# the weights-file loader against corrupted files, the tokenizer against
+# corrupted blobs and invalid UTF-8. Lit tests: every refusal
 # of hostile input by the tools (checkpoints, model shapes, specs, IR, CLI
 # numbers, files that are not regular files).
-unit_targets=(bitnet-import-test bitnet-runtime-pool-test bitnet-api-test bitnet-weights-file-test)
-unit_tests='^(import\.huggingface|runtime\.pool|numerics\.api|numerics\.weights-file)$'
+unit_targets=(bitnet-import-test bitnet-runtime-pool-test bitnet-api-test bitnet-weights-file-test
+              bitnet-tokenizer-test)
+unit_tests='^(import\.huggingface|runtime\.pool|numerics\.api|numerics\.weights-file|tokenizer\.unit)$'
 tool_targets=(bitnet-compile bitnet-model-gen bitnet-opt bitnet-run bitnet-kernelgen bitnet-compare)
 lit_tests=(Compile/import-config-strict-types.test Compile/import-huge-layer-count.test
            Compile/import-json-nesting.test Compile/import-nan-weights.test
