@@ -593,6 +593,7 @@ private:
   llvm::Error loadModel();
   llvm::Error splitEntryPoints();
   llvm::Error runKernelPipeline();
+  void printTuning() const;
   llvm::Error emitGlue();
   llvm::Error writeWeightData();
   llvm::Error generateKernels();
@@ -629,6 +630,10 @@ private:
   llvm::raw_ostream &log;
   Clock::time_point start = Clock::now();
   const ::bitnet::target::TargetDescription *target = nullptr;
+  ::bitnet::target::TuningTable tuning;
+  /// The prompt block's tuning entry (nullptr: the default or --tokens).
+  const ::bitnet::target::TuningEntry *promptEntry = nullptr;
+  int64_t promptBlock = 0; // tokens of the default prompt entry point (0: none)
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics;
@@ -682,6 +687,8 @@ llvm::Error CompileSession::checkOptions() {
     return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return compileError("--lm-head '" + o.lmHead + "' is not f16 or int8");
+  if (std::string why = ::bitnet::target::loadTuning(o.tuning, tuning); !why.empty())
+    return compileError("--tuning: " + why);
   // 0 keeps the checkpoint's context. The upper bound is checked here too:
   // the model's check would blame the checkpoint's config for the flag.
   if (o.context < 0 || o.context > ::bitnet::ref::ModelConfig::kMaxExtent)
@@ -720,8 +727,14 @@ llvm::Error CompileSession::loadModel() {
     if (tokenCounts.empty()) {
       // Generation, and prompts in blocks that share each weight read.
       tokenCounts = {1};
-      if (int64_t block = std::min<int64_t>(kDefaultPromptBlock, weights->config.context);
-          block > 1)
+      int64_t block = kDefaultPromptBlock;
+      promptEntry = tuning.findPrompt(target->name, weights->config.hidden);
+      if (promptEntry)
+        block = promptEntry->tokens;
+      block = std::min<int64_t>(block, weights->config.context);
+      if (block > 1)
+        promptBlock = block;
+      if (block > 1)
         tokenCounts.push_back(block);
     }
     model = std::move(*weights);
@@ -774,6 +787,7 @@ llvm::Error CompileSession::runKernelPipeline() {
   // (lib/Runtime/ModelAPI.c), which the object links.
   pipeline.runtimeAllocator = true;
   pipeline.weightData = o.name + "_weight_data";
+  pipeline.tuning = o.tuning;
   buildKernelPipeline(pm, pipeline);
   if (o.printPipeline) {
     pm.printAsTextualPipeline(log);
@@ -781,9 +795,59 @@ llvm::Error CompileSession::runKernelPipeline() {
   }
   if (failed(pm.run(*module)))
     return alreadyReported();
+  if (o.printPipeline)
+    printTuning();
   log << "bitnet-compile: passes: " << llvm::format("%.2f", secondsSince(phase)) << " s"
       << peakMemory() << "\n";
   return llvm::Error::success();
+}
+
+/// One line per BitLinear kernel and for the prompt block: the schedule
+/// parameters used and the tuning entry they came from.
+void CompileSession::printTuning() const {
+  auto kernelsAttr = (*module)->getAttrOfType<DictionaryAttr>("bitnet.kernels");
+  std::vector<std::string> lines;
+  for (NamedAttribute kernel : kernelsAttr ? kernelsAttr.getValue()
+                                           : llvm::ArrayRef<NamedAttribute>()) {
+    auto text = dyn_cast<StringAttr>(kernel.getValue());
+    if (!text)
+      continue;
+    ::bitnet::kernels::KernelSpec spec;
+    llvm::SmallVector<llvm::StringRef> words;
+    text.getValue().split(words, ' ', -1, false);
+    bool complete = true;
+    for (llvm::StringRef word : words) {
+      auto [key, value] = word.split('=');
+      if (!::bitnet::kernels::setSpecField(spec, key.str(), value.str()).empty())
+        complete = false;
+    }
+    if (!complete || spec.kind != ::bitnet::kernels::KernelKind::BitLinear)
+      continue;
+    ::bitnet::target::LayoutRule rule;
+    const ::bitnet::target::TuningEntry *entry = nullptr;
+    std::string why;
+    ::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &tuning,
+                                   rule, entry, why);
+    std::string rows = spec.rowsPerTask ? llvm::formatv("{0} rows per task",
+                                                        spec.rowsPerTask).str()
+                                        : "default rows per task";
+    lines.push_back(llvm::formatv("tuning: bitlinear {0}x{1} {2}, {3} token{4}: tile "
+                                  "{5}x{6}, {7}: {8}",
+                                  spec.n, spec.k, ::bitnet::ref::weightKindName(spec.weightKind),
+                                  spec.m, spec.m == 1 ? "" : "s", spec.layout.tileN,
+                                  spec.layout.tileK, rows,
+                                  entry ? entry->origin + " (" + entry->shapeClass() + ")"
+                                        : std::string("no entry, the target's rules"))
+                        .str());
+  }
+  std::sort(lines.begin(), lines.end());
+  for (const std::string &line : lines)
+    log << line << "\n";
+  if (promptBlock > 0)
+    log << "tuning: prompt block of " << promptBlock << " tokens: "
+        << (promptEntry ? promptEntry->origin + " (" + promptEntry->shapeClass() + ")"
+                        : std::string("no entry, the default"))
+        << "\n";
 }
 
 llvm::Error CompileSession::emitGlue() {
@@ -1141,6 +1205,12 @@ public:
       vo.name = o.name + "_" + v.suffix;
       vo.emit = EmitKind::Object;
       vo.output = workDir + "/" + v.suffix + ".o";
+      // One set of entry points for all variants (the header describes
+      // them once): the first variant's, whose prompt block may come from
+      // the tuning table.
+      if (vo.tokenCounts.empty())
+        for (const EntryPoint &e : entries)
+          vo.tokenCounts.push_back(e.tokens);
       log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";
       CompileSession session(vo, log);
       session.shareableWeightData = written;

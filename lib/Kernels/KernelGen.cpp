@@ -255,8 +255,7 @@ Built buildBitLinear(const KernelSpec &spec) {
 
   if (vnniExtern) {
     Var no("no"), ni("ni");
-    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 8;
-    rows = (rows + tn - 1) / tn * tn;
+    const int64_t rows = spec.effectiveRowsPerTask();
     qsum.compute_root();
     y.split(n, no, ni, i32(rows), TailStrategy::GuardWithIf).reorder(ni, m, no).parallel(no);
     vnniDot.compute_at(y, no);
@@ -270,8 +269,7 @@ Built buildBitLinear(const KernelSpec &spec) {
   } else {
     // Row tiling: the tn rows of a tile are reduced together so that each
     // activation vector is loaded once and used tn times.
-    int64_t rows = spec.rowsPerTask > 0 ? spec.rowsPerTask : tn * 8;
-    rows = (rows + tn - 1) / tn * tn;
+    const int64_t rows = spec.effectiveRowsPerTask();
     Var no("no"), nt("nt"), nr("nr"), ni("ni");
     qsum.compute_root();
     y.split(n, no, ni, i32(rows), TailStrategy::GuardWithIf)

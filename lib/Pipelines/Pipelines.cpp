@@ -88,10 +88,10 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
   pm.addPass(createFuseRMSNormQuant());
   pm.addPass(createTernarizeWeights());
   pm.addPass(createFuseProjections());
-  pm.addPass(createChooseLayout(ChooseLayoutOptions{options.target}));
+  pm.addPass(createChooseLayout(ChooseLayoutOptions{options.target, options.tuning}));
   pm.addPass(createPackWeights());
   pm.addPass(createOutlineKernels(
-      OutlineKernelsOptions{options.target, options.kernelPrefix}));
+      OutlineKernelsOptions{options.target, options.kernelPrefix, options.tuning}));
   pm.addPass(createConvertBitNetToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

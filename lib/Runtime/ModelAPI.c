@@ -560,6 +560,34 @@ static int64_t bitnet_next_chunk(const bitnet_model *m, int32_t left, int32_t po
   return fit;
 }
 
+BITNET_WEAK int32_t bitnet_rt2_with_pool(int32_t threads, int32_t (*fn)(void *arg),
+                                         void *arg) {
+  const int32_t outer_budget = bitnet_thread_budget;
+  struct bitnet_pool *const outer_pool = bitnet_current_pool;
+  bitnet_state *const outer_state = bitnet_current_state;
+  struct bitnet_pool *pool = NULL;
+  int32_t status;
+  if (threads < 1 || !fn)
+    return -1;
+  if (threads > 1 && !(pool = bitnet_pool_create(threads - 1)))
+    return -1;
+  pthread_once(&bitnet_par_for_installed, bitnet_install_par_for);
+  bitnet_thread_budget = threads;
+  bitnet_current_pool = pool;
+  bitnet_current_state = NULL;
+  if (pool)
+    bitnet_pool_set_active(pool, 1);
+  status = fn(arg);
+  if (pool) {
+    bitnet_pool_set_active(pool, 0);
+    bitnet_pool_destroy(pool);
+  }
+  bitnet_thread_budget = outer_budget;
+  bitnet_current_pool = outer_pool;
+  bitnet_current_state = outer_state;
+  return status;
+}
+
 BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
                                        int32_t pos, int32_t rows, float *logits) {
   const bitnet_model *m;

@@ -26,24 +26,23 @@ using kernels::KernelTarget;
 // activations in L1 instead, so there one-row tiles make each row's codes
 // one sequential stream (measured: bench/). Matrices narrower than a tile
 // use the smallest legal tile so that padding stays small.
-std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN,
-                                 int64_t rowsPerTask) {
+std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN) {
   using ref::WeightKind;
   return {
       {WeightKind::Ternary, 1, kAny, 4 * rowBytes, kAny, PackFormat::Offset2, tileN,
-       4 * rowBytes, rowsPerTask},
-      {WeightKind::Ternary, 1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, 8},
+       4 * rowBytes, true},
+      {WeightKind::Ternary, 1, kAny, 1, 4 * rowBytes - 1, PackFormat::Offset2, 1, 4, false},
       // Binary weights: 8 per byte, the same bytes per tile row.
       {WeightKind::Binary, 1, kAny, 8 * rowBytes, kAny, PackFormat::Bits1, tileN,
-       8 * rowBytes, rowsPerTask},
-      {WeightKind::Binary, 1, kAny, 1, 8 * rowBytes - 1, PackFormat::Bits1, 1, 8, 8},
+       8 * rowBytes, true},
+      {WeightKind::Binary, 1, kAny, 1, 8 * rowBytes - 1, PackFormat::Bits1, 1, 8, false},
   };
 }
 
 std::vector<LayoutRule> gpuRules() {
   using ref::WeightKind;
-  return {{WeightKind::Ternary, 1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, 0},
-          {WeightKind::Binary, 1, kAny, 1, kAny, PackFormat::Bits1, 1, 32, 0}};
+  return {{WeightKind::Ternary, 1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, false},
+          {WeightKind::Binary, 1, kAny, 1, kAny, PackFormat::Bits1, 1, 32, false}};
 }
 
 } // namespace
@@ -51,18 +50,18 @@ std::vector<LayoutRule> gpuRules() {
 const std::vector<TargetDescription> &allTargets() {
   static const std::vector<TargetDescription> targets = {
       {"x86-64-avx2", KernelTarget::X86AVX2, "x86_64-unknown-linux-gnu",
-       "x86-64 with AVX2, FMA and F16C", cpuRules(32, 1, 64)},
+       "x86-64 with AVX2, FMA and F16C", cpuRules(32, 1)},
       {"x86-64-avxvnni", KernelTarget::X86AVXVNNI, "x86_64-unknown-linux-gnu",
        "x86-64 with AVX2, FMA, F16C and AVX-VNNI (256-bit vpdpbusd; Intel Alder Lake "
        "and later client cores)",
-       cpuRules(32, 1, 64)},
+       cpuRules(32, 1)},
       {"x86-64-avx512", KernelTarget::X86AVX512, "x86_64-unknown-linux-gnu",
-       "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4, 32)},
+       "x86-64 with AVX-512 and VNNI (vpdpbusd)", cpuRules(64, 4)},
       {"arm64", KernelTarget::ARM64, "aarch64-unknown-linux-gnu",
-       "ARM64 with NEON", cpuRules(16, 4, 32)},
+       "ARM64 with NEON", cpuRules(16, 4)},
       {"arm64-dotprod", KernelTarget::ARM64DotProd, "aarch64-unknown-linux-gnu",
        "ARM64 with the dot-product extension (sdot), NEON fallback",
-       cpuRules(16, 4, 32)},
+       cpuRules(16, 4)},
       {"cuda-sm80", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
        "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules()},
       {"cuda-sm90", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
@@ -105,35 +104,73 @@ const TargetDescription *lookupTarget(const std::string &name) {
   return nullptr;
 }
 
-std::string resolveHost() {
+int64_t hostCpuFeatures() {
+  int64_t features = 0;
 #if defined(__x86_64__)
   unsigned eax, ebx, ecx, edx;
-  bool avx2 = false, avx512vnni = false, avxvnni = false;
   if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
-    avx2 = ebx & (1u << 5);
     bool avx512f = ebx & (1u << 16), avx512bw = ebx & (1u << 30);
-    avx512vnni = avx512f && avx512bw && (ecx & (1u << 11));
+    if (ebx & (1u << 5))
+      features |= BITNET_CPU_AVX2;
+    if (avx512f && avx512bw && (ecx & (1u << 11)))
+      features |= BITNET_CPU_AVX512;
     // CPUID.(EAX=7, ECX=1):EAX bit 4: AVX-VNNI.
-    if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx))
-      avxvnni = eax & (1u << 4);
+    if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)))
+      features |= BITNET_CPU_AVXVNNI;
   }
-  if (avx512vnni)
-    return "x86-64-avx512";
-  if (avx2 && avxvnni)
-    return "x86-64-avxvnni";
-  return avx2 ? "x86-64-avx2" : "";
 #elif defined(__aarch64__) && defined(__linux__)
-  return (getauxval(AT_HWCAP) & (1 << 20)) ? "arm64-dotprod" : "arm64";
+  if (getauxval(AT_HWCAP) & (1 << 20))
+    features |= BITNET_CPU_ARM_DOTPROD;
+#endif
+  return features;
+}
+
+std::string resolveHost() {
+  const int64_t features = hostCpuFeatures();
+#if defined(__x86_64__)
+  if (features & BITNET_CPU_AVX512)
+    return "x86-64-avx512";
+  if ((features & BITNET_CPU_AVX2) && (features & BITNET_CPU_AVXVNNI))
+    return "x86-64-avxvnni";
+  return (features & BITNET_CPU_AVX2) ? "x86-64-avx2" : "";
+#elif defined(__aarch64__) && defined(__linux__)
+  return (features & BITNET_CPU_ARM_DOTPROD) ? "arm64-dotprod" : "arm64";
 #else
+  (void)features;
   return "";
 #endif
 }
 
+bool hostRuns(const std::string &name) {
+  const int64_t features = hostCpuFeatures();
+  for (const FatTarget &fat : allFatTargets())
+    for (const FatTarget::Variant &v : fat.variants)
+      if (name == v.target) {
+#if defined(__x86_64__)
+        if (fat.name != std::string("x86-64"))
+          return false;
+#elif defined(__aarch64__)
+        if (fat.name != std::string("aarch64"))
+          return false;
+#else
+        return false;
+#endif
+        return (features & v.cpuFeatures) == v.cpuFeatures;
+      }
+  return false;
+}
+
 bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
-                  int64_t k, LayoutRule &rule, std::string &why) {
+                  int64_t k, const TuningTable *tuning, LayoutRule &rule,
+                  const TuningEntry *&entry, std::string &why) {
+  entry = nullptr;
   for (const LayoutRule &r : target.layouts)
     if (r.kind == kind && n >= r.minN && n <= r.maxN && k >= r.minK && k <= r.maxK) {
       rule = r;
+      if (tuning && r.tunable)
+        entry = tuning->findBitLinear(target.name, kind, n, k);
+      if (entry && entry->tileN > 0)
+        rule.tileN = entry->tileN;
       return true;
     }
   why = "no layout of target " + std::string(target.name) + " fits a " +

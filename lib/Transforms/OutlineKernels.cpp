@@ -174,6 +174,11 @@ struct OutlineKernelsPass
           << "kernel-prefix '" << kernelPrefix << "' is not a C identifier";
       return signalPassFailure();
     }
+    if (std::string why = ::bitnet::target::loadTuning(tuning, table); !why.empty()) {
+      getOperation().emitError() << why;
+      return signalPassFailure();
+    }
+    this->target = target;
     Outliner outliner(target->kernels, kernelPrefix);
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
@@ -224,11 +229,24 @@ struct OutlineKernelsPass
     spec.layout = toReference(layout);
     spec.weightKind = toReference(kind);
     spec.segments.assign(segments.begin(), segments.end());
+    // Rows per task from the tuning entry that chose this layout's tiles
+    // (none when the layout came from elsewhere, e.g. written in the input).
+    ::bitnet::target::LayoutRule rule;
+    const ::bitnet::target::TuningEntry *entry = nullptr;
+    std::string why;
+    if (::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &table,
+                                       rule, entry, why) &&
+        rule.format == spec.layout.format && rule.tileN == spec.layout.tileN &&
+        rule.tileK == spec.layout.tileK)
+      spec.rowsPerTask = ::bitnet::target::tunedRowsPerTask(entry, spec.m, rule.tileN);
     return outliner.emit(
         op, spec,
         {{input, "i8"}, {inputScales, "f32"}, {bytes, "u8"}, {scales, "f32"}},
         {{cast<RankedTensorType>(op->getResult(0).getType()), "f32"}});
   }
+
+  ::bitnet::target::TuningTable table;
+  const ::bitnet::target::TargetDescription *target = nullptr;
 
   Value outline(Outliner &outliner, Operation *op) {
     using kernels::KernelKind;

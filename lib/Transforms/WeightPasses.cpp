@@ -80,6 +80,11 @@ struct ChooseLayoutPass
           << (targetName == "host" ? "' (this machine is not supported)" : "'");
       return signalPassFailure();
     }
+    ::bitnet::target::TuningTable table;
+    if (std::string why = ::bitnet::target::loadTuning(tuning, table); !why.empty()) {
+      getOperation().emitError() << why;
+      return signalPassFailure();
+    }
     WalkResult result = getOperation().walk([&](Operation *op) {
       auto [weights, kind] = quantizedWeights(op);
       if (!weights)
@@ -92,9 +97,11 @@ struct ChooseLayoutPass
         return WalkResult::interrupt();
       }
       ::bitnet::target::LayoutRule rule;
+      const ::bitnet::target::TuningEntry *entry;
       std::string why;
       int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-      if (!::bitnet::target::chooseLayout(*target, toReference(kind), n, k, rule, why)) {
+      if (!::bitnet::target::chooseLayout(*target, toReference(kind), n, k, &table, rule,
+                                          entry, why)) {
         op->emitOpError() << why;
         return WalkResult::interrupt();
       }

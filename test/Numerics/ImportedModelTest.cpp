@@ -27,6 +27,7 @@
 #include "hf_vanilla_bf16.h"
 #include "hf_vanilla_f16.h"
 #include "hf_gguf_q8_table.h"
+#include "hf_gguf_tuned.h"
 
 #include "bitnet/Import/GGUF.h"
 
@@ -105,8 +106,14 @@ int main() {
   run<hf_gguf_##name##_state>(hf_gguf_##name##_create, hf_gguf_##name##_forward, \
                               hf_gguf_##name##_destroy, HF_GGUF_##NAME##_VOCAB)
   std::vector<float> i2s = RUN_GGUF(i2s, I2S), tq2 = RUN_GGUF(tq2, TQ2),
-                     tq1 = RUN_GGUF(tq1, TQ1), f16 = RUN_GGUF(f16, F16);
+                     tq1 = RUN_GGUF(tq1, TQ1), f16 = RUN_GGUF(f16, F16),
+                     tuned = RUN_GGUF(tuned, TUNED);
 #undef RUN_GGUF
+  // Compiled with test/Numerics/Inputs/tuned.table: other tiles, rows per
+  // task and prompt block, the same integer sums.
+  compare("gguf I2_S, tuning table", tuned, wide);
+  expect(!tuned.empty() && tuned == i2s,
+         "a tuning table changes the schedule, never the logits");
   compare("gguf I2_S", i2s, wide);
   compare("gguf TQ2_0", tq2, wide);
   compare("gguf TQ1_0", tq1, wide);

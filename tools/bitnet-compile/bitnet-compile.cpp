@@ -57,8 +57,9 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
 static cl::list<int64_t> tokenCounts(
     "tokens",
     cl::desc("Checkpoint input (directory or GGUF): token counts to compile an entry point for "
-             "(default 1,16: generation and prompts; forward() runs a batch in chunks of "
-             "these, the rest of a prompt padded to the smallest above 1)"),
+             "(default 1 and the prompt block of the tuning table, else 16: generation and "
+             "prompts; forward() runs a batch in chunks of these, the rest of a prompt "
+             "padded to the smallest above 1)"),
     cl::CommaSeparated, cl::cat(category));
 static cl::opt<int64_t> contextRows(
     "context", cl::desc("Checkpoint input: KV-cache rows (default: the config's "
@@ -84,9 +85,16 @@ static cl::opt<WeightsPlace> weights(
                           "<output stem>.weights beside the output; the "
                           "header's <name>_load_weights(path) reads it")),
     cl::init(WeightsPlace::Embed), cl::cat(category));
-static cl::opt<bool> printPipeline("print-pipeline",
-                                   cl::desc("Print the pass pipeline to stderr"),
-                                   cl::cat(category));
+static cl::opt<bool> printPipeline(
+    "print-pipeline",
+    cl::desc("Print the pass pipelines to stderr, and the tuning entry behind each "
+             "BitLinear kernel and the prompt block"),
+    cl::cat(category));
+static cl::opt<std::string> tuning(
+    "tuning",
+    cl::desc("Tuning table written by bitnet-tune, consulted before the built-in one "
+             "(lib/Target/tuning.table); 'none': no table, the target's default rules"),
+    cl::value_desc("FILE"), cl::cat(category));
 static cl::opt<unsigned> jobs("j", cl::desc("Kernels generated in parallel"), cl::Prefix,
                               cl::init(1), cl::cat(category));
 static cl::opt<std::string> kernelCache(
@@ -117,6 +125,7 @@ int main(int argc, char **argv) {
   options.name = name;
   options.emit = emit;
   options.printPipeline = printPipeline;
+  options.tuning = tuning;
   options.externalWeights = weights == WeightsPlace::File;
   if (!tokenCounts.empty())
     options.tokenCounts.assign(tokenCounts.begin(), tokenCounts.end());

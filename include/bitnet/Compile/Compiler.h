@@ -38,11 +38,15 @@ struct CompileOptions {
   /// Imported checkpoints only: the token counts to compile an entry point
   /// for, the KV-cache rows (0: the config's) and what master weights become
   /// ("ternary", "binary" or "float").
-  /// Empty: 1 (generation) and 16 (prompts, and the padded rest of a
-  /// prompt), or the context if it is shorter.
+  /// Empty: 1 (generation) and a prompt block (prompts, and the padded
+  /// rest of a prompt): the tuning table's for the target and hidden size,
+  /// else 16; the context if it is shorter.
   std::vector<int64_t> tokenCounts;
   int64_t context = 0;
   std::string weightKind = "ternary";
+  /// A tuning table (bitnet-tune's output) consulted before the built-in
+  /// one; "" = the built-in alone, "none" = no table (the target's rules).
+  std::string tuning;
   /// How the LM head is stored: "f16" (as in the checkpoint) or "int8" (one
   /// scale per row; half the bytes read per generated token).
   std::string lmHead = "f16";

@@ -74,6 +74,13 @@ struct KernelSpec {
 
   // Schedule parameters (0 = the target family's default).
   int64_t rowsPerTask = 0; // BitLinear output rows per parallel task (CPU)
+  /// Rows per task the CPU BitLinear kernels use: rowsPerTask, or 8 tiles
+  /// of rows when it is 0; whole tiles either way.
+  int64_t effectiveRowsPerTask() const {
+    int64_t tn = layout.tileN > 0 ? layout.tileN : 1;
+    int64_t rows = rowsPerTask > 0 ? rowsPerTask : tn * 8;
+    return (rows + tn - 1) / tn * tn;
+  }
 
   /// Empty when the spec is complete and consistent, else why not (names
   /// the offending key).

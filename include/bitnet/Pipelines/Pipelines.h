@@ -42,6 +42,12 @@ struct KernelPipelineOptions
   PassOptions::Option<std::string> kernelPrefix{
       *this, "kernel-prefix",
       llvm::cl::desc("Prefix of the kernel symbols"), llvm::cl::init("bitnet")};
+  PassOptions::Option<std::string> tuning{
+      *this, "tuning",
+      llvm::cl::desc("Tuning table (bitnet-tune's output) read before the "
+                     "built-in one; empty: the built-in table alone; none: "
+                     "no table, the target's rules"),
+      llvm::cl::init("")};
   PassOptions::Option<bool> barePointerABI{
       *this, "bare-ptr-abi",
       llvm::cl::desc("Pass statically shaped buffers to public functions as "

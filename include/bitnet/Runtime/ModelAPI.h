@@ -160,6 +160,13 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
  * bytes appended). The model stays unloaded on any error. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
+/* Calls fn(arg) with the parallel loops of Halide kernels it calls run as a
+ * state of `threads` threads runs them in forward (the same pool, spinning
+ * workers and guided scheduling): bitnet-tune times candidate kernels under
+ * it. Returns fn's result, or -1 when threads < 1 or no worker could be
+ * started. */
+int32_t bitnet_rt2_with_pool(int32_t threads, int32_t (*fn)(void *arg), void *arg);
+
 #ifdef __cplusplus
 }
 #endif

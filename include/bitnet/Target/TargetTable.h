@@ -9,6 +9,7 @@
 #define BITNET_TARGET_TARGETTABLE_H
 
 #include "bitnet/Kernels/KernelSpec.h"
+#include "bitnet/Target/Tuning.h"
 
 #include <cstdint>
 #include <string>
@@ -24,7 +25,9 @@ struct LayoutRule {
   int64_t minN, maxN, minK, maxK;
   ref::PackFormat format;
   int64_t tileN, tileK;
-  int64_t rowsPerTask; // schedule parameter passed to the kernel spec
+  /// A tuning table may choose tileN (rows whose tiles span whole vectors;
+  /// the narrow-matrix rows keep their smallest legal tile).
+  bool tunable;
 };
 
 struct TargetDescription {
@@ -46,6 +49,12 @@ const TargetDescription *lookupTarget(const std::string &name);
 /// -avxvnni or -avx2 from cpuid, arm64-dotprod or arm64 from hwcaps); "" if
 /// unsupported.
 std::string resolveHost();
+
+/// BITNET_CPU_* bits (ModelAPI.h) of the machine running this process.
+int64_t hostCpuFeatures();
+
+/// Whether this machine runs kernels of the CPU target `name`.
+bool hostRuns(const std::string &name);
 
 /// A fat target: one object holding the model compiled for several targets
 /// of one architecture, the variant chosen when a state is created.
@@ -69,10 +78,12 @@ const std::vector<FatTarget> &allFatTargets();
 const FatTarget *lookupFatTarget(const std::string &name);
 
 /// The layout for a quantized BitLinear of `kind` weights, N outputs and K
-/// inputs; false when no rule matches (the message names the shape and the
-/// target).
+/// inputs: the target's rule, its tile rows replaced by those of the first
+/// matching entry of `tuning` (if any; set in `entry`, else nullptr). False
+/// when no rule matches (the message names the shape and the target).
 bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
-                  int64_t k, LayoutRule &rule, std::string &why);
+                  int64_t k, const TuningTable *tuning, LayoutRule &rule,
+                  const TuningEntry *&entry, std::string &why);
 
 } // namespace target
 } // namespace bitnet

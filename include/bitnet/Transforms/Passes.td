@@ -165,7 +165,9 @@ def ChooseLayout : Pass<"bitnet-choose-layout", "ModuleOp"> {
   let summary = "Choose the packed layout of every BitLinear for a target";
   let description = [{
     Looks up each `bitnet.bitlinear` on logical weights in the target's table
-    (lib/Target/TargetTable.cpp: format and tile per shape range) and records
+    (lib/Target/TargetTable.cpp: format and tile per shape range), with the
+    tile rows of the first matching `bitlinear` entry of the tuning table
+    (include/bitnet/Target/Tuning.h; written by `bitnet-tune`), and records
     the choice as a `bitnet.layout` attribute holding a `#bitnet.packed`
     layout. `bitnet-pack-weights` applies it.
 
@@ -176,7 +178,10 @@ def ChooseLayout : Pass<"bitnet-choose-layout", "ModuleOp"> {
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"host\"",
            "Target whose table to use: x86-64-avx2, x86-64-avxvnni, x86-64-avx512, arm64, "
-           "arm64-dotprod, cuda-sm80, cuda-sm90, opencl or host">
+           "arm64-dotprod, cuda-sm80, cuda-sm90, opencl or host">,
+    Option<"tuning", "tuning", "std::string", /*default=*/"\"\"",
+           "Tuning table read before the built-in one (lib/Target/tuning.table): "
+           "empty: the built-in table alone; none: no table, the target's rules">
   ];
 }
 
@@ -253,7 +258,10 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     Option<"kernelPrefix", "kernel-prefix", "std::string",
            /*default=*/"\"bitnet\"",
            "Prefix of the kernel symbols (two models linked into one program "
-           "need different prefixes)">
+           "need different prefixes)">,
+    Option<"tuning", "tuning", "std::string", /*default=*/"\"\"",
+           "Tuning table whose BitLinear rows per task to use (see "
+           "bitnet-choose-layout)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
