@@ -9,6 +9,7 @@
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/TargetTable.h"
+#include "bitnet/Tokenizer/Vocabulary.h"
 
 #include "ModelAPIHeader.inc"
 
@@ -177,7 +178,7 @@ llvm::Error collectEntryPoints(ModuleOp module, std::vector<EntryPoint> &entries
 std::string headerText(llvm::StringRef name, llvm::StringRef target,
                        const std::vector<EntryPoint> &entries,
                        llvm::StringRef lastLogits, bool externalWeights,
-                       bool fat = false) {
+                       bool hasTokenizer, bool fat = false) {
   std::string guard = "BITNET_MODEL_" + llvm::StringRef(name).upper() + "_H";
   std::string N = llvm::StringRef(name).upper();
   std::string n = name.str();
@@ -258,6 +259,34 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << "/* Forgets every token (the next forward starts at position 0). */\n"
      << "static inline void " << n << "_reset(" << n << "_state *s) { bitnet_rt2_reset(s); }\n"
      << "static inline void " << n << "_destroy(" << n << "_state *s) { bitnet_rt2_destroy(s); }\n\n"
+     << "/* Text in and out (bitnet_rt2_tokenize etc.: llama.cpp's conventions,\n"
+     << " * BITNET_TOKEN_ERROR and " << n << "_tokenizer_error() when the model has no\n"
+     << " * tokenizer). tokenize: the ids of NUL-terminated `text` (BOS first when\n"
+     << " * add_bos and the vocabulary asks for it; special tokens in the text stay\n"
+     << " * text), or minus the count needed when max_ids is too small. */\n"
+     << "#define " << N << "_HAS_TOKENIZER " << (hasTokenizer ? 1 : 0) << "\n"
+     << "static inline int32_t " << n << "_tokenize(const char *text, int32_t *ids,\n"
+     << "    int32_t max_ids, int32_t add_bos) {\n"
+     << "  int32_t bytes = 0;\n"
+     << "  while (text && text[bytes] && bytes < INT32_MAX) ++bytes;\n"
+     << "  return bitnet_rt2_tokenize(&" << n << "_model, text, bytes, ids, max_ids,\n"
+     << "                             add_bos, 0);\n}\n"
+     << "/* The bytes of one token (not NUL-terminated), or minus the bytes needed. */\n"
+     << "static inline int32_t " << n << "_token_to_piece(int32_t id, char *buf, int32_t len) {\n"
+     << "  return bitnet_rt2_token_to_piece(&" << n << "_model, id, buf, len);\n}\n"
+     << "/* The text of `n` ids without special tokens (not NUL-terminated). */\n"
+     << "static inline int32_t " << n << "_detokenize(const int32_t *ids, int32_t count,\n"
+     << "    char *buf, int32_t len) {\n"
+     << "  return bitnet_rt2_detokenize(&" << n << "_model, ids, count, buf, len, 1);\n}\n"
+     << "static inline int32_t " << n << "_token_bos(void) { return bitnet_rt2_token_bos(&" << n
+     << "_model); }\n"
+     << "static inline int32_t " << n << "_token_eos(void) { return bitnet_rt2_token_eos(&" << n
+     << "_model); }\n"
+     << "/* Whether generation ends at `id` (EOS, end of turn). */\n"
+     << "static inline int32_t " << n << "_token_is_eog(int32_t id) {\n"
+     << "  return bitnet_rt2_token_is_eog(&" << n << "_model, id);\n}\n"
+     << "static inline const char *" << n << "_tokenizer_error(void) {\n"
+     << "  return bitnet_rt2_tokenizer_error(&" << n << "_model);\n}\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return s;
 }
@@ -327,7 +356,30 @@ struct WeightFigures {
 /// The pointer fields of a descriptor (null where absent).
 struct DescriptorLinks {
   llvm::Constant *entries, *lastLogits, *slots, *info, *loaded, *variants;
+  llvm::Constant *tokenizer, *tokenizerHandle; // null without a tokenizer
+  int64_t tokenizerBytes;
 };
+
+/// The tokenizer blob `<name>_tokenizer` and the writable slot
+/// `<name>_tokenizer_handle` the model API keeps its parsed form in; both
+/// null without a blob.
+std::pair<llvm::Constant *, llvm::Constant *>
+addTokenizer(llvm::Module &module, llvm::StringRef name, llvm::ArrayRef<uint8_t> blob) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  if (blob.empty())
+    return {llvm::ConstantPointerNull::get(ptr), llvm::ConstantPointerNull::get(ptr)};
+  llvm::Constant *bytes = llvm::ConstantDataArray::get(ctx, blob);
+  auto *data = new llvm::GlobalVariable(module, bytes->getType(), /*isConstant=*/true,
+                                        llvm::GlobalValue::PrivateLinkage, bytes,
+                                        (name + "_tokenizer").str());
+  data->setAlignment(llvm::Align(8));
+  auto *handle = new llvm::GlobalVariable(module, ptr, /*isConstant=*/false,
+                                          llvm::GlobalValue::PrivateLinkage,
+                                          llvm::ConstantPointerNull::get(ptr),
+                                          (name + "_tokenizer_handle").str());
+  return {data, handle};
+}
 
 /// Adds the exported `<name>_model`, ModelAPI.h's bitnet_model laid out
 /// field by field at each field's offsetof (the header is the one source of
@@ -355,11 +407,14 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
        {offsetof(bitnet_model, weight_bytes), int64(figures.weightBytes)},
        {offsetof(bitnet_model, read_bytes), int64(figures.readBytes)},
        {offsetof(bitnet_model, variant_count), int64(variantCount)},
-       {offsetof(bitnet_model, variants), links.variants}},
+       {offsetof(bitnet_model, variants), links.variants},
+       {offsetof(bitnet_model, tokenizer), links.tokenizer},
+       {offsetof(bitnet_model, tokenizer_bytes), int64(links.tokenizerBytes)},
+       {offsetof(bitnet_model, tokenizer_handle), links.tokenizerHandle}},
       sizeof(bitnet_model));
   // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
   // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 16 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_model) == 19 * 8, "set every bitnet_model field above");
   auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, descriptor,
                                           (name + "_model").str());
@@ -371,7 +426,7 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
 WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                                  const std::vector<EntryPoint> &entries,
                                  llvm::StringRef lastLogits, int64_t gatheredBytes,
-                                 int64_t weightDataBytes) {
+                                 int64_t weightDataBytes, llvm::ArrayRef<uint8_t> tokenizer) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -403,10 +458,13 @@ WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
   }
   static_assert(sizeof(bitnet_entry) == 3 * 8, "set every bitnet_entry field above");
   const WeightFigures figures{weightBytes, std::max<int64_t>(weightBytes - gatheredBytes, 0)};
+  // Added after the sum above: the tokenizer is no weight.
+  auto [tokenizerData, tokenizerHandle] = addTokenizer(module, name, tokenizer);
   emitDescriptor(module, name, e, static_cast<int64_t>(table.size()),
                  {tableGlobal, module.getFunction(lastLogits), optional("_weight_slots"),
                   optional("_weights_info"), optional("_weights_loaded"),
-                  llvm::ConstantPointerNull::get(ptr)},
+                  llvm::ConstantPointerNull::get(ptr), tokenizerData, tokenizerHandle,
+                  static_cast<int64_t>(tokenizer.size())},
                  figures, /*variantCount=*/0);
   return figures;
 }
@@ -422,7 +480,8 @@ struct FatVariant {
 /// of the first variant, no entries of its own, and the variants' table
 /// (best first).
 void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
-                      const WeightFigures &figures, const std::vector<FatVariant> &variants) {
+                      const WeightFigures &figures, const std::vector<FatVariant> &variants,
+                      llvm::ArrayRef<uint8_t> tokenizer) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -450,7 +509,10 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
       llvm::ConstantArray::get(tableType, table), (name + "_variants").str());
   tableGlobal->setAlignment(llvm::Align(alignof(bitnet_model_variant)));
   llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
-  emitDescriptor(module, name, e, /*entryCount=*/0, {null, null, null, null, null, tableGlobal},
+  auto [tokenizerData, tokenizerHandle] = addTokenizer(module, name, tokenizer);
+  emitDescriptor(module, name, e, /*entryCount=*/0,
+                 {null, null, null, null, null, tableGlobal, tokenizerData, tokenizerHandle,
+                  static_cast<int64_t>(tokenizer.size())},
                  figures, static_cast<int64_t>(variants.size()));
 }
 
@@ -594,6 +656,7 @@ private:
   llvm::Error splitEntryPoints();
   llvm::Error runKernelPipeline();
   void printTuning() const;
+  llvm::Error checkTokenizer();
   llvm::Error emitGlue();
   llvm::Error writeWeightData();
   llvm::Error generateKernels();
@@ -623,7 +686,8 @@ private:
     return llvm::Error::success();
   }
   std::string header() const {
-    return headerText(o.name, target->name, entries, lastLogits, o.externalWeights);
+    return headerText(o.name, target->name, entries, lastLogits, o.externalWeights,
+                      !tokenizerBlob.empty() && embedTokenizer);
   }
 
   const CompileOptions &o;
@@ -634,6 +698,10 @@ private:
   /// The prompt block's tuning entry (nullptr: the default or --tokens).
   const ::bitnet::target::TuningEntry *promptEntry = nullptr;
   int64_t promptBlock = 0; // tokens of the default prompt entry point (0: none)
+  /// The serialized tokenizer (empty: none), and whether this object's
+  /// descriptor carries it (a fat object's variants do not).
+  std::vector<uint8_t> tokenizerBlob;
+  bool embedTokenizer = true;
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics;
@@ -706,6 +774,7 @@ llvm::Error CompileSession::loadModel() {
     ::bitnet::import::ImportOptions import;
     import.context = o.context;
     import.lazyTensors = true; // read once, while the weight data is written
+    import.tokenizer = o.tokenizer.empty();
     if (o.weightKind == "ternary")
       import.kind = ::bitnet::ref::WeightKind::Ternary;
     else if (o.weightKind == "binary")
@@ -738,6 +807,7 @@ llvm::Error CompileSession::loadModel() {
         tokenCounts.push_back(block);
     }
     model = std::move(*weights);
+    tokenizerBlob = std::move(model.tokenizer);
     for (const auto &source : model.sources())
       sources[source->name] = source;
     module = buildModelModule(&context, model, o.name, tokenCounts);
@@ -759,6 +829,13 @@ llvm::Error CompileSession::loadModel() {
   }
   if (!module)
     return alreadyReported();
+  if (o.tokenizer != "none" && !o.tokenizer.empty()) {
+    llvm::Expected<::bitnet::tokenizer::Vocabulary> vocab =
+        ::bitnet::tokenizer::vocabularyFromTokenizerJson(o.tokenizer);
+    if (!vocab)
+      return vocab.takeError();
+    tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*vocab);
+  }
   return prefixEntryPoints(*module, o.name);
 }
 
@@ -850,6 +927,33 @@ void CompileSession::printTuning() const {
         << "\n";
 }
 
+/// The tokenizer's size against the model's vocabulary, and a line saying
+/// what the object carries.
+llvm::Error CompileSession::checkTokenizer() {
+  if (tokenizerBlob.empty()) {
+    log << "bitnet-compile: no tokenizer"
+        << (o.tokenizer == "none" ? " (--tokenizer=none)"
+                                  : " in the input (--tokenizer=tokenizer.json adds one)")
+        << ": the tokenizer functions will say so\n";
+    return llvm::Error::success();
+  }
+  // Header fields of Tokenizer.h's blob: kind at 12, n_tokens at 40,
+  // n_merges at 44.
+  uint32_t kind = 0, tokens = 0, merges = 0;
+  std::memcpy(&kind, tokenizerBlob.data() + 12, 4);
+  std::memcpy(&tokens, tokenizerBlob.data() + 40, 4);
+  std::memcpy(&merges, tokenizerBlob.data() + 44, 4);
+  if (int64_t(tokens) > entries.front().vocab)
+    return compileError("the tokenizer has " + llvm::Twine(tokens) +
+                        " tokens but the model's vocabulary is " +
+                        llvm::Twine(entries.front().vocab));
+  if (embedTokenizer)
+    log << "bitnet-compile: tokenizer: " << (kind == 2 ? "byte-level BPE" : "SentencePiece BPE")
+        << ", " << tokens << " tokens, " << merges << " merges, "
+        << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB\n";
+  return llvm::Error::success();
+}
+
 llvm::Error CompileSession::emitGlue() {
   auto phase = Clock::now();
   llvmModule = translateModuleToLLVMIR(*module, llvmContext, o.name);
@@ -868,8 +972,11 @@ llvm::Error CompileSession::emitGlue() {
   if (llvm::Error e = writeWeightData())
     return e;
   phase = Clock::now();
+  if (llvm::Error e = checkTokenizer())
+    return e;
   figures = addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
-                               weightData ? static_cast<int64_t>(weightData->bytes) : 0);
+                               weightData ? static_cast<int64_t>(weightData->bytes) : 0,
+                               embedTokenizer ? tokenizerBlob : std::vector<uint8_t>());
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -1104,7 +1211,7 @@ llvm::Error CompileSession::link() {
   // and for multi-variant ARM kernels the dot-product check, linked ahead of
   // the Halide runtime so that its (weak) definition is the one kept.
   const char *arch = triple.isAArch64() ? "aarch64" : "x86_64";
-  std::vector<const char *> support = {"model_api.o"};
+  std::vector<const char *> support = {"model_api.o", "tokenizer.o"};
   if (target->kernels == ::bitnet::kernels::KernelTarget::ARM64DotProd)
     support.push_back("cpu_features.o");
   // Every CPU target's f16 matmul (F16Matmul.c, F16MatmulNeon.c).
@@ -1198,6 +1305,7 @@ public:
     std::vector<std::string> objects;
     std::vector<EntryPoint> entries;
     WeightFigures figures;
+    std::vector<uint8_t> tokenizer;
     std::vector<CompileSession::SharedWeightData> written;
     for (const auto &v : fat.variants) {
       CompileOptions vo = o;
@@ -1214,6 +1322,7 @@ public:
       log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";
       CompileSession session(vo, log);
       session.shareableWeightData = written;
+      session.embedTokenizer = false; // the fat descriptor carries it
       if (llvm::Error e = session.run())
         return e;
       if (!session.sharedWeights && session.weightData)
@@ -1221,6 +1330,7 @@ public:
       if (entries.empty()) {
         entries = session.entries;
         figures = session.figures;
+        tokenizer = session.tokenizerBlob;
       }
       variants.push_back({vo.name + "_model", v.target, v.cpuFeatures});
       objects.push_back(vo.output);
@@ -1235,7 +1345,7 @@ public:
     llvm::Module module(o.name, context);
     module.setTargetTriple(triple);
     module.setDataLayout((*machine)->createDataLayout());
-    addFatDescriptor(module, o.name, entries.front(), figures, variants);
+    addFatDescriptor(module, o.name, entries.front(), figures, variants, tokenizer);
     llvm::SmallVector<char> bytes;
     llvm::raw_svector_ostream os(bytes);
     llvm::legacy::PassManager codegen;
@@ -1257,7 +1367,7 @@ public:
     }
     inputs.insert(inputs.end(), objects.rbegin(), objects.rend());
     inputs.push_back(descriptorPath);
-    return link(triple, inputs, entries, variants.size());
+    return link(triple, inputs, entries, variants.size(), !tokenizer.empty());
   }
 
   ~FatCompile() {
@@ -1267,7 +1377,8 @@ public:
 
 private:
   llvm::Error link(const llvm::Triple &triple, const std::vector<std::string> &inputs,
-                   const std::vector<EntryPoint> &entries, size_t variantCount) {
+                   const std::vector<EntryPoint> &entries, size_t variantCount,
+                   bool hasTokenizer) {
     const bool shared = o.emit == EmitKind::Shared;
     std::string objectPath = o.output.empty() ? o.name + (shared ? ".so" : ".o") : o.output;
     PendingFile partial{objectPath + ".tmp"};
@@ -1279,7 +1390,7 @@ private:
     std::string headerPath = headerPathFor(objectPath);
     if (llvm::Error e = writeFile(headerPath, headerText(o.name, fat.name, entries, "",
                                                          /*externalWeights=*/false,
-                                                         /*fat=*/true)))
+                                                         hasTokenizer, /*fat=*/true)))
       return e;
     uint64_t size = 0;
     llvm::sys::fs::file_size(objectPath, size);

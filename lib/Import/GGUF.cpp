@@ -10,6 +10,7 @@
 #include "bitnet/Import/Importers.h"
 #include "bitnet/Reference/Packing.h"
 #include "bitnet/Support/LLVMInput.h"
+#include "bitnet/Tokenizer/Vocabulary.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -107,6 +108,8 @@ GGUFValue readValue(Cursor &c, uint32_t type, const std::string &key, int depth)
     v.kind = GGUFValue::Kind::Array;
     uint32_t element = c.read<uint32_t>("an array type");
     v.count = c.read<uint64_t>("an array length");
+    v.elementType = element;
+    v.dataOffset = c.position();
     if (!c.ok())
       break;
     if (depth > 4) {
@@ -398,6 +401,58 @@ std::optional<double> GGUFValue::asNumber() const {
 const GGUFValue *GGUFFile::value(llvm::StringRef key) const {
   auto it = values_.find(key.str());
   return it == values_.end() ? nullptr : &it->second;
+}
+
+llvm::Expected<std::vector<std::string>> GGUFFile::strings(llvm::StringRef key,
+                                                           uint64_t maxCount) const {
+  const GGUFValue *v = value(key);
+  auto bad = [&](const llvm::Twine &what) { return fail(path_ + ": key " + quoted(key.str()) + " " + what); };
+  if (!v)
+    return bad("is missing");
+  if (v->kind != GGUFValue::Kind::Array || v->elementType != 8)
+    return bad("is not an array of strings");
+  if (v->count > maxCount)
+    return bad("has " + llvm::Twine(v->count) + " elements (at most " + llvm::Twine(maxCount) +
+               ")");
+  // The array was bounds-checked when the file was opened.
+  Cursor c(reinterpret_cast<const uint8_t *>(buffer_->getBufferStart()),
+           buffer_->getBufferSize());
+  c.take(v->dataOffset, "the array");
+  std::vector<std::string> out;
+  out.reserve(v->count);
+  for (uint64_t i = 0; i < v->count && c.ok(); ++i)
+    out.push_back(c.string("an array element"));
+  if (!c.ok())
+    return bad(c.error());
+  return out;
+}
+
+llvm::Expected<std::vector<double>> GGUFFile::numbers(llvm::StringRef key,
+                                                      uint64_t maxCount) const {
+  const GGUFValue *v = value(key);
+  auto bad = [&](const llvm::Twine &what) { return fail(path_ + ": key " + quoted(key.str()) + " " + what); };
+  if (!v)
+    return bad("is missing");
+  if (v->kind != GGUFValue::Kind::Array || valueSize(v->elementType) == 0 ||
+      v->elementType == 7)
+    return bad("is not an array of numbers");
+  if (v->count > maxCount)
+    return bad("has " + llvm::Twine(v->count) + " elements (at most " + llvm::Twine(maxCount) +
+               ")");
+  Cursor c(reinterpret_cast<const uint8_t *>(buffer_->getBufferStart()),
+           buffer_->getBufferSize());
+  c.take(v->dataOffset, "the array");
+  std::vector<double> out;
+  out.reserve(v->count);
+  for (uint64_t i = 0; i < v->count && c.ok(); ++i) {
+    std::optional<double> number = readValue(c, v->elementType, key.str(), 1).asNumber();
+    if (!number)
+      return bad("element " + llvm::Twine(i) + " is out of range");
+    out.push_back(*number);
+  }
+  if (!c.ok())
+    return bad(c.error());
+  return out;
 }
 
 const GGUFTensor *GGUFFile::tensor(llvm::StringRef name) const {
@@ -985,7 +1040,93 @@ public:
         return std::move(e);
       w.config.tiedHead = false;
     }
+    if (options.tokenizer) {
+      llvm::Expected<std::vector<uint8_t>> blob = readTokenizer(cfg.vocab);
+      if (!blob)
+        return blob.takeError();
+      w.tokenizer = std::move(*blob);
+    }
     return w;
+  }
+
+  /// The tokenizer.ggml.* keys as a serialized vocabulary; empty without
+  /// tokenizer.ggml.model.
+  llvm::Expected<std::vector<uint8_t>> readTokenizer(int64_t vocabRows) {
+    const GGUFValue *model = f.value("tokenizer.ggml.model");
+    if (!model)
+      return std::vector<uint8_t>();
+    auto keyError = [&](const char *key, const llvm::Twine &what) {
+      return fail(f.path() + ": key " + quoted(key) + " " + what);
+    };
+    const uint64_t maxTokens = uint64_t(ref::ModelConfig::kMaxExtent);
+    tokenizer::GGUFTokenizerKeys keys;
+    if (model->kind != GGUFValue::Kind::String)
+      return keyError("tokenizer.ggml.model", "is not a string");
+    keys.model = model->s;
+    if (const GGUFValue *pre = f.value("tokenizer.ggml.pre")) {
+      if (pre->kind != GGUFValue::Kind::String)
+        return keyError("tokenizer.ggml.pre", "is not a string");
+      keys.pre = pre->s;
+    }
+    llvm::Expected<std::vector<std::string>> tokens = f.strings("tokenizer.ggml.tokens", maxTokens);
+    if (!tokens)
+      return tokens.takeError();
+    keys.tokens = std::move(*tokens);
+    if (f.value("tokenizer.ggml.scores")) {
+      llvm::Expected<std::vector<double>> scores = f.numbers("tokenizer.ggml.scores", maxTokens);
+      if (!scores)
+        return scores.takeError();
+      keys.scores.assign(scores->begin(), scores->end());
+    }
+    if (f.value("tokenizer.ggml.token_type")) {
+      llvm::Expected<std::vector<double>> types = f.numbers("tokenizer.ggml.token_type", maxTokens);
+      if (!types)
+        return types.takeError();
+      for (double t : *types)
+        keys.tokenTypes.push_back(t >= -1e9 && t <= 1e9 ? int32_t(t) : -1);
+    }
+    if (f.value("tokenizer.ggml.merges")) {
+      llvm::Expected<std::vector<std::string>> merges =
+          f.strings("tokenizer.ggml.merges", 4 * maxTokens);
+      if (!merges)
+        return merges.takeError();
+      keys.merges = std::move(*merges);
+    }
+    struct IdKey {
+      const char *key;
+      std::optional<int64_t> *field;
+    };
+    for (IdKey id : {IdKey{"tokenizer.ggml.bos_token_id", &keys.bos},
+                     IdKey{"tokenizer.ggml.eos_token_id", &keys.eos},
+                     IdKey{"tokenizer.ggml.unknown_token_id", &keys.unk},
+                     IdKey{"tokenizer.ggml.padding_token_id", &keys.pad},
+                     IdKey{"tokenizer.ggml.eot_token_id", &keys.eot}})
+      if (const GGUFValue *v = f.value(id.key)) {
+        std::optional<int64_t> n = v->asInteger();
+        if (!n)
+          return keyError(id.key, "is not an integer");
+        *id.field = *n;
+      }
+    struct FlagKey {
+      const char *key;
+      std::optional<bool> *field;
+    };
+    for (FlagKey flag : {FlagKey{"tokenizer.ggml.add_bos_token", &keys.addBos},
+                         FlagKey{"tokenizer.ggml.add_eos_token", &keys.addEos},
+                         FlagKey{"tokenizer.ggml.add_space_prefix", &keys.addSpacePrefix}})
+      if (const GGUFValue *v = f.value(flag.key)) {
+        if (v->kind != GGUFValue::Kind::Bool)
+          return keyError(flag.key, "is not a boolean");
+        *flag.field = v->u != 0;
+      }
+    if (int64_t(keys.tokens.size()) > vocabRows)
+      return keyError("tokenizer.ggml.tokens",
+                      "has " + llvm::Twine(keys.tokens.size()) +
+                          " tokens but the embedding only " + llvm::Twine(vocabRows) + " rows");
+    llvm::Expected<tokenizer::Vocabulary> vocab = tokenizer::vocabularyFromGGUFKeys(keys);
+    if (!vocab)
+      return fail(f.path() + ": " + llvm::toString(vocab.takeError()));
+    return tokenizer::serializeVocabulary(*vocab);
   }
 
 private:

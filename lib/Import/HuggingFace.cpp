@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Import/HuggingFace.h"
+#include "bitnet/Tokenizer/Vocabulary.h"
 #include "bitnet/Import/Importers.h"
 #include "bitnet/Support/LLVMInput.h"
 #include "bitnet/Import/SafeTensors.h"
@@ -588,7 +589,24 @@ llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
   if (llvm::Error e = open->checkpoint.open(dir))
     return std::move(e);
   Importer importer(open, options.lazyTensors);
-  return importer.run();
+  llvm::Expected<ref::ModelWeights> weights = importer.run();
+  if (!weights || !options.tokenizer)
+    return weights;
+  // The tokenizer beside the weights, as Hugging Face's from_pretrained
+  // finds it; a checkpoint without one still imports.
+  std::string tokenizerPath = join(dir, "tokenizer.json");
+  if (llvm::sys::fs::exists(tokenizerPath)) {
+    llvm::Expected<tokenizer::Vocabulary> vocab =
+        tokenizer::vocabularyFromTokenizerJson(tokenizerPath);
+    if (!vocab)
+      return vocab.takeError();
+    if (int64_t(vocab->tokens.size()) > weights->config.vocab)
+      return fail(tokenizerPath + ": " + llvm::Twine(vocab->tokens.size()) +
+                  " tokens but the embedding only has " + llvm::Twine(weights->config.vocab) +
+                  " rows");
+    weights->tokenizer = tokenizer::serializeVocabulary(*vocab);
+  }
+  return weights;
 }
 
 //===----------------------------------------------------------------------===//

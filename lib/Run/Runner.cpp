@@ -64,9 +64,17 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
       reinterpret_cast<decltype(profileRead_)>(symbol("bitnet_rt2_profile_read"));
   model->shutdownThreadPool_ =
       reinterpret_cast<void (*)()>(symbol("halide_shutdown_thread_pool"));
+  model->tokenize_ = reinterpret_cast<decltype(tokenize_)>(symbol("bitnet_rt2_tokenize"));
+  model->tokenToPiece_ =
+      reinterpret_cast<decltype(tokenToPiece_)>(symbol("bitnet_rt2_token_to_piece"));
+  model->tokenIsEog_ = reinterpret_cast<decltype(tokenIsEog_)>(symbol("bitnet_rt2_token_is_eog"));
+  model->detokenize_ = reinterpret_cast<decltype(detokenize_)>(symbol("bitnet_rt2_detokenize"));
+  model->tokenizerError_ =
+      reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
-      !model->shutdownThreadPool_)
+      !model->shutdownThreadPool_ || !model->tokenize_ || !model->tokenToPiece_ ||
+      !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
   return std::move(model);
 }
@@ -104,6 +112,60 @@ int32_t LoadedModel::forward(bitnet_state *s, const int32_t *tokens, int32_t cou
   return forward_(s, tokens, count, pos, rows, logits);
 }
 void LoadedModel::reset(bitnet_state *s) { reset_(s); }
+
+llvm::Expected<std::vector<int32_t>> LoadedModel::tokenize(llvm::StringRef text,
+                                                           bool addSpecial,
+                                                           bool parseSpecial) {
+  if (text.size() > size_t(INT32_MAX))
+    return fail("the text is longer than 2 GiB");
+  // A first guess, then the exact count the tokenizer asks for.
+  std::vector<int32_t> ids(text.size() + 8);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int32_t n = tokenize_(model_, text.data(), static_cast<int32_t>(text.size()), ids.data(),
+                          static_cast<int32_t>(ids.size()), addSpecial, parseSpecial);
+    if (n == BITNET_TOKEN_ERROR)
+      return fail(llvm::Twine("cannot tokenize: ") + tokenizerError_(model_));
+    if (n >= 0) {
+      ids.resize(static_cast<size_t>(n));
+      return ids;
+    }
+    ids.resize(static_cast<size_t>(-int64_t(n)));
+  }
+  return fail("cannot tokenize: the tokenizer's count changed between calls");
+}
+
+llvm::Expected<std::string> LoadedModel::detokenize(const std::vector<int32_t> &ids) {
+  if (ids.size() > size_t(INT32_MAX))
+    return fail("too many ids to detokenize");
+  std::string bytes(ids.size() * 8 + 16, '\0');
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int32_t n = detokenize_(model_, ids.data(), static_cast<int32_t>(ids.size()), bytes.data(),
+                            static_cast<int32_t>(std::min<size_t>(bytes.size(), INT32_MAX)), 1);
+    if (n == BITNET_TOKEN_ERROR)
+      return fail(llvm::Twine("cannot detokenize: ") + tokenizerError_(model_));
+    if (n >= 0) {
+      bytes.resize(static_cast<size_t>(n));
+      return bytes;
+    }
+    bytes.resize(static_cast<size_t>(-int64_t(n)));
+  }
+  return fail("cannot detokenize: the text's size changed between calls");
+}
+
+llvm::Expected<std::string> LoadedModel::piece(int32_t id) {
+  std::string bytes(32, '\0');
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int32_t n = tokenToPiece_(model_, id, bytes.data(), static_cast<int32_t>(bytes.size()));
+    if (n == BITNET_TOKEN_ERROR)
+      return fail(llvm::Twine("token ") + llvm::Twine(id) + ": " + tokenizerError_(model_));
+    if (n >= 0) {
+      bytes.resize(static_cast<size_t>(n));
+      return bytes;
+    }
+    bytes.resize(static_cast<size_t>(-int64_t(n)));
+  }
+  return fail("token " + llvm::Twine(id) + ": the piece's size changed between calls");
+}
 void LoadedModel::destroy(bitnet_state *s) { destroy_(s); }
 
 int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
@@ -144,7 +206,8 @@ int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling
 llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
                                               const std::vector<int32_t> &prompt,
                                               int32_t count, const Sampling &sampling,
-                                              int32_t threads) {
+                                              int32_t threads,
+                                              const std::function<bool(int32_t)> &onToken) {
   const bitnet_model &m = model.model();
   if (prompt.empty())
     return fail("the prompt is empty");
@@ -168,7 +231,7 @@ llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
   for (int32_t i = 0; i < count && status == 0; ++i) {
     int32_t next = sampleToken(logits.data(), static_cast<int32_t>(m.vocab), sampling, rng);
     out.push_back(next);
-    if (i + 1 == count)
+    if (i + 1 == count || (onToken && !onToken(next)))
       break;
     status = model.forward(s, &next, 1, pos++, BITNET_LOGITS_LAST, logits.data());
   }

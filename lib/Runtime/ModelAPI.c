@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE
 
 #include "bitnet/Runtime/ModelAPI.h"
+#include "bitnet/Runtime/Tokenizer.h"
 #include "bitnet/Runtime/WeightsChecksum.h"
 
 #include <pthread.h>
@@ -558,6 +559,120 @@ static int64_t bitnet_next_chunk(const bitnet_model *m, int32_t left, int32_t po
     }
   }
   return fit;
+}
+
+/* The tokenizer functions. A parsed tokenizer must not be used by two
+ * threads at once (Tokenizer.h), and the model keeps one, so calls take one
+ * lock; the reason of a thread's last failure is kept like errno. */
+static pthread_mutex_t bitnet_tokenizer_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local char bitnet_tokenizer_message[256];
+
+static void bitnet_tokenizer_fail(const char *why) {
+  snprintf(bitnet_tokenizer_message, sizeof(bitnet_tokenizer_message), "%s", why);
+}
+
+/* The model's parsed tokenizer, made on first use; NULL (with the reason
+ * set) without one. Call with the lock held. */
+static bitnet_tokenizer *bitnet_model_tokenizer(const bitnet_model *m) {
+  char err[200];
+  if (!m || m->abi_version != BITNET_MODEL_ABI || !m->tokenizer || !m->tokenizer_handle) {
+    bitnet_tokenizer_fail("the model was compiled without a tokenizer (its checkpoint had "
+                          "none, or bitnet-compile --tokenizer=none)");
+    return NULL;
+  }
+  if (!*m->tokenizer_handle) {
+    err[0] = '\0';
+    *m->tokenizer_handle =
+        bitnet_tokenizer_open(m->tokenizer, (uint64_t)m->tokenizer_bytes, err, sizeof(err));
+    if (!*m->tokenizer_handle) {
+      snprintf(bitnet_tokenizer_message, sizeof(bitnet_tokenizer_message),
+               "the model's tokenizer cannot be opened: %s", err);
+      return NULL;
+    }
+  }
+  return (bitnet_tokenizer *)*m->tokenizer_handle;
+}
+
+/* The status of a tokenizer call, with the reason of an error kept. */
+static int32_t bitnet_tokenizer_result(bitnet_tokenizer *t, int32_t status) {
+  if (status == BITNET_TOKENIZER_ERROR)
+    bitnet_tokenizer_fail(bitnet_tokenizer_error(t));
+  else
+    bitnet_tokenizer_message[0] = '\0';
+  return status;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_tokenize(const bitnet_model *model, const char *text,
+                                        int32_t text_bytes, int32_t *ids, int32_t max_ids,
+                                        int32_t add_special, int32_t parse_special) {
+  bitnet_tokenizer *t;
+  int32_t status = BITNET_TOKEN_ERROR;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    status = bitnet_tokenizer_result(t, bitnet_tokenizer_tokenize(t, text, text_bytes, ids,
+                                                                  max_ids, add_special,
+                                                                  parse_special));
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return status;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_token_to_piece(const bitnet_model *model, int32_t id, char *buf,
+                                              int32_t len) {
+  bitnet_tokenizer *t;
+  int32_t status = BITNET_TOKEN_ERROR;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    status = bitnet_tokenizer_result(t, bitnet_tokenizer_token_to_piece(t, id, buf, len));
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return status;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_detokenize(const bitnet_model *model, const int32_t *ids,
+                                          int32_t n, char *buf, int32_t len,
+                                          int32_t remove_special) {
+  bitnet_tokenizer *t;
+  int32_t status = BITNET_TOKEN_ERROR;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    status = bitnet_tokenizer_result(
+        t, bitnet_tokenizer_detokenize(t, ids, n, buf, len, remove_special));
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return status;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_token_bos(const bitnet_model *model) {
+  bitnet_tokenizer *t;
+  int32_t id = -1;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    id = bitnet_tokenizer_bos(t);
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return id;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_token_eos(const bitnet_model *model) {
+  bitnet_tokenizer *t;
+  int32_t id = -1;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    id = bitnet_tokenizer_eos(t);
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return id;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_token_is_eog(const bitnet_model *model, int32_t id) {
+  bitnet_tokenizer *t;
+  int32_t eog = 0;
+  pthread_mutex_lock(&bitnet_tokenizer_lock);
+  if ((t = bitnet_model_tokenizer(model)))
+    eog = bitnet_tokenizer_is_eog(t, id) != 0;
+  pthread_mutex_unlock(&bitnet_tokenizer_lock);
+  return eog;
+}
+
+BITNET_WEAK const char *bitnet_rt2_tokenizer_error(const bitnet_model *model) {
+  (void)model;
+  return bitnet_tokenizer_message;
 }
 
 BITNET_WEAK int32_t bitnet_rt2_with_pool(int32_t threads, int32_t (*fn)(void *arg),

@@ -189,6 +189,7 @@ llvm::Error build(Workspace &w, std::vector<Kernel> &kernels, Library &library) 
                             ? "/aarch64/"
                             : "/x86_64/");
   objects.push_back(support + "model_api.o");
+  objects.push_back(support + "tokenizer.o"); // the model API's tokenizer calls
   if (w.target->kernels == kernels::KernelTarget::X86AVXVNNI)
     objects.push_back(support + "ternary_dot_avxvnni.o");
   for (const std::string &object : objects)
@@ -203,7 +204,7 @@ llvm::Error build(Workspace &w, std::vector<Kernel> &kernels, Library &library) 
   std::vector<llvm::StringRef> argv = {*ld, "-shared"};
   for (const std::string &object : objects)
     argv.push_back(object);
-  for (const char *a : {"-o", library_path.c_str(), "--as-needed", "-lm", "-lc"})
+  for (const char *a : {"-o", library_path.c_str(), "--as-needed", "-lm", "-ldl", "-lc"})
     argv.push_back(a);
   std::string error;
   if (int rc = llvm::sys::ExecuteAndWait(*ld, argv, std::nullopt, {}, 0, 0, &error))

@@ -118,5 +118,12 @@ int main() {
   check("b158 packed", fat_b158_model, ref::ModelConfig::tinyB158());
   check("gguf I2_S", fat_gguf_model, wide);
   check("int8 LM head", fat_int8_head_model, ref::ModelConfig::tinyB158(), ref::HeadFormat::Int8);
+  // One tokenizer in the fat descriptor, none in its variants'.
+  int32_t ids[8];
+  checks.expect(fat_gguf_tokenize("Hi", ids, 8, 1) == 6 && ids[0] == 1 && ids[5] == 108,
+                "the fat object's tokenizer (the GGUF's) tokenizes");
+  checks.expect(fat_gguf_model.variant_count > 0 &&
+                    fat_gguf_model.variants[0].model->tokenizer == nullptr,
+                "the variants carry no copy of the tokenizer");
   return checks.finish();
 }

@@ -33,6 +33,7 @@
 
 #include "bitnet/Reference/Reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -190,6 +191,45 @@ int main() {
                 "logit; same argmax for %d of %d tokens\n", worst, sameArgmax, rows);
     expect(worst > 0 && worst < 0.05,
            "the int8 head's logits are within 5% of the f16 head's, and not identical");
+  }
+
+  // The tokenizer compiled in from the GGUF's tokenizer.ggml.* keys: the
+  // generator's SentencePiece-style vocabulary of 256 ids is <unk> <s> </s>
+  // and the byte pieces <0x00>..<0xFC> (ids 3 + byte), no words. So "Hi"
+  // becomes BOS, then "\u2581Hi" spelled in bytes: E2 96 81 48 69 ->
+  // ids 229 153 132 75 108. Bytes FD-FF have no piece: <unk>.
+  {
+    int32_t ids[16];
+    int32_t n = hf_gguf_i2s_tokenize("Hi", ids, 16, 1);
+    const int32_t want[] = {1, 229, 153, 132, 75, 108};
+    expect(n == 6 && std::equal(ids, ids + 6, want), "\"Hi\" tokenizes to the ids derived above");
+    expect(hf_gguf_i2s_tokenize("Hi", ids, 3, 1) == -6, "a short id buffer gets the count needed");
+    expect(hf_gguf_i2s_tokenize("\xff", ids, 16, 0) == 4 && ids[3] == 0,
+           "a byte without a piece is <unk>");
+    // This vocabulary has no \u2581 piece, so the spaces are spelled in
+    // bytes and come back as \u2581, as llama.cpp decodes byte pieces (real
+    // SentencePiece vocabularies hold \u2581 and decode it to a space).
+    char text[32];
+    n = hf_gguf_i2s_tokenize("Hi there", ids, 16, 1);
+    int32_t bytes = n > 0 ? hf_gguf_i2s_detokenize(ids, n, text, sizeof(text)) : -1;
+    expect(bytes == 13 && std::string(text, 13) == "\u2581Hi\u2581there",
+           "detokenize gives the bytes back");
+    bytes = hf_gguf_i2s_token_to_piece(75, text, sizeof(text));
+    expect(bytes == 1 && text[0] == 'H', "the piece of <0x48> is 'H'");
+    expect(hf_gguf_i2s_token_bos() == 1 && hf_gguf_i2s_token_eos() == 2 &&
+               hf_gguf_i2s_token_is_eog(2) && !hf_gguf_i2s_token_is_eog(75),
+           "bos, eos and end of generation come from the file's keys");
+    expect(hf_gguf_i2s_token_to_piece(HF_GGUF_I2S_VOCAB, text, sizeof(text)) ==
+               BITNET_TOKEN_ERROR &&
+               std::string(hf_gguf_i2s_tokenizer_error()).find("id 256") != std::string::npos,
+           "an id outside the vocabulary is refused with a reason");
+    // A Hugging Face directory without tokenizer.json: no tokenizer.
+    static_assert(HF_GGUF_I2S_HAS_TOKENIZER == 1 && HF_B158_PACKED_HAS_TOKENIZER == 0,
+                  "the header says which models carry a tokenizer");
+    expect(hf_b158_packed_tokenize("Hi", ids, 16, 1) == BITNET_TOKEN_ERROR &&
+               std::string(hf_b158_packed_tokenizer_error()).find("without a tokenizer") !=
+                   std::string::npos,
+           "a model without a tokenizer says so");
   }
   return checks.finish();
 }

@@ -70,6 +70,12 @@ static cl::opt<std::string> weightKind(
     cl::desc("Checkpoint input: what master weights become: ternary (absmean, "
              "the default), binary or float"),
     cl::init("ternary"), cl::cat(category));
+static cl::opt<std::string> tokenizer(
+    "tokenizer",
+    cl::desc("The tokenizer the object carries (its <name>_tokenize etc.): by default the "
+             "checkpoint's (a GGUF's tokenizer.ggml.* keys, a Hugging Face directory's "
+             "tokenizer.json), none for IR input; 'none', or a tokenizer.json to use"),
+    cl::value_desc("none|FILE"), cl::cat(category));
 static cl::opt<std::string> lmHead(
     "lm-head",
     cl::desc("How the LM head is stored: f16 (as in the checkpoint, the "
@@ -126,6 +132,7 @@ int main(int argc, char **argv) {
   options.emit = emit;
   options.printPipeline = printPipeline;
   options.tuning = tuning;
+  options.tokenizer = tokenizer;
   options.externalWeights = weights == WeightsPlace::File;
   if (!tokenCounts.empty())
     options.tokenCounts.assign(tokenCounts.begin(), tokenCounts.end());

@@ -26,12 +26,29 @@ static cl::opt<std::string> weights("weights",
                                     cl::desc("Weights file of a model compiled with "
                                              "--weights=file"),
                                     cl::value_desc("file"), cl::cat(category));
-static cl::list<int32_t> prompt("prompt", cl::desc("Prompt token ids, comma-separated"),
-                                cl::CommaSeparated, cl::cat(category));
+static cl::opt<std::string> prompt(
+    "prompt",
+    cl::desc("Prompt text, tokenized by the model's tokenizer (BOS added as its vocabulary "
+             "asks); the prompt and the generated text are printed, generation stops at "
+             "end of generation"),
+    cl::value_desc("text"), cl::cat(category));
+static cl::opt<std::string> textFile("file", cl::desc("Prompt text from a file (as --prompt)"),
+                                     cl::value_desc("file"), cl::cat(category));
+static cl::list<int32_t> promptIds("prompt-ids",
+                                   cl::desc("Prompt token ids, comma-separated; the "
+                                            "generated ids are printed"),
+                                   cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string> promptFile("prompt-file",
                                        cl::desc("File of prompt token ids (whitespace or "
-                                                "comma separated)"),
+                                                "comma separated), as --prompt-ids"),
                                        cl::value_desc("file"), cl::cat(category));
+static cl::opt<bool> parseSpecial("special",
+                                  cl::desc("Read special tokens written in the prompt text "
+                                           "(e.g. <|eot_id|>) as those tokens"),
+                                  cl::cat(category));
+static cl::opt<bool> ignoreEos("ignore-eos",
+                               cl::desc("Generate all -n tokens, past end of generation"),
+                               cl::cat(category));
 static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; a list "
                                                  "with --bench)"),
                                    cl::CommaSeparated, cl::Prefix, cl::cat(category));
@@ -89,7 +106,18 @@ int main(int argc, char **argv) {
     if (!run::validThreadCount(t))
       return fail("-t " + Twine(t) + " must be in [1, " + Twine(run::kMaxThreads) + "]");
   // The prompt is read before anything is loaded: a bad file fails fast.
-  std::vector<int32_t> ids(prompt.begin(), prompt.end());
+  std::vector<int32_t> ids(promptIds.begin(), promptIds.end());
+  std::string text = prompt;
+  const bool textPrompt = prompt.getNumOccurrences() > 0 || !textFile.empty();
+  if (prompt.getNumOccurrences() > 0 && !textFile.empty())
+    return fail("give the prompt text once: --prompt or --file");
+  if (textPrompt && (!ids.empty() || !promptFile.empty()))
+    return fail("give text (--prompt, --file) or ids (--prompt-ids, --prompt-file), not both");
+  if (!textFile.empty()) {
+    std::string why = bitnet::readRegularFile(textFile, bitnet::kMaxTextInputBytes, text);
+    if (!why.empty())
+      return fail(why);
+  }
   if (!promptFile.empty()) {
     std::string contents;
     std::string why = bitnet::readRegularFile(promptFile, bitnet::kMaxTextInputBytes, contents);
@@ -146,8 +174,20 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  if (textPrompt) {
+    if (!(*model)->hasTokenizer())
+      return fail(library + " has no tokenizer (compiled from a checkpoint without one, or "
+                            "with --tokenizer=none): give --prompt-ids");
+    Expected<std::vector<int32_t>> tokens = (*model)->tokenize(text, true, parseSpecial);
+    if (!tokens)
+      return fail(toString(tokens.takeError()));
+    ids = std::move(*tokens);
+    if (ids.empty())
+      return fail("the prompt text gives no tokens");
+  }
   if (ids.empty())
-    return fail("give a prompt: --prompt=ID,ID,... or --prompt-file=FILE");
+    return fail("give a prompt: --prompt=TEXT, --file=FILE, --prompt-ids=ID,ID,... or "
+                "--prompt-file=FILE");
   if (threads.size() > 1)
     return fail("-t takes one value when generating");
   run::Sampling sampling;
@@ -158,12 +198,49 @@ int main(int argc, char **argv) {
   int32_t count = generated.empty() ? 16 : generated.front();
   if (generated.size() > 1 || count < 1)
     return fail("-n takes one value >= 1 when generating");
-  Expected<std::vector<int32_t>> out =
-      run::generate(**model, ids, count, sampling, threads.empty() ? 0 : threads.front());
+  if (!textPrompt) {
+    Expected<std::vector<int32_t>> out =
+        run::generate(**model, ids, count, sampling, threads.empty() ? 0 : threads.front());
+    if (!out)
+      return fail(toString(out.takeError()));
+    for (size_t i = 0; i < out->size(); ++i)
+      outs() << (i ? " " : "") << (*out)[i];
+    outs() << "\n";
+    return 0;
+  }
+  // Text: the prompt, then the generated text as it comes: the detokenized
+  // ids so far past what was printed (a token's piece alone would show
+  // special tokens and split a character made of several tokens).
+  outs() << text;
+  outs().flush();
+  std::string pieceError;
+  std::vector<int32_t> all = ids;
+  size_t printed = 0;
+  if (Expected<std::string> start = (*model)->detokenize(ids))
+    printed = start->size();
+  else
+    return fail(toString(start.takeError()));
+  Expected<std::vector<int32_t>> out = run::generate(
+      **model, ids, count, sampling, threads.empty() ? 0 : threads.front(), [&](int32_t id) {
+        if (!ignoreEos && (*model)->isEndOfGeneration(id))
+          return false;
+        all.push_back(id);
+        Expected<std::string> now = (*model)->detokenize(all);
+        if (!now) {
+          pieceError = toString(now.takeError());
+          return false;
+        }
+        if (now->size() > printed) {
+          outs() << now->substr(printed);
+          outs().flush();
+          printed = now->size();
+        }
+        return true;
+      });
+  outs() << "\n";
   if (!out)
     return fail(toString(out.takeError()));
-  for (size_t i = 0; i < out->size(); ++i)
-    outs() << (i ? " " : "") << (*out)[i];
-  outs() << "\n";
+  if (!pieceError.empty())
+    return fail(pieceError);
   return 0;
 }

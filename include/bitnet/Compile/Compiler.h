@@ -47,6 +47,9 @@ struct CompileOptions {
   /// A tuning table (bitnet-tune's output) consulted before the built-in
   /// one; "" = the built-in alone, "none" = no table (the target's rules).
   std::string tuning;
+  /// The tokenizer the object carries: "" = the checkpoint's (none for IR
+  /// input), "none" = none, else a Hugging Face tokenizer.json.
+  std::string tokenizer;
   /// How the LM head is stored: "f16" (as in the checkpoint) or "int8" (one
   /// scale per row; half the bytes read per generated token).
   std::string lmHead = "f16";

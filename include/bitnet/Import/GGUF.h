@@ -81,7 +81,9 @@ struct GGUFValue {
   int64_t i = 0;
   double f = 0;
   std::string s;
-  uint64_t count = 0; // arrays
+  uint64_t count = 0;        // arrays
+  uint32_t elementType = 0;  // arrays: GGUF's value type of the elements
+  uint64_t dataOffset = 0;   // arrays: file offset of the first element
   std::optional<int64_t> asInteger() const;
   std::optional<double> asNumber() const;
 };
@@ -91,6 +93,12 @@ public:
   static llvm::Expected<std::unique_ptr<GGUFFile>> open(llvm::StringRef path);
   const std::string &path() const { return path_; }
   const GGUFValue *value(llvm::StringRef key) const;
+  /// The elements of an array of strings (at most `maxCount`); an error
+  /// naming the key when it is absent, not such an array or too long.
+  llvm::Expected<std::vector<std::string>> strings(llvm::StringRef key,
+                                                   uint64_t maxCount) const;
+  /// The elements of an array of numbers (any integer or float type).
+  llvm::Expected<std::vector<double>> numbers(llvm::StringRef key, uint64_t maxCount) const;
   const GGUFTensor *tensor(llvm::StringRef name) const;
   const std::map<std::string, GGUFTensor> &tensors() const { return tensors_; }
   /// Lets the system drop the mapped pages of `tensor` from memory (they are

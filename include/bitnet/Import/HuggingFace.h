@@ -38,6 +38,10 @@ struct ImportOptions {
   /// compiler wants, which reads each once while writing its output. Their
   /// shapes, types and scales are checked on import; their values when read.
   bool lazyTensors = false;
+  /// Read the tokenizer (GGUF tokenizer.ggml.* keys, a Hugging Face
+  /// tokenizer.json) into ModelWeights::tokenizer; one the checkpoint holds
+  /// but that cannot be read is an error.
+  bool tokenizer = true;
 };
 
 /// Errors name the file, the tensor and the problem.

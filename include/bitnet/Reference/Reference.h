@@ -229,6 +229,9 @@ struct ModelWeights {
   std::vector<float> finalNorm;
   /// A lazy import's f16 tables, in place of `embedding` / `lmHead`.
   std::shared_ptr<const TensorSource> embeddingSource, lmHeadSource;
+  /// The checkpoint's tokenizer, serialized (the blob of
+  /// include/bitnet/Runtime/Tokenizer.h); empty when it has none.
+  std::vector<uint8_t> tokenizer;
 
   /// Every tensor left in the checkpoint (lazy imports), by name.
   std::vector<std::shared_ptr<const TensorSource>> sources() const;

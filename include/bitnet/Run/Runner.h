@@ -17,6 +17,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -57,6 +59,18 @@ public:
   int32_t profileRead(const bitnet_state *s, const bitnet_profile_entry **entries) {
     return profileRead_(s, entries);
   }
+  /// Whether the model carries a tokenizer.
+  bool hasTokenizer() const { return model_->tokenizer != nullptr; }
+  /// The ids of `text` (BOS first when `addSpecial` and the vocabulary asks
+  /// for it); an error with the model's reason when it cannot tokenize.
+  llvm::Expected<std::vector<int32_t>> tokenize(llvm::StringRef text, bool addSpecial,
+                                                bool parseSpecial);
+  /// The bytes of token `id`.
+  llvm::Expected<std::string> piece(int32_t id);
+  /// The text of `ids`, special tokens left out.
+  llvm::Expected<std::string> detokenize(const std::vector<int32_t> &ids);
+  /// Whether generation ends at `id` (EOS, end of turn).
+  bool isEndOfGeneration(int32_t id) { return tokenIsEog_(model_, id) != 0; }
 
 private:
   void *handle_ = nullptr;
@@ -69,6 +83,11 @@ private:
   decltype(&bitnet_rt2_load_weights) loadWeights_ = nullptr;
   decltype(&bitnet_rt2_profile) profile_ = nullptr;
   decltype(&bitnet_rt2_profile_read) profileRead_ = nullptr;
+  decltype(&bitnet_rt2_tokenize) tokenize_ = nullptr;
+  decltype(&bitnet_rt2_token_to_piece) tokenToPiece_ = nullptr;
+  decltype(&bitnet_rt2_detokenize) detokenize_ = nullptr;
+  decltype(&bitnet_rt2_token_is_eog) tokenIsEog_ = nullptr;
+  decltype(&bitnet_rt2_tokenizer_error) tokenizerError_ = nullptr;
   void (*shutdownThreadPool_)() = nullptr;
 };
 
@@ -84,11 +103,13 @@ struct Sampling {
 int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,
                     ref::Rng &rng);
 
-/// Runs the prompt, then generates `count` tokens; the generated ids.
-llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
-                                              const std::vector<int32_t> &prompt,
-                                              int32_t count, const Sampling &sampling,
-                                              int32_t threads);
+/// Runs the prompt, then generates up to `count` tokens; the generated ids.
+/// `onToken` (if any) sees each id as it is sampled and stops generation
+/// (after that token) by returning false.
+llvm::Expected<std::vector<int32_t>> generate(
+    LoadedModel &model, const std::vector<int32_t> &prompt, int32_t count,
+    const Sampling &sampling, int32_t threads,
+    const std::function<bool(int32_t)> &onToken = nullptr);
 
 struct BenchOptions {
   std::vector<int32_t> promptTokens = {128};

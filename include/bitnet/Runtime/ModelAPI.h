@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 4
+#define BITNET_MODEL_ABI 5
 
 /* A compiled model is split where the logits start, so that a prompt's
  * forward pass computes the LM head only for the rows the caller wants.
@@ -87,6 +87,13 @@ typedef struct bitnet_model {
    * cannot run it). 0 and NULL in a one-target object. */
   int64_t variant_count;
   const bitnet_model_variant *variants;
+  /* The tokenizer compiled in from the checkpoint (the blob of
+   * bitnet/Runtime/Tokenizer.h) and a writable slot for its parsed form,
+   * made at first use; NULL, 0 and NULL without one. A fat object keeps it
+   * in its own descriptor, not in the variants'. */
+  const uint8_t *tokenizer;
+  int64_t tokenizer_bytes;
+  void **tokenizer_handle;
 } bitnet_model;
 
 /* The time a state's forward passes spent in one parallel loop (its Halide
@@ -159,6 +166,34 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
  * data does not match the fingerprint (corrupted or substituted bytes, or
  * bytes appended). The model stays unloaded on any error. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
+
+/* Text in and out through the model's tokenizer, with llama.cpp's return
+ * conventions: tokenize writes at most max_ids ids and returns their count,
+ * or minus the count needed when max_ids is too small (nothing written);
+ * token_to_piece and detokenize return the bytes written (no NUL added), or
+ * minus the bytes needed. add_special adds the BOS (and EOS) token the
+ * vocabulary asks for; parse_special reads special tokens written in the
+ * text (e.g. "<|eot_id|>") as themselves; remove_special drops them from
+ * detokenized text. Every function returns BITNET_TOKEN_ERROR for a model
+ * compiled without a tokenizer, an id outside the vocabulary or a
+ * tokenizer that cannot run (a byte-level BPE needs libpcre2-8.so.0);
+ * bitnet_rt2_tokenizer_error says why. Calls from several threads are
+ * serialized. */
+#define BITNET_TOKEN_ERROR INT32_MIN
+int32_t bitnet_rt2_tokenize(const bitnet_model *model, const char *text, int32_t text_bytes,
+                            int32_t *ids, int32_t max_ids, int32_t add_special,
+                            int32_t parse_special);
+int32_t bitnet_rt2_token_to_piece(const bitnet_model *model, int32_t id, char *buf,
+                                  int32_t len);
+int32_t bitnet_rt2_detokenize(const bitnet_model *model, const int32_t *ids, int32_t n,
+                              char *buf, int32_t len, int32_t remove_special);
+/* The BOS / EOS ids (-1: none, or no tokenizer); whether `id` ends
+ * generation (EOS, end-of-turn and the like). */
+int32_t bitnet_rt2_token_bos(const bitnet_model *model);
+int32_t bitnet_rt2_token_eos(const bitnet_model *model);
+int32_t bitnet_rt2_token_is_eog(const bitnet_model *model, int32_t id);
+/* Why the last tokenizer call returned BITNET_TOKEN_ERROR, or "". */
+const char *bitnet_rt2_tokenizer_error(const bitnet_model *model);
 
 /* Calls fn(arg) with the parallel loops of Halide kernels it calls run as a
  * state of `threads` threads runs them in forward (the same pool, spinning
