@@ -64,6 +64,9 @@ void printComparison(const Comparison &c, llvm::raw_ostream &out) {
     labels.push_back(pp + " t/s " + std::to_string(t) + "thr");
     labels.push_back(tg + " t/s " + std::to_string(t) + "thr");
   }
+  const bool scored = !c.textFile.empty();
+  if (scored)
+    labels.push_back("perplexity");
   // One value per label, per family.
   auto figuresOf = [&](const FamilyFigures &f) {
     std::vector<double> values = {f.weightBytes / 1e6, f.readBytesPerToken / 1e6};
@@ -71,6 +74,8 @@ void printComparison(const Comparison &c, llvm::raw_ostream &out) {
       values.push_back(benchRow(f, t, BenchTest::PromptProcessing).meanTokensPerSecond);
       values.push_back(benchRow(f, t, BenchTest::Generation).meanTokensPerSecond);
     }
+    if (scored)
+      values.push_back(f.perplexity);
     return values;
   };
   auto printTable = [&](llvm::StringRef title, bool ratios) {
@@ -100,6 +105,13 @@ void printComparison(const Comparison &c, llvm::raw_ostream &out) {
   printTable("figures (tokens/s: mean over the repetitions)", false);
   out << "\n";
   printTable("ratio to vanilla (family / vanilla)", true);
+  if (scored) {
+    out << "\nperplexity over " << c.textFile << " (" << c.textTokens << " tokens, chunks of "
+        << c.chunk << ", the second half of each scored, as llama-perplexity):\n";
+    for (const FamilyFigures &f : c.families)
+      out << llvm::format("  %-8s %.4f +/- %.4f\n", f.family.c_str(), f.perplexity,
+                          f.perplexityError);
+  }
 }
 
 void writeComparisonData(const Comparison &c, llvm::raw_ostream &out) {

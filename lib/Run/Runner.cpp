@@ -69,12 +69,14 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
       reinterpret_cast<decltype(tokenToPiece_)>(symbol("bitnet_rt2_token_to_piece"));
   model->tokenIsEog_ = reinterpret_cast<decltype(tokenIsEog_)>(symbol("bitnet_rt2_token_is_eog"));
   model->detokenize_ = reinterpret_cast<decltype(detokenize_)>(symbol("bitnet_rt2_detokenize"));
+  model->tokenBos_ = reinterpret_cast<decltype(tokenBos_)>(symbol("bitnet_rt2_token_bos"));
   model->tokenizerError_ =
       reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
       !model->shutdownThreadPool_ || !model->tokenize_ || !model->tokenToPiece_ ||
-      !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_)
+      !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_ ||
+      !model->tokenBos_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
   return std::move(model);
 }

@@ -30,6 +30,7 @@
 #include "hf_gguf_tuned.h"
 
 #include "bitnet/Import/GGUF.h"
+#include "bitnet/Run/Perplexity.h"
 
 #include "bitnet/Reference/Reference.h"
 
@@ -226,6 +227,98 @@ int main() {
     // A Hugging Face directory without tokenizer.json: no tokenizer.
     static_assert(HF_GGUF_I2S_HAS_TOKENIZER == 1 && HF_B158_PACKED_HAS_TOKENIZER == 0,
                   "the header says which models carry a tokenizer");
+    // Perplexity over a text, llama-perplexity's way, from the compiled
+    // model and from the golden reference on the same tokens: the same
+    // figure (the logits agree to ~1e-5).
+    std::string corpus;
+    for (int i = 0; i < 12; ++i)
+      corpus += "the quick brown fox jumps over the lazy dog. ";
+    std::vector<int32_t> tokens(3 * corpus.size() + 8); // a space is 3 byte pieces here
+    n = hf_gguf_i2s_tokenize(corpus.c_str(), tokens.data(), int32_t(tokens.size()), 1);
+    expect(n > 64, "the text tokenizes");
+    tokens.resize(n > 0 ? size_t(n) : 0);
+    const int32_t chunk = 16, vocab = HF_GGUF_I2S_VOCAB;
+    hf_gguf_i2s_state *state = hf_gguf_i2s_create(0, 1);
+    auto compiled = bitnet::run::perplexity(
+        tokens, chunk, vocab, hf_gguf_i2s_token_bos(),
+        [&](const int32_t *input, int32_t count, float *logits) -> llvm::Error {
+          hf_gguf_i2s_reset(state);
+          if (hf_gguf_i2s_forward(state, input, count, 0, BITNET_LOGITS_ALL, logits) != 0)
+            return llvm::createStringError(llvm::inconvertibleErrorCode(), "forward failed");
+          return llvm::Error::success();
+        });
+    hf_gguf_i2s_destroy(state);
+    auto imported = bitnet::import::importGGUF(HF_DIR "/i2s.gguf");
+    if (imported) {
+      imported->config.context = wide.context;
+      ref::ReferenceModel golden(*imported);
+      auto reference = bitnet::run::perplexity(
+          tokens, chunk, vocab, hf_gguf_i2s_token_bos(),
+          [&](const int32_t *input, int32_t count, float *logits) -> llvm::Error {
+            golden.reset();
+            if (!golden.forward(input, count, 0, logits))
+              return llvm::createStringError(llvm::inconvertibleErrorCode(), "refused");
+            return llvm::Error::success();
+          });
+      if (compiled && reference) {
+        double relative = std::fabs(compiled->perplexity - reference->perplexity) /
+                          reference->perplexity;
+        std::printf("perplexity over %d tokens (%lld chunks of %d): compiled %.6g +/- %.3g, "
+                    "golden reference %.6g; relative difference %.3g (bound 1e-4)\n",
+                    n, (long long)compiled->chunks, chunk, compiled->perplexity,
+                    compiled->standardError, reference->perplexity, relative);
+        expect(relative <= 1e-4 && compiled->scored == reference->scored &&
+                   compiled->scored == compiled->chunks * (chunk / 2 - 1),
+               "the compiled model's perplexity is the golden reference's");
+      } else {
+        expect(false, "perplexity ran on both models");
+        if (!compiled)
+          llvm::consumeError(compiled.takeError());
+        if (!reference)
+          llvm::consumeError(reference.takeError());
+      }
+    } else {
+      expect(false, "the I2_S GGUF imports");
+      llvm::consumeError(imported.takeError());
+    }
+    // The measure itself, on logits whose answer is known: uniform logits
+    // over V tokens give PPL V exactly (each NLL is log V); logits that put
+    // e^20 more weight on the true next token than on the 7 others give
+    // exp(log(1 + 7 e^-20)) ~ 1 + 7 e^-20. 40 tokens in chunks of 8: 5
+    // chunks, positions 4..6 scored in each (15 tokens).
+    {
+      std::vector<int32_t> toy(40);
+      for (size_t i = 0; i < toy.size(); ++i)
+        toy[i] = int32_t((i * 5 + 3) % 8);
+      auto uniform = bitnet::run::perplexity(
+          toy, 8, 8, -1, [](const int32_t *, int32_t count, float *logits) {
+            std::fill(logits, logits + count * 8, 1.5f);
+            return llvm::Error::success();
+          });
+      int64_t chunkStart = 0;
+      auto sharp = bitnet::run::perplexity(
+          toy, 8, 8, 0, [&](const int32_t *input, int32_t count, float *logits) {
+            std::fill(logits, logits + count * 8, 0.0f);
+            for (int32_t j = 0; j + 1 < count; ++j)
+              logits[j * 8 + toy[chunkStart + j + 1]] = 20.0f;
+            chunkStart += count;
+            return llvm::Error::success();
+          });
+      expect(uniform && sharp && uniform->chunks == 5 && uniform->scored == 15 &&
+                 std::fabs(uniform->perplexity - 8.0) < 1e-12 && uniform->standardError < 1e-6 &&
+                 std::fabs(sharp->perplexity - (1 + 7 * std::exp(-20.0))) < 1e-12,
+             "perplexity of known logits: 8 for uniform over 8, 1 + 7e^-20 for sharp ones");
+      if (!uniform)
+        llvm::consumeError(uniform.takeError());
+      if (!sharp)
+        llvm::consumeError(sharp.takeError());
+      auto short_ = bitnet::run::perplexity(
+          std::vector<int32_t>(7, 1), 8, 8, -1,
+          [](const int32_t *, int32_t, float *) { return llvm::Error::success(); });
+      expect(!short_ && llvm::toString(short_.takeError()).find("fewer than one chunk") !=
+                            std::string::npos,
+             "a text shorter than a chunk is refused");
+    }
     expect(hf_b158_packed_tokenize("Hi", ids, 16, 1) == BITNET_TOKEN_ERROR &&
                std::string(hf_b158_packed_tokenizer_error()).find("without a tokenizer") !=
                    std::string::npos,

@@ -3,6 +3,7 @@
 #include "ComparisonDriver.h"
 
 #include "bitnet/Run/Compare.h"
+#include "bitnet/Run/Perplexity.h"
 #include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -221,6 +222,7 @@ public:
   /// Loads and benchmarks the three models one after the other: the vanilla
   /// weights of a big shape alone can fill much of the memory.
   llvm::Expected<Comparison> benchmarkFamilies();
+  llvm::Error scoreText(Comparison &comparison, LoadedModel &model);
   /// The .dat file and the gnuplot script, and the PNG unless --no-plot.
   llvm::Error writeReport(const Comparison &comparison, llvm::StringRef gnuplot);
 
@@ -302,6 +304,8 @@ llvm::Error ComparisonRun::compileFamilies() {
                                      "--lm-head=" + options_.lmHead};
     if (options_.context > 0)
       args.push_back("--context=" + std::to_string(options_.context));
+    if (!options_.tokenizer.empty())
+      args.push_back("--tokenizer=" + options_.tokenizer);
     if (llvm::Error e =
             runTool(compiler_, args, llvm::Twine("compiling the ") + family.name + " model"))
       return e;
@@ -338,6 +342,9 @@ llvm::Expected<Comparison> ComparisonRun::benchmarkFamilies() {
       return fail(llvm::Twine(family.name) + ": " + llvm::toString(rows.takeError()));
     if (llvm::Error e = addFamily(comparison, family, **model, std::move(*rows)))
       return std::move(e);
+    if (!options_.textFile.empty())
+      if (llvm::Error e = scoreText(comparison, **model))
+        return fail(llvm::Twine(family.name) + ": " + llvm::toString(std::move(e)));
     progress_ << llvm::format("bitnet-compare: benchmarked %s in %.1f s\n", family.name,
                               secondsSince(start));
   }
@@ -349,6 +356,48 @@ llvm::Expected<Comparison> ComparisonRun::benchmarkFamilies() {
     comparison.bandwidthGBs.push_back(sum / comparison.families.size());
   }
   return comparison;
+}
+
+/// The perplexity of the last family added over --text.
+llvm::Error ComparisonRun::scoreText(Comparison &comparison, LoadedModel &model) {
+  if (!model.hasTokenizer())
+    return fail("the model has no tokenizer for --text (the masters have no tokenizer.json: "
+                "give --tokenizer=FILE)");
+  std::string text;
+  std::string why = readRegularFile(options_.textFile, kMaxTextInputBytes, text);
+  if (!why.empty())
+    return fail(why);
+  llvm::Expected<std::vector<int32_t>> tokens = model.tokenize(text, true, false);
+  if (!tokens)
+    return tokens.takeError();
+  const bitnet_model &m = model.model();
+  int32_t chunk = options_.chunk > 0 ? options_.chunk
+                                     : int32_t(std::min<int64_t>(512, m.context));
+  if (chunk > m.context)
+    return fail("--chunk " + llvm::Twine(chunk) + " exceeds the context " +
+                llvm::Twine(m.context));
+  bitnet_state *s = model.create(0, options_.bench.threads.back());
+  if (!s)
+    return fail("cannot create a state");
+  progress_ << "bitnet-compare: perplexity of " << comparison.families.back().family
+            << " over " << tokens->size() << " tokens\n";
+  llvm::Expected<PerplexityResult> result = perplexity(
+      *tokens, chunk, int32_t(m.vocab), model.beginOfSequence(),
+      [&](const int32_t *input, int32_t count, float *logits) -> llvm::Error {
+        model.reset(s);
+        if (int32_t status = model.forward(s, input, count, 0, BITNET_LOGITS_ALL, logits))
+          return fail("the model failed with status " + llvm::Twine(status));
+        return llvm::Error::success();
+      });
+  model.destroy(s);
+  if (!result)
+    return result.takeError();
+  comparison.families.back().perplexity = result->perplexity;
+  comparison.families.back().perplexityError = result->standardError;
+  comparison.textFile = options_.textFile;
+  comparison.textTokens = int64_t(tokens->size());
+  comparison.chunk = chunk;
+  return llvm::Error::success();
 }
 
 llvm::Error ComparisonRun::writeReport(const Comparison &comparison, llvm::StringRef gnuplot) {

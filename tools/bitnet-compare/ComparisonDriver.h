@@ -48,6 +48,12 @@ struct CompareOptions {
   std::string plotPath;
   /// Write the .dat file and the script but do not run gnuplot.
   bool noPlot = false;
+  /// A text whose perplexity each family's model is scored on (empty:
+  /// none), in chunks of `chunk` tokens (0: 512, or the context if
+  /// smaller), with the masters' tokenizer.json or `tokenizer`.
+  std::string textFile;
+  int32_t chunk = 0;
+  std::string tokenizer;
   /// Directory holding bitnet-model-gen and bitnet-compile.
   std::string toolsDir;
 };

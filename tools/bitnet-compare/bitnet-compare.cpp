@@ -6,6 +6,8 @@
 
 #include "ComparisonDriver.h"
 
+#include "bitnet/Support/Input.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -66,10 +68,28 @@ static cl::opt<std::string> lmHead(
     "lm-head",
     cl::desc("bitnet-compile --lm-head for all three models: f16 (the default) or int8"),
     cl::init("f16"), cl::cat(category));
+static cl::opt<std::string> textFile(
+    "text",
+    cl::desc("Also score each family's perplexity over this text (llama-perplexity's "
+             "method), with the masters' tokenizer.json or --tokenizer"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<int32_t> chunk("chunk",
+                              cl::desc("--text: tokens per perplexity chunk (default 512, or "
+                                       "the context if smaller)"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<std::string> tokenizer("tokenizer",
+                                      cl::desc("A tokenizer.json compiled into the three "
+                                               "models (bitnet-compile --tokenizer)"),
+                                      cl::value_desc("file"), cl::cat(category));
 static cl::opt<bool> noPlot("no-plot",
                             cl::desc("Write the .dat file and the gnuplot script but do not "
                                      "run gnuplot (which is otherwise required)"),
                             cl::cat(category));
+
+static int fail(const Twine &message) {
+  errs() << "bitnet-compare: error: " << message << "\n";
+  return 1;
+}
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -99,6 +119,18 @@ int main(int argc, char **argv) {
   options.bench.repetitions = repetitions;
   options.plotPath = plot;
   options.noPlot = noPlot;
+  if (chunk != 0 && chunk < 4)
+    return fail("--chunk " + Twine(chunk) + " must be at least 4 (0: the default)");
+  if (!textFile.empty()) {
+    // Read now: a bad path fails before three compiles.
+    std::string contents;
+    std::string why = bitnet::readRegularFile(textFile, bitnet::kMaxTextInputBytes, contents);
+    if (!why.empty())
+      return fail(why);
+  }
+  options.textFile = textFile;
+  options.chunk = chunk;
+  options.tokenizer = tokenizer;
   std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
   options.toolsDir = sys::path::parent_path(self).str();
   if (Error e = compare::runComparison(options, outs(), errs())) {

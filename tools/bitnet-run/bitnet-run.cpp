@@ -1,5 +1,6 @@
 //===- bitnet-run.cpp - Runs and benchmarks a compiled model --------------===//
 
+#include "bitnet/Run/Perplexity.h"
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Support/LLVMInput.h"
 
@@ -42,6 +43,15 @@ static cl::opt<std::string> promptFile("prompt-file",
                                        cl::desc("File of prompt token ids (whitespace or "
                                                 "comma separated), as --prompt-ids"),
                                        cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> perplexityFile(
+    "perplexity",
+    cl::desc("Perplexity of the model over a text file, as llama-perplexity computes it: "
+             "chunks of -c tokens, the second half of each scored"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<int32_t> chunkTokens("c",
+                                    cl::desc("--perplexity: tokens per chunk (default 512, "
+                                             "or the compiled context if smaller)"),
+                                    cl::init(0), cl::Prefix, cl::cat(category));
 static cl::opt<bool> parseSpecial("special",
                                   cl::desc("Read special tokens written in the prompt text "
                                            "(e.g. <|eot_id|>) as those tokens"),
@@ -144,6 +154,55 @@ int main(int argc, char **argv) {
     if (Error e = (*model)->loadWeights(weights))
       return fail(toString(std::move(e)));
 
+  if (!perplexityFile.empty()) {
+    if (profileMode || benchMode || textPrompt || !ids.empty())
+      return fail("--perplexity is a run of its own: no prompt, --bench or --profile");
+    if (threads.size() > 1)
+      return fail("-t takes one value with --perplexity");
+    if (!(*model)->hasTokenizer())
+      return fail(library + " has no tokenizer: --perplexity needs one");
+    std::string text;
+    std::string why =
+        bitnet::readRegularFile(perplexityFile, bitnet::kMaxTextInputBytes, text);
+    if (!why.empty())
+      return fail(why);
+    const bitnet_model &m = (*model)->model();
+    int32_t chunk = chunkTokens > 0 ? int32_t(chunkTokens)
+                                    : int32_t(std::min<int64_t>(512, m.context));
+    if (chunk < 4 || chunk > m.context)
+      return fail("-c " + Twine(chunk) + " must be in [4, " + Twine(m.context) +
+                  "] (the compiled context)");
+    Expected<std::vector<int32_t>> tokens = (*model)->tokenize(text, true, false);
+    if (!tokens)
+      return fail(toString(tokens.takeError()));
+    bitnet_state *s = (*model)->create(0, threads.empty() ? 0 : threads.front());
+    if (!s)
+      return fail("cannot create a state (out of memory, or the weights file is not loaded)");
+    int32_t bos = (*model)->beginOfSequence();
+    errs() << "bitnet-run: " << tokens->size() << " tokens, " << tokens->size() / chunk
+           << " chunks of " << chunk << "\n";
+    Expected<run::PerplexityResult> result = run::perplexity(
+        *tokens, chunk, int32_t(m.vocab), bos,
+        [&](const int32_t *input, int32_t count, float *logits) -> Error {
+          (*model)->reset(s);
+          int32_t status = (*model)->forward(s, input, count, 0, BITNET_LOGITS_ALL, logits);
+          if (status != 0)
+            return createStringError(inconvertibleErrorCode(),
+                                     "the model failed with status " + Twine(status));
+          return Error::success();
+        },
+        [&](int64_t done, int64_t chunks, double estimate) {
+          errs() << "[" << done << "/" << chunks << "] " << format("%.4f", estimate) << "\n";
+        });
+    (*model)->destroy(s);
+    if (!result)
+      return fail(toString(result.takeError()));
+    outs() << format("perplexity: %.4f +/- %.4f (%lld chunks of %d tokens, %lld tokens "
+                     "scored)\n",
+                     result->perplexity, result->standardError, (long long)result->chunks,
+                     chunk, (long long)result->scored);
+    return 0;
+  }
   if (profileMode && benchMode)
     return fail("--profile and --bench are different runs: give one");
   if (profileMode) {

@@ -31,6 +31,9 @@ struct FamilyFigures {
   /// generated tokens of the generation test (positions 0 .. n-1).
   double readBytesPerToken = 0;
   std::vector<BenchRow> rows;
+  /// Perplexity over bitnet-compare --text, with its standard error (0:
+  /// not measured).
+  double perplexity = 0, perplexityError = 0;
 };
 
 struct Comparison {
@@ -41,6 +44,11 @@ struct Comparison {
   /// families' generation rows (probed between their repetitions).
   std::vector<double> bandwidthGBs;
   std::vector<FamilyFigures> families; // vanilla first
+  /// bitnet-compare --text: the file, its tokens scored per family and the
+  /// chunk (empty / 0 without).
+  std::string textFile;
+  int64_t textTokens = 0;
+  int32_t chunk = 0;
 };
 
 /// The families in table order and the bitnet-compile --weight-kind of each.

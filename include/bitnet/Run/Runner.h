@@ -69,6 +69,8 @@ public:
   llvm::Expected<std::string> piece(int32_t id);
   /// The text of `ids`, special tokens left out.
   llvm::Expected<std::string> detokenize(const std::vector<int32_t> &ids);
+  /// The BOS id (-1: none).
+  int32_t beginOfSequence() { return tokenBos_(model_); }
   /// Whether generation ends at `id` (EOS, end of turn).
   bool isEndOfGeneration(int32_t id) { return tokenIsEog_(model_, id) != 0; }
 
@@ -87,6 +89,7 @@ private:
   decltype(&bitnet_rt2_token_to_piece) tokenToPiece_ = nullptr;
   decltype(&bitnet_rt2_detokenize) detokenize_ = nullptr;
   decltype(&bitnet_rt2_token_is_eog) tokenIsEog_ = nullptr;
+  decltype(&bitnet_rt2_token_bos) tokenBos_ = nullptr;
   decltype(&bitnet_rt2_tokenizer_error) tokenizerError_ = nullptr;
   void (*shutdownThreadPool_)() = nullptr;
 };
