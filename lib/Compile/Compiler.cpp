@@ -358,7 +358,21 @@ struct DescriptorLinks {
   llvm::Constant *entries, *lastLogits, *slots, *info, *loaded, *variants;
   llvm::Constant *tokenizer, *tokenizerHandle; // null without a tokenizer
   int64_t tokenizerBytes;
+  llvm::Constant *chatTemplate; // null without one
 };
+
+/// The chat template as a NUL-terminated string `<name>_chat_template`, or
+/// null.
+llvm::Constant *addChatTemplate(llvm::Module &module, llvm::StringRef name,
+                                llvm::StringRef text) {
+  llvm::LLVMContext &ctx = module.getContext();
+  if (text.empty())
+    return llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx));
+  llvm::Constant *value = llvm::ConstantDataArray::getString(ctx, text);
+  return new llvm::GlobalVariable(module, value->getType(), /*isConstant=*/true,
+                                  llvm::GlobalValue::PrivateLinkage, value,
+                                  (name + "_chat_template").str());
+}
 
 /// The tokenizer blob `<name>_tokenizer` and the writable slot
 /// `<name>_tokenizer_handle` the model API keeps its parsed form in; both
@@ -410,11 +424,12 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
        {offsetof(bitnet_model, variants), links.variants},
        {offsetof(bitnet_model, tokenizer), links.tokenizer},
        {offsetof(bitnet_model, tokenizer_bytes), int64(links.tokenizerBytes)},
-       {offsetof(bitnet_model, tokenizer_handle), links.tokenizerHandle}},
+       {offsetof(bitnet_model, tokenizer_handle), links.tokenizerHandle},
+       {offsetof(bitnet_model, chat_template), links.chatTemplate}},
       sizeof(bitnet_model));
   // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
   // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 19 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_model) == 20 * 8, "set every bitnet_model field above");
   auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, descriptor,
                                           (name + "_model").str());
@@ -426,7 +441,8 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
 WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                                  const std::vector<EntryPoint> &entries,
                                  llvm::StringRef lastLogits, int64_t gatheredBytes,
-                                 int64_t weightDataBytes, llvm::ArrayRef<uint8_t> tokenizer) {
+                                 int64_t weightDataBytes, llvm::ArrayRef<uint8_t> tokenizer,
+                                 llvm::StringRef chatTemplate) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -464,7 +480,8 @@ WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                  {tableGlobal, module.getFunction(lastLogits), optional("_weight_slots"),
                   optional("_weights_info"), optional("_weights_loaded"),
                   llvm::ConstantPointerNull::get(ptr), tokenizerData, tokenizerHandle,
-                  static_cast<int64_t>(tokenizer.size())},
+                  static_cast<int64_t>(tokenizer.size()),
+                  addChatTemplate(module, name, chatTemplate)},
                  figures, /*variantCount=*/0);
   return figures;
 }
@@ -481,7 +498,7 @@ struct FatVariant {
 /// (best first).
 void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
                       const WeightFigures &figures, const std::vector<FatVariant> &variants,
-                      llvm::ArrayRef<uint8_t> tokenizer) {
+                      llvm::ArrayRef<uint8_t> tokenizer, llvm::StringRef chatTemplate) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -512,7 +529,8 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
   auto [tokenizerData, tokenizerHandle] = addTokenizer(module, name, tokenizer);
   emitDescriptor(module, name, e, /*entryCount=*/0,
                  {null, null, null, null, null, tableGlobal, tokenizerData, tokenizerHandle,
-                  static_cast<int64_t>(tokenizer.size())},
+                  static_cast<int64_t>(tokenizer.size()),
+                  addChatTemplate(module, name, chatTemplate)},
                  figures, static_cast<int64_t>(variants.size()));
 }
 
@@ -701,6 +719,7 @@ private:
   /// The serialized tokenizer (empty: none), and whether this object's
   /// descriptor carries it (a fat object's variants do not).
   std::vector<uint8_t> tokenizerBlob;
+  std::string chatTemplate; // the checkpoint's (empty: none)
   bool embedTokenizer = true;
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
@@ -808,6 +827,7 @@ llvm::Error CompileSession::loadModel() {
     }
     model = std::move(*weights);
     tokenizerBlob = std::move(model.tokenizer);
+    chatTemplate = std::move(model.chatTemplate);
     for (const auto &source : model.sources())
       sources[source->name] = source;
     module = buildModelModule(&context, model, o.name, tokenCounts);
@@ -835,6 +855,7 @@ llvm::Error CompileSession::loadModel() {
     if (!vocab)
       return vocab.takeError();
     tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*vocab);
+    chatTemplate = vocab->chatTemplate;
   }
   return prefixEntryPoints(*module, o.name);
 }
@@ -950,7 +971,8 @@ llvm::Error CompileSession::checkTokenizer() {
   if (embedTokenizer)
     log << "bitnet-compile: tokenizer: " << (kind == 2 ? "byte-level BPE" : "SentencePiece BPE")
         << ", " << tokens << " tokens, " << merges << " merges, "
-        << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB\n";
+        << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB"
+        << (chatTemplate.empty() ? ", no chat template" : ", a chat template") << "\n";
   return llvm::Error::success();
 }
 
@@ -976,7 +998,8 @@ llvm::Error CompileSession::emitGlue() {
     return e;
   figures = addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
                                weightData ? static_cast<int64_t>(weightData->bytes) : 0,
-                               embedTokenizer ? tokenizerBlob : std::vector<uint8_t>());
+                               embedTokenizer ? tokenizerBlob : std::vector<uint8_t>(),
+                               embedTokenizer ? chatTemplate : std::string());
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -1306,6 +1329,7 @@ public:
     std::vector<EntryPoint> entries;
     WeightFigures figures;
     std::vector<uint8_t> tokenizer;
+    std::string chatTemplate;
     std::vector<CompileSession::SharedWeightData> written;
     for (const auto &v : fat.variants) {
       CompileOptions vo = o;
@@ -1331,6 +1355,7 @@ public:
         entries = session.entries;
         figures = session.figures;
         tokenizer = session.tokenizerBlob;
+        chatTemplate = session.chatTemplate;
       }
       variants.push_back({vo.name + "_model", v.target, v.cpuFeatures});
       objects.push_back(vo.output);
@@ -1345,7 +1370,8 @@ public:
     llvm::Module module(o.name, context);
     module.setTargetTriple(triple);
     module.setDataLayout((*machine)->createDataLayout());
-    addFatDescriptor(module, o.name, entries.front(), figures, variants, tokenizer);
+    addFatDescriptor(module, o.name, entries.front(), figures, variants, tokenizer,
+                     chatTemplate);
     llvm::SmallVector<char> bytes;
     llvm::raw_svector_ostream os(bytes);
     llvm::legacy::PassManager codegen;

@@ -1041,7 +1041,7 @@ public:
       w.config.tiedHead = false;
     }
     if (options.tokenizer) {
-      llvm::Expected<std::vector<uint8_t>> blob = readTokenizer(cfg.vocab);
+      llvm::Expected<std::vector<uint8_t>> blob = readTokenizer(cfg.vocab, w.chatTemplate);
       if (!blob)
         return blob.takeError();
       w.tokenizer = std::move(*blob);
@@ -1051,7 +1051,8 @@ public:
 
   /// The tokenizer.ggml.* keys as a serialized vocabulary; empty without
   /// tokenizer.ggml.model.
-  llvm::Expected<std::vector<uint8_t>> readTokenizer(int64_t vocabRows) {
+  llvm::Expected<std::vector<uint8_t>> readTokenizer(int64_t vocabRows,
+                                                     std::string &chatTemplate) {
     const GGUFValue *model = f.value("tokenizer.ggml.model");
     if (!model)
       return std::vector<uint8_t>();
@@ -1119,6 +1120,11 @@ public:
           return keyError(flag.key, "is not a boolean");
         *flag.field = v->u != 0;
       }
+    if (const GGUFValue *chat = f.value("tokenizer.chat_template")) {
+      if (chat->kind != GGUFValue::Kind::String)
+        return keyError("tokenizer.chat_template", "is not a string");
+      keys.chatTemplate = chat->s;
+    }
     if (int64_t(keys.tokens.size()) > vocabRows)
       return keyError("tokenizer.ggml.tokens",
                       "has " + llvm::Twine(keys.tokens.size()) +
@@ -1126,6 +1132,7 @@ public:
     llvm::Expected<tokenizer::Vocabulary> vocab = tokenizer::vocabularyFromGGUFKeys(keys);
     if (!vocab)
       return fail(f.path() + ": " + llvm::toString(vocab.takeError()));
+    chatTemplate = vocab->chatTemplate;
     return tokenizer::serializeVocabulary(*vocab);
   }
 

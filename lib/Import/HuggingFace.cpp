@@ -605,6 +605,7 @@ llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
                   " tokens but the embedding only has " + llvm::Twine(weights->config.vocab) +
                   " rows");
     weights->tokenizer = tokenizer::serializeVocabulary(*vocab);
+    weights->chatTemplate = vocab->chatTemplate;
   }
   return weights;
 }

@@ -681,6 +681,22 @@ llvm::Expected<Vocabulary> vocabularyFromTokenizerJson(llvm::StringRef pathRef) 
                              std::pair{&*pad, "pad_token"}})
       if (*text && !ids.count(**text))
         return configReader.error(key, "is " + quoted(**text) + ", not a token of " + path);
+    // The chat template: a string, or Hugging Face's list of named ones
+    // ({"name": ..., "template": ...}), of which the "default" one.
+    if (const llvm::json::Value *chat = c->get("chat_template")) {
+      if (std::optional<llvm::StringRef> text = chat->getAsString()) {
+        vocab.chatTemplate = text->str();
+      } else if (const llvm::json::Array *named = chat->getAsArray()) {
+        for (const llvm::json::Value &entry : *named)
+          if (const llvm::json::Object *o = entry.getAsObject())
+            if (o->getString("name") == std::optional<llvm::StringRef>("default"))
+              if (std::optional<llvm::StringRef> text = o->getString("template"))
+                vocab.chatTemplate = text->str();
+      } else if (!chat->getAsNull()) {
+        return configReader.error("chat_template",
+                                  "is not a string or a list of named templates");
+      }
+    }
     if (*bos)
       bosText = *bos;
     if (*eos)
@@ -717,6 +733,7 @@ llvm::Expected<Vocabulary> vocabularyFromTokenizerJson(llvm::StringRef pathRef) 
 
 llvm::Expected<Vocabulary> vocabularyFromGGUFKeys(const GGUFTokenizerKeys &keys) {
   Vocabulary vocab;
+  vocab.chatTemplate = keys.chatTemplate;
   if (keys.model == "llama") {
     vocab.kind = ModelKind::Llama;
   } else if (keys.model == "gpt2") {

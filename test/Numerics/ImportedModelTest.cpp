@@ -30,6 +30,7 @@
 #include "hf_gguf_tuned.h"
 
 #include "bitnet/Import/GGUF.h"
+#include "bitnet/Run/Chat.h"
 #include "bitnet/Run/Perplexity.h"
 
 #include "bitnet/Reference/Reference.h"
@@ -318,6 +319,27 @@ int main() {
       expect(!short_ && llvm::toString(short_.takeError()).find("fewer than one chunk") !=
                             std::string::npos,
              "a text shorter than a chunk is refused");
+    }
+    // Chat formats, written out by hand from the model cards' examples.
+    {
+      using bitnet::run::ChatFormat;
+      std::vector<bitnet::run::ChatMessage> turn = {{"system", " Be brief. "},
+                                                    {"user", "Hi\n"}};
+      expect(bitnet::run::formatChat(ChatFormat::Llama3, turn, true) ==
+                 "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+                 "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                 "<|start_header_id|>assistant<|end_header_id|>\n\n",
+             "the Llama 3 chat format");
+      expect(bitnet::run::formatChat(ChatFormat::BitNet, turn, true) ==
+                 "System: Be brief.<|eot_id|>User: Hi<|eot_id|>Assistant: ",
+             "the BitNet b1.58 2B-4T chat format");
+      auto llama3 = bitnet::run::chatFormatOf(
+          "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}<|eot_id|>");
+      auto unknown = bitnet::run::chatFormatOf("{{ '<|im_start|>' }}");
+      expect(llama3 && *llama3 == ChatFormat::Llama3 && !unknown,
+             "chat templates are recognized by their markers, others refused");
+      if (!unknown)
+        llvm::consumeError(unknown.takeError());
     }
     expect(hf_b158_packed_tokenize("Hi", ids, 16, 1) == BITNET_TOKEN_ERROR &&
                std::string(hf_b158_packed_tokenizer_error()).find("without a tokenizer") !=

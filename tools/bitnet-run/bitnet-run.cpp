@@ -1,5 +1,6 @@
 //===- bitnet-run.cpp - Runs and benchmarks a compiled model --------------===//
 
+#include "bitnet/Run/Chat.h"
 #include "bitnet/Run/Perplexity.h"
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Support/LLVMInput.h"
@@ -10,6 +11,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cmath>
 
 using namespace llvm;
@@ -52,6 +54,19 @@ static cl::opt<int32_t> chunkTokens("c",
                                     cl::desc("--perplexity: tokens per chunk (default 512, "
                                              "or the compiled context if smaller)"),
                                     cl::init(0), cl::Prefix, cl::cat(category));
+static cl::opt<bool> chatMode(
+    "chat",
+    cl::desc("A conversation in the model's chat format (its checkpoint's template: Llama 3 "
+             "or BitNet b1.58 2B-4T): --prompt is one user turn, else each line of standard "
+             "input is one; replies stop at end of turn (-n caps each)"),
+    cl::cat(category));
+static cl::opt<std::string> systemPrompt("system",
+                                         cl::desc("--chat: the system message"),
+                                         cl::value_desc("text"), cl::cat(category));
+static cl::opt<bool> verbosePrompt("verbose-prompt",
+                                   cl::desc("--chat: print each turn's formatted text and "
+                                            "token ids to stderr"),
+                                   cl::cat(category));
 static cl::opt<bool> parseSpecial("special",
                                   cl::desc("Read special tokens written in the prompt text "
                                            "(e.g. <|eot_id|>) as those tokens"),
@@ -203,6 +218,8 @@ int main(int argc, char **argv) {
                      chunk, (long long)result->scored);
     return 0;
   }
+  if (chatMode && (profileMode || benchMode || !perplexityFile.empty()))
+    return fail("--chat is a run of its own: no --bench, --profile or --perplexity");
   if (profileMode && benchMode)
     return fail("--profile and --bench are different runs: give one");
   if (profileMode) {
@@ -233,6 +250,53 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  if (chatMode) {
+    if (benchMode || profileMode || !ids.empty() || !textFile.empty())
+      return fail("--chat takes --prompt (one turn) or standard input, not ids, --file, "
+                  "--bench or --profile");
+    if (threads.size() > 1 || generated.size() > 1)
+      return fail("-t and -n take one value with --chat");
+    run::Sampling sampling;
+    sampling.temperature = temperature;
+    sampling.topK = topK;
+    sampling.topP = topP;
+    sampling.seed = seed;
+    Expected<std::unique_ptr<run::Conversation>> chat = run::Conversation::start(
+        **model, sampling, threads.empty() ? 0 : threads.front(), systemPrompt);
+    if (!chat)
+      return fail(toString(chat.takeError()));
+    int32_t maxTokens = generated.empty() ? 256 : generated.front();
+    auto turn = [&](StringRef user) -> int {
+      Error e = (*chat)->say(
+          user, maxTokens,
+          [](StringRef text) {
+            outs() << text;
+            outs().flush();
+          },
+          verbosePrompt ? &errs() : nullptr);
+      outs() << "\n";
+      outs().flush();
+      if (e)
+        return fail(toString(std::move(e)));
+      return 0;
+    };
+    if (prompt.getNumOccurrences() > 0)
+      return turn(prompt);
+    std::string line;
+    for (int c; (c = std::getchar()) != EOF;) {
+      if (c != '\n') {
+        line.push_back(static_cast<char>(c));
+        continue;
+      }
+      if (!StringRef(line).trim().empty())
+        if (int rc = turn(line))
+          return rc;
+      line.clear();
+    }
+    if (!StringRef(line).trim().empty())
+      return turn(line);
+    return 0;
+  }
   if (textPrompt) {
     if (!(*model)->hasTokenizer())
       return fail(library + " has no tokenizer (compiled from a checkpoint without one, or "

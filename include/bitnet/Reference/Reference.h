@@ -232,6 +232,8 @@ struct ModelWeights {
   /// The checkpoint's tokenizer, serialized (the blob of
   /// include/bitnet/Runtime/Tokenizer.h); empty when it has none.
   std::vector<uint8_t> tokenizer;
+  /// The checkpoint's chat template (Jinja text; empty: none).
+  std::string chatTemplate;
 
   /// Every tensor left in the checkpoint (lazy imports), by name.
   std::vector<std::shared_ptr<const TensorSource>> sources() const;

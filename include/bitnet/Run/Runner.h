@@ -69,6 +69,10 @@ public:
   llvm::Expected<std::string> piece(int32_t id);
   /// The text of `ids`, special tokens left out.
   llvm::Expected<std::string> detokenize(const std::vector<int32_t> &ids);
+  /// The checkpoint's chat template ("" without one).
+  llvm::StringRef chatTemplate() const {
+    return model_->chat_template ? llvm::StringRef(model_->chat_template) : "";
+  }
   /// The BOS id (-1: none).
   int32_t beginOfSequence() { return tokenBos_(model_); }
   /// Whether generation ends at `id` (EOS, end of turn).

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 5
+#define BITNET_MODEL_ABI 6
 
 /* A compiled model is split where the logits start, so that a prompt's
  * forward pass computes the LM head only for the rows the caller wants.
@@ -94,6 +94,9 @@ typedef struct bitnet_model {
   const uint8_t *tokenizer;
   int64_t tokenizer_bytes;
   void **tokenizer_handle;
+  /* The checkpoint's chat template (its Jinja text, NUL-terminated), which
+   * runners match against the formats they know; NULL without one. */
+  const char *chat_template;
 } bitnet_model;
 
 /* The time a state's forward passes spent in one parallel loop (its Halide

@@ -73,6 +73,9 @@ struct Vocabulary {
   /// A pre-tokenized word that is a token as a whole is that token (Llama
   /// 3's tokenizer.json "ignore_merges"; llama.cpp for llama-bpe).
   bool ignoreMerges = false;
+  /// The chat template (Jinja text) the checkpoint ships, if any: not part
+  /// of the blob; bitnet-compile keeps it beside (ModelAPI.h chat_template).
+  std::string chatTemplate;
 };
 
 /// Checks what the run-time reader checks (sizes, ids, types, byte tokens,
@@ -104,6 +107,7 @@ struct GGUFTokenizerKeys {
   std::vector<std::string> merges;  // tokenizer.ggml.merges, "a b"
   std::optional<int64_t> bos, eos, unk, pad, eot; // tokenizer.ggml.*_token_id
   std::optional<bool> addBos, addEos, addSpacePrefix; // tokenizer.ggml.add_*
+  std::string chatTemplate; // tokenizer.chat_template
 };
 
 /// Checks the keys (model "llama" or "gpt2"; pre "llama-bpe", "llama3",
