@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/InitAll.h"
+#include "bitnet/Transforms/KernelOpModels.h"
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/BitNet.h"
 #include "bitnet/Pipelines/Pipelines.h"
@@ -41,6 +42,7 @@ void mlir::bitnet::registerAllDialects(DialectRegistry &registry) {
                   linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
+  registerKernelOpModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);

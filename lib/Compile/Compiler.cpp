@@ -907,20 +907,10 @@ void CompileSession::printTuning() const {
   std::vector<std::string> lines;
   for (NamedAttribute kernel : kernelsAttr ? kernelsAttr.getValue()
                                            : llvm::ArrayRef<NamedAttribute>()) {
-    auto text = dyn_cast<StringAttr>(kernel.getValue());
-    if (!text)
+    auto specAttr = dyn_cast<KernelSpecAttr>(kernel.getValue());
+    if (!specAttr || specAttr.getSpec().kind != ::bitnet::kernels::KernelKind::BitLinear)
       continue;
-    ::bitnet::kernels::KernelSpec spec;
-    llvm::SmallVector<llvm::StringRef> words;
-    text.getValue().split(words, ' ', -1, false);
-    bool complete = true;
-    for (llvm::StringRef word : words) {
-      auto [key, value] = word.split('=');
-      if (!::bitnet::kernels::setSpecField(spec, key.str(), value.str()).empty())
-        complete = false;
-    }
-    if (!complete || spec.kind != ::bitnet::kernels::KernelKind::BitLinear)
-      continue;
+    const ::bitnet::kernels::KernelSpec &spec = specAttr.getSpec();
     ::bitnet::target::LayoutRule rule;
     const ::bitnet::target::TuningEntry *entry = nullptr;
     std::string why;
@@ -1153,9 +1143,10 @@ llvm::Error CompileSession::generateKernels() {
       Job job;
       job.object = cache + "/" + entry.getName().str() +
                    ::bitnet::kernels::kernelObjectSuffixFor(target->kernels);
+      // The spec's canonical key=value lines are bitnet-kernelgen's arguments.
       llvm::SmallVector<llvm::StringRef> fields;
-      llvm::StringRef(cast<StringAttr>(entry.getValue()).getValue())
-          .split(fields, ' ', -1, false);
+      std::string canonical = cast<KernelSpecAttr>(entry.getValue()).getSpec().canonical();
+      llvm::StringRef(canonical).split(fields, '\n', -1, false);
       for (llvm::StringRef f : fields)
         job.args.push_back(f.str());
       job.args.push_back("-o");

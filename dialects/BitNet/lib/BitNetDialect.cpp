@@ -11,11 +11,14 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cctype>
+
 using namespace mlir;
 using namespace mlir::bitnet;
 
 #include "bitnet/Dialect/BitNet/BitNetOpsDialect.cpp.inc"
 #include "bitnet/Dialect/BitNet/BitNetEnums.cpp.inc"
+#include "bitnet/Dialect/BitNet/BitNetInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "bitnet/Dialect/BitNet/BitNetAttrs.cpp.inc"
@@ -79,10 +82,35 @@ LogicalResult BitNetDialect::verifyOperationAttribute(Operation *op,
     return op->emitOpError() << "'" << name
                              << "' belongs on bitnet.bitlinear or bitnet.bitlinear_fused";
   }
-  // Kernel-boundary attributes, checked where they are read (outline-kernels,
-  // bitnet-compile).
-  if (name == "bitnet.kernel_spec" || name == "bitnet.kernels")
+  // The kernel boundary: a call's spec names the kernel it calls; the
+  // module's list names each kernel symbol's spec.
+  if (name == "bitnet.kernel_spec") {
+    auto spec = dyn_cast<KernelSpecAttr>(attr.getValue());
+    auto call = dyn_cast<CallKernelOp>(op);
+    if (!spec || !call)
+      return op->emitError() << "'" << name
+                             << "' must be a #bitnet.kernel on a bitnet.call_kernel";
+    if (spec.getSpec().name != call.getKernel())
+      return op->emitOpError() << "calls @" << call.getKernel() << " but its '" << name
+                               << "' is the spec of '" << spec.getSpec().name << "'";
     return success();
+  }
+  if (name == "bitnet.kernels") {
+    auto kernels = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!kernels || !isa<ModuleOp>(op))
+      return op->emitError() << "'" << name
+                             << "' must be a dictionary of #bitnet.kernel on a module";
+    for (NamedAttribute entry : kernels) {
+      auto spec = dyn_cast<KernelSpecAttr>(entry.getValue());
+      if (!spec)
+        return op->emitError() << "'" << name << "': '" << entry.getName().getValue()
+                               << "' must map to a #bitnet.kernel";
+      if (spec.getSpec().name != entry.getName().getValue())
+        return op->emitError() << "'" << name << "': '" << entry.getName().getValue()
+                               << "' maps to the spec of '" << spec.getSpec().name << "'";
+    }
+    return success();
+  }
   if (name == "bitnet.weight_data") {
     // bitnet-place-weight-data's record of where each large constant went.
     auto record = dyn_cast<DictionaryAttr>(attr.getValue());
@@ -316,6 +344,81 @@ static int64_t bytesPerElement(Type element) {
   if (!element.isIntOrFloat())
     return 0;
   return (element.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+//===----------------------------------------------------------------------===//
+// KernelSpecAttr
+//===----------------------------------------------------------------------===//
+
+/// canonical()'s lines as (key, value) pairs.
+static SmallVector<std::pair<std::string, std::string>>
+specFields(const ::bitnet::kernels::KernelSpec &spec) {
+  SmallVector<std::pair<std::string, std::string>> fields;
+  SmallVector<StringRef> lines;
+  std::string text = spec.canonical();
+  StringRef(text).split(lines, '\n', -1, false);
+  for (StringRef line : lines) {
+    auto [key, value] = line.split('=');
+    fields.emplace_back(key.str(), value.str());
+  }
+  return fields;
+}
+
+Attribute KernelSpecAttr::parse(AsmParser &parser, Type) {
+  ::bitnet::kernels::KernelSpec spec;
+  if (parser.parseLess())
+    return {};
+  do {
+    SMLoc at = parser.getCurrentLocation();
+    std::string key, value;
+    if (parser.parseKeywordOrString(&key) || parser.parseEqual())
+      return {};
+    int64_t number;
+    OptionalParseResult integer = parser.parseOptionalInteger(number);
+    if (integer.has_value()) {
+      if (failed(*integer))
+        return {};
+      value = std::to_string(number);
+    } else if (parser.parseKeywordOrString(&value)) {
+      return {};
+    }
+    std::string why = ::bitnet::kernels::setSpecField(spec, key, value);
+    if (!why.empty()) {
+      parser.emitError(at) << why;
+      return {};
+    }
+  } while (succeeded(parser.parseOptionalComma()));
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<KernelSpecAttr>(parser.getContext(), spec);
+}
+
+void KernelSpecAttr::print(AsmPrinter &printer) const {
+  auto bare = [](StringRef v) {
+    if (v.empty())
+      return false;
+    if (llvm::all_of(v, [](char c) { return std::isdigit((unsigned char)c); }))
+      return true;
+    return (std::isalpha((unsigned char)v[0]) || v[0] == '_') &&
+           llvm::all_of(v, [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+  };
+  printer << "<";
+  llvm::interleaveComma(specFields(getSpec()), printer, [&](const auto &field) {
+    printer << field.first << " = ";
+    if (bare(field.second))
+      printer << field.second;
+    else
+      printer << "\"" << field.second << "\"";
+  });
+  printer << ">";
+}
+
+LogicalResult KernelSpecAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                     ::bitnet::kernels::KernelSpec spec) {
+  std::string why = spec.validate();
+  if (!why.empty())
+    return emitError() << "invalid kernel spec: " << why;
+  return success();
 }
 
 Attribute ExternalWeightsAttr::parse(AsmParser &parser, Type type) {

@@ -1008,3 +1008,50 @@ func.func @fused_empty_segment(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor
   %y = bitnet.bitlinear_fused ternary %q, %s, %w, %g {segments = array<i64: 3, 0>} : tensor<1x4xi8>, tensor<1xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<1x3xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #bitnet.kernel and the kernel boundary's attributes
+//===----------------------------------------------------------------------===//
+
+func.func @kernel_spec_unknown_key(%a: memref<4xf32>) -> i32 {
+  // expected-error @+1 {{unknown key 'colour'}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, colour = red>} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @kernel_spec_incomplete(%a: memref<4xf32>) -> i32 {
+  // expected-error @+1 {{invalid kernel spec: n must be in [1, 2^31), got 0}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"], bitnet.kernel_spec = #bitnet.kernel<kind = bitlinear, name = k, m = 1, k = 4, tile = "1x4">} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @kernel_spec_other_kernel(%a: memref<4xf32>, %b: memref<4xf32>, %y: memref<4xf32>) -> i32 {
+  // expected-error @+1 {{calls @k but its 'bitnet.kernel_spec' is the spec of 'other'}}
+  %s = bitnet.call_kernel @k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, name = other, m = 1, n = 4>} : (memref<4xf32>, memref<4xf32>, memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @kernel_spec_not_a_call() {
+  // expected-error @+1 {{'bitnet.kernel_spec' must be a #bitnet.kernel on a bitnet.call_kernel}}
+  return {bitnet.kernel_spec = "kind=add"}
+}
+
+// -----
+
+// expected-error @+1 {{'bitnet.kernels': 'k' must map to a #bitnet.kernel}}
+module attributes {bitnet.kernels = {k = "kind=add"}} {
+}
+
+// -----
+
+// expected-error @+1 {{'bitnet.kernels': 'k' maps to the spec of 'j'}}
+module attributes {bitnet.kernels = {k = #bitnet.kernel<kind = add, name = j, m = 1, n = 4>}} {
+}

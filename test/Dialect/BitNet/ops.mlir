@@ -448,6 +448,17 @@ func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: mem
   return %s : i32
 }
 
+// A kernel spec in any key order and spelling prints in canonical order,
+// every key given, the defaults filled in.
+// CHECK-LABEL: func.func @call_kernel_spec
+// CHECK: bitnet.call_kernel @add_k(%{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["f32", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, target = "x86-64-avx2", name = add_k, m = 2, n = 8, k = 0, vocab = 0, heads = 0, kv_heads = 0, head_dim = 0, context = 0, theta = 500000, eps = "9.99999975e-06", activation = relu2, weight_kind = ternary, format = offset2, tile = "1x4", rows_per_task = 0>}
+func.func @call_kernel_spec(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %y: memref<2x8xf32>) -> i32 {
+  %s = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"],
+      bitnet.kernel_spec = #bitnet.kernel<n = 8, m = 2, name = "add_k", kind = add, target = "x86-64-avx2">}
+      : (memref<2x8xf32>, memref<2x8xf32>, memref<2x8xf32>) -> i32
+  return %s : i32
+}
+
 
 // The resources survive the round trip. The first 4 bytes of a blob are its
 // alignment (little-endian u32); then one byte per element.

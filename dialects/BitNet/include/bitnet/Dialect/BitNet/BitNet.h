@@ -12,8 +12,29 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "bitnet/Kernels/KernelSpec.h"
+
+#include "llvm/ADT/Hashing.h"
+
+namespace bitnet {
+namespace kernels {
+/// What KernelSpecAttr's storage needs: specs are equal when their
+/// canonical text is.
+inline bool operator==(const KernelSpec &a, const KernelSpec &b) {
+  return a.canonical() == b.canonical();
+}
+inline llvm::hash_code hash_value(const KernelSpec &spec) {
+  return llvm::hash_value(spec.canonical());
+}
+} // namespace kernels
+} // namespace bitnet
+
 #include "bitnet/Dialect/BitNet/BitNetOpsDialect.h.inc"
 #include "bitnet/Dialect/BitNet/BitNetEnums.h.inc"
+
+#include "bitnet/Dialect/BitNet/KernelCall.h"
+#include "mlir/IR/Builders.h"
+#include "bitnet/Dialect/BitNet/BitNetInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "bitnet/Dialect/BitNet/BitNetAttrs.h.inc"

@@ -153,4 +153,31 @@ def BitNet_ExternalWeightsAttr : AttrDef<BitNet_Dialect, "ExternalWeights", [
   }];
 }
 
+def BitNet_KernelSpecAttr : AttrDef<BitNet_Dialect, "KernelSpec"> {
+  let mnemonic = "kernel";
+  let summary = "the exact kernel a bitnet.call_kernel calls";
+  let description = [{
+    What `bitnet-kernelgen` generates for one call: the kernel kind, target
+    and symbol, the shapes, the packed layout and the schedule parameters
+    (`include/bitnet/Kernels/KernelSpec.h`, the keys of `bitnet-kernelgen
+    --help`). `bitnet-outline-kernels` records one on every call
+    (`bitnet.kernel_spec`) and the module's `bitnet.kernels` dictionary maps
+    every kernel symbol to one; `bitnet-compile` generates each from it. The
+    spec is held as the C++ struct, verified as bitnet-kernelgen checks it
+    (a spec it would refuse is refused here), and printed in its canonical
+    key order; equal specs are one attribute. Values that are not plain
+    integers or identifiers are quoted.
+
+    ```mlir
+    #bitnet.kernel<kind = add, target = "x86-64-avx2", name = bitnet_add_5be2c1b4b2ba, m = 2, n = 8, k = 0, vocab = 0, heads = 0, kv_heads = 0, head_dim = 0, context = 0, theta = 500000, eps = "1e-05", activation = relu2, weight_kind = ternary, format = offset2, tile = "1x4", rows_per_task = 0>
+    ```
+  }];
+  let parameters = (ins
+    AttrParameter<"::bitnet::kernels::KernelSpec", "the kernel's spec",
+                  "const ::bitnet::kernels::KernelSpec &">:$spec
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
 #endif // BITNET_ATTRS_TD
