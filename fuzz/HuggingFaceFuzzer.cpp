@@ -3,8 +3,9 @@
 // The input is a Hugging Face checkpoint directory in one byte string:
 // config.json, then "\n#SAFETENSORS#\n" and model.safetensors, then
 // optionally "\n#INDEX#\n" and model.safetensors.index.json (which then maps
-// tensors to the one shard). importHuggingFace must refuse or import it,
-// never crash, hang or leak.
+// tensors to the one shard), then optionally "\n#TOKENIZER#\n" and
+// tokenizer.json, and "\n#TOKENIZERCONFIG#\n" and tokenizer_config.json.
+// importHuggingFace must refuse or import it, never crash, hang or leak.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,7 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view input(reinterpret_cast<const char *>(data), size);
   bool hasModel = false, hasIndex = false;
   auto [config, rest] = bitnet::fuzz::splitAt(input, "\n#SAFETENSORS#\n", hasModel);
-  auto [model, index] = bitnet::fuzz::splitAt(rest, "\n#INDEX#\n", hasIndex);
+  bool hasTokenizer = false, hasTokenizerConfig = false;
+  auto [modelPart, tokenizerPart] =
+      bitnet::fuzz::splitAt(rest, "\n#TOKENIZER#\n", hasTokenizer);
+  auto [model, index] = bitnet::fuzz::splitAt(modelPart, "\n#INDEX#\n", hasIndex);
+  auto [tokenizer, tokenizerConfig] =
+      bitnet::fuzz::splitAt(tokenizerPart, "\n#TOKENIZERCONFIG#\n", hasTokenizerConfig);
   scratch.write("config.json", config);
   if (hasModel)
     scratch.write("model.safetensors", model);
@@ -27,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     scratch.write("model.safetensors.index.json", index);
   else
     scratch.remove("model.safetensors.index.json");
+  if (hasTokenizer)
+    scratch.write("tokenizer.json", tokenizer);
+  else
+    scratch.remove("tokenizer.json");
+  if (hasTokenizerConfig)
+    scratch.write("tokenizer_config.json", tokenizerConfig);
+  else
+    scratch.remove("tokenizer_config.json");
   llvm::Expected<bitnet::ref::ModelWeights> weights =
       bitnet::import::importHuggingFace(scratch.path());
   if (!weights)

@@ -12,7 +12,7 @@ fuzzbin=${BITNET_FUZZ_BUILD_DIR:-$root/build-fuzz}/fuzz
 corpus=$root/fuzz/corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-rm -rf "$corpus" && mkdir -p "$corpus"/{gguf,huggingface,weights-file,kernel-spec,bitnet-ir}
+rm -rf "$corpus" && mkdir -p "$corpus"/{gguf,huggingface,weights-file,kernel-spec,bitnet-ir,tokenizer}
 
 # One shape small enough that each seed stays a few KiB.
 shape=(--preset=tiny-b158 --hidden=32 --intermediate=64 --heads=2 --kv-heads=1
@@ -42,6 +42,31 @@ PY
 { cat "$work/hf-packed/config.json"; printf '%s' "$marker_model"
   cat "$work/hf-packed/model.safetensors"; printf '%s' "$marker_index"
   cat "$work/index.json"; } > "$corpus/huggingface/hf-packed-index"
+
+# The packed checkpoint with a tokenizer.json (BPE, 12 tokens, byte-less) and
+# its tokenizer_config.json with a chat template.
+python3 - "$work/tokenizer.json" "$work/tokenizer_config.json" <<'PY'
+import json, sys
+sp = '\u2581'
+tokens = ['<unk>', '<s>', '</s>', sp, 'h', 'e', 'l', 'o', 'll', 'he', 'hell', 'hello']
+merges = ['l l', 'h e', 'he ll', 'hell o']
+json.dump({'added_tokens': [{'id': i, 'content': t, 'special': True}
+                            for i, t in enumerate(tokens[:3])],
+           'normalizer': {'type': 'Sequence', 'normalizers': [
+               {'type': 'Prepend', 'prepend': sp},
+               {'type': 'Replace', 'pattern': {'String': ' '}, 'content': sp}]},
+           'pre_tokenizer': None,
+           'model': {'type': 'BPE', 'byte_fallback': False, 'unk_token': '<unk>',
+                     'vocab': {t: i for i, t in enumerate(tokens)}, 'merges': merges}},
+          open(sys.argv[1], 'w'), ensure_ascii=False)
+json.dump({'bos_token': '<s>', 'eos_token': '</s>', 'add_bos_token': True,
+           'chat_template': "{{ 'User: ' + message['content'] + '<|eot_id|>' }}Assistant: "},
+          open(sys.argv[2], 'w'))
+PY
+{ cat "$work/hf-packed/config.json"; printf '%s' "$marker_model"
+  cat "$work/hf-packed/model.safetensors"; printf '\n#TOKENIZER#\n'
+  cat "$work/tokenizer.json"; printf '\n#TOKENIZERCONFIG#\n'
+  cat "$work/tokenizer_config.json"; } > "$corpus/huggingface/hf-packed-tokenizer"
 
 "$bin/bitnet-model-gen" "${shape[@]}" --tokens=1,2 -o "$corpus/bitnet-ir/model.mlir"
 # Every case of the dialect's op and verifier tests, one seed each.
@@ -78,4 +103,10 @@ printf '{"kind": "bitlinear", "target": "x86-64-avx2", "name": "q", "m": 1, "n":
   > "$corpus/kernel-spec/bitlinear.json"
 
 BITNET_FUZZ_WRITE_SEED="$corpus/weights-file/valid.weights" "$fuzzbin/bitnet-fuzz-weights-file"
+# The tokenizer harness's two vocabularies as blobs, and text: UTF-8 of 1-4
+# bytes, and invalid sequences.
+printf x > "$work/one-input"
+BITNET_FUZZ_WRITE_SEED="$corpus/tokenizer" "$fuzzbin/bitnet-fuzz-tokenizer" "$work/one-input"
+printf 'Hello, world! caf\xc3\xa9 \xf0\x9f\x98\x80 12345 ab ab the\n' > "$corpus/tokenizer/text.txt"
+printf '\xff\xfe\x80 lone \xc3 truncated \xed\xa0\x80 surrogate' > "$corpus/tokenizer/invalid-utf8.txt"
 du -sh "$corpus"/*

@@ -3,7 +3,7 @@
 # build-fuzz/ and runs each for SECONDS (default 60) on a scratch copy of its
 # committed seed corpus (fuzz/corpus/<harness>). Usage:
 #   scripts/fuzz.sh [seconds] [harness ...]    harness: gguf huggingface
-#                                              weights-file kernel-spec bitnet-ir
+#                                              weights-file kernel-spec bitnet-ir tokenizer
 # Exits non-zero when a harness crashes, leaks, hangs (-timeout) or runs out
 # of memory; the reproducer is left in build-fuzz/fuzz/artifacts/. Without
 # clang and its fuzzer runtime it says so and exits 0 (nothing to run).
@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(gguf huggingface weights-file kernel-spec bitnet-ir)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(gguf huggingface weights-file kernel-spec bitnet-ir tokenizer)
 
 # Exit 2 of configure-fuzz.sh: no clang-15 fuzzer toolchain (it says why).
 build=$(bash "$root/scripts/configure-fuzz.sh" fuzz) || { [ $? -eq 2 ] && exit 0; exit 1; }
