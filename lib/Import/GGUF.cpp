@@ -403,55 +403,66 @@ const GGUFValue *GGUFFile::value(llvm::StringRef key) const {
   return it == values_.end() ? nullptr : &it->second;
 }
 
-llvm::Expected<std::vector<std::string>> GGUFFile::strings(llvm::StringRef key,
-                                                           uint64_t maxCount) const {
+/// A cursor at the first element of array `key`, after checking that it is
+/// an array of `elements` (strings, or numbers) of at most `maxCount`.
+llvm::Expected<size_t> GGUFFile::arrayData(llvm::StringRef key, uint64_t maxCount,
+                                           bool strings) const {
   const GGUFValue *v = value(key);
-  auto bad = [&](const llvm::Twine &what) { return fail(path_ + ": key " + quoted(key.str()) + " " + what); };
+  auto bad = [&](const llvm::Twine &what) {
+    return fail(path_ + ": key " + quoted(key.str()) + " " + what);
+  };
   if (!v)
     return bad("is missing");
-  if (v->kind != GGUFValue::Kind::Array || v->elementType != 8)
-    return bad("is not an array of strings");
+  bool fits = v->kind == GGUFValue::Kind::Array &&
+              (strings ? v->elementType == 8
+                       : valueSize(v->elementType) != 0 && v->elementType != 7);
+  if (!fits)
+    return bad(strings ? "is not an array of strings" : "is not an array of numbers");
   if (v->count > maxCount)
     return bad("has " + llvm::Twine(v->count) + " elements (at most " + llvm::Twine(maxCount) +
                ")");
+  return static_cast<size_t>(v->dataOffset);
+}
+
+llvm::Expected<std::vector<std::string>> GGUFFile::strings(llvm::StringRef key,
+                                                           uint64_t maxCount) const {
+  llvm::Expected<size_t> at = arrayData(key, maxCount, /*strings=*/true);
+  if (!at)
+    return at.takeError();
   // The array was bounds-checked when the file was opened.
   Cursor c(reinterpret_cast<const uint8_t *>(buffer_->getBufferStart()),
            buffer_->getBufferSize());
-  c.take(v->dataOffset, "the array");
+  c.take(*at, "the array");
   std::vector<std::string> out;
-  out.reserve(v->count);
-  for (uint64_t i = 0; i < v->count && c.ok(); ++i)
+  const uint64_t count = value(key)->count;
+  out.reserve(count);
+  for (uint64_t i = 0; i < count && c.ok(); ++i)
     out.push_back(c.string("an array element"));
   if (!c.ok())
-    return bad(c.error());
+    return fail(path_ + ": key " + quoted(key.str()) + " " + c.error());
   return out;
 }
 
 llvm::Expected<std::vector<double>> GGUFFile::numbers(llvm::StringRef key,
                                                       uint64_t maxCount) const {
-  const GGUFValue *v = value(key);
-  auto bad = [&](const llvm::Twine &what) { return fail(path_ + ": key " + quoted(key.str()) + " " + what); };
-  if (!v)
-    return bad("is missing");
-  if (v->kind != GGUFValue::Kind::Array || valueSize(v->elementType) == 0 ||
-      v->elementType == 7)
-    return bad("is not an array of numbers");
-  if (v->count > maxCount)
-    return bad("has " + llvm::Twine(v->count) + " elements (at most " + llvm::Twine(maxCount) +
-               ")");
+  llvm::Expected<size_t> at = arrayData(key, maxCount, /*strings=*/false);
+  if (!at)
+    return at.takeError();
   Cursor c(reinterpret_cast<const uint8_t *>(buffer_->getBufferStart()),
            buffer_->getBufferSize());
-  c.take(v->dataOffset, "the array");
+  c.take(*at, "the array");
+  const GGUFValue &v = *value(key);
   std::vector<double> out;
-  out.reserve(v->count);
-  for (uint64_t i = 0; i < v->count && c.ok(); ++i) {
-    std::optional<double> number = readValue(c, v->elementType, key.str(), 1).asNumber();
+  out.reserve(v.count);
+  for (uint64_t i = 0; i < v.count && c.ok(); ++i) {
+    std::optional<double> number = readValue(c, v.elementType, key.str(), 1).asNumber();
     if (!number)
-      return bad("element " + llvm::Twine(i) + " is out of range");
+      return fail(path_ + ": key " + quoted(key.str()) + " element " + llvm::Twine(i) +
+                  " is out of range");
     out.push_back(*number);
   }
   if (!c.ok())
-    return bad(c.error());
+    return fail(path_ + ": key " + quoted(key.str()) + " " + c.error());
   return out;
 }
 

@@ -45,19 +45,6 @@ struct HFConfig {
   bool tiedConfig = true; // tie_word_embeddings (default true)
 };
 
-/// The JSON kind of `v`, for "must be X, not Y" messages.
-const char *jsonKind(const llvm::json::Value &v) {
-  switch (v.kind()) {
-  case llvm::json::Value::Null: return "null";
-  case llvm::json::Value::Boolean: return "a boolean";
-  case llvm::json::Value::Number: return "a number";
-  case llvm::json::Value::String: return "a string";
-  case llvm::json::Value::Array: return "an array";
-  case llvm::json::Value::Object: return "an object";
-  }
-  return "?";
-}
-
 /// Typed reads of one JSON object's keys: a key of the wrong type is an
 /// error naming the key and the type it must have, never a silent default.
 class ConfigKeys {

@@ -61,17 +61,7 @@ const TargetName kTargets[] = {
     {KernelTarget::OpenCL, "opencl", "x86-64-linux-avx-avx2-f16c-fma-sse41-opencl", nullptr},
 };
 
-bool parseInt(const std::string &text, int64_t &out) {
-  if (text.empty())
-    return false;
-  errno = 0;
-  char *end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = v;
-  return true;
-}
+bool parseInt(const std::string &text, int64_t &out) { return parseInt64(text, out); }
 
 bool parseFloat(const std::string &text, float &out) {
   if (text.empty())

@@ -284,4 +284,16 @@ std::string checkMlirNesting(std::string_view text, unsigned maxDepth) {
   return "";
 }
 
+bool parseInt64(const std::string &text, int64_t &out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])))
+    return false;
+  errno = 0;
+  char *end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  out = v;
+  return true;
+}
+
 } // namespace bitnet

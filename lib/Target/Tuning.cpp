@@ -24,16 +24,9 @@ const char kBuiltinTable[] =
 #include "BuiltinTuning.inc"
     ;
 
+/// Digits only: no sign.
 bool parseCount(const std::string &text, int64_t &out) {
-  if (text.empty() || text[0] == '-' || text[0] == '+')
-    return false;
-  errno = 0;
-  char *end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = v;
-  return true;
+  return !text.empty() && text[0] != '-' && text[0] != '+' && parseInt64(text, out);
 }
 
 /// "lo..hi" or "n", both in [1, kMaxExtent], lo <= hi.

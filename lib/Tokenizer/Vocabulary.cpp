@@ -68,18 +68,6 @@ void addEndOfGeneration(Vocabulary &vocab, int32_t eot) {
           add(static_cast<int32_t>(id));
 }
 
-const char *jsonKind(const llvm::json::Value &v) {
-  switch (v.kind()) {
-  case llvm::json::Value::Null: return "null";
-  case llvm::json::Value::Boolean: return "a boolean";
-  case llvm::json::Value::Number: return "a number";
-  case llvm::json::Value::String: return "a string";
-  case llvm::json::Value::Array: return "an array";
-  case llvm::json::Value::Object: return "an object";
-  }
-  return "?";
-}
-
 /// Typed reads of a JSON document's keys; errors name the file and the key
 /// path ("model.vocab").
 class Reader {

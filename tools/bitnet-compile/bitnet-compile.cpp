@@ -3,6 +3,8 @@
 #include "bitnet/Compile/Compiler.h"
 #include "bitnet/Target/TargetTable.h"
 
+#include "bitnet/Support/ToolPaths.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Config/llvm-config.h"
@@ -143,13 +145,8 @@ int main(int argc, char **argv) {
   options.kernelCache = kernelCache;
   options.kernelgen = kernelgen;
   std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
-  if (options.kernelgen.empty()) {
-    SmallString<256> path(sys::path::parent_path(self));
-    sys::path::append(path, "bitnet-kernelgen");
-    options.kernelgen = std::string(path);
-  }
-  SmallString<256> runtime(sys::path::parent_path(self));
-  sys::path::append(runtime, "..", "lib", "bitnet-runtime");
-  options.runtimeDir = std::string(runtime);
+  if (options.kernelgen.empty())
+    options.kernelgen = bitnet::siblingTool(self, "bitnet-kernelgen");
+  options.runtimeDir = bitnet::runtimeDirFor(self);
   return mlir::bitnet::compileModel(options, errs());
 }

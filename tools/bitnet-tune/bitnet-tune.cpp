@@ -5,6 +5,8 @@
 #include "bitnet/Tune/Tuner.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "bitnet/Support/ToolPaths.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -171,14 +173,9 @@ int main(int argc, char **argv) {
   options.margin = margin;
   std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
   options.kernelgen = kernelgen;
-  if (options.kernelgen.empty()) {
-    SmallString<256> path(sys::path::parent_path(self));
-    sys::path::append(path, "bitnet-kernelgen");
-    options.kernelgen = std::string(path);
-  }
-  SmallString<256> runtime(sys::path::parent_path(self));
-  sys::path::append(runtime, "..", "lib", "bitnet-runtime");
-  options.runtimeDir = std::string(runtime);
+  if (options.kernelgen.empty())
+    options.kernelgen = bitnet::siblingTool(self, "bitnet-kernelgen");
+  options.runtimeDir = bitnet::runtimeDirFor(self);
 
   Expected<bitnet::target::TuningTable> table = bitnet::tune::tune(options, errs());
   if (!table)

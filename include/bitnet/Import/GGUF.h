@@ -109,6 +109,8 @@ public:
   void releasePages(const GGUFTensor &tensor, uint64_t end) const;
 
 private:
+  llvm::Expected<size_t> arrayData(llvm::StringRef key, uint64_t maxCount,
+                                   bool strings) const;
   std::string path_;
   std::unique_ptr<llvm::MemoryBuffer> buffer_;
   std::map<std::string, GGUFValue> values_;

@@ -38,6 +38,10 @@ std::string readRegularFile(const std::string &path, uint64_t maxBytes,
 /// All of standard input, refused past `maxBytes` bytes.
 std::string readStandardInput(uint64_t maxBytes, std::string &contents);
 
+/// `text` as a whole decimal int64 (an optional sign, digits, nothing
+/// else, in range); false otherwise.
+bool parseInt64(const std::string &text, int64_t &out);
+
 /// `text` as a diagnostic may quote it: in single quotes, control bytes,
 /// quotes, backslashes and non-ASCII bytes escaped (\n, \xNN), and cut after
 /// `maxBytes` bytes with a note of the full length.

@@ -102,6 +102,19 @@ inline std::string quoted(llvm::StringRef text) {
   return quoteForDiagnostic(std::string_view(text.data(), text.size()));
 }
 
+/// The JSON kind of `v`, for "must be X, not Y" messages.
+inline const char *jsonKind(const llvm::json::Value &v) {
+  switch (v.kind()) {
+  case llvm::json::Value::Null: return "null";
+  case llvm::json::Value::Boolean: return "a boolean";
+  case llvm::json::Value::Number: return "a number";
+  case llvm::json::Value::String: return "a string";
+  case llvm::json::Value::Array: return "an array";
+  case llvm::json::Value::Object: return "an object";
+  }
+  return "?";
+}
+
 } // namespace bitnet
 
 #endif // BITNET_SUPPORT_LLVMINPUT_H
