@@ -188,6 +188,8 @@ public:
   using KernelGenerator::KernelGenerator;
 
 private:
+  static constexpr int kWarp = 32;         // CUDA lanes per warp
+  static constexpr int kRowsPerBlock = 8;  // warps (output rows) per block
   void define() override;
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
   /// reduced as the target's CodeDot says (the next two).
@@ -207,7 +209,7 @@ private:
   Func vnniDot{"vnni_dot"}, y{"y"};
   RDom rp, r, rl;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
-  bool pairsInI16 = false, externDot = false;
+  bool pairsInI16 = false, externDot = false, centered = false;
 };
 
 void BitLinearGenerator::define() {
@@ -268,6 +270,10 @@ void BitLinearGenerator::define() {
   // vector step covers `lanes * 4` bytes of a tile row and must divide it.
   // ARM dotprod and AVX512-VNNI map the 4-way sum to sdot / vpdpbusd.
   pairsInI16 = target.codeDot == CodeDot::PairsInI16 && rowBytes % 4 == 0;
+  // GPUs multiply signed bytes (dp4a.s32.s32): the decoded weight itself,
+  // -1..1, so no per-token activation sum is subtracted (on the CPUs the
+  // u8 x i8 instructions want the offset codes 0..2 instead).
+  centered = target.family == ScheduleFamily::GPU;
   // Without a 4-way product when a row is not a multiple of 4 bytes: one
   // byte per lane.
   group = rowBytes % 4 == 0 ? 4 : 1;
@@ -310,7 +316,9 @@ void BitLinearGenerator::define() {
     r = RDom(0, i32(group), 0, i32(steps), 0, i32(perByte), 0, i32(colTiles), "r");
     auto [code, col] = decode(r.y * i32(stepBytes) + lane * i32(group) + r.x,
                               r.z, r[3]);
-    if (target.signedCodes)
+    if (centered)
+      code = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
+    else if (target.signedCodes)
       code = cast<int8_t>(code);
     partial(lane, n, m) += cast<int32_t>(code) * cast<int32_t>(qz(col, m));
   }
@@ -345,7 +353,8 @@ void BitLinearGenerator::define() {
     vnniDot.define_extern(target.ternaryDotKernel,
                           {q, w, Expr(i32(N)), Expr(i32(K)), Expr(i32(tn))}, Int(32), {n, m});
   Func &dots = externDot ? vnniDot : dot;
-  Expr sum = bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
+  Expr sum = centered ? dots(n, m)
+                      : bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
   y(n, m) = (cast<float>(sum) / s(m)) * scale;
   constrain(y.output_buffer(), {N, M});
 
@@ -439,11 +448,35 @@ void BitLinearGenerator::scheduleFourWay() {
 
 void BitLinearGenerator::scheduleGPU() {
   Var nb("nb");
-  qsum.compute_root().gpu_single_thread();
-  qsum.update().gpu_single_thread();
+  if (spec.target == KernelTarget::CUDA && M == 1 && colTiles >= kWarp) {
+    // Decode GEMV: one warp per output row. Lane u takes column tiles u,
+    // u + 32, ...: the 32 lanes read 32 neighbouring words of the row at
+    // once (one 128-byte transaction), and their partial sums meet through
+    // warp shuffles (Halide lowers a reduction over a gpu_lanes variable to
+    // shfl), instead of one thread walking a whole row.
+    Var u("u"), nw("nw"), nl("nl");
+    RVar tco("tco"), tci("tci");
+    // nl (extent 1) stands for the lanes of the warp a row runs on.
+    y.split(n, nb, nw, kRowsPerBlock, TailStrategy::GuardWithIf)
+        .split(nw, nw, nl, 1)
+        .gpu_blocks(nb)
+        .gpu_threads(nw, nl);
+    Func lanesum = partial.update()
+                       .split(r[3], tco, tci, kWarp, TailStrategy::GuardWithIf)
+                       .reorder(r.x, r.y, r.z, tco, tci)
+                       .rfactor(tci, u);
+    lanesum.compute_at(y, nw).gpu_lanes(u);
+    lanesum.update().gpu_lanes(u).atomic().vectorize(r.x);
+    partial.compute_at(y, nl);
+    dot.compute_at(y, nl);
+    return;
+  }
   y.gpu_tile(n, nb, ni, target.gpuThreads, TailStrategy::GuardWithIf);
   dot.compute_at(y, ni);
   partial.compute_at(y, ni);
+  // Four bytes' products summed at once: dp4a on CUDA.
+  if (group == 4)
+    partial.update().atomic().vectorize(r.x);
 }
 
 //===--------------------------------------------------------------------===//
@@ -1040,7 +1073,7 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
         {OutputFileType::c_header, headerPath}};
     auto makeTarget = [&](KernelTarget kt, bool strict) {
       Target target(
-          halideTargetString(kt, /*withRuntime=*/false, usesDotProducts(spec.kind)));
+          halideTargetString(kt, /*withRuntime=*/false, usesDotProducts(spec)));
       return strict ? target.with_feature(Target::StrictFloat) : target;
     };
     if (spec.target == KernelTarget::ARM64DotProd) {

@@ -127,8 +127,17 @@ std::string halideTargetString(KernelTarget target, bool withRuntime, bool dotPr
   return "";
 }
 
-bool usesDotProducts(KernelKind kind) {
-  return kind == KernelKind::BitLinear || kind == KernelKind::Int8Matmul;
+bool usesDotProducts(const KernelSpec &spec) {
+  if (spec.kind == KernelKind::Int8Matmul)
+    return true;
+  if (spec.kind != KernelKind::BitLinear)
+    return false;
+  // Tile rows under 32 bytes leave the 4-way dot-product vectors mostly
+  // empty; and for them, at one token, LLVM used AVX512-FP16 loads (vmovw)
+  // under Halide 14's only VNNI CPU (sapphirerapids), which AMD's AVX-512
+  // CPUs lack (found with 1x16, 1x32 and 1x64 offset2 tiles).
+  const int64_t perByte = ref::codesPerByte(spec.layout.format);
+  return perByte > 0 && spec.layout.tileK / perByte >= 32;
 }
 
 std::string setSpecField(KernelSpec &spec, const std::string &key,

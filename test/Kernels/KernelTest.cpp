@@ -26,6 +26,8 @@
 #include "bl_gemm_b3.h"
 #include "bl_gemv_b1.h"
 #include "bl_wide_b1.h"
+#include "bl_gemv_long.h"
+#include "bl_gemv_long_b1.h"
 #include "bl_fused.h"
 #include "bl_gemm_o2.h"
 #include "bl_gemv_b3.h"
@@ -500,6 +502,9 @@ int main(int argc, char **argv) {
   testBitLinear("binary gemv bits1", bl_gemv_b1, 1, 37, 600, F::Bits1, 4, 256, rng);
   testBitLinear("binary gemm bits1", bl_gemm_b1, 5, 37, 300, F::Bits1, 1, 256, rng);
   testBitLinear("binary K=8201", bl_wide_b1, 5, 3, 8201, F::Bits1, 1, 64, rng);
+  testBitLinear("gemv K=4099 in 1x16 tiles", bl_gemv_long, 1, 37, 4099, F::Offset2, 1, 16, rng);
+  testBitLinear("binary gemv K=2050 in 1x32 tiles", bl_gemv_long_b1, 1, 19, 2050, F::Bits1, 1,
+                32, rng);
   testBitLinearSegments(rng);
   testRMSNormQuant(rng);
   testRoPE(rng);

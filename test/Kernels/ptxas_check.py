@@ -3,6 +3,7 @@
 with ptxas for each requested architecture.
 
 usage: ptxas_check.py PTXAS ARCHS OBJECT...   (ARCHS like sm_80,sm_90)
+       ptxas_check.py --print OBJECT           (the PTX, for FileCheck)
 Exit 77 (skipped) when ptxas is missing, 1 on any failure."""
 import os
 import subprocess
@@ -25,6 +26,11 @@ def extract_ptx(data: bytes) -> list:
 
 
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--print":
+        with open(sys.argv[2], "rb") as f:
+            for ptx in extract_ptx(f.read()):
+                sys.stdout.write(ptx.decode())
+        return 0
     ptxas, archs, objects = sys.argv[1], sys.argv[2].split(","), sys.argv[3:]
     if not os.access(ptxas, os.X_OK):
         print(f"SKIP: ptxas not found at {ptxas} (install the CUDA toolkit)")

@@ -113,8 +113,9 @@ inline const char *kernelObjectSuffixFor(KernelTarget target) {
 /// kernel uses int8 dot products (usesDotProducts); without them some
 /// targets take a narrower feature set (see KernelSpec.cpp).
 std::string halideTargetString(KernelTarget target, bool withRuntime, bool dotProducts);
-/// BitLinear and int8 matmuls: the kernels that sum int8 products.
-bool usesDotProducts(KernelKind kind);
+/// Int8 matmuls, and BitLinear kernels whose tile rows hold at least 32
+/// bytes: the kernels that sum int8 products in full vectors.
+bool usesDotProducts(const KernelSpec &spec);
 bool parseKernelTarget(const std::string &name, KernelTarget &target);
 
 } // namespace kernels
