@@ -34,18 +34,12 @@ struct HalideType {
   uint8_t bits;
 };
 
-HalideType halideTypeOf(StringRef name) {
-  if (name == "i8")
-    return {0, 8};
-  if (name == "u8")
-    return {1, 8};
-  if (name == "i16")
-    return {0, 16};
-  if (name == "u16")
-    return {1, 16};
-  if (name == "i32")
-    return {0, 32};
-  return {2, 32}; // f32 (the verifier admits nothing else)
+/// halide_type_t's code (0 int, 1 uint, 2 float) and bits of an arg type.
+HalideType halideTypeOf(Type type) {
+  if (type.isF32())
+    return {2, 32};
+  return {static_cast<uint8_t>(type.isUnsignedInteger() ? 1 : 0),
+          static_cast<uint8_t>(type.getIntOrFloatBitWidth())};
 }
 
 struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
@@ -109,7 +103,7 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
                                          ArrayRef<LLVM::GEPArg>{h});
         LLVM::StoreOp::create(rewriter, loc, dim, slot);
       }
-      HalideType ht = halideTypeOf(cast<StringAttr>(typeAttr).getValue());
+      HalideType ht = halideTypeOf(cast<TypeAttr>(typeAttr).getValue());
       Value type = LLVM::UndefOp::create(rewriter, loc, typeTy);
       type = insert(type, constant(i8, ht.code), 0);
       type = insert(type, constant(i8, ht.bits), 1);

@@ -55,7 +55,7 @@ public:
     SmallVector<Attribute> types;
     for (const KernelOperand &o : operands) {
       auto tensorType = dyn_cast<RankedTensorType>(o.value.getType());
-      types.push_back(b.getStringAttr(o.halideType));
+      types.push_back(TypeAttr::get(halideArgType(b.getContext(), o.halideType)));
       if (!tensorType) {
         args.push_back(o.value);
         continue;
@@ -73,7 +73,7 @@ public:
           b, loc, MemRefType::get(r.type.getShape(), r.type.getElementType()));
       args.push_back(buffer);
       outputs.push_back(buffer);
-      types.push_back(b.getStringAttr(r.halideType));
+      types.push_back(TypeAttr::get(halideArgType(b.getContext(), r.halideType)));
     }
     bool device = target == kernels::KernelTarget::CUDA ||
                   target == kernels::KernelTarget::OpenCL;

@@ -8,7 +8,7 @@
 // CHECK: %[[A:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x8xf32> to memref<2x8xf32>
 // CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x8xf32> to memref<2x8xf32>
 // CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x8xf32>
-// CHECK: %[[S:.*]] = bitnet.call_kernel @bitnet_add_[[HASH]](%[[A]], %[[B]], %[[OUT]]) {arg_types = ["f32", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add
+// CHECK: %[[S:.*]] = bitnet.call_kernel @bitnet_add_[[HASH]](%[[A]], %[[B]], %[[OUT]]) {arg_types = [f32, f32, f32], bitnet.kernel_spec = #bitnet.kernel<kind = add
 // CHECK: %[[T:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK: return %[[T]], %[[S]]
 func.func @add(%a: tensor<2x8xf32>, %b: tensor<2x8xf32>) -> tensor<2x8xf32> {
@@ -38,7 +38,7 @@ func.func @twice(%g: tensor<1x16xf32>, %u: tensor<1x16xf32>) -> tensor<1x16xf32>
 // CHECK: bitnet.kv_append
 // CHECK: %[[KS:.*]] = tensor.extract_slice %{{.*}}[1, 0, 0] [1, 8, 8] [1, 1, 1] : tensor<2x8x8xf32> to tensor<8x8xf32>
 // CHECK: bufferization.to_buffer %[[KS]] read_only : tensor<8x8xf32> to memref<8x8xf32, strided<[8, 1], offset: 64>>
-// CHECK: bitnet.call_kernel @bitnet_attention_{{[0-9a-f]+}}({{.*}}) {arg_types = ["f32", "f32", "f32", "i32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = attention, {{.*}}, heads = 4, kv_heads = 2, head_dim = 4, context = 8,
+// CHECK: bitnet.call_kernel @bitnet_attention_{{[0-9a-f]+}}({{.*}}) {arg_types = [f32, f32, f32, si32, f32], bitnet.kernel_spec = #bitnet.kernel<kind = attention, {{.*}}, heads = 4, kv_heads = 2, head_dim = 4, context = 8,
 func.func @attention(%q: tensor<1x16xf32>, %k: tensor<1x8xf32>, %kc: tensor<2x8x8xf32>, %vc: tensor<2x8x8xf32>, %pos: i32) -> tensor<1x16xf32> {
   %kc1 = bitnet.kv_append %kc, %k, %pos {layer = 1 : i64} : tensor<2x8x8xf32>, tensor<1x8xf32>
   %o = bitnet.attention %q, %kc1, %vc, %pos {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64} : tensor<1x16xf32>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
@@ -50,7 +50,7 @@ func.func @attention(%q: tensor<1x16xf32>, %k: tensor<1x8xf32>, %kc: tensor<2x8x
 // Packed ternary weights become a plain byte buffer read as u8.
 // CHECK-LABEL: func.func @bitlinear
 // CHECK: %[[W:.*]] = arith.constant dense<[-92, -86]> : tensor<2xi8>
-// CHECK: bitnet.call_kernel @bitnet_bitlinear_{{[0-9a-f]+}}({{.*}}) {arg_types = ["i8", "f32", "u8", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = bitlinear, {{.*}}, m = 1, n = 2, k = 4, {{.*}}, format = offset2, tile = "1x4",
+// CHECK: bitnet.call_kernel @bitnet_bitlinear_{{[0-9a-f]+}}({{.*}}) {arg_types = [si8, f32, ui8, f32, f32], bitnet.kernel_spec = #bitnet.kernel<kind = bitlinear, {{.*}}, m = 1, n = 2, k = 4, {{.*}}, format = offset2, tile = "1x4",
 func.func @bitlinear(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %g: f32) -> tensor<1x2xf32> {
   %w = bitnet.constant dense<[-92, -86]> : tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>>
   %y = bitnet.bitlinear ternary %q, %s, %w, %g : tensor<1x4xi8>, tensor<1xf32>, tensor<2xi8, #bitnet.packed<offset2, ternary, shape = [2, 4], tile = [1, 4]>> -> tensor<1x2xf32>

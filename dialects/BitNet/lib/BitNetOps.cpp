@@ -476,18 +476,27 @@ LogicalResult EmbeddingOp::verify() {
 // CallKernelOp
 //===----------------------------------------------------------------------===//
 
-/// The MLIR element type a Halide argument type accepts, or null if unknown.
-static Type mlirTypeForHalide(MLIRContext *ctx, StringRef halide) {
-  Builder b(ctx);
-  if (halide == "i8" || halide == "u8")
-    return b.getI8Type();
-  if (halide == "i16" || halide == "u16")
-    return b.getI16Type();
-  if (halide == "i32")
-    return b.getI32Type();
-  if (halide == "f32")
-    return b.getF32Type();
+Type mlir::bitnet::halideArgType(MLIRContext *ctx, StringRef name) {
+  using S = IntegerType::SignednessSemantics;
+  if (name == "f32")
+    return Float32Type::get(ctx);
+  for (auto [text, width, signedness] :
+       {std::tuple{"i8", 8u, S::Signed}, std::tuple{"u8", 8u, S::Unsigned},
+        std::tuple{"i16", 16u, S::Signed}, std::tuple{"u16", 16u, S::Unsigned},
+        std::tuple{"i32", 32u, S::Signed}})
+    if (name == text)
+      return IntegerType::get(ctx, width, signedness);
   return {};
+}
+
+/// Whether `type` is one of the Halide element types a call passes.
+static bool isHalideArgType(Type type) {
+  if (type.isF32())
+    return true;
+  auto integer = dyn_cast<IntegerType>(type);
+  return integer && !integer.isSignless() &&
+         (integer.getWidth() == 8 || integer.getWidth() == 16 ||
+          (integer.getWidth() == 32 && integer.isSigned()));
 }
 
 LogicalResult CallKernelOp::verify() {
@@ -496,11 +505,10 @@ LogicalResult CallKernelOp::verify() {
     return emitOpError() << "has " << getArgs().size() << " operands but "
                          << types.size() << " arg_types";
   for (auto [i, arg, typeAttr] : llvm::enumerate(getArgs(), types)) {
-    StringRef halide = cast<StringAttr>(typeAttr).getValue();
-    Type expected = mlirTypeForHalide(getContext(), halide);
-    if (!expected)
-      return emitOpError() << "arg_types[" << i << "] '" << halide
-                           << "' is not one of i8, u8, i16, u16, i32, f32";
+    Type halide = cast<TypeAttr>(typeAttr).getValue();
+    if (!isHalideArgType(halide))
+      return emitOpError() << "arg_types[" << i << "] " << halide
+                           << " is not one of si8, ui8, si16, ui16, si32, f32";
     Type element = arg.getType();
     if (auto memref = dyn_cast<MemRefType>(element)) {
       SmallVector<int64_t> strides;
@@ -512,10 +520,13 @@ LogicalResult CallKernelOp::verify() {
                              << " must have static strides and offset";
       element = memref.getElementType();
       // f16 and bf16 tables travel as their bits.
-      if ((element.isF16() || element.isBF16()) && halide == "u16")
+      if ((element.isF16() || element.isBF16()) && halide.isUnsignedInteger(16))
         continue;
     }
-    if (element != expected)
+    // The MLIR values are signless; the kernel reads them with a sign.
+    bool same = halide.isF32() ? element.isF32()
+                               : element.isSignlessInteger(halide.getIntOrFloatBitWidth());
+    if (!same)
       return emitOpError() << "operand #" << i << " of element type "
                            << element << " cannot be passed as " << halide;
   }

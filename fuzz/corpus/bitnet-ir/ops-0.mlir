@@ -244,7 +244,7 @@ func.func @bitlinear_fused(%q: tensor<?x4xi8>, %s: tensor<?xf32>, %w: tensor<3x4
   return %y : tensor<?x3xf32>
 }
 func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {
-  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = ["i8", "f32", "u16", "f32"]}
+  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = [si8, f32, ui16, f32]}
       : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
   return %s : i32
 }

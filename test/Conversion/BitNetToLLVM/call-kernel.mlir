@@ -13,12 +13,12 @@
 // CHECK: %[[S:.*]] = llvm.call @k(%[[BUF]], %{{.*}}, %{{.*}}) : (!llvm.ptr, f32, !llvm.ptr) -> i32
 // CHECK: return %[[S]]
 func.func @one(%a: memref<5x37xi8>, %g: f32, %y: memref<5x37xf32>) -> i32 {
-  %s = bitnet.call_kernel @k(%a, %g, %y) {arg_types = ["u8", "f32", "f32"]}
+  %s = bitnet.call_kernel @k(%a, %g, %y) {arg_types = [ui8, f32, f32]}
       : (memref<5x37xi8>, f32, memref<5x37xf32>) -> i32
   return %s : i32
 }
 func.func @again(%a: memref<5x37xi8>, %g: f32, %y: memref<5x37xf32>) -> i32 {
-  %s = bitnet.call_kernel @k(%a, %g, %y) {arg_types = ["u8", "f32", "f32"]}
+  %s = bitnet.call_kernel @k(%a, %g, %y) {arg_types = [ui8, f32, f32]}
       : (memref<5x37xi8>, f32, memref<5x37xf32>) -> i32
   return %s : i32
 }
@@ -32,7 +32,7 @@ func.func @again(%a: memref<5x37xi8>, %g: f32, %y: memref<5x37xf32>) -> i32 {
 // CHECK: llvm.mlir.constant(8 : i32) : i32
 // CHECK: llvm.call @k2
 func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
-  %s = bitnet.call_kernel @k2(%a) {arg_types = ["f32"]} : (memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32
+  %s = bitnet.call_kernel @k2(%a) {arg_types = [f32]} : (memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32
   return %s : i32
 }
 
@@ -46,6 +46,6 @@ func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
 // CHECK: llvm.call @halide_device_free(%{{.*}}, %[[BUF]])
 // CHECK: llvm.or
 func.func @device(%a: memref<4xf32>) -> i32 {
-  %s = bitnet.call_kernel @k3(%a) {arg_types = ["f32"], device} : (memref<4xf32>) -> i32
+  %s = bitnet.call_kernel @k3(%a) {arg_types = [f32], device} : (memref<4xf32>) -> i32
   return %s : i32
 }

@@ -885,23 +885,31 @@ func.func @huge_tile(%p: tensor<4xi8, #bitnet.packed<offset2, ternary, shape = [
 
 func.func @call_kernel_arity(%a: memref<4xf32>) -> i32 {
   // expected-error @+1 {{has 1 operands but 2 arg_types}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32", "f32"]} : (memref<4xf32>) -> i32
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32, f32]} : (memref<4xf32>) -> i32
   return %s : i32
 }
 
 // -----
 
 func.func @call_kernel_unknown_type(%a: memref<4xf32>) -> i32 {
-  // expected-error @+1 {{arg_types[0] 'f64' is not one of i8, u8, i16, u16, i32, f32}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f64"]} : (memref<4xf32>) -> i32
+  // expected-error @+1 {{arg_types[0] 'f64' is not one of si8, ui8, si16, ui16, si32, f32}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f64]} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+func.func @call_kernel_signless(%a: memref<4xi8>) -> i32 {
+  // expected-error @+1 {{arg_types[0] 'i8' is not one of si8, ui8, si16, ui16, si32, f32}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = [i8]} : (memref<4xi8>) -> i32
   return %s : i32
 }
 
 // -----
 
 func.func @call_kernel_type_mismatch(%a: memref<4xi8>) -> i32 {
-  // expected-error @+1 {{operand #0 of element type 'i8' cannot be passed as f32}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<4xi8>) -> i32
+  // expected-error @+1 {{operand #0 of element type 'i8' cannot be passed as 'f32'}}
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32]} : (memref<4xi8>) -> i32
   return %s : i32
 }
 
@@ -909,7 +917,7 @@ func.func @call_kernel_type_mismatch(%a: memref<4xi8>) -> i32 {
 
 func.func @call_kernel_dynamic(%a: memref<?xf32>) -> i32 {
   // expected-error @+1 {{operand #0 must be variadic of statically shaped memref of any type values or 32-bit signless integer or 32-bit float}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<?xf32>) -> i32
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32]} : (memref<?xf32>) -> i32
   return %s : i32
 }
 
@@ -917,7 +925,7 @@ func.func @call_kernel_dynamic(%a: memref<?xf32>) -> i32 {
 
 func.func @call_kernel_strided(%a: memref<4xf32, strided<[?]>>) -> i32 {
   // expected-error @+1 {{operand #0 must have static strides and offset}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"]} : (memref<4xf32, strided<[?]>>) -> i32
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32]} : (memref<4xf32, strided<[?]>>) -> i32
   return %s : i32
 }
 
@@ -1017,7 +1025,7 @@ func.func @fused_empty_segment(%q: tensor<1x4xi8>, %s: tensor<1xf32>, %w: tensor
 
 func.func @kernel_spec_unknown_key(%a: memref<4xf32>) -> i32 {
   // expected-error @+1 {{unknown key 'colour'}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, colour = red>} : (memref<4xf32>) -> i32
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32], bitnet.kernel_spec = #bitnet.kernel<kind = add, colour = red>} : (memref<4xf32>) -> i32
   return %s : i32
 }
 
@@ -1025,7 +1033,7 @@ func.func @kernel_spec_unknown_key(%a: memref<4xf32>) -> i32 {
 
 func.func @kernel_spec_incomplete(%a: memref<4xf32>) -> i32 {
   // expected-error @+1 {{invalid kernel spec: n must be in [1, 2^31), got 0}}
-  %s = bitnet.call_kernel @k(%a) {arg_types = ["f32"], bitnet.kernel_spec = #bitnet.kernel<kind = bitlinear, name = k, m = 1, k = 4, tile = "1x4">} : (memref<4xf32>) -> i32
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32], bitnet.kernel_spec = #bitnet.kernel<kind = bitlinear, name = k, m = 1, k = 4, tile = "1x4">} : (memref<4xf32>) -> i32
   return %s : i32
 }
 
@@ -1033,7 +1041,7 @@ func.func @kernel_spec_incomplete(%a: memref<4xf32>) -> i32 {
 
 func.func @kernel_spec_other_kernel(%a: memref<4xf32>, %b: memref<4xf32>, %y: memref<4xf32>) -> i32 {
   // expected-error @+1 {{calls @k but its 'bitnet.kernel_spec' is the spec of 'other'}}
-  %s = bitnet.call_kernel @k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, name = other, m = 1, n = 4>} : (memref<4xf32>, memref<4xf32>, memref<4xf32>) -> i32
+  %s = bitnet.call_kernel @k(%a, %b, %y) {arg_types = [f32, f32, f32], bitnet.kernel_spec = #bitnet.kernel<kind = add, name = other, m = 1, n = 4>} : (memref<4xf32>, memref<4xf32>, memref<4xf32>) -> i32
   return %s : i32
 }
 

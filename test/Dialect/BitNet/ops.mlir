@@ -441,9 +441,9 @@ func.func @bitlinear_fused(%q: tensor<?x4xi8>, %s: tensor<?xf32>, %w: tensor<3x4
   return %y : tensor<?x3xf32>
 }
 // CHECK-LABEL: func.func @call_kernel
-// CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["i8", "f32", "u16", "f32"]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
+// CHECK: %{{.*}} = bitnet.call_kernel @k(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {arg_types = [si8, f32, ui16, f32]} : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
 func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: memref<2x4xf32>) -> i32 {
-  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = ["i8", "f32", "u16", "f32"]}
+  %s = bitnet.call_kernel @k(%a, %g, %t, %y) {arg_types = [si8, f32, ui16, f32]}
       : (memref<2x8xi8>, f32, memref<4x8xf16>, memref<2x4xf32>) -> i32
   return %s : i32
 }
@@ -451,9 +451,9 @@ func.func @call_kernel(%a: memref<2x8xi8>, %g: f32, %t: memref<4x8xf16>, %y: mem
 // A kernel spec in any key order and spelling prints in canonical order,
 // every key given, the defaults filled in.
 // CHECK-LABEL: func.func @call_kernel_spec
-// CHECK: bitnet.call_kernel @add_k(%{{.*}}, %{{.*}}, %{{.*}}) {arg_types = ["f32", "f32", "f32"], bitnet.kernel_spec = #bitnet.kernel<kind = add, target = "x86-64-avx2", name = add_k, m = 2, n = 8, k = 0, vocab = 0, heads = 0, kv_heads = 0, head_dim = 0, context = 0, theta = 500000, eps = "9.99999975e-06", activation = relu2, weight_kind = ternary, format = offset2, tile = "1x4", rows_per_task = 0>}
+// CHECK: bitnet.call_kernel @add_k(%{{.*}}, %{{.*}}, %{{.*}}) {arg_types = [f32, f32, f32], bitnet.kernel_spec = #bitnet.kernel<kind = add, target = "x86-64-avx2", name = add_k, m = 2, n = 8, k = 0, vocab = 0, heads = 0, kv_heads = 0, head_dim = 0, context = 0, theta = 500000, eps = "9.99999975e-06", activation = relu2, weight_kind = ternary, format = offset2, tile = "1x4", rows_per_task = 0>}
 func.func @call_kernel_spec(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %y: memref<2x8xf32>) -> i32 {
-  %s = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"],
+  %s = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = [f32, f32, f32],
       bitnet.kernel_spec = #bitnet.kernel<n = 8, m = 2, name = "add_k", kind = add, target = "x86-64-avx2">}
       : (memref<2x8xf32>, memref<2x8xf32>, memref<2x8xf32>) -> i32
   return %s : i32

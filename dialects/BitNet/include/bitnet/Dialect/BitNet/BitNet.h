@@ -42,4 +42,12 @@ inline llvm::hash_code hash_value(const KernelSpec &spec) {
 #define GET_OP_CLASSES
 #include "bitnet/Dialect/BitNet/BitNetOps.h.inc"
 
+namespace mlir {
+namespace bitnet {
+/// The arg_types entry of a Halide element type named "i8", "u8", "i16",
+/// "u16", "i32" or "f32" (si8, ui8, si16, ui16, si32, f32), or null.
+Type halideArgType(MLIRContext *ctx, StringRef name);
+} // namespace bitnet
+} // namespace mlir
+
 #endif // BITNET_DIALECT_BITNET_BITNET_H

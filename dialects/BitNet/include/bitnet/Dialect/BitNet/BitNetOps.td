@@ -428,8 +428,9 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     `halide_buffer_t` describing the same memory (dimensions reversed:
     Halide's dimension 0 is the innermost), every scalar
     is passed by value. `arg_types` gives the Halide element type of each
-    operand (`i8`, `u8`, `i16`, `u16`, `i32`, `f32`): a packed weight buffer
-    is `i8` in MLIR but `u8` to the kernel, an f16 or bf16 table is read as `u16` bits.
+    operand as a type: `si8`, `ui8`, `si16`, `ui16`, `si32` (Halide's int and
+    uint of that width) or `f32`. A packed weight buffer is `i8` in MLIR but
+    `ui8` to the kernel; an f16 or bf16 table is read as `ui16` bits.
     Returns the kernel's status: 0 on success. Every buffer operand may be
     read and written (the kernel's outputs are among them).
 
@@ -438,11 +439,11 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     it to the device) and copied back and released from the device after it.
 
     ```mlir
-    %status = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = ["f32", "f32", "f32"]}
+    %status = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = [f32, f32, f32]}
         : (memref<5x37xf32>, memref<5x37xf32>, memref<5x37xf32>) -> i32
     ```
   }];
-  let arguments = (ins FlatSymbolRefAttr:$kernel, StrArrayAttr:$arg_types,
+  let arguments = (ins FlatSymbolRefAttr:$kernel, TypeArrayAttr:$arg_types,
                        UnitAttr:$device,
                        Variadic<AnyTypeOf<[AnyStaticShapeMemRef, I32, F32]>>:$args);
   let results = (outs I32:$status);
