@@ -913,9 +913,8 @@ void CompileSession::printTuning() const {
     const ::bitnet::kernels::KernelSpec &spec = specAttr.getSpec();
     ::bitnet::target::LayoutRule rule;
     const ::bitnet::target::TuningEntry *entry = nullptr;
-    std::string why;
-    ::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &tuning,
-                                   rule, entry, why);
+    (void)::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &tuning,
+                                         rule, entry);
     std::string rows = spec.rowsPerTask ? llvm::formatv("{0} rows per task",
                                                         spec.rowsPerTask).str()
                                         : "default rows per task";

@@ -160,9 +160,9 @@ bool hostRuns(const std::string &name) {
   return false;
 }
 
-bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
-                  int64_t k, const TuningTable *tuning, LayoutRule &rule,
-                  const TuningEntry *&entry, std::string &why) {
+std::string chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
+                         int64_t k, const TuningTable *tuning, LayoutRule &rule,
+                         const TuningEntry *&entry) {
   entry = nullptr;
   for (const LayoutRule &r : target.layouts)
     if (r.kind == kind && n >= r.minN && n <= r.maxN && k >= r.minK && k <= r.maxK) {
@@ -171,12 +171,11 @@ bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t
         entry = tuning->findBitLinear(target.name, kind, n, k);
       if (entry && entry->tileN > 0)
         rule.tileN = entry->tileN;
-      return true;
+      return "";
     }
-  why = "no layout of target " + std::string(target.name) + " fits a " +
-        std::to_string(n) + "x" + std::to_string(k) + " " + ref::weightKindName(kind) +
-        " BitLinear";
-  return false;
+  return "no layout of target " + std::string(target.name) + " fits a " +
+         std::to_string(n) + "x" + std::to_string(k) + " " + ref::weightKindName(kind) +
+         " BitLinear";
 }
 
 } // namespace target

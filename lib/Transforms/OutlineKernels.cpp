@@ -174,9 +174,9 @@ struct OutlineKernelsPass
       // (none when the layout came from elsewhere, e.g. written in the input).
       ::bitnet::target::LayoutRule rule;
       const ::bitnet::target::TuningEntry *entry = nullptr;
-      std::string why;
       if (::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &table,
-                                         rule, entry, why) &&
+                                         rule, entry)
+              .empty() &&
           rule.format == spec.layout.format && rule.tileN == spec.layout.tileN &&
           rule.tileK == spec.layout.tileK)
         spec.rowsPerTask = ::bitnet::target::tunedRowsPerTask(entry, spec.m, rule.tileN);

@@ -98,10 +98,10 @@ struct ChooseLayoutPass
       }
       ::bitnet::target::LayoutRule rule;
       const ::bitnet::target::TuningEntry *entry;
-      std::string why;
       int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-      if (!::bitnet::target::chooseLayout(*target, toReference(kind), n, k, &table, rule,
-                                          entry, why)) {
+      if (std::string why = ::bitnet::target::chooseLayout(*target, toReference(kind), n, k,
+                                                           &table, rule, entry);
+          !why.empty()) {
         op->emitOpError() << why;
         return WalkResult::interrupt();
       }

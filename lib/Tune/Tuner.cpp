@@ -104,9 +104,9 @@ struct Workspace {
 /// The layout rule the target applies to `shape` (tileN replaced later).
 bool ruleFor(const Workspace &w, const BitLinearShape &shape, target::LayoutRule &rule) {
   const TuningEntry *entry;
-  std::string why;
   return target::chooseLayout(*w.target, shape.weights, shape.n, shape.k, nullptr, rule,
-                              entry, why) &&
+                              entry)
+             .empty() &&
          rule.tunable;
 }
 

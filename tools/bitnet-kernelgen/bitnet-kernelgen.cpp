@@ -85,17 +85,16 @@ public:
     files_.push_back(name);
     return path_ + "/" + name;
   }
-  /// Renames every staged file into the destination directory.
-  bool commit(std::string &error) {
+  /// Renames every staged file into the destination directory; "" or why
+  /// not.
+  std::string commit() {
     for (const std::string &f : files_) {
       std::string from = path_ + "/" + f, to = dir_ + "/" + f;
-      if (std::rename(from.c_str(), to.c_str()) != 0) {
-        error = "cannot move " + f + " into " + dir_ + ": " + std::strerror(errno);
-        return false;
-      }
+      if (std::rename(from.c_str(), to.c_str()) != 0)
+        return "cannot move " + f + " into " + dir_ + ": " + std::strerror(errno);
     }
     files_.clear();
-    return true;
+    return "";
   }
 
 private:
@@ -183,7 +182,8 @@ int main(int argc, char **argv) {
   }
   if (!error.empty())
     return fail(error);
-  if (!staging.commit(error))
+  error = staging.commit();
+  if (!error.empty())
     return fail(error);
   return 0;
 }

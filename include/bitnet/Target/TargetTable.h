@@ -79,11 +79,11 @@ const FatTarget *lookupFatTarget(const std::string &name);
 
 /// The layout for a quantized BitLinear of `kind` weights, N outputs and K
 /// inputs: the target's rule, its tile rows replaced by those of the first
-/// matching entry of `tuning` (if any; set in `entry`, else nullptr). False
-/// when no rule matches (the message names the shape and the target).
-bool chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
-                  int64_t k, const TuningTable *tuning, LayoutRule &rule,
-                  const TuningEntry *&entry, std::string &why);
+/// matching entry of `tuning` (if any; set in `entry`, else nullptr). "" or,
+/// when no rule matches, a message naming the shape and the target.
+std::string chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,
+                         int64_t k, const TuningTable *tuning, LayoutRule &rule,
+                         const TuningEntry *&entry);
 
 } // namespace target
 } // namespace bitnet
