@@ -373,7 +373,7 @@ Attribute KernelSpecAttr::parse(AsmParser &parser, Type) {
     std::string key, value;
     if (parser.parseKeywordOrString(&key) || parser.parseEqual())
       return {};
-    int64_t number;
+    int64_t number = 0;
     OptionalParseResult integer = parser.parseOptionalInteger(number);
     if (integer.has_value()) {
       if (failed(*integer))
