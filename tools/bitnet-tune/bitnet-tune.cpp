@@ -53,13 +53,13 @@ static cl::list<int64_t> blocks("blocks",
                                 cl::desc("Prompt-block candidates in tokens (default "
                                          "8,16,32,64)"),
                                 cl::CommaSeparated, cl::cat(category));
-static cl::opt<int> reps("reps", cl::desc("Timed calls per kernel and thread count"),
+static cl::opt<int> reps("reps", cl::desc("Timed calls per kernel and thread count (default 9)"),
                          cl::init(9), cl::cat(category));
 static cl::opt<double> margin("margin",
                               cl::desc("How much faster a candidate must be than the "
                                        "default to replace it (default 0.02: 2%)"),
                               cl::init(0.02), cl::cat(category));
-static cl::opt<std::string> output("o", cl::desc("Table to write ('-': standard output)"),
+static cl::opt<std::string> output("o", cl::desc("Table to write (default '-': standard output)"),
                                    cl::value_desc("FILE"), cl::init("-"), cl::cat(category));
 static cl::opt<std::string> kernelgen("kernelgen",
                                       cl::desc("bitnet-kernelgen to run (default: next to "
