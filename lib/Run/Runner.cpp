@@ -65,8 +65,6 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   model->shutdownThreadPool_ =
       reinterpret_cast<void (*)()>(symbol("halide_shutdown_thread_pool"));
   model->tokenize_ = reinterpret_cast<decltype(tokenize_)>(symbol("bitnet_rt2_tokenize"));
-  model->tokenToPiece_ =
-      reinterpret_cast<decltype(tokenToPiece_)>(symbol("bitnet_rt2_token_to_piece"));
   model->tokenIsEog_ = reinterpret_cast<decltype(tokenIsEog_)>(symbol("bitnet_rt2_token_is_eog"));
   model->detokenize_ = reinterpret_cast<decltype(detokenize_)>(symbol("bitnet_rt2_detokenize"));
   model->tokenBos_ = reinterpret_cast<decltype(tokenBos_)>(symbol("bitnet_rt2_token_bos"));
@@ -74,7 +72,7 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
       reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
-      !model->shutdownThreadPool_ || !model->tokenize_ || !model->tokenToPiece_ ||
+      !model->shutdownThreadPool_ || !model->tokenize_ ||
       !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_ ||
       !model->tokenBos_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
@@ -115,59 +113,54 @@ int32_t LoadedModel::forward(bitnet_state *s, const int32_t *tokens, int32_t cou
 }
 void LoadedModel::reset(bitnet_state *s) { reset_(s); }
 
+namespace {
+/// Runs `call(buffer)` with llama.cpp's sizing convention (a count, or minus
+/// the count needed): once with `buffer` as given, once more at the size it
+/// asks for. `what` prefixes the errors.
+template <typename Buffer, typename Call>
+llvm::Expected<Buffer> intoGrowingBuffer(Buffer buffer, const Call &call,
+                                         const char *(*reason)(const bitnet_model *),
+                                         const bitnet_model *model, const llvm::Twine &what) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int32_t n = call(buffer);
+    if (n == BITNET_TOKEN_ERROR)
+      return fail(what + ": " + reason(model));
+    if (n >= 0) {
+      buffer.resize(static_cast<size_t>(n));
+      return buffer;
+    }
+    buffer.resize(static_cast<size_t>(-int64_t(n)));
+  }
+  return fail(what + ": the size it needs changed between calls");
+}
+} // namespace
+
 llvm::Expected<std::vector<int32_t>> LoadedModel::tokenize(llvm::StringRef text,
                                                            bool addSpecial,
                                                            bool parseSpecial) {
   if (text.size() > size_t(INT32_MAX))
     return fail("the text is longer than 2 GiB");
-  // A first guess, then the exact count the tokenizer asks for.
-  std::vector<int32_t> ids(text.size() + 8);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int32_t n = tokenize_(model_, text.data(), static_cast<int32_t>(text.size()), ids.data(),
-                          static_cast<int32_t>(ids.size()), addSpecial, parseSpecial);
-    if (n == BITNET_TOKEN_ERROR)
-      return fail(llvm::Twine("cannot tokenize: ") + tokenizerError_(model_));
-    if (n >= 0) {
-      ids.resize(static_cast<size_t>(n));
-      return ids;
-    }
-    ids.resize(static_cast<size_t>(-int64_t(n)));
-  }
-  return fail("cannot tokenize: the tokenizer's count changed between calls");
+  return intoGrowingBuffer(
+      std::vector<int32_t>(text.size() + 8),
+      [&](std::vector<int32_t> &ids) {
+        return tokenize_(model_, text.data(), static_cast<int32_t>(text.size()), ids.data(),
+                         static_cast<int32_t>(ids.size()), addSpecial, parseSpecial);
+      },
+      tokenizerError_, model_, "cannot tokenize");
 }
 
 llvm::Expected<std::string> LoadedModel::detokenize(const std::vector<int32_t> &ids) {
   if (ids.size() > size_t(INT32_MAX))
     return fail("too many ids to detokenize");
-  std::string bytes(ids.size() * 8 + 16, '\0');
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int32_t n = detokenize_(model_, ids.data(), static_cast<int32_t>(ids.size()), bytes.data(),
-                            static_cast<int32_t>(std::min<size_t>(bytes.size(), INT32_MAX)), 1);
-    if (n == BITNET_TOKEN_ERROR)
-      return fail(llvm::Twine("cannot detokenize: ") + tokenizerError_(model_));
-    if (n >= 0) {
-      bytes.resize(static_cast<size_t>(n));
-      return bytes;
-    }
-    bytes.resize(static_cast<size_t>(-int64_t(n)));
-  }
-  return fail("cannot detokenize: the text's size changed between calls");
+  return intoGrowingBuffer(
+      std::string(ids.size() * 8 + 16, '\0'),
+      [&](std::string &bytes) {
+        return detokenize_(model_, ids.data(), static_cast<int32_t>(ids.size()), bytes.data(),
+                           static_cast<int32_t>(std::min<size_t>(bytes.size(), INT32_MAX)), 1);
+      },
+      tokenizerError_, model_, "cannot detokenize");
 }
 
-llvm::Expected<std::string> LoadedModel::piece(int32_t id) {
-  std::string bytes(32, '\0');
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int32_t n = tokenToPiece_(model_, id, bytes.data(), static_cast<int32_t>(bytes.size()));
-    if (n == BITNET_TOKEN_ERROR)
-      return fail(llvm::Twine("token ") + llvm::Twine(id) + ": " + tokenizerError_(model_));
-    if (n >= 0) {
-      bytes.resize(static_cast<size_t>(n));
-      return bytes;
-    }
-    bytes.resize(static_cast<size_t>(-int64_t(n)));
-  }
-  return fail("token " + llvm::Twine(id) + ": the piece's size changed between calls");
-}
 void LoadedModel::destroy(bitnet_state *s) { destroy_(s); }
 
 int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling,

@@ -310,12 +310,11 @@ llvm::Error measure(Workspace &w, std::vector<Kernel> &kernels, Library &library
     kernel.seconds.assign(w.o.threads.size(), 0.0);
   struct Rounds {
     std::vector<Kernel> &kernels;
-    const std::function<int(size_t)> &call;
+    std::function<int(size_t)> call;
     int reps;
     size_t thread;
     std::string error;
   };
-  const std::function<int(size_t)> callKernel = call;
   auto runRounds = [](void *arg) -> int32_t {
     Rounds &r = *static_cast<Rounds *>(arg);
     std::vector<std::vector<double>> times(r.kernels.size());
@@ -336,7 +335,7 @@ llvm::Error measure(Workspace &w, std::vector<Kernel> &kernels, Library &library
     return 0;
   };
   for (size_t t = 0; t < w.o.threads.size(); ++t) {
-    Rounds rounds{kernels, callKernel, w.o.reps, t, {}};
+    Rounds rounds{kernels, call, w.o.reps, t, {}};
     if (library.withPool(w.o.threads[t], runRounds, &rounds) != 0)
       return tuneError(rounds.error.empty()
                            ? "cannot start a pool of " + llvm::Twine(w.o.threads[t]) +

@@ -250,17 +250,17 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  run::Sampling sampling;
+  sampling.temperature = temperature;
+  sampling.topK = topK;
+  sampling.topP = topP;
+  sampling.seed = seed;
   if (chatMode) {
     if (benchMode || profileMode || !ids.empty() || !textFile.empty())
       return fail("--chat takes --prompt (one turn) or standard input, not ids, --file, "
                   "--bench or --profile");
     if (threads.size() > 1 || generated.size() > 1)
       return fail("-t and -n take one value with --chat");
-    run::Sampling sampling;
-    sampling.temperature = temperature;
-    sampling.topK = topK;
-    sampling.topP = topP;
-    sampling.seed = seed;
     Expected<std::unique_ptr<run::Conversation>> chat = run::Conversation::start(
         **model, sampling, threads.empty() ? 0 : threads.front(), systemPrompt);
     if (!chat)
@@ -313,11 +313,6 @@ int main(int argc, char **argv) {
                 "--prompt-file=FILE");
   if (threads.size() > 1)
     return fail("-t takes one value when generating");
-  run::Sampling sampling;
-  sampling.temperature = temperature;
-  sampling.topK = topK;
-  sampling.topP = topP;
-  sampling.seed = seed;
   int32_t count = generated.empty() ? 16 : generated.front();
   if (generated.size() > 1 || count < 1)
     return fail("-n takes one value >= 1 when generating");

@@ -65,8 +65,6 @@ public:
   /// for it); an error with the model's reason when it cannot tokenize.
   llvm::Expected<std::vector<int32_t>> tokenize(llvm::StringRef text, bool addSpecial,
                                                 bool parseSpecial);
-  /// The bytes of token `id`.
-  llvm::Expected<std::string> piece(int32_t id);
   /// The text of `ids`, special tokens left out.
   llvm::Expected<std::string> detokenize(const std::vector<int32_t> &ids);
   /// The checkpoint's chat template ("" without one).
@@ -90,7 +88,6 @@ private:
   decltype(&bitnet_rt2_profile) profile_ = nullptr;
   decltype(&bitnet_rt2_profile_read) profileRead_ = nullptr;
   decltype(&bitnet_rt2_tokenize) tokenize_ = nullptr;
-  decltype(&bitnet_rt2_token_to_piece) tokenToPiece_ = nullptr;
   decltype(&bitnet_rt2_detokenize) detokenize_ = nullptr;
   decltype(&bitnet_rt2_token_is_eog) tokenIsEog_ = nullptr;
   decltype(&bitnet_rt2_token_bos) tokenBos_ = nullptr;
