@@ -819,6 +819,19 @@ protected:
   void scheduleGPU() override;
 
   static constexpr int kRowsPerTask = 64; // CPU: output rows per task
+  static constexpr int kWarp = 32;        // CUDA: lanes per warp
+  static constexpr int kRowsPerBlock = 8; // CUDA: warps (rows) per block
+  static constexpr int kLoadBytes = 8;    // GPU: bytes of weights per load
+  /// Bytes of one stored weight, and the weights' input.
+  virtual int weightBytes() const = 0;
+  virtual ImageParam &weightParam() = 0;
+  virtual ImageParam &activationParam() = 0;
+  /// GPU threads that share a row's sum: a warp on CUDA, a work-group on
+  /// OpenCL; and the weights each of them loads at once.
+  int gpuReductionThreads() const {
+    return spec.target == KernelTarget::CUDA ? kWarp : target.gpuThreads;
+  }
+  int gpuWeightsPerLoad() const { return kLoadBytes / weightBytes(); }
 
   int64_t N = 0, K = 0, M = 0;
   Expr zero;
@@ -827,17 +840,23 @@ protected:
   bool costlyConversion = false;
   Var n{"n"}, m{"m"}, lane{"lane"};
   Func dot{"dot"}, partial{"partial"}, y{"y"};
-  RDom r;
+  RDom r, rk;
   int64_t steps = 0;
 };
 
 void RowMatmulGenerator::defineRows() {
   Expr row = min(n, i32(N - 1));
   dot(n, m) = zero;
-  if (target.lanes == 1) {
-    // One lane (GPUs: a thread per output): a serial sum.
-    RDom rk(0, i32(K), "rk");
-    dot(n, m) += product(rk, row);
+  if (target.family == ScheduleFamily::GPU) {
+    // GPUs: one sum over k, which scheduleGPU() spreads over the threads
+    // of a warp (work-group), padded with zero products to whole spans of
+    // the threads' loads (guarded tails broke Halide's lane reductions).
+    const int64_t span = gpuReductionThreads() * gpuWeightsPerLoad();
+    rk = RDom(0, i32((K + span - 1) / span * span), "rk");
+    if (K % span == 0)
+      dot(n, m) += product(rk, row);
+    else
+      dot(n, m) += select(rk < i32(K), product(min(rk, i32(K - 1)), row), zero);
     y(n, m) = output(dot(n, m));
     return;
   }
@@ -886,9 +905,44 @@ void RowMatmulGenerator::scheduleCPU() {
 }
 
 void RowMatmulGenerator::scheduleGPU() {
-  Var nb("nb"), ni("ni");
-  y.gpu_tile(n, nb, ni, target.gpuThreads, TailStrategy::GuardWithIf);
-  dot.compute_at(y, ni);
+  // Dense rows on aligned device memory: lets Halide prove that a thread's
+  // weights and activations are aligned vector loads.
+  for (ImageParam *p : {&weightParam(), &activationParam()}) {
+    p->dim(1).set_stride(i32(K));
+    p->set_host_alignment(kLoadBytes);
+  }
+  // A weight row is read by many threads at once, each a few neighbouring
+  // weights, so that a warp's loads are one contiguous span (one thread per
+  // row would make neighbouring threads read addresses K elements apart:
+  // a transaction per weight). Thread u sums k = (ko * T + u) * V + v
+  // (T threads, V weights per load), then the partial sums meet: through
+  // warp shuffles on CUDA (one warp per row, kRowsPerBlock rows per block),
+  // through local memory on OpenCL (a work-group of gpuThreads per row;
+  // Halide 14 has no gpu_lanes for OpenCL). Tokens are the innermost block
+  // dimension: the blocks of one row run together and share it in cache.
+  const int threads = gpuReductionThreads(), perLoad = gpuWeightsPerLoad();
+  Var u("u"), nb("nb"), nw("nw"), nl("nl");
+  RVar ko("ko"), kt("kt"), kl("kl"), kv("kv");
+  Func lanesum = dot.update()
+                     .split(rk, ko, kt, threads * perLoad)
+                     .split(kt, kl, kv, perLoad)
+                     .rfactor(kl, u);
+  if (spec.target == KernelTarget::CUDA) {
+    y.split(n, nb, nw, kRowsPerBlock, TailStrategy::GuardWithIf)
+        .split(nw, nw, nl, 1)
+        .reorder(nl, nw, m, nb)
+        .gpu_blocks(m, nb)
+        .gpu_threads(nw, nl);
+    lanesum.compute_at(y, nw).gpu_lanes(u);
+    lanesum.update().gpu_lanes(u).atomic().vectorize(kv);
+    dot.compute_at(y, nl);
+    return;
+  }
+  y.reorder(m, n).gpu_blocks(m, n);
+  lanesum.compute_at(y, m).gpu_threads(u);
+  // Unrolled: Halide 14's OpenCL back end cannot vectorize the f16 decode.
+  lanesum.update().gpu_threads(u).unroll(kv);
+  dot.compute_at(y, m);
 }
 
 class FloatMatmulGenerator : public RowMatmulGenerator {
@@ -938,6 +992,11 @@ private:
     return x(k, m) * weight;
   }
   Expr output(Expr dot) override { return dot; }
+  int weightBytes() const override {
+    return spec.floatWeights == FloatWeights::F32 ? 4 : 2;
+  }
+  ImageParam &weightParam() override { return w; }
+  ImageParam &activationParam() override { return x; }
 
   void scheduleCPU() override {
     if (!externRows) {
@@ -994,6 +1053,9 @@ private:
            cast<int32_t>(cast<int16_t>(q(k, m)));
   }
   Expr output(Expr dot) override { return (cast<float>(dot) / s(m)) * scales(n); }
+  int weightBytes() const override { return 1; }
+  ImageParam &weightParam() override { return w; }
+  ImageParam &activationParam() override { return q; }
 
   ImageParam q{Int(8), 2, "q"};              // [k, m]
   ImageParam s{Float(32), 1, "s"};           // [m] activation scales
