@@ -137,6 +137,32 @@ void constrain(OutputImageParam p, std::initializer_list<int64_t> extents) {
     p.dim(d++).set_bounds(0, i32(e));
 }
 
+/// Schedules f, a reduction over r per point of `blocks` (its pure
+/// variables), as one GPU block per point whose `threads` threads each
+/// reduce a strided share of r (thread u: r = u, u + threads, ...; the
+/// threads' loads are neighbours) into local memory, then one thread
+/// combines those partial results. For reductions whose result does not
+/// depend on the order (max, integer sums) or whose bound allows another
+/// (attention's float sums).
+void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
+                               int threads) {
+  RVar ro("ro"), ri("ri");
+  Var u("u");
+  Func partials = f.update()
+                      .split(r, ro, ri, threads, TailStrategy::GuardWithIf)
+                      .rfactor(ri, u);
+  f.compute_root();
+  if (blocks.size() == 1) {
+    f.gpu_blocks(blocks[0]);
+    f.update().gpu_blocks(blocks[0]);
+  } else {
+    f.gpu_blocks(blocks[0], blocks[1]);
+    f.update().gpu_blocks(blocks[0], blocks[1]);
+  }
+  partials.compute_at(f, blocks.front()).gpu_threads(u);
+  partials.update().gpu_threads(u);
+}
+
 /// A defined and scheduled pipeline: its outputs and arguments in ABI order.
 struct Built {
   std::vector<Func> outputs;
@@ -542,10 +568,13 @@ void RMSNormQuantGenerator::scheduleCPU() {
 
 void RMSNormQuantGenerator::scheduleGPU() {
   Var db("db"), di("di");
-  for (Func f : {ss, amax, qsum}) {
-    f.compute_root().gpu_blocks(m);
-    f.update().gpu_blocks(m);
-  }
+  // The sum of squares keeps the reference's sequential order (one thread
+  // per token): it feeds the integer codes, which must match exactly. The
+  // maximum and the integer sum are exact in any order: block-wide.
+  ss.compute_root().gpu_blocks(m);
+  ss.update().gpu_blocks(m);
+  scheduleGPUBlockReduction(amax, rd, {m}, target.gpuThreads);
+  scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
   inv.compute_root().gpu_blocks(m);
   a.compute_root().gpu_tile(d, db, di, target.gpuThreads, TailStrategy::GuardWithIf);
   scale.compute_root().gpu_blocks(m);
@@ -769,16 +798,19 @@ void AttentionGenerator::scheduleCPU() {
 }
 
 void AttentionGenerator::scheduleGPU() {
-  // One block per (head, token); serial reductions per thread.
+  // Scores and exponentials a thread per cache row; the softmax's
+  // reductions a block per (head, token); the weighted sum of values a
+  // thread per head-dimension element (neighbouring loads).
   const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
   Var db("db"), di("di");
   dotp.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
   dotp.update().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
   e.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
-  for (Func f : {mx, sum}) {
-    f.compute_root().gpu_blocks(h, m);
-    f.update().gpu_blocks(h, m);
-  }
+  // The softmax's maximum and sum over the visible cache rows: block-wide
+  // (a float sum in another order than the reference's, within the
+  // attention kernels' bound).
+  scheduleGPUBlockReduction(mx, rt, {h, m}, threads);
+  scheduleGPUBlockReduction(sum, rt, {h, m}, threads);
   acc.compute_root().gpu_tile(d, db, di, headThreads, TailStrategy::GuardWithIf);
   acc.update().gpu_tile(d, db, di, headThreads, TailStrategy::GuardWithIf);
   y.gpu_tile(dd, db, di, threads, TailStrategy::GuardWithIf);
