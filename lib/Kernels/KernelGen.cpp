@@ -216,6 +216,10 @@ public:
 private:
   static constexpr int kWarp = 32;         // CUDA lanes per warp
   static constexpr int kRowsPerBlock = 8;  // warps (output rows) per block
+  // GPU GEMM: a block computes kGemmRows rows x up to kGemmTokens tokens,
+  // one output per thread, over chunks of kGemmChunk columns staged in
+  // shared memory (decoded once per block, reused by every token).
+  static constexpr int kGemmRows = 32, kGemmTokens = 8, kGemmChunk = 128;
   void define() override;
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
   /// reduced as the target's CodeDot says (the next two).
@@ -223,6 +227,7 @@ private:
   void schedulePairsInI16();
   void scheduleFourWay();
   void scheduleGPU() override;
+  void scheduleGPUTiles();
 
   ImageParam q{Int(8), 2, "q"};     // [k, m]
   ImageParam s{Float(32), 1, "s"};  // [m] activation scales
@@ -233,9 +238,12 @@ private:
   Var no{"no"}, ni{"ni"}, nt{"nt"}, nr{"nr"};
   Func qz{"qz"}, partial{"partial"}, pairs{"pairs"}, dot{"dot"}, qsum{"qsum"};
   Func vnniDot{"vnni_dot"}, y{"y"};
-  RDom rp, r, rl;
+  // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
+  Func weightWords{"weight_words"}, activationWords{"activation_words"},
+      wordDot{"word_dot"}, tiledDot{"tiled_dot"};
+  RDom rp, r, rl, rw, r4;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
-  bool pairsInI16 = false, externDot = false, centered = false;
+  bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false;
 };
 
 void BitLinearGenerator::define() {
@@ -378,7 +386,35 @@ void BitLinearGenerator::define() {
   if (externDot)
     vnniDot.define_extern(target.ternaryDotKernel,
                           {q, w, Expr(i32(N)), Expr(i32(K)), Expr(i32(tn))}, Int(32), {n, m});
-  Func &dots = externDot ? vnniDot : dot;
+  // GPU GEMMs: tiles of decoded weights and activations in shared memory.
+  gpuTiled = target.family == ScheduleFamily::GPU && M > 1 && tk % 4 == 0;
+  if (gpuTiled) {
+    // Four neighbouring columns per word (one dp4a), zero past the packed
+    // columns and past the last chunk of kGemmChunk columns.
+    const int64_t packedCols = colTiles * tk;
+    const int64_t words = (packedCols + kGemmChunk - 1) / kGemmChunk * kGemmChunk / 4;
+    Var i("i"), kq("kq");
+    Expr kk = kq * 4 + i;
+    Expr inside = kk < i32(packedCols);
+    Expr kc = min(kk, i32(packedCols - 1));
+    Expr tc = kc / i32(tk), within = kc % i32(tk);
+    Expr j = base3 ? within / 5 : within % i32(rowBytes);
+    Expr slot = base3 ? within % 5 : within / i32(rowBytes);
+    Expr code = decode(j, slot, tc).first;
+    Expr weight = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
+    weightWords(i, kq, n) = select(inside, weight, cast<int8_t>(0));
+    activationWords(i, kq, m) = qz(kk, m);
+    // A word's four products summed in a Func of their own, computed per
+    // thread (registers): dp4a; the block-level sum over words adds them.
+    r4 = RDom(0, 4, "r4");
+    wordDot(n, m, kq) = 0;
+    wordDot(n, m, kq) += cast<int32_t>(weightWords(r4, kq, n)) *
+                         cast<int32_t>(activationWords(r4, kq, m));
+    rw = RDom(0, i32(words), "rw");
+    tiledDot(n, m) = 0;
+    tiledDot(n, m) += wordDot(n, m, rw);
+  }
+  Func &dots = externDot ? vnniDot : gpuTiled ? tiledDot : dot;
   Expr sum = centered ? dots(n, m)
                       : bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
   y(n, m) = (cast<float>(sum) / s(m)) * scale;
@@ -474,6 +510,10 @@ void BitLinearGenerator::scheduleFourWay() {
 
 void BitLinearGenerator::scheduleGPU() {
   Var nb("nb");
+  if (gpuTiled) {
+    scheduleGPUTiles();
+    return;
+  }
   if (spec.target == KernelTarget::CUDA && M == 1 && colTiles >= kWarp) {
     // Decode GEMV: one warp per output row. Lane u takes column tiles u,
     // u + 32, ...: the 32 lanes read 32 neighbouring words of the row at
@@ -503,6 +543,34 @@ void BitLinearGenerator::scheduleGPU() {
   // Four bytes' products summed at once: dp4a on CUDA.
   if (group == 4)
     partial.update().atomic().vectorize(r.x);
+}
+
+void BitLinearGenerator::scheduleGPUTiles() {
+  // The block's threads: one per output of a kGemmRows x tokens tile,
+  // rows fastest (a warp reads 32 rows' words of one chunk: consecutive
+  // words of the shared weight tile, stored chunk-major for that reason;
+  // every thread of a warp reads the same activation word: a broadcast).
+  const int tokens = static_cast<int>(std::min<int64_t>(M, kGemmTokens));
+  Var no("no"), mo("mo"), ni("ni"), mi("mi"), i("i"), kq("kq");
+  RVar co("co"), ci("ci");
+  y.tile(n, m, no, mo, ni, mi, kGemmRows, tokens, TailStrategy::GuardWithIf)
+      .gpu_blocks(no, mo)
+      .gpu_threads(ni, mi);
+  tiledDot.compute_at(y, no).gpu_threads(n, m);
+  // Per chunk: stage, barrier, multiply, barrier (Halide places them).
+  tiledDot.update()
+      .split(rw, co, ci, kGemmChunk / 4)
+      .reorder(ci, n, m, co)
+      .gpu_threads(n, m);
+  wordDot.compute_at(tiledDot, ci).update().atomic().vectorize(r4);
+  weightWords.compute_at(tiledDot, co)
+      .reorder_storage(i, n, kq)
+      .vectorize(i)
+      .gpu_threads(n, kq);
+  activationWords.compute_at(tiledDot, co)
+      .reorder_storage(i, m, kq)
+      .vectorize(i)
+      .gpu_threads(kq, m);
 }
 
 //===--------------------------------------------------------------------===//
