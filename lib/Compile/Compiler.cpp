@@ -63,9 +63,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Tokens of the prompt entry point compiled when --tokens is not given.
-constexpr int64_t kDefaultPromptBlock = 16;
-
 double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -815,7 +812,7 @@ llvm::Error CompileSession::loadModel() {
     if (tokenCounts.empty()) {
       // Generation, and prompts in blocks that share each weight read.
       tokenCounts = {1};
-      int64_t block = kDefaultPromptBlock;
+      int64_t block = target->promptBlock;
       promptEntry = tuning.findPrompt(target->name, weights->config.hidden);
       if (promptEntry)
         block = promptEntry->tokens;
@@ -915,8 +912,10 @@ void CompileSession::printTuning() const {
     const ::bitnet::target::TuningEntry *entry = nullptr;
     (void)::bitnet::target::chooseLayout(*target, spec.weightKind, spec.n, spec.k, &tuning,
                                          rule, entry);
-    std::string rows = spec.rowsPerTask ? llvm::formatv("{0} rows per task",
-                                                        spec.rowsPerTask).str()
+    std::string rows = spec.rowsPerTask ? llvm::formatv("{0} row{1} per task",
+                                                        spec.rowsPerTask,
+                                                        spec.rowsPerTask == 1 ? "" : "s")
+                                              .str()
                                         : "default rows per task";
     lines.push_back(llvm::formatv("tuning: bitlinear {0}x{1} {2}, {3} token{4}: tile "
                                   "{5}x{6}, {7}: {8}",

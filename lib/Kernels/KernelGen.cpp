@@ -214,12 +214,11 @@ public:
   using KernelGenerator::KernelGenerator;
 
 private:
-  static constexpr int kWarp = 32;         // CUDA lanes per warp
-  static constexpr int kRowsPerBlock = 8;  // warps (output rows) per block
-  // GPU GEMM: a block computes kGemmRows rows x up to kGemmTokens tokens,
-  // one output per thread, over chunks of kGemmChunk columns staged in
-  // shared memory (decoded once per block, reused by every token).
-  static constexpr int kGemmRows = 32, kGemmTokens = 8, kGemmChunk = 128;
+  static constexpr int kWarp = 32; // CUDA lanes per warp
+  // GPU GEMM: a block computes rows_per_task rows x up to kGemmTokens
+  // tokens, one output per thread, over chunks of kGemmChunk columns staged
+  // in shared memory (decoded once per block, reused by every token).
+  static constexpr int kGemmTokens = 8, kGemmChunk = 128;
   void define() override;
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
   /// reduced as the target's CodeDot says (the next two).
@@ -523,7 +522,7 @@ void BitLinearGenerator::scheduleGPU() {
     Var u("u"), nw("nw"), nl("nl");
     RVar tco("tco"), tci("tci");
     // nl (extent 1) stands for the lanes of the warp a row runs on.
-    y.split(n, nb, nw, kRowsPerBlock, TailStrategy::GuardWithIf)
+    y.split(n, nb, nw, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
         .split(nw, nw, nl, 1)
         .gpu_blocks(nb)
         .gpu_threads(nw, nl);
@@ -546,14 +545,15 @@ void BitLinearGenerator::scheduleGPU() {
 }
 
 void BitLinearGenerator::scheduleGPUTiles() {
-  // The block's threads: one per output of a kGemmRows x tokens tile,
-  // rows fastest (a warp reads 32 rows' words of one chunk: consecutive
-  // words of the shared weight tile, stored chunk-major for that reason;
-  // every thread of a warp reads the same activation word: a broadcast).
+  // The block's threads: one per output of a rows x tokens tile, rows
+  // fastest (a warp reads 32 rows' words of one chunk: consecutive words of
+  // the shared weight tile, stored chunk-major for that reason; every
+  // thread of a warp reads the same activation word: a broadcast).
   const int tokens = static_cast<int>(std::min<int64_t>(M, kGemmTokens));
+  const int rows = i32(spec.effectiveRowsPerTask());
   Var no("no"), mo("mo"), ni("ni"), mi("mi"), i("i"), kq("kq");
   RVar co("co"), ci("ci");
-  y.tile(n, m, no, mo, ni, mi, kGemmRows, tokens, TailStrategy::GuardWithIf)
+  y.tile(n, m, no, mo, ni, mi, rows, tokens, TailStrategy::GuardWithIf)
       .gpu_blocks(no, mo)
       .gpu_threads(ni, mi);
   tiledDot.compute_at(y, no).gpu_threads(n, m);
@@ -563,10 +563,14 @@ void BitLinearGenerator::scheduleGPUTiles() {
       .reorder(ci, n, m, co)
       .gpu_threads(n, m);
   wordDot.compute_at(tiledDot, ci).update().atomic().vectorize(r4);
+  // Staged by the same rows x tokens threads (kq in steps of `tokens`).
+  Var kqo("kqo"), kqi("kqi");
   weightWords.compute_at(tiledDot, co)
       .reorder_storage(i, n, kq)
       .vectorize(i)
-      .gpu_threads(n, kq);
+      .split(kq, kqo, kqi, tokens, TailStrategy::GuardWithIf)
+      .reorder(i, n, kqi, kqo)
+      .gpu_threads(n, kqi);
   activationWords.compute_at(tiledDot, co)
       .reorder_storage(i, m, kq)
       .vectorize(i)

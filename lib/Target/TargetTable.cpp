@@ -39,11 +39,17 @@ std::vector<LayoutRule> cpuRules(int64_t rowBytes, int64_t tileN) {
   };
 }
 
+// GPUs: one-row tiles of 4 bytes per row (a thread's dp4a word; a warp's
+// 32 lanes read 128 neighbouring bytes of a row in the GEMV).
 std::vector<LayoutRule> gpuRules() {
   using ref::WeightKind;
-  return {{WeightKind::Ternary, 1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, false},
-          {WeightKind::Binary, 1, kAny, 1, kAny, PackFormat::Bits1, 1, 32, false}};
+  return {{WeightKind::Ternary, 1, kAny, 1, kAny, PackFormat::Offset2, 1, 16, true},
+          {WeightKind::Binary, 1, kAny, 1, kAny, PackFormat::Bits1, 1, 32, true}};
 }
+
+// GPU prompts in blocks of 64 tokens: eight of the GEMM's 8-token tiles
+// per read of the weights from memory (the rest from L2).
+constexpr int64_t kGPUPromptBlock = 64;
 
 } // namespace
 
@@ -62,13 +68,16 @@ const std::vector<TargetDescription> &allTargets() {
       {"arm64-dotprod", KernelTarget::ARM64DotProd, "aarch64-unknown-linux-gnu",
        "ARM64 with the dot-product extension (sdot), NEON fallback",
        cpuRules(16, 4)},
+      // Multiprocessors: A100 (sm_80) 108 SMs, H100/H200 (sm_90) 132;
+      // a generic OpenCL device: 16 compute units.
       {"cuda-sm80", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
-       "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules()},
+       "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules(),
+       kGPUPromptBlock, 108},
       {"cuda-sm90", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
        "NVIDIA GPUs, PTX assembled for sm_90 (Halide 14 emits sm_80 PTX)",
-       gpuRules()},
+       gpuRules(), kGPUPromptBlock, 132},
       {"opencl", KernelTarget::OpenCL, "x86_64-unknown-linux-gnu",
-       "OpenCL devices", gpuRules()},
+       "OpenCL devices", gpuRules(), kGPUPromptBlock, 16},
   };
   return targets;
 }
@@ -158,6 +167,15 @@ bool hostRuns(const std::string &name) {
         return (features & v.cpuFeatures) == v.cpuFeatures;
       }
   return false;
+}
+
+int64_t defaultRowsPerTask(const TargetDescription &target, int64_t n, int64_t m) {
+  if (target.gpuMultiprocessors == 0 || m > 1)
+    return 0;
+  int64_t rows = 8;
+  while (rows > 1 && (n + rows - 1) / rows < 2 * target.gpuMultiprocessors)
+    rows /= 2;
+  return rows;
 }
 
 std::string chooseLayout(const TargetDescription &target, ref::WeightKind kind, int64_t n,

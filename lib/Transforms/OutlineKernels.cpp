@@ -180,6 +180,8 @@ struct OutlineKernelsPass
           rule.format == spec.layout.format && rule.tileN == spec.layout.tileN &&
           rule.tileK == spec.layout.tileK)
         spec.rowsPerTask = ::bitnet::target::tunedRowsPerTask(entry, spec.m, rule.tileN);
+      if (spec.rowsPerTask == 0)
+        spec.rowsPerTask = ::bitnet::target::defaultRowsPerTask(*target, spec.n, spec.m);
     }
     return outliner.emit(op, spec, call->operands, call->results);
   }

@@ -59,7 +59,8 @@ static cl::opt<mlir::bitnet::EmitKind> emit(
 static cl::list<int64_t> tokenCounts(
     "tokens",
     cl::desc("Checkpoint input (directory or GGUF): token counts to compile an entry point for "
-             "(default 1 and the prompt block of the tuning table, else 16: generation and "
+             "(default 1 and the prompt block of the tuning table, else the target's: 16 on "
+             "CPUs, 64 on GPUs: generation and "
              "prompts; forward() runs a batch in chunks of these, the rest of a prompt "
              "padded to the smallest above 1)"),
     cl::CommaSeparated, cl::cat(category));

@@ -73,10 +73,17 @@ struct KernelSpec {
   ref::PackedLayout layout;
 
   // Schedule parameters (0 = the target family's default).
-  int64_t rowsPerTask = 0; // BitLinear output rows per parallel task (CPU)
-  /// Rows per task the CPU BitLinear kernels use: rowsPerTask, or 8 tiles
-  /// of rows when it is 0; whole tiles either way.
+  /// BitLinear output rows per parallel task (CPU) or per thread block
+  /// (GPU: a warp per row for one token, at most 32; a thread per row and
+  /// token for GEMMs, at most 128).
+  int64_t rowsPerTask = 0;
+  static constexpr int64_t kMaxGPURowsGEMV = 32, kMaxGPURowsGEMM = 128;
+  /// Rows per task the BitLinear kernels use: rowsPerTask, or by default
+  /// 8 tiles of rows on CPUs (whole tiles either way), and on GPUs 8 rows
+  /// (8 warps) for one token, 32 rows x 8 tokens for GEMMs.
   int64_t effectiveRowsPerTask() const {
+    if (target == KernelTarget::CUDA || target == KernelTarget::OpenCL)
+      return rowsPerTask > 0 ? rowsPerTask : m == 1 ? 8 : 32;
     int64_t tn = layout.tileN > 0 ? layout.tileN : 1;
     int64_t rows = rowsPerTask > 0 ? rowsPerTask : tn * 8;
     return (rows + tn - 1) / tn * tn;
