@@ -14,11 +14,12 @@ namespace run {
 namespace {
 
 std::string describe(const Comparison &c) {
-  return llvm::formatv("{0}: vocab {1}, {2} layers, kv_dim {3}, context {4}; pp{5}, tg{6}, "
-                       "{7} repetitions",
+  return llvm::formatv("{0}{8}: vocab {1}, {2} layers, kv_dim {3}, context {4}; pp{5}, "
+                       "tg{6}, {7} repetitions",
                        c.source, c.vocab, c.layers, c.kvDim, c.context,
                        c.bench.promptTokens[0], c.bench.generatedTokens[0],
-                       c.bench.repetitions)
+                       c.bench.repetitions,
+                       c.target == "host" ? std::string() : " on target " + c.target)
       .str();
 }
 
@@ -96,7 +97,8 @@ void printComparison(const Comparison &c, llvm::raw_ostream &out) {
     }
   };
   out << "bitnet-compare: " << describe(c) << "\n";
-  out << "read bandwidth:";
+  out << (c.gpu ? "host read bandwidth (the models run on the target's device; not their bound):"
+                : "read bandwidth:");
   for (size_t i = 0; i < c.bench.threads.size(); ++i)
     out << llvm::format(" %.2f GB/s (%s)%s", c.bandwidthGBs[i],
                         threadsLabel(c.bench.threads[i]).c_str(),

@@ -5,6 +5,7 @@
 #include "bitnet/Run/Compare.h"
 #include "bitnet/Run/Perplexity.h"
 #include "bitnet/Support/LLVMInput.h"
+#include "bitnet/Target/TargetTable.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -146,6 +147,9 @@ llvm::Error checkOptions(const CompareOptions &o) {
       return fail("-t values must be in [1, " + llvm::Twine(kMaxThreads) + "] and distinct");
   if (o.bench.repetitions < 1)
     return fail("-r must be >= 1");
+  if (o.target != "host" && !target::lookupTarget(o.target) &&
+      !target::lookupFatTarget(o.target))
+    return fail("unknown --target '" + o.target + "' (bitnet-compile --help lists them)");
   if (o.lmHead != "f16" && o.lmHead != "int8")
     return fail("--lm-head '" + o.lmHead + "' is not f16 or int8");
   if (o.jobs < 1)
@@ -301,6 +305,7 @@ llvm::Error ComparisonRun::compileFamilies() {
                                      "--kernel-cache=" + kernelCache,
                                      "-j" + std::to_string(options_.jobs),
                                      "--weights=file",
+                                     "--target=" + options_.target,
                                      "--lm-head=" + options_.lmHead};
     if (options_.context > 0)
       args.push_back("--context=" + std::to_string(options_.context));
@@ -320,6 +325,9 @@ llvm::Expected<Comparison> ComparisonRun::benchmarkFamilies() {
   comparison.source = options_.mastersDir.empty() ? "preset " + options_.preset
                                                   : "masters " + options_.mastersDir;
   comparison.bench = options_.bench;
+  comparison.target = options_.target;
+  const target::TargetDescription *description = target::lookupTarget(options_.target);
+  comparison.gpu = description && description->gpuMultiprocessors > 0;
   for (size_t i = 0; i < families().size(); ++i) {
     const Family &family = families()[i];
     llvm::Expected<std::unique_ptr<LoadedModel>> model =

@@ -37,6 +37,9 @@ struct CompareOptions {
   bool reuse = false;
   /// KV-cache rows compiled (0: the masters' max_position_embeddings).
   int64_t context = 0;
+  /// bitnet-compile --target for all three: a target, a fat target or
+  /// "host". GPU targets run on this machine's GPU (CUDA, OpenCL).
+  std::string target = "host";
   /// bitnet-compile -j.
   unsigned jobs = 1;
   /// bitnet-compile --lm-head for all three: "f16" or "int8".

@@ -56,6 +56,12 @@ static cl::opt<int64_t> context("context",
                                 cl::desc("KV-cache rows to compile (default: the masters' "
                                          "max_position_embeddings)"),
                                 cl::init(0), cl::cat(category));
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("bitnet-compile --target for all three models (default host): a CPU target, a "
+             "fat one, or a GPU's (cuda-sm80, cuda-sm90, opencl: run on this machine's "
+             "GPU, which needs its driver; OpenCL takes HL_OCL_DEVICE_TYPE)"),
+    cl::init("host"), cl::cat(category));
 static cl::opt<unsigned> jobs("j", cl::desc("bitnet-compile -j (default: the core count)"),
                               cl::init(std::max(1u, std::thread::hardware_concurrency())),
                               cl::Prefix, cl::cat(category));
@@ -110,6 +116,7 @@ int main(int argc, char **argv) {
   options.workDir = workDir;
   options.reuse = reuse;
   options.context = context;
+  options.target = target;
   options.jobs = jobs;
   options.lmHead = lmHead;
   options.bench.promptTokens = {promptTokens};

@@ -38,6 +38,10 @@ struct FamilyFigures {
 
 struct Comparison {
   std::string source; // "preset X" or the masters directory
+  /// The models' bitnet-compile --target, and whether it is a GPU's (the
+  /// probed bandwidth is then the host's, not the models' bound).
+  std::string target = "host";
+  bool gpu = false;
   int64_t vocab = 0, layers = 0, context = 0, kvDim = 0;
   BenchOptions bench;
   /// Read bandwidth in GB/s per entry of bench.threads: the mean of the
