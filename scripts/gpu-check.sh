@@ -1,34 +1,59 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 17, prepared here and run on a lent device machine
-# (which reaches no package archive: it gets the executables, not sources).
+# (which reaches no package archive and has no LLVM: it gets executables and
+# compiled models, not sources).
 #
-#   scripts/gpu-check.sh --prepare   here: builds the CUDA kernel test and the
-#                                    CUDA model numerics test and copies them
-#                                    into build/gpu-bundle/ (a few MiB)
+#   scripts/gpu-check.sh --prepare   here: builds the CUDA kernel test, the
+#                                    CUDA model numerics test, the GPU kernel
+#                                    benchmark and bitnet-bench-model, and
+#                                    compiles the tiny, 700M and 2B-4T shapes
+#                                    for cuda-sm90 (objects only: the device
+#                                    runs them on zero weights, for speed);
+#                                    all into build/gpu-bundle/ (~12 MiB)
 #   scripts/gpu-check.sh --run       on the device, from the repository root,
-#                                    with build/gpu-bundle carried: runs each
-#                                    against the golden reference on the GPU
+#                                    with build/gpu-bundle carried: runs the
+#                                    tests against the golden reference, the
+#                                    kernel benchmark (GB/s against the
+#                                    bandwidth it measures) and each model's
+#                                    pp/tg tokens/s (--quick: tiny model only)
 #
-# Each test exits 77 with its reason where no CUDA device answers (here).
-# Exit status: 0 when every test passed, 1 otherwise.
+# The tests exit 77 with their reason where no CUDA device answers (here).
+# Exit status: 0 when every test passed and every benchmark ran, 1 otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BITNET_BUILD_DIR:-$root/build}
 bundle=$build/gpu-bundle
 tests=(test/Kernels/bitnet-kernel-test-cuda test/Numerics/bitnet-model-test-kernels-cuda-sm80)
+benches=(bench/bitnet-bench-gpu bin/bitnet-bench-model)
+# name preset context: the models of --run's speed table.
+models=("tiny tiny-b158 64" "m700 700m 512" "b2 2b-4t 512")
 
 case "${1:-}" in
 --prepare)
-  ninja -C "$build" "${tests[@]##*/}"
+  cmake -DBITNET_BENCH_GPU_TARGET=cuda "$build" >/dev/null
+  ninja -C "$build" "${tests[@]##*/}" "${benches[@]##*/}" bitnet-model-gen bitnet-compile
   rm -rf "$bundle" && mkdir -p "$bundle"
-  for t in "${tests[@]}"; do cp "$build/$t" "$bundle/"; done
+  for f in "${tests[@]}" "${benches[@]}"; do cp "$build/$f" "$bundle/"; done
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  for entry in "${models[@]}"; do
+    read -r name preset context <<<"$entry"
+    echo "gpu-check: compiling the $preset shape for cuda-sm90"
+    "$build/bin/bitnet-model-gen" --preset="$preset" --format=gguf-i2s -o "$work/$name.gguf"
+    "$build/bin/bitnet-compile" "$work/$name.gguf" --target=cuda-sm90 --name="$name" \
+      --context="$context" --emit=shared --weights=file -j2 \
+      --kernel-cache="$build/gpu-kernel-cache" -o "$work/$name.so"
+    cp "$work/$name.so" "$bundle/"
+    rm -f "$work/$name".*
+  done
   du -sh "$bundle"
   echo "gpu-check: carry build/gpu-bundle and run: bash scripts/gpu-check.sh --run"
   ;;
 --run)
   [ -d "$bundle" ] || { echo "gpu-check: $bundle is missing (--prepare here first)"; exit 1; }
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null ||
-    echo "gpu-check: nvidia-smi did not answer"
+  quick=${2:-}
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory \
+    --format=csv,noheader 2>/dev/null || echo "gpu-check: nvidia-smi did not answer"
   status=0
   for t in "${tests[@]}"; do
     exe=$bundle/${t##*/}
@@ -43,10 +68,33 @@ case "${1:-}" in
     *) echo "gpu-check: ${t##*/}: FAILED (exit $rc)"; status=1 ;;
     esac
   done
+  echo "== bitnet-bench-gpu"
+  set +e
+  timeout 240 "$bundle/bitnet-bench-gpu" 50 1024 | tee "$bundle/bench-gpu.txt"
+  rc=${PIPESTATUS[0]}
+  set -e
+  case $rc in
+  0) ;;
+  77) echo "gpu-check: bitnet-bench-gpu: skipped (no CUDA device)"; status=1 ;;
+  *) echo "gpu-check: bitnet-bench-gpu: FAILED (exit $rc)"; status=1 ;;
+  esac
+  bandwidth=$(sed -n 's/^device memory bandwidth.*: \([0-9.]*\) GB\/s$/\1/p' \
+    "$bundle/bench-gpu.txt")
+  for entry in "${models[@]}"; do
+    read -r name preset context <<<"$entry"
+    [ "$quick" = --quick ] && [ "$name" != tiny ] && continue
+    echo "== bitnet-bench-model $name ($preset, zero weights)"
+    set +e
+    timeout 120 "$bundle/bitnet-bench-model" "$bundle/$name.so" "$name" --zero-weights \
+      -p 64 -n 32 -r 2 ${bandwidth:+--bandwidth "$bandwidth"}
+    rc=$?
+    set -e
+    [ "$rc" = 0 ] || { echo "gpu-check: bitnet-bench-model $name: FAILED (exit $rc)"; status=1; }
+  done
   exit $status
   ;;
 *)
-  sed -n '2,13p' "$0"
+  sed -n '2,21p' "$0"
   exit 2
   ;;
 esac

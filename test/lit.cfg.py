@@ -23,7 +23,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.bitnet_tools_dir, append_path=True)
 
 tools = ["bitnet-opt", "bitnet-kernelgen", "bitnet-model-gen", "bitnet-compile", "bitnet-run",
-         "bitnet-compare", "bitnet-tune",
+         "bitnet-compare", "bitnet-tune", "bitnet-bench-model",
          "mlir-translate", "llc",
          "llvm-nm", "llvm-objdump", "llvm-readobj"]
 llvm_config.add_tool_substitutions(tools, [config.bitnet_tools_dir, config.llvm_tools_dir])

@@ -829,6 +829,19 @@ static void bitnet_advise_huge_pages(void *data, uint64_t bytes) {
 #endif
 }
 
+BITNET_WEAK int32_t bitnet_rt2_load_zero_weights(const bitnet_model *m) {
+  int64_t i;
+  if (!m || !m->weights_loaded)
+    return -1;
+  for (i = 0; i < (int64_t)m->weights_info[1]; ++i) {
+    const bitnet_weight_slot *slot = &m->weight_slots[i];
+    bitnet_advise_huge_pages(slot->data, (uint64_t)slot->bytes);
+    memset(slot->data, 0, (size_t)slot->bytes);
+  }
+  *m->weights_loaded = 1;
+  return 0;
+}
+
 BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *path) {
   unsigned char head[64];
   uint64_t info[3];

@@ -170,6 +170,13 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
  * bytes appended). The model stays unloaded on any error. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
+/* For speed measurements without the weights file (a device machine that
+ * has the compiled object alone): fills the slots of a --weights=file model
+ * with zero bytes and marks it loaded. Kernels take the same time on any
+ * values; the model's outputs are meaningless. Returns 0, or -1 if the
+ * model's weights are embedded. */
+int32_t bitnet_rt2_load_zero_weights(const bitnet_model *model);
+
 /* Text in and out through the model's tokenizer, with llama.cpp's return
  * conventions: tokenize writes at most max_ids ids and returns their count,
  * or minus the count needed when max_ids is too small (nothing written);

@@ -1,0 +1,174 @@
+/*===- ModelBench.c - A compiled model's tokens/s, without LLVM ----------===*
+ *
+ * bitnet-run --bench measures a compiled model, but it links LLVM's
+ * libraries, which a device machine that is handed executables alone does
+ * not have. This C program needs only libc and libdl: it dlopens a model
+ * compiled with --emit=shared, loads its weights file (or, with
+ * --zero-weights, zero weights: the kernels take the same time on any
+ * values, for machines that get the object without its weights file), and
+ * times prompt processing of -p tokens in one forward call and generation
+ * of -n tokens one at a time from position 0 (bitnet-run --bench's two
+ * tests; the mean of -r repetitions after one warm-up). With --bandwidth
+ * (GB/s, measured on the same machine, e.g. by bitnet-bench-gpu) it also
+ * prints the generation's weight traffic as a fraction of it.
+ *
+ *   bitnet-bench-model MODEL.so NAME [--weights FILE | --zero-weights]
+ *                      [-p 128] [-n 64] [-r 3] [-t 1] [--bandwidth GBS]
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "bitnet/Runtime/ModelAPI.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int usage(const char *self) {
+  fprintf(stderr,
+          "usage: %s MODEL.so NAME [--weights FILE | --zero-weights] [-p N] [-n N] [-r N] "
+          "[-t N] [--bandwidth GBS]\n",
+          self);
+  return 2;
+}
+
+/* A positive integer argument, or -1. */
+static long positive(const char *text) {
+  char *end;
+  long v = strtol(text, &end, 10);
+  return (*text && !*end && v > 0 && v < (1L << 30)) ? v : -1;
+}
+
+int main(int argc, char **argv) {
+  const char *path, *name, *weights = NULL;
+  int zero = 0, i;
+  long prompt = 128, generated = 64, reps = 3, threads = 1;
+  double bandwidth = 0;
+  char symbol[4096];
+  void *handle;
+  const bitnet_model *m;
+  bitnet_state *s;
+  int32_t *ids;
+  float *logits;
+  double pp = 0, tg = 0;
+  if (argc < 3)
+    return usage(argv[0]);
+  path = argv[1];
+  name = argv[2];
+  for (i = 3; i < argc; ++i) {
+    long *count = strcmp(argv[i], "-p") == 0   ? &prompt
+                  : strcmp(argv[i], "-n") == 0 ? &generated
+                  : strcmp(argv[i], "-r") == 0 ? &reps
+                  : strcmp(argv[i], "-t") == 0 ? &threads
+                                               : NULL;
+    if (count && i + 1 < argc) {
+      if ((*count = positive(argv[++i])) < 0)
+        return usage(argv[0]);
+    } else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc) {
+      weights = argv[++i];
+    } else if (strcmp(argv[i], "--zero-weights") == 0) {
+      zero = 1;
+    } else if (strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc) {
+      bandwidth = atof(argv[++i]);
+    } else {
+      return usage(argv[0]);
+    }
+  }
+  /* A bare file name would make dlopen search the library path. */
+  snprintf(symbol, sizeof symbol, "%s%s", strchr(path, '/') ? "" : "./", path);
+  handle = dlopen(symbol, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    fprintf(stderr, "bitnet-bench-model: %s\n", dlerror());
+    return 1;
+  }
+  snprintf(symbol, sizeof symbol, "%s_model", name);
+  m = (const bitnet_model *)dlsym(handle, symbol);
+#define BITNET_BENCH_FN(fn) __typeof__(&fn) p_##fn = (__typeof__(&fn))dlsym(handle, #fn)
+  BITNET_BENCH_FN(bitnet_rt2_create);
+  BITNET_BENCH_FN(bitnet_rt2_forward);
+  BITNET_BENCH_FN(bitnet_rt2_reset);
+  BITNET_BENCH_FN(bitnet_rt2_destroy);
+  BITNET_BENCH_FN(bitnet_rt2_load_weights);
+  BITNET_BENCH_FN(bitnet_rt2_load_zero_weights);
+  if (!m || !p_bitnet_rt2_create || !p_bitnet_rt2_forward || !p_bitnet_rt2_reset ||
+      !p_bitnet_rt2_destroy || !p_bitnet_rt2_load_weights || !p_bitnet_rt2_load_zero_weights) {
+    fprintf(stderr, "bitnet-bench-model: %s: no %s or model API (compiled with --name=%s "
+                    "and --emit=shared?)\n", path, symbol, name);
+    return 1;
+  }
+  if (m->weight_slots) {
+    int32_t status = zero      ? p_bitnet_rt2_load_zero_weights(m)
+                     : weights ? p_bitnet_rt2_load_weights(m, weights)
+                               : -100;
+    if (status == -100) {
+      fprintf(stderr, "bitnet-bench-model: %s keeps its weights in a file: give --weights "
+                      "FILE or --zero-weights\n", path);
+      return 1;
+    }
+    if (status != 0) {
+      fprintf(stderr, "bitnet-bench-model: cannot load the weights (status %d)\n", status);
+      return 1;
+    }
+  }
+  if (prompt > m->context || generated > m->context) {
+    fprintf(stderr, "bitnet-bench-model: -p and -n must not exceed the context %lld\n",
+            (long long)m->context);
+    return 1;
+  }
+  s = p_bitnet_rt2_create(m, 0, (int32_t)threads);
+  ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)(prompt > generated ? prompt : generated));
+  logits = (float *)malloc(sizeof(float) * (size_t)m->vocab);
+  if (!s || !ids || !logits) {
+    fprintf(stderr, "bitnet-bench-model: cannot create a state (out of memory, or no "
+                    "device: see the runtime's message above)\n");
+    return 1;
+  }
+  for (i = 0; i < (prompt > generated ? prompt : generated); ++i)
+    ids[i] = (int32_t)((i * 7919L + 11) % m->vocab);
+  for (i = 0; i <= reps; ++i) { /* repetition 0 warms up */
+    double t0, t1;
+    int32_t j, status;
+    p_bitnet_rt2_reset(s);
+    t0 = now();
+    status = p_bitnet_rt2_forward(s, ids, (int32_t)prompt, 0, BITNET_LOGITS_LAST, logits);
+    t1 = now();
+    if (status) {
+      fprintf(stderr, "bitnet-bench-model: forward failed with status %d\n", status);
+      return 1;
+    }
+    if (i > 0)
+      pp += (double)prompt / (t1 - t0) / (double)reps;
+    p_bitnet_rt2_reset(s);
+    t0 = now();
+    for (j = 0; j < generated && status == 0; ++j)
+      status = p_bitnet_rt2_forward(s, &ids[j], 1, j, BITNET_LOGITS_LAST, logits);
+    t1 = now();
+    if (status) {
+      fprintf(stderr, "bitnet-bench-model: forward failed with status %d\n", status);
+      return 1;
+    }
+    if (i > 0)
+      tg += (double)generated / (t1 - t0) / (double)reps;
+  }
+  printf("%s: %.1f MB read per generated token, context %lld, %ld thread%s%s\n", path,
+         (double)m->read_bytes / 1e6, (long long)m->context, threads, threads == 1 ? "" : "s",
+         zero ? ", zero weights (speed only)" : "");
+  printf("pp%-5ld %10.2f t/s\n", prompt, pp);
+  printf("tg%-5ld %10.2f t/s  %8.1f GB/s of weights", generated, tg,
+         tg * (double)m->read_bytes / 1e9);
+  if (bandwidth > 0)
+    printf("  %5.1f%% of %.1f GB/s", 100.0 * tg * (double)m->read_bytes / 1e9 / bandwidth,
+           bandwidth);
+  printf("\n");
+  p_bitnet_rt2_destroy(s);
+  free(ids);
+  free(logits);
+  return 0;
+}
