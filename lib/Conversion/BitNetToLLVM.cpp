@@ -13,8 +13,10 @@
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/Support/FormatVariadic.h"
 
 namespace mlir {
 namespace bitnet {
@@ -40,6 +42,23 @@ HalideType halideTypeOf(Type type) {
     return {2, 32};
   return {static_cast<uint8_t>(type.isUnsignedInteger() ? 1 : 0),
           static_cast<uint8_t>(type.getIntOrFloatBitWidth())};
+}
+
+/// The constant global (a weight) that `value` reads through views, or null.
+memref::GlobalOp constantGlobalOf(Value value) {
+  Operation *def = value.getDefiningOp();
+  while (def) {
+    if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          def, get.getNameAttr());
+      return global && global.getConstant() ? global : memref::GlobalOp();
+    }
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return {};
+    def = view.getViewSource().getDefiningOp();
+  }
+  return {};
 }
 
 struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
@@ -88,9 +107,56 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
             getTypeConverter()->convertType(memref.getElementType()), host,
             ArrayRef<LLVM::GEPArg>{offset});
       int64_t rank = memref.getRank();
-      Value dims = LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
-                                          constant(i64, std::max<int64_t>(rank, 1)),
-                                          /*alignment=*/16);
+      // A GPU kernel's constant (weights, norms, the embedding) stays on the
+      // device: its halide_buffer_t is a global, created with host_dirty
+      // set, that keeps the device allocation between calls (Halide copies
+      // the data at the first call only). Each call stores the fields that
+      // describe the host side (the same values every time) and leaves
+      // device, device_interface and flags to Halide. Other buffers are the
+      // glue's: described afresh, copied in and out around each call.
+      memref::GlobalOp weight = op.getDevice() ? constantGlobalOf(original) : memref::GlobalOp();
+      LLVM::GlobalOp residentBuffer, residentDims;
+      if (weight) {
+        auto module = op->getParentOfType<ModuleOp>();
+        std::string key = llvm::formatv("__bitnet_device_{0}_o{1}", weight.getSymName(),
+                                        offset)
+                              .str();
+        for (int64_t extent : memref.getShape())
+          key += "_" + std::to_string(extent);
+        residentBuffer = module.lookupSymbol<LLVM::GlobalOp>(key);
+        residentDims = module.lookupSymbol<LLVM::GlobalOp>(key + "_dims");
+        if (!residentBuffer) {
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPointToStart(module.getBody());
+          auto dimsTy = LLVM::LLVMArrayType::get(dimTy, std::max<int64_t>(rank, 1));
+          residentDims = LLVM::GlobalOp::create(rewriter, loc, dimsTy, /*isConstant=*/false,
+                                                LLVM::Linkage::Internal, key + "_dims",
+                                                Attribute());
+          Block *dimsInit = rewriter.createBlock(&residentDims.getInitializerRegion());
+          rewriter.setInsertionPointToStart(dimsInit);
+          LLVM::ReturnOp::create(rewriter, loc,
+                                 LLVM::ZeroOp::create(rewriter, loc, dimsTy).getResult());
+          rewriter.setInsertionPointToStart(module.getBody());
+          residentBuffer = LLVM::GlobalOp::create(rewriter, loc, bufferTy,
+                                                  /*isConstant=*/false,
+                                                  LLVM::Linkage::Internal, key, Attribute(),
+                                                  /*alignment=*/8);
+          Block *init = rewriter.createBlock(&residentBuffer.getInitializerRegion());
+          rewriter.setInsertionPointToStart(init);
+          Value zero = LLVM::ZeroOp::create(rewriter, loc, bufferTy);
+          Value dirty = LLVM::InsertValueOp::create(
+              rewriter, loc, zero,
+              LLVM::ConstantOp::create(rewriter, loc, i64, rewriter.getI64IntegerAttr(1)),
+              ArrayRef<int64_t>{3});
+          LLVM::ReturnOp::create(rewriter, loc, dirty);
+        }
+      }
+      Value dims = residentDims
+                       ? LLVM::AddressOfOp::create(rewriter, loc, residentDims).getResult()
+                       : LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
+                                                constant(i64, std::max<int64_t>(rank, 1)),
+                                                /*alignment=*/16)
+                             .getResult();
       // Halide dimension h is memref dimension rank - 1 - h.
       for (int64_t h = 0; h < rank; ++h) {
         int64_t extent = memref.getDimSize(rank - 1 - h);
@@ -108,6 +174,20 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       type = insert(type, constant(i8, ht.code), 0);
       type = insert(type, constant(i8, ht.bits), 1);
       type = insert(type, constant(i16, 1), 2);
+      if (residentBuffer) {
+        Value bufferPtr = LLVM::AddressOfOp::create(rewriter, loc, residentBuffer);
+        auto field = [&](int32_t index) {
+          return LLVM::GEPOp::create(rewriter, loc, ptrTy, bufferTy, bufferPtr,
+                                     ArrayRef<LLVM::GEPArg>{0, index});
+        };
+        LLVM::StoreOp::create(rewriter, loc, host, field(2));
+        LLVM::StoreOp::create(rewriter, loc, type, field(4));
+        LLVM::StoreOp::create(rewriter, loc, constant(i32, rank), field(5));
+        LLVM::StoreOp::create(rewriter, loc, dims, field(6));
+        callArgs.push_back(bufferPtr);
+        callTypes.push_back(ptrTy);
+        continue;
+      }
       Value buffer = LLVM::UndefOp::create(rewriter, loc, bufferTy);
       // halide_buffer_flag_host_dirty = 1: the device copy must be refreshed.
       Value fields[] = {constant(i64, 0), null, host,

@@ -167,7 +167,10 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
  * -3 if it is not a bitnet weights file; -4 if it belongs to another model
  * (fingerprint, slot count or size differ); -5 if it is truncated; -6 if its
  * data does not match the fingerprint (corrupted or substituted bytes, or
- * bytes appended). The model stays unloaded on any error. */
+ * bytes appended). The model stays unloaded on any error. A GPU model
+ * (cuda-*, opencl) copies its constants to the device at its first forward
+ * pass and keeps them there for the life of the process: load the weights
+ * before that pass, and let one thread run it before others start. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
 /* For speed measurements without the weights file (a device machine that

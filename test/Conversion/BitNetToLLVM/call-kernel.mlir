@@ -38,8 +38,9 @@ func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
 
 // -----
 
-// Kernels for a GPU target: buffers are marked host-dirty, copied back to the
-// host and released from the device after the call; statuses are or-ed.
+// Kernels for a GPU target: the glue's buffers are marked host-dirty,
+// copied back to the host and released from the device after the call;
+// statuses are or-ed.
 // CHECK-LABEL: func.func @device
 // CHECK: llvm.call @k3(%[[BUF:.*]]) : (!llvm.ptr) -> i32
 // CHECK: llvm.call @halide_copy_to_host(%{{.*}}, %[[BUF]])
@@ -47,5 +48,56 @@ func.func @slice(%a: memref<2x8xf32, strided<[8, 1], offset: 16>>) -> i32 {
 // CHECK: llvm.or
 func.func @device(%a: memref<4xf32>) -> i32 {
   %s = bitnet.call_kernel @k3(%a) {arg_types = [f32], device} : (memref<4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
+// A GPU kernel's constants (weights) stay on the device: one global
+// halide_buffer_t per constant view, initialized host-dirty (flags = 1) so
+// that Halide copies the data at the first call; each call stores the host
+// pointer, type, rank and dimensions and leaves device and flags alone; no
+// copy back, no free. Two calls on the same weights share the global; a
+// different view of the same constant has its own. CPU kernels' constants
+// are plain stack buffers.
+// CHECK: llvm.mlir.global internal @__bitnet_device_w_o4_4() {addr_space = 0 : i32, alignment = 8 : i64}
+// CHECK: llvm.mlir.global internal @__bitnet_device_w_o4_4_dims()
+// CHECK: llvm.mlir.global internal @__bitnet_device_w_o0_8() {addr_space = 0 : i32, alignment = 8 : i64}
+// CHECK-NEXT: llvm.mlir.zero
+// CHECK-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-NEXT: %[[INIT:.*]] = llvm.insertvalue %[[ONE]], %{{.*}}[3]
+// CHECK-NEXT: llvm.return %[[INIT]]
+// CHECK: llvm.mlir.global internal @__bitnet_device_w_o0_8_dims()
+// CHECK-NOT: llvm.mlir.global
+// CHECK-LABEL: func.func @resident
+// CHECK: %[[B:.*]] = llvm.mlir.addressof @__bitnet_device_w_o0_8 : !llvm.ptr
+// CHECK: %[[HOSTFIELD:.*]] = llvm.getelementptr %[[B]][0, 2]
+// CHECK: llvm.store %{{.*}}, %[[HOSTFIELD]]
+// CHECK: llvm.call @k4(%[[B]], %[[Y:.*]]) : (!llvm.ptr, !llvm.ptr) -> i32
+// CHECK-NOT: halide_copy_to_host(%{{.*}}, %[[B]])
+// CHECK: llvm.call @halide_copy_to_host(%{{.*}}, %[[Y]])
+// CHECK-NOT: halide_device_free(%{{.*}}, %[[B]])
+// CHECK: llvm.call @halide_device_free(%{{.*}}, %[[Y]])
+// CHECK: llvm.mlir.addressof @__bitnet_device_w_o0_8 : !llvm.ptr
+// CHECK: llvm.call @k4
+// CHECK: llvm.mlir.addressof @__bitnet_device_w_o4_4 : !llvm.ptr
+// CHECK: llvm.call @k5
+// CHECK-LABEL: func.func @cpu
+// CHECK-NOT: __bitnet_device
+// CHECK: llvm.call @k6
+memref.global "private" constant @w : memref<8xi8> = dense<[1, 2, 3, 4, 5, 6, 7, 8]>
+func.func @resident(%y: memref<8xf32>, %z: memref<4xf32>) -> i32 {
+  %w = memref.get_global @w : memref<8xi8>
+  %s = bitnet.call_kernel @k4(%w, %y) {arg_types = [si8, f32], device} : (memref<8xi8>, memref<8xf32>) -> i32
+  %t = bitnet.call_kernel @k4(%w, %y) {arg_types = [si8, f32], device} : (memref<8xi8>, memref<8xf32>) -> i32
+  %v = memref.subview %w[4] [4] [1] : memref<8xi8> to memref<4xi8, strided<[1], offset: 4>>
+  %u = bitnet.call_kernel @k5(%v, %z) {arg_types = [si8, f32], device} : (memref<4xi8, strided<[1], offset: 4>>, memref<4xf32>) -> i32
+  %r = arith.ori %s, %t : i32
+  %q = arith.ori %r, %u : i32
+  return %q : i32
+}
+func.func @cpu(%y: memref<8xf32>) -> i32 {
+  %w = memref.get_global @w : memref<8xi8>
+  %s = bitnet.call_kernel @k6(%w, %y) {arg_types = [si8, f32]} : (memref<8xi8>, memref<8xf32>) -> i32
   return %s : i32
 }
