@@ -536,6 +536,26 @@ void BitLinearGenerator::scheduleGPU() {
     dot.compute_at(y, nl);
     return;
   }
+  if (spec.target == KernelTarget::OpenCL && M == 1 && colTiles >= target.gpuThreads) {
+    // Decode GEMV on OpenCL: a work-group of gpuThreads per output row,
+    // thread u taking column tiles u, u + gpuThreads, ... (neighbouring
+    // words), partial sums combined through local memory (Halide 14 has no
+    // gpu_lanes for OpenCL, so one row per work-group).
+    Var u("u");
+    RVar tco("tco"), tci("tci");
+    y.gpu_blocks(n);
+    Func groupsum = partial.update()
+                        .split(r[3], tco, tci, target.gpuThreads, TailStrategy::GuardWithIf)
+                        .reorder(r.x, r.y, r.z, tco, tci)
+                        .rfactor(tci, u);
+    groupsum.compute_at(y, n).gpu_threads(u);
+    // Unrolled, not vectorized: a vectorized sum into local memory would
+    // be an atomic add.
+    groupsum.update().gpu_threads(u).unroll(r.x);
+    partial.compute_at(y, n);
+    dot.compute_at(y, n);
+    return;
+  }
   y.gpu_tile(n, nb, ni, target.gpuThreads, TailStrategy::GuardWithIf);
   dot.compute_at(y, ni);
   partial.compute_at(y, ni);
