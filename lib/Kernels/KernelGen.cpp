@@ -946,8 +946,7 @@ protected:
   static constexpr int kWarp = 32;        // CUDA: lanes per warp
   static constexpr int kRowsPerBlock = 8; // CUDA: warps (rows) per block
   static constexpr int kLoadBytes = 8;    // GPU: bytes of weights per load
-  /// Bytes of one stored weight, and the weights' input.
-  virtual int weightBytes() const = 0;
+  /// The weights' and the activations' inputs.
   virtual ImageParam &weightParam() = 0;
   virtual ImageParam &activationParam() = 0;
   /// GPU threads that share a row's sum: a warp on CUDA, a work-group on
@@ -955,7 +954,7 @@ protected:
   int gpuReductionThreads() const {
     return spec.target == KernelTarget::CUDA ? kWarp : target.gpuThreads;
   }
-  int gpuWeightsPerLoad() const { return kLoadBytes / weightBytes(); }
+  int gpuWeightsPerLoad() { return kLoadBytes / weightParam().type().bytes(); }
 
   int64_t N = 0, K = 0, M = 0;
   Expr zero;
@@ -1029,9 +1028,13 @@ void RowMatmulGenerator::scheduleCPU() {
 }
 
 void RowMatmulGenerator::scheduleGPU() {
-  // Dense rows on aligned device memory: lets Halide prove that a thread's
-  // weights and activations are aligned vector loads.
+  // Dense rows whose starts stay aligned (a row of whole 8-byte loads):
+  // lets Halide prove that a thread's weights and activations are aligned
+  // vector loads. (A caller's row slice of an odd-width matrix would break
+  // an alignment promise, which Halide checks: then none is made.)
   for (ImageParam *p : {&weightParam(), &activationParam()}) {
+    if (K * p->type().bytes() % kLoadBytes != 0)
+      continue;
     p->dim(1).set_stride(i32(K));
     p->set_host_alignment(kLoadBytes);
   }
@@ -1116,9 +1119,6 @@ private:
     return x(k, m) * weight;
   }
   Expr output(Expr dot) override { return dot; }
-  int weightBytes() const override {
-    return spec.floatWeights == FloatWeights::F32 ? 4 : 2;
-  }
   ImageParam &weightParam() override { return w; }
   ImageParam &activationParam() override { return x; }
 
@@ -1177,7 +1177,6 @@ private:
            cast<int32_t>(cast<int16_t>(q(k, m)));
   }
   Expr output(Expr dot) override { return (cast<float>(dot) / s(m)) * scales(n); }
-  int weightBytes() const override { return 1; }
   ImageParam &weightParam() override { return w; }
   ImageParam &activationParam() override { return q; }
 
