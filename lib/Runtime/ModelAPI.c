@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t do_par_for)
 int halide_default_do_par_for(void *user_context, halide_task_t task, int min, int size,
                               uint8_t *closure);
 int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *closure);
+int halide_reuse_device_allocations(void *user_context, bool flag);
 
 /* The parallel loops of a forward pass.
  *
@@ -449,7 +451,14 @@ static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, i
 /* Installed once: states created on several threads at once would otherwise
  * race on the runtime's hook (with the same value). */
 static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
-static void bitnet_install_par_for(void) { halide_set_custom_do_par_for(bitnet_do_par_for); }
+/* Also keeps freed device memory for reuse: a GPU model's glue frees its
+ * buffers' device copies after every kernel call (their host copies are the
+ * ones it reads), and without the cache each call would go back to the
+ * device API (cuMemAlloc / cuMemFree) for every buffer. A no-op on CPUs. */
+static void bitnet_install_par_for(void) {
+  halide_set_custom_do_par_for(bitnet_do_par_for);
+  (void)halide_reuse_device_allocations(NULL, true);
+}
 
 /* This CPU's BITNET_CPU_* features (the checks bitnet-compile's host
  * detection makes, lib/Target/TargetTable.cpp). */

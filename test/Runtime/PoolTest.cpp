@@ -27,7 +27,8 @@
 #include <vector>
 
 // The Halide runtime entry points ModelAPI.c uses, as the runtime defines
-// them: a replaceable parallel-for and a task hook.
+// them: a replaceable parallel-for, a task hook and the device allocation
+// cache's switch (recorded: ModelAPI turns it on with the parallel-for).
 extern "C" {
 typedef int (*halide_task_t)(void *user_context, int task_number, uint8_t *closure);
 typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
@@ -44,6 +45,11 @@ int halide_default_do_par_for(void *user_context, halide_task_t task, int min, i
   for (int i = min; i < min + size; ++i)
     if (int status = halide_do_task(user_context, task, i, closure))
       return status;
+  return 0;
+}
+static std::atomic<int> reuseDeviceAllocations{0};
+int halide_reuse_device_allocations(void *, bool flag) {
+  reuseDeviceAllocations = flag ? 1 : 0;
   return 0;
 }
 halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t f) {
@@ -177,6 +183,8 @@ int main() {
   const std::vector<int> sizes = {0, 1, 2, 3, 7, 64, 1000, 5};
   for (int32_t threads : {1, 2, 3, 8})
     checkLoops(threads, sizes, 20, std::to_string(threads) + " threads");
+  expect(reuseDeviceAllocations == 1,
+         "create did not turn on the reuse of device allocations");
 
   // A budget of 1 never uses the Halide pool; a state with workers neither.
   defaultLoops = 0;
