@@ -17,7 +17,9 @@
 #                                    bandwidth it measures) and each model's
 #                                    pp/tg tokens/s (--quick: tiny model only)
 #
-# The tests exit 77 with their reason where no CUDA device answers (here).
+# Each step has its own time limit (100 + 100 + 150 + 3 x 60 s: under the
+# device tool's 600 s per command). The tests exit 77 with their reason
+# where no CUDA device answers (here).
 # Exit status: 0 when every test passed and every benchmark ran, 1 otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,10 @@ case "${1:-}" in
 --run)
   [ -d "$bundle" ] || { echo "gpu-check: $bundle is missing (--prepare here first)"; exit 1; }
   quick=${2:-}
+  # The whole output also goes to a log: $OUT/gpu-check.log on the device
+  # tool's machine (whose $OUT comes back), else in the bundle.
+  results=${OUT:-$bundle}
+  exec > >(tee "$results/gpu-check.log") 2>&1
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory \
     --format=csv,noheader 2>/dev/null || echo "gpu-check: nvidia-smi did not answer"
   status=0
@@ -59,7 +65,7 @@ case "${1:-}" in
     exe=$bundle/${t##*/}
     echo "== ${t##*/}"
     set +e
-    timeout 180 "$exe"
+    timeout 100 "$exe"
     rc=$?
     set -e
     case $rc in
@@ -70,7 +76,7 @@ case "${1:-}" in
   done
   echo "== bitnet-bench-gpu"
   set +e
-  timeout 240 "$bundle/bitnet-bench-gpu" 50 1024 | tee "$bundle/bench-gpu.txt"
+  timeout 150 "$bundle/bitnet-bench-gpu" 50 1024 | tee "$results/bench-gpu.txt"
   rc=${PIPESTATUS[0]}
   set -e
   case $rc in
@@ -79,13 +85,13 @@ case "${1:-}" in
   *) echo "gpu-check: bitnet-bench-gpu: FAILED (exit $rc)"; status=1 ;;
   esac
   bandwidth=$(sed -n 's/^device memory bandwidth.*: \([0-9.]*\) GB\/s$/\1/p' \
-    "$bundle/bench-gpu.txt")
+    "$results/bench-gpu.txt")
   for entry in "${models[@]}"; do
     read -r name preset context <<<"$entry"
     [ "$quick" = --quick ] && [ "$name" != tiny ] && continue
     echo "== bitnet-bench-model $name ($preset, zero weights)"
     set +e
-    timeout 120 "$bundle/bitnet-bench-model" "$bundle/$name.so" "$name" --zero-weights \
+    timeout 60 "$bundle/bitnet-bench-model" "$bundle/$name.so" "$name" --zero-weights \
       -p 64 -n 32 -r 2 ${bandwidth:+--bandwidth "$bandwidth"}
     rc=$?
     set -e
@@ -94,7 +100,7 @@ case "${1:-}" in
   exit $status
   ;;
 *)
-  sed -n '2,21p' "$0"
+  sed -n '2,23p' "$0"
   exit 2
   ;;
 esac
