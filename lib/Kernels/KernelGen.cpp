@@ -537,23 +537,26 @@ void BitLinearGenerator::scheduleGPU() {
     return;
   }
   if (spec.target == KernelTarget::OpenCL && M == 1 && colTiles >= target.gpuThreads) {
-    // Decode GEMV on OpenCL: a work-group of gpuThreads per output row,
-    // thread u taking column tiles u, u + gpuThreads, ... (neighbouring
-    // words), partial sums combined through local memory (Halide 14 has no
-    // gpu_lanes for OpenCL, so one row per work-group).
-    Var u("u");
+    // Decode GEMV on OpenCL: gpuThreads threads per output row and
+    // rows_per_task rows per work-group, thread u of a row taking column
+    // tiles u, u + gpuThreads, ... (neighbouring words); each row's
+    // partial sums combined through local memory by its own thread
+    // (Halide 14 has no gpu_lanes for OpenCL).
+    Var u("u"), nr("nr");
     RVar tco("tco"), tci("tci");
-    y.gpu_blocks(n);
+    y.split(n, nb, nr, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
+        .gpu_blocks(nb)
+        .gpu_threads(nr);
     Func groupsum = partial.update()
                         .split(r[3], tco, tci, target.gpuThreads, TailStrategy::GuardWithIf)
                         .reorder(r.x, r.y, r.z, tco, tci)
                         .rfactor(tci, u);
-    groupsum.compute_at(y, n).gpu_threads(u);
+    groupsum.compute_at(y, nb).gpu_threads(u, n);
     // Unrolled, not vectorized: a vectorized sum into local memory would
     // be an atomic add.
-    groupsum.update().gpu_threads(u).unroll(r.x);
-    partial.compute_at(y, n);
-    dot.compute_at(y, n);
+    groupsum.update().gpu_threads(u, n).unroll(r.x);
+    partial.compute_at(y, nr);
+    dot.compute_at(y, nr);
     return;
   }
   y.gpu_tile(n, nb, ni, target.gpuThreads, TailStrategy::GuardWithIf);

@@ -285,14 +285,13 @@ std::string KernelSpec::validate() const {
   case KernelKind::BitLinear: {
     if (!(why = check({{"m", m}, {"n", n}, {"k", k}})).empty())
       return why;
-    if (target == KernelTarget::CUDA || target == KernelTarget::OpenCL) {
-      const int64_t most = m == 1 ? kMaxGPURowsGEMV : kMaxGPURowsGEMM;
-      if (rowsPerTask > most)
-        return "rows_per_task must be at most " + std::to_string(most) +
-               " on a GPU " + (m == 1 ? "for one token (a warp per row)"
-                                      : "for several tokens (a thread per row and token)") +
-               ", got " + std::to_string(rowsPerTask);
-    }
+    if (isGPUTarget(target) && rowsPerTask > maxGPURowsPerTask())
+      return "rows_per_task must be at most " + std::to_string(maxGPURowsPerTask()) +
+             " on " + kernelTargetName(target) +
+             (m > 1 ? " for several tokens (a thread per row and token, 8 tokens)"
+              : target == KernelTarget::CUDA ? " for one token (a warp per row)"
+                                             : " for one token (64 threads per row)") +
+             ", got " + std::to_string(rowsPerTask);
     why = ref::validateLayout(layout, weightKind);
     if (!why.empty())
       return "tile: " + why;

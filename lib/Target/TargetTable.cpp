@@ -68,8 +68,7 @@ const std::vector<TargetDescription> &allTargets() {
       {"arm64-dotprod", KernelTarget::ARM64DotProd, "aarch64-unknown-linux-gnu",
        "ARM64 with the dot-product extension (sdot), NEON fallback",
        cpuRules(16, 4)},
-      // Multiprocessors: A100 (sm_80) 108 SMs, H100/H200 (sm_90) 132;
-      // a generic OpenCL device: 16 compute units.
+      // Multiprocessors: A100 (sm_80) 108 SMs, H100/H200 (sm_90) 132.
       {"cuda-sm80", KernelTarget::CUDA, "x86_64-unknown-linux-gnu",
        "NVIDIA GPUs, PTX for sm_80 (runs on sm_80 and newer)", gpuRules(),
        kGPUPromptBlock, 108},
@@ -77,7 +76,7 @@ const std::vector<TargetDescription> &allTargets() {
        "NVIDIA GPUs, PTX assembled for sm_90 (Halide 14 emits sm_80 PTX)",
        gpuRules(), kGPUPromptBlock, 132},
       {"opencl", KernelTarget::OpenCL, "x86_64-unknown-linux-gnu",
-       "OpenCL devices", gpuRules(), kGPUPromptBlock, 16},
+       "OpenCL devices", gpuRules(), kGPUPromptBlock},
   };
   return targets;
 }

@@ -327,7 +327,7 @@ llvm::Expected<Comparison> ComparisonRun::benchmarkFamilies() {
   comparison.bench = options_.bench;
   comparison.target = options_.target;
   const target::TargetDescription *description = target::lookupTarget(options_.target);
-  comparison.gpu = description && description->gpuMultiprocessors > 0;
+  comparison.gpu = description && kernels::isGPUTarget(description->kernels);
   for (size_t i = 0; i < families().size(); ++i) {
     const Family &family = families()[i];
     llvm::Expected<std::unique_ptr<LoadedModel>> model =

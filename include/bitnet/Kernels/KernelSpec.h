@@ -43,6 +43,10 @@ enum class KernelTarget {
 
 const char *kernelKindName(KernelKind kind);
 const char *kernelTargetName(KernelTarget target);
+/// Whether kernels of `target` run on a GPU (CUDA, OpenCL).
+inline bool isGPUTarget(KernelTarget target) {
+  return target == KernelTarget::CUDA || target == KernelTarget::OpenCL;
+}
 
 struct KernelSpec {
   KernelKind kind = KernelKind::BitLinear;
@@ -74,16 +78,27 @@ struct KernelSpec {
 
   // Schedule parameters (0 = the target family's default).
   /// BitLinear output rows per parallel task (CPU) or per thread block
-  /// (GPU: a warp per row for one token, at most 32; a thread per row and
-  /// token for GEMMs, at most 128).
+  /// (GPU; see maxGPURowsPerTask).
   int64_t rowsPerTask = 0;
-  static constexpr int64_t kMaxGPURowsGEMV = 32, kMaxGPURowsGEMM = 128;
+  /// The most rows per GPU block: blocks of at most 1024 threads on CUDA,
+  /// 256 on OpenCL (a size every OpenCL GPU takes). One token: a warp (32
+  /// threads) per row on CUDA, a work-group of 64 per row on OpenCL
+  /// (KernelGen's kTargets); GEMMs: a thread per row and token, up to 8
+  /// tokens per block.
+  int64_t maxGPURowsPerTask() const {
+    const int64_t threads = target == KernelTarget::CUDA ? 1024 : 256;
+    return threads / (m > 1 ? 8 : target == KernelTarget::CUDA ? 32 : 64);
+  }
   /// Rows per task the BitLinear kernels use: rowsPerTask, or by default
-  /// 8 tiles of rows on CPUs (whole tiles either way), and on GPUs 8 rows
-  /// (8 warps) for one token, 32 rows x 8 tokens for GEMMs.
+  /// 8 tiles of rows on CPUs (whole tiles either way); on GPUs 8 rows (8
+  /// warps) for one CUDA token, 4 on OpenCL (256 threads), 32 rows x 8
+  /// tokens for GEMMs.
   int64_t effectiveRowsPerTask() const {
-    if (target == KernelTarget::CUDA || target == KernelTarget::OpenCL)
-      return rowsPerTask > 0 ? rowsPerTask : m == 1 ? 8 : 32;
+    if (isGPUTarget(target))
+      return rowsPerTask > 0                  ? rowsPerTask
+             : m > 1                          ? 32
+             : target == KernelTarget::CUDA ? 8
+                                              : 4;
     int64_t tn = layout.tileN > 0 ? layout.tileN : 1;
     int64_t rows = rowsPerTask > 0 ? rowsPerTask : tn * 8;
     return (rows + tn - 1) / tn * tn;

@@ -40,16 +40,17 @@ struct TargetDescription {
   /// Tokens per prompt block (the GEMM kernels' m) where no tuning entry
   /// says otherwise: a block shares each read of the weights.
   int64_t promptBlock = 16;
-  /// GPUs: the multiprocessors (SMs, compute units) a kernel's blocks should
-  /// fill; 0 on CPUs.
+  /// CUDA: the multiprocessors (SMs) a kernel's blocks should fill; 0
+  /// elsewhere.
   int64_t gpuMultiprocessors = 0;
 };
 
 /// Rows per BitLinear task (CPU) or thread block (GPU) where no tuning
-/// entry sets them: 0 (the kernel's default) on CPUs and for GPU GEMMs (32
-/// rows x 8 tokens); for a GPU GEMV (a warp per row) the most rows up to 8,
-/// a power of two, that still give every multiprocessor two blocks (a
-/// 640-row projection on 132 SMs: 4 rows per block, 160 blocks).
+/// entry sets them: 0 (the kernel's default) on CPUs, for GPU GEMMs (32
+/// rows x 8 tokens) and on OpenCL (a work-group per row); for a CUDA GEMV
+/// (a warp per row) the most rows up to 8, a power of two, that still give
+/// every SM two blocks (a 640-row projection on 132 SMs: 2 rows per block,
+/// 320 blocks).
 int64_t defaultRowsPerTask(const TargetDescription &target, int64_t n, int64_t m);
 
 /// All targets, in --help order ("host" is resolved by resolveHost).
