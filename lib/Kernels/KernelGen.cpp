@@ -163,6 +163,33 @@ void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
   partials.update().gpu_threads(u);
 }
 
+/// CUDA: the sum over a warp's 32 lanes of laneValues(u, n, m), as a tree
+/// of five shuffles (level w adds lane u + w to lane u; lane 0 ends with
+/// the total), instead of what a reduction over a lane variable becomes (a
+/// gather of all 32 lanes by each: 32 shuffles and adds). Every level spans
+/// the whole warp; a lane past the end reads its own last lane (min), so
+/// the upper lanes hold partial garbage that never reaches lane 0. Returns
+/// the total (n, m) and appends the levels (u, n, m) to `levels`, which the
+/// schedule computes at the warp's row with gpu_lanes(u).
+Func warpTreeSum(Func laneValues, Var u, Var n, Var m, int warp, std::vector<Func> &levels) {
+  Func below = laneValues;
+  for (int width = warp / 2; width >= 1; width /= 2) {
+    Func level("lane_tree_" + std::to_string(width));
+    level(u, n, m) = below(u, n, m) + below(min(u + width, warp - 1), n, m);
+    levels.push_back(level);
+    below = level;
+  }
+  Func total("warp_total");
+  total(n, m) = below(0, n, m);
+  return total;
+}
+
+/// Schedules the levels of warpTreeSum at `at`'s loop `var`, a warp each.
+void scheduleWarpTree(std::vector<Func> &levels, Func at, Var var, Var u, int warp) {
+  for (Func &level : levels)
+    level.compute_at(at, var).bound(u, 0, warp).gpu_lanes(u);
+}
+
 /// A defined and scheduled pipeline: its outputs and arguments in ABI order.
 struct Built {
   std::vector<Func> outputs;
@@ -240,9 +267,13 @@ private:
   // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
   Func weightWords{"weight_words"}, activationWords{"activation_words"},
       wordDot{"word_dot"}, tiledDot{"tiled_dot"};
-  RDom rp, r, rl, rw, r4;
+  // CUDA GEMV: each word's and each lane's sum, and the shuffle tree.
+  Func wordSums{"word_sums"}, laneSums{"lane_sums"}, warpDot;
+  std::vector<Func> laneTree;
+  RDom rp, r, rl, rw, r4, rlane, rbyte;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
-  bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false;
+  bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false,
+       warpGemv = false;
 };
 
 void BitLinearGenerator::define() {
@@ -413,7 +444,34 @@ void BitLinearGenerator::define() {
     tiledDot(n, m) = 0;
     tiledDot(n, m) += wordDot(n, m, rw);
   }
-  Func &dots = externDot ? vnniDot : gpuTiled ? tiledDot : dot;
+  // CUDA decode GEMV over rows of at least a warp of column tiles: lane u
+  // of the row's warp sums column tiles u, u + 32, ... (zero past the last
+  // tile), then the 32 lane sums meet in a tree of five shuffles down
+  // (level w adds lane u + w to lane u), not in a gather of all 32 lanes
+  // by each (what a reduction over a lane variable becomes: 32 shuffles
+  // and adds, as many instructions as the row's own loop at K = 2560).
+  warpGemv = spec.target == KernelTarget::CUDA && M == 1 && colTiles >= kWarp;
+  if (warpGemv) {
+    // Lane u's sum over its tiles: words of `group` bytes (step st, slot
+    // sl, round rd: tile rd * 32 + u), each word's products summed in a
+    // Func of its own (per lane: a register; dp4a), added to the lane's
+    // sum; zero past the last tile.
+    const int64_t stepBytes = lanes * group;
+    const int64_t rounds = (colTiles + kWarp - 1) / kWarp;
+    Var st("st"), sl("sl"), rd("rd");
+    rbyte = RDom(0, i32(group), "rbyte");
+    Expr tile = rd * kWarp + lane;
+    auto [code, col] = decode(st * i32(stepBytes) + rbyte, sl, min(tile, i32(colTiles - 1)));
+    Expr weight = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
+    wordSums(lane, st, sl, rd, n, m) = 0;
+    wordSums(lane, st, sl, rd, n, m) += cast<int32_t>(weight) * cast<int32_t>(qz(col, m));
+    rlane = RDom(0, i32(rowBytes / stepBytes), 0, i32(perByte), 0, i32(rounds), "rlane");
+    laneSums(lane, n, m) = 0;
+    laneSums(lane, n, m) += select(rlane.z * kWarp + lane < i32(colTiles),
+                                   wordSums(lane, rlane.x, rlane.y, rlane.z, n, m), 0);
+    warpDot = warpTreeSum(laneSums, lane, n, m, kWarp, laneTree);
+  }
+  Func &dots = externDot ? vnniDot : gpuTiled ? tiledDot : warpGemv ? warpDot : dot;
   Expr sum = centered ? dots(n, m)
                       : bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
   y(n, m) = (cast<float>(sum) / s(m)) * scale;
@@ -513,27 +571,25 @@ void BitLinearGenerator::scheduleGPU() {
     scheduleGPUTiles();
     return;
   }
-  if (spec.target == KernelTarget::CUDA && M == 1 && colTiles >= kWarp) {
-    // Decode GEMV: one warp per output row. Lane u takes column tiles u,
-    // u + 32, ...: the 32 lanes read 32 neighbouring words of the row at
-    // once (one 128-byte transaction), and their partial sums meet through
-    // warp shuffles (Halide lowers a reduction over a gpu_lanes variable to
-    // shfl), instead of one thread walking a whole row.
-    Var u("u"), nw("nw"), nl("nl");
-    RVar tco("tco"), tci("tci");
+  if (warpGemv) {
+    // Decode GEMV: one warp per output row (define()): the 32 lanes read 32
+    // neighbouring words of the row at once (one 128-byte transaction), and
+    // their sums meet through warp shuffles (Halide lowers reads of another
+    // lane's value to shfl), instead of one thread walking a whole row.
+    Var nw("nw"), nl("nl");
     // nl (extent 1) stands for the lanes of the warp a row runs on.
     y.split(n, nb, nw, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
         .split(nw, nw, nl, 1)
         .gpu_blocks(nb)
         .gpu_threads(nw, nl);
-    Func lanesum = partial.update()
-                       .split(r[3], tco, tci, kWarp, TailStrategy::GuardWithIf)
-                       .reorder(r.x, r.y, r.z, tco, tci)
-                       .rfactor(tci, u);
-    lanesum.compute_at(y, nw).gpu_lanes(u);
-    lanesum.update().gpu_lanes(u).atomic().vectorize(r.x);
-    partial.compute_at(y, nl);
-    dot.compute_at(y, nl);
+    laneSums.compute_at(y, nw).gpu_lanes(lane);
+    laneSums.update().gpu_lanes(lane);
+    // Inside the lane loop: a register per lane, so the vectorized sum of
+    // a word's bytes (dp4a) needs no atomics (at the warp's level it was an
+    // atomic add to local memory, which PTX leaves undefined).
+    wordSums.compute_at(laneSums, rlane.x);
+    wordSums.update().atomic().vectorize(rbyte);
+    scheduleWarpTree(laneTree, y, nw, lane, kWarp);
     return;
   }
   if (spec.target == KernelTarget::OpenCL && M == 1 && colTiles >= target.gpuThreads) {
@@ -966,7 +1022,10 @@ protected:
   bool costlyConversion = false;
   Var n{"n"}, m{"m"}, lane{"lane"};
   Func dot{"dot"}, partial{"partial"}, y{"y"};
-  RDom r, rk;
+  // GPUs: each load's and each thread's sums, and CUDA's shuffle tree.
+  Func loadSums{"load_sums"}, laneSums{"lane_sums"};
+  std::vector<Func> laneTree;
+  RDom r, rk, rload;
   int64_t steps = 0;
 };
 
@@ -974,15 +1033,32 @@ void RowMatmulGenerator::defineRows() {
   Expr row = min(n, i32(N - 1));
   dot(n, m) = zero;
   if (target.family == ScheduleFamily::GPU) {
-    // GPUs: one sum over k, which scheduleGPU() spreads over the threads
-    // of a warp (work-group), padded with zero products to whole spans of
-    // the threads' loads (guarded tails broke Halide's lane reductions).
-    const int64_t span = gpuReductionThreads() * gpuWeightsPerLoad();
-    rk = RDom(0, i32((K + span - 1) / span * span), "rk");
+    // GPUs: thread u of a row's warp (work-group) of T threads takes loads
+    // ko = 0, 1, ... of V neighbouring weights, k = (ko * T + u) * V + v;
+    // each load's products summed in a Func of their own (a register per
+    // thread: vectorizable without atomics), the thread's sum over its
+    // loads in laneSums, and the threads' sums combined by a shuffle tree
+    // (CUDA) or by one thread from local memory (OpenCL). Zero products
+    // pad k to whole spans of T x V.
+    const int64_t threads = gpuReductionThreads(), perLoad = gpuWeightsPerLoad();
+    const int64_t span = threads * perLoad;
+    Var ko("ko");
+    rload = RDom(0, i32(perLoad), "rload");
+    Expr k = (ko * i32(threads) + lane) * i32(perLoad) + rload;
+    loadSums(lane, ko, n, m) = zero;
     if (K % span == 0)
-      dot(n, m) += product(rk, row);
+      loadSums(lane, ko, n, m) += product(k, row);
     else
-      dot(n, m) += select(rk < i32(K), product(min(rk, i32(K - 1)), row), zero);
+      loadSums(lane, ko, n, m) += select(k < i32(K), product(min(k, i32(K - 1)), row), zero);
+    rk = RDom(0, i32((K + span - 1) / span), "rk");
+    laneSums(lane, n, m) = zero;
+    laneSums(lane, n, m) += loadSums(lane, rk, n, m);
+    if (spec.target == KernelTarget::CUDA) {
+      dot = warpTreeSum(laneSums, lane, n, m, kWarp, laneTree);
+    } else {
+      RDom rt(0, i32(threads), "rt");
+      dot(n, m) += laneSums(rt, n, m);
+    }
     y(n, m) = output(dot(n, m));
     return;
   }
@@ -1050,28 +1126,24 @@ void RowMatmulGenerator::scheduleGPU() {
   // through local memory on OpenCL (a work-group of gpuThreads per row;
   // Halide 14 has no gpu_lanes for OpenCL). Tokens are the innermost block
   // dimension: the blocks of one row run together and share it in cache.
-  const int threads = gpuReductionThreads(), perLoad = gpuWeightsPerLoad();
-  Var u("u"), nb("nb"), nw("nw"), nl("nl");
-  RVar ko("ko"), kt("kt"), kl("kl"), kv("kv");
-  Func lanesum = dot.update()
-                     .split(rk, ko, kt, threads * perLoad)
-                     .split(kt, kl, kv, perLoad)
-                     .rfactor(kl, u);
+  Var nb("nb"), nw("nw"), nl("nl");
   if (spec.target == KernelTarget::CUDA) {
     y.split(n, nb, nw, kRowsPerBlock, TailStrategy::GuardWithIf)
         .split(nw, nw, nl, 1)
         .reorder(nl, nw, m, nb)
         .gpu_blocks(m, nb)
         .gpu_threads(nw, nl);
-    lanesum.compute_at(y, nw).gpu_lanes(u);
-    lanesum.update().gpu_lanes(u).atomic().vectorize(kv);
-    dot.compute_at(y, nl);
+    laneSums.compute_at(y, nw).gpu_lanes(lane);
+    laneSums.update().gpu_lanes(lane);
+    loadSums.compute_at(laneSums, rk).update().atomic().vectorize(rload);
+    scheduleWarpTree(laneTree, y, nw, lane, kWarp);
     return;
   }
   y.reorder(m, n).gpu_blocks(m, n);
-  lanesum.compute_at(y, m).gpu_threads(u);
+  laneSums.compute_at(y, m).gpu_threads(lane);
+  laneSums.update().gpu_threads(lane);
   // Unrolled: Halide 14's OpenCL back end cannot vectorize the f16 decode.
-  lanesum.update().gpu_threads(u).unroll(kv);
+  loadSums.compute_at(laneSums, rk).update().unroll(rload);
   dot.compute_at(y, m);
 }
 
