@@ -649,34 +649,33 @@ BITNET_WEAK int32_t bitnet_rt2_detokenize(const bitnet_model *model, const int32
   return status;
 }
 
-BITNET_WEAK int32_t bitnet_rt2_token_bos(const bitnet_model *model) {
+/* The model's tokenizer asked, under the tokenizer lock, for its
+ * beginning- or end-of-sequence id or whether `id` ends generation;
+ * `fallback` without a tokenizer. */
+enum bitnet_token_query { BITNET_QUERY_BOS, BITNET_QUERY_EOS, BITNET_QUERY_EOG };
+static int32_t bitnet_token_query(const bitnet_model *model, enum bitnet_token_query query,
+                                  int32_t id, int32_t fallback) {
   bitnet_tokenizer *t;
-  int32_t id = -1;
+  int32_t answer = fallback;
   pthread_mutex_lock(&bitnet_tokenizer_lock);
   if ((t = bitnet_model_tokenizer(model)))
-    id = bitnet_tokenizer_bos(t);
+    answer = query == BITNET_QUERY_BOS   ? bitnet_tokenizer_bos(t)
+             : query == BITNET_QUERY_EOS ? bitnet_tokenizer_eos(t)
+                                         : bitnet_tokenizer_is_eog(t, id) != 0;
   pthread_mutex_unlock(&bitnet_tokenizer_lock);
-  return id;
+  return answer;
+}
+
+BITNET_WEAK int32_t bitnet_rt2_token_bos(const bitnet_model *model) {
+  return bitnet_token_query(model, BITNET_QUERY_BOS, 0, -1);
 }
 
 BITNET_WEAK int32_t bitnet_rt2_token_eos(const bitnet_model *model) {
-  bitnet_tokenizer *t;
-  int32_t id = -1;
-  pthread_mutex_lock(&bitnet_tokenizer_lock);
-  if ((t = bitnet_model_tokenizer(model)))
-    id = bitnet_tokenizer_eos(t);
-  pthread_mutex_unlock(&bitnet_tokenizer_lock);
-  return id;
+  return bitnet_token_query(model, BITNET_QUERY_EOS, 0, -1);
 }
 
 BITNET_WEAK int32_t bitnet_rt2_token_is_eog(const bitnet_model *model, int32_t id) {
-  bitnet_tokenizer *t;
-  int32_t eog = 0;
-  pthread_mutex_lock(&bitnet_tokenizer_lock);
-  if ((t = bitnet_model_tokenizer(model)))
-    eog = bitnet_tokenizer_is_eog(t, id) != 0;
-  pthread_mutex_unlock(&bitnet_tokenizer_lock);
-  return eog;
+  return bitnet_token_query(model, BITNET_QUERY_EOG, id, 0);
 }
 
 BITNET_WEAK const char *bitnet_rt2_tokenizer_error(const bitnet_model *model) {
