@@ -718,6 +718,9 @@ private:
   std::vector<uint8_t> tokenizerBlob;
   std::string chatTemplate; // the checkpoint's (empty: none)
   bool embedTokenizer = true;
+  /// Whether to print the tokenizer line (a fat object's first variant
+  /// prints it for the fat descriptor, which carries the tokenizer).
+  bool describeTokenizer = true;
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics;
@@ -940,10 +943,11 @@ void CompileSession::printTuning() const {
 /// what the object carries.
 llvm::Error CompileSession::checkTokenizer() {
   if (tokenizerBlob.empty()) {
-    log << "bitnet-compile: no tokenizer"
-        << (o.tokenizer == "none" ? " (--tokenizer=none)"
-                                  : " in the input (--tokenizer=tokenizer.json adds one)")
-        << ": the tokenizer functions will say so\n";
+    if (describeTokenizer)
+      log << "bitnet-compile: no tokenizer"
+          << (o.tokenizer == "none" ? " (--tokenizer=none)"
+                                    : " in the input (--tokenizer=tokenizer.json adds one)")
+          << ": the tokenizer functions will say so\n";
     return llvm::Error::success();
   }
   // Header fields of Tokenizer.h's blob: kind at 12, n_tokens at 40,
@@ -956,11 +960,12 @@ llvm::Error CompileSession::checkTokenizer() {
     return compileError("the tokenizer has " + llvm::Twine(tokens) +
                         " tokens but the model's vocabulary is " +
                         llvm::Twine(entries.front().vocab));
-  if (embedTokenizer)
+  if (describeTokenizer)
     log << "bitnet-compile: tokenizer: " << (kind == 2 ? "byte-level BPE" : "SentencePiece BPE")
         << ", " << tokens << " tokens, " << merges << " merges, "
         << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB"
-        << (chatTemplate.empty() ? ", no chat template" : ", a chat template") << "\n";
+        << (chatTemplate.empty() ? ", no chat template" : ", a chat template")
+        << (embedTokenizer ? "" : " (in the fat descriptor)") << "\n";
   return llvm::Error::success();
 }
 
@@ -1336,6 +1341,7 @@ public:
       CompileSession session(vo, log);
       session.shareableWeightData = written;
       session.embedTokenizer = false; // the fat descriptor carries it
+      session.describeTokenizer = entries.empty();
       if (llvm::Error e = session.run())
         return e;
       if (!session.sharedWeights && session.weightData)
