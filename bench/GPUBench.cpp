@@ -102,11 +102,8 @@ int main(int argc, char **argv) {
   }
   constexpr int kRounds = 3;
 #ifdef BITNET_BENCH_GPU_CUDA
-  std::string why = bitnet::test::cudaUnavailable();
-  if (!why.empty()) {
-    std::printf("SKIP: %s\n", why.c_str());
+  if (bitnet::test::skipWithoutCuda())
     return 77;
-  }
 #endif
 
   // The device's bandwidth: y = a + b over 2^26 floats each.

@@ -2,6 +2,7 @@
 #ifndef BITNET_TEST_COMMON_CUDADEVICE_H
 #define BITNET_TEST_COMMON_CUDADEVICE_H
 
+#include <cstdio>
 #include <dlfcn.h>
 #include <string>
 
@@ -22,6 +23,16 @@ inline std::string cudaUnavailable() {
   if (!init || !count || init(0) != 0 || count(&devices) != 0 || devices == 0)
     return "the CUDA driver reports no usable device";
   return "";
+}
+
+/// Prints "SKIP: <why>" and returns true when no CUDA device can run the
+/// caller (which then exits 77), else false.
+inline bool skipWithoutCuda() {
+  std::string why = cudaUnavailable();
+  if (why.empty())
+    return false;
+  std::printf("SKIP: %s\n", why.c_str());
+  return true;
 }
 
 } // namespace test

@@ -481,11 +481,8 @@ int main(int argc, char **argv) {
   }
 #endif
 #ifdef BITNET_KERNEL_TEST_CUDA
-  std::string why = bitnet::test::cudaUnavailable();
-  if (!why.empty()) {
-    std::printf("SKIP: %s\n", why.c_str());
+  if (bitnet::test::skipWithoutCuda())
     return 77;
-  }
 #endif
   // --expect-dotprod=0|1: check which variant the dispatcher picked.
   int expectDotprod = -1;

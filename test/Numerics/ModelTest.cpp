@@ -210,11 +210,8 @@ int main() {
   }
 #endif
 #ifdef MODEL_NEEDS_CUDA
-  std::string why = bitnet::test::cudaUnavailable();
-  if (!why.empty()) {
-    std::printf("SKIP: %s\n", why.c_str());
+  if (bitnet::test::skipWithoutCuda())
     return 77;
-  }
 #endif
   const Case cases[] = {
       {"b158", ref::ModelConfig::tinyB158(), 1, ENTRY(b158_m1), ENTRY(b158_m3)},
