@@ -718,18 +718,26 @@ void RMSNormQuantGenerator::scheduleCPU() {
 }
 
 void RMSNormQuantGenerator::scheduleGPU() {
-  Var db("db"), di("di");
-  // The sum of squares keeps the reference's sequential order (one thread
-  // per token): it feeds the integer codes, which must match exactly. The
-  // maximum and the integer sum are exact in any order: block-wide.
-  ss.compute_root().gpu_blocks(m);
-  ss.update().gpu_blocks(m);
-  scheduleGPUBlockReduction(amax, rd, {m}, target.gpuThreads);
-  scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
+  // Five kernel launches: per token, 1/rms (the sum of squares inside it,
+  // in the reference's sequential order on one thread: it feeds the
+  // integer codes, which must match exactly); per token, the scale (the
+  // maximum inside it, block-wide: exact in any order); the codes, a thread
+  // per element (the normalized value recomputed inline); and the codes'
+  // sum, block-wide (its zero and its sum: two launches, as it is an
+  // output).
+  Var db("db"), di("di"), u("u");
+  RVar ro("ro"), ri("ri");
   inv.compute_root().gpu_blocks(m);
-  a.compute_root().gpu_tile(d, db, di, target.gpuThreads, TailStrategy::GuardWithIf);
+  ss.compute_at(inv, m);
   scale.compute_root().gpu_blocks(m);
+  amax.compute_at(scale, m);
+  Func parts = amax.update()
+                   .split(rd, ro, ri, target.gpuThreads, TailStrategy::GuardWithIf)
+                   .rfactor(ri, u);
+  parts.compute_at(amax, m).gpu_threads(u);
+  parts.update().gpu_threads(u);
   qv.compute_root().gpu_tile(d, db, di, target.gpuThreads, TailStrategy::GuardWithIf);
+  scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
 }
 
 //===--------------------------------------------------------------------===//
