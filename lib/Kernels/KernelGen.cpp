@@ -876,6 +876,9 @@ private:
   Var t{"t"}, h{"h"}, m{"m"}, d{"d"}, l{"l"}, dd{"dd"};
   Func dotp{"dot"}, lane{"lane"}, score{"score"}, mx{"mx"}, e{"e"},
       sum{"sum"}, acc{"acc"}, y{"y"};
+  // GPU: the shared memory a block may hold (scores and exponentials: 8
+  // bytes a cache row), and its most threads.
+  static constexpr int64_t kSharedBytes = 32 * 1024, kMaxBlockThreads = 256;
   RDom rl, rk, rt;
   int64_t hd = 0;
   bool laneDot = false;
@@ -957,11 +960,34 @@ void AttentionGenerator::scheduleCPU() {
 }
 
 void AttentionGenerator::scheduleGPU() {
-  // Scores and exponentials a thread per cache row; the softmax's
-  // reductions a block per (head, token); the weighted sum of values a
-  // thread per head-dimension element (neighbouring loads).
   const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
   Var db("db"), di("di");
+  if (spec.context * 2 * 4 <= kSharedBytes && hd <= kMaxBlockThreads) {
+    // One launch: a block per (head, token), a thread per head-dimension
+    // element of its output. Inside it, the scores and then the
+    // exponentials of all cache rows (threads over rows, kept in shared
+    // memory: 8 bytes a row), the softmax's maximum and sum block-wide, and
+    // each thread's weighted sum of the values down its element's column
+    // (neighbouring loads across the threads).
+    Var hh("hh"), u("u");
+    RVar ro("ro"), ri("ri");
+    y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
+    dotp.compute_at(y, hh).gpu_threads(t);
+    dotp.update().gpu_threads(t);
+    e.compute_at(y, hh).gpu_threads(t);
+    for (Func f : {mx, sum}) {
+      f.compute_at(y, hh);
+      Func parts = f.update().split(rt, ro, ri, threads, TailStrategy::GuardWithIf).rfactor(ri, u);
+      parts.compute_at(f, h).gpu_threads(u);
+      parts.update().gpu_threads(u);
+    }
+    acc.compute_at(y, hh).gpu_threads(d);
+    acc.update().gpu_threads(d);
+    return;
+  }
+  // Long contexts: scores and exponentials a thread per cache row; the
+  // softmax's reductions a block per (head, token); the weighted sum of
+  // values a thread per head-dimension element.
   dotp.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
   dotp.update().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
   e.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);

@@ -20,6 +20,7 @@
 #include "add_k.h"
 #include "attn_decode.h"
 #include "attn_prefill.h"
+#include "attn_long.h"
 #include "attn_lanes.h"
 #include "attn_lanes_decode.h"
 #include "bl_gemm_b1.h"
@@ -515,6 +516,7 @@ int main(int argc, char **argv) {
   // over a cache whose visible rows are not a multiple of 4.
   testAttention("attention decode hd=32", attn_lanes_decode, 1, 4, 1, 32, 11, rng);
   testAttention("attention prefill hd=32", attn_lanes, 5, 4, 1, 32, 11, rng);
+  testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng);
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
