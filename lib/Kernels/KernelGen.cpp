@@ -163,6 +163,22 @@ void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
   partials.update().gpu_threads(u);
 }
 
+/// GPU: `threads` threads per block along x and every other pure variable
+/// of the stage (`outer`, innermost first, at most two) a block dimension,
+/// so that one launch covers the whole output (gpu_tile along x alone
+/// would leave the others as loops on the host: a launch per token).
+template <typename FuncOrStage>
+void gpuTileAll(FuncOrStage f, Var x, std::vector<Var> outer, int threads) {
+  Var xo(x.name() + "_o"), xi(x.name() + "_i");
+  f.split(x, xo, xi, threads, TailStrategy::GuardWithIf).gpu_threads(xi);
+  if (outer.empty())
+    f.gpu_blocks(xo);
+  else if (outer.size() == 1)
+    f.gpu_blocks(xo, outer[0]);
+  else
+    f.gpu_blocks(xo, outer[0], outer[1]);
+}
+
 /// CUDA: the sum over a warp's 32 lanes of laneValues(u, n, m), as a tree
 /// of five shuffles (level w adds lane u + w to lane u; lane 0 ends with
 /// the total), instead of what a reduction over a lane variable becomes (a
@@ -725,7 +741,7 @@ void RMSNormQuantGenerator::scheduleGPU() {
   // per element (the normalized value recomputed inline); and the codes'
   // sum, block-wide (its zero and its sum: two launches, as it is an
   // output).
-  Var db("db"), di("di"), u("u");
+  Var u("u");
   RVar ro("ro"), ri("ri");
   inv.compute_root().gpu_blocks(m);
   ss.compute_at(inv, m);
@@ -736,7 +752,7 @@ void RMSNormQuantGenerator::scheduleGPU() {
                    .rfactor(ri, u);
   parts.compute_at(amax, m).gpu_threads(u);
   parts.update().gpu_threads(u);
-  qv.compute_root().gpu_tile(d, db, di, target.gpuThreads, TailStrategy::GuardWithIf);
+  gpuTileAll(qv.compute_root(), d, {m}, target.gpuThreads);
   scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
 }
 
@@ -753,10 +769,7 @@ protected:
   void scheduleCPU() override {
     y.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
   }
-  void scheduleGPU() override {
-    Var db("db"), di("di");
-    y.gpu_tile(d, db, di, target.gpuThreads, TailStrategy::GuardWithIf);
-  }
+  void scheduleGPU() override { gpuTileAll(y, d, {m}, target.gpuThreads); }
 
   Var d{"d"}, m{"m"};
   Func y{"y"};
@@ -961,7 +974,7 @@ void AttentionGenerator::scheduleCPU() {
 
 void AttentionGenerator::scheduleGPU() {
   const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
-  Var db("db"), di("di");
+  Var di("di");
   if (spec.context * 2 * 4 <= kSharedBytes && hd <= kMaxBlockThreads) {
     // One launch: a block per (head, token), a thread per head-dimension
     // element of its output. Inside it, the scores and then the
@@ -969,12 +982,13 @@ void AttentionGenerator::scheduleGPU() {
     // memory: 8 bytes a row), the softmax's maximum and sum block-wide, and
     // each thread's weighted sum of the values down its element's column
     // (neighbouring loads across the threads).
-    Var hh("hh"), u("u");
+    // Rows in steps of `threads` (a block holds at most 1024 threads).
+    Var hh("hh"), u("u"), to("to"), ti("ti");
     RVar ro("ro"), ri("ri");
     y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
-    dotp.compute_at(y, hh).gpu_threads(t);
-    dotp.update().gpu_threads(t);
-    e.compute_at(y, hh).gpu_threads(t);
+    dotp.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
+    dotp.update().split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
+    e.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
     for (Func f : {mx, sum}) {
       f.compute_at(y, hh);
       Func parts = f.update().split(rt, ro, ri, threads, TailStrategy::GuardWithIf).rfactor(ri, u);
@@ -988,17 +1002,17 @@ void AttentionGenerator::scheduleGPU() {
   // Long contexts: scores and exponentials a thread per cache row; the
   // softmax's reductions a block per (head, token); the weighted sum of
   // values a thread per head-dimension element.
-  dotp.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
-  dotp.update().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
-  e.compute_root().gpu_tile(t, db, di, threads, TailStrategy::GuardWithIf);
+  gpuTileAll(dotp.compute_root(), t, {h, m}, threads);
+  gpuTileAll(dotp.update(), t, {h, m}, threads);
+  gpuTileAll(e.compute_root(), t, {h, m}, threads);
   // The softmax's maximum and sum over the visible cache rows: block-wide
   // (a float sum in another order than the reference's, within the
   // attention kernels' bound).
   scheduleGPUBlockReduction(mx, rt, {h, m}, threads);
   scheduleGPUBlockReduction(sum, rt, {h, m}, threads);
-  acc.compute_root().gpu_tile(d, db, di, headThreads, TailStrategy::GuardWithIf);
-  acc.update().gpu_tile(d, db, di, headThreads, TailStrategy::GuardWithIf);
-  y.gpu_tile(dd, db, di, threads, TailStrategy::GuardWithIf);
+  gpuTileAll(acc.compute_root(), d, {h, m}, headThreads);
+  gpuTileAll(acc.update(), d, {h, m}, headThreads);
+  gpuTileAll(y, dd, {m}, threads);
 }
 
 //===--------------------------------------------------------------------===//
