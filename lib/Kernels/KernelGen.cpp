@@ -623,7 +623,8 @@ void BitLinearGenerator::scheduleGPU() {
                         .split(r[3], tco, tci, target.gpuThreads, TailStrategy::GuardWithIf)
                         .reorder(r.x, r.y, r.z, tco, tci)
                         .rfactor(tci, u);
-    groupsum.compute_at(y, nb).gpu_threads(u, n);
+    // Halide numbers thread dimensions by loop nesting: u innermost (x).
+    groupsum.compute_at(y, nb).reorder(u, n).gpu_threads(u, n);
     // Unrolled, not vectorized: a vectorized sum into local memory would
     // be an atomic add.
     groupsum.update().gpu_threads(u, n).unroll(r.x);
@@ -1411,6 +1412,74 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
     return std::string("Halide compile error: ") + e.what();
   } catch (const Halide::InternalError &e) {
     return std::string("Halide internal error: ") + e.what();
+  } catch (const Halide::Error &e) {
+    return std::string("Halide error: ") + e.what();
+  }
+  return "";
+}
+
+namespace {
+
+/// Finds the device-run calls of a lowered host body and the host loops
+/// around each.
+class LaunchFinder : public Halide::Internal::IRVisitor {
+public:
+  std::vector<std::string> lines;
+
+private:
+  using IRVisitor::visit;
+  std::vector<std::string> loops;
+
+  void visit(const Halide::Internal::For *op) override {
+    loops.push_back(op->name);
+    IRVisitor::visit(op);
+    loops.pop_back();
+  }
+  void visit(const Halide::Internal::Call *op) override {
+    IRVisitor::visit(op);
+    if (op->name != "halide_cuda_run" && op->name != "halide_opencl_run")
+      return;
+    // (state, entry name, blocks x y z, threads x y z, shared bytes, ...)
+    std::ostringstream line;
+    auto at = [&](size_t i) {
+      std::ostringstream text;
+      text << op->args[i];
+      return text.str();
+    };
+    std::string name = at(1);
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+      name = name.substr(1, name.size() - 2);
+    line << "launch " << name << " blocks (" << at(2) << ", " << at(3) << ", "
+         << at(4) << ") threads (" << at(5) << ", " << at(6) << ", " << at(7) << ")";
+    if (!loops.empty()) {
+      line << " in host loop";
+      for (size_t i = 0; i < loops.size(); ++i)
+        line << (i ? ", " : " ") << loops[i];
+    }
+    lines.push_back(line.str());
+  }
+};
+
+} // namespace
+
+std::string describeLaunches(const KernelSpec &spec, std::string &text) {
+  std::string why = spec.validate();
+  if (!why.empty())
+    return why;
+  if (!isGPUTarget(spec.target))
+    return std::string("--print-launches needs a GPU target, not ") +
+           kernelTargetName(spec.target);
+  try {
+    Built built = build(spec);
+    Target target(halideTargetString(spec.target, /*withRuntime=*/false,
+                                     usesDotProducts(spec)));
+    Module module = Pipeline(built.outputs).compile_to_module(built.args, spec.name, target);
+    LaunchFinder finder;
+    for (const Halide::Internal::LoweredFunc &f : module.functions())
+      f.body.accept(&finder);
+    text.clear();
+    for (const std::string &line : finder.lines)
+      text += line + "\n";
   } catch (const Halide::Error &e) {
     return std::string("Halide error: ") + e.what();
   }

@@ -31,6 +31,9 @@ const char *kUsage = R"(usage:
       writes DIR/halide_runtime_<target>.o (one per final link)
   bitnet-kernelgen --print-spec [--spec=FILE.json] [key=value ...]
       prints the canonical spec and its hash, writes nothing
+  bitnet-kernelgen --print-launches [--spec=FILE.json] [key=value ...]
+      GPU targets: prints each kernel launch (grid and block dimensions, and
+      any host loop that repeats it), writes nothing
 
 spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   kind          bitlinear | rmsnorm_quant | rope | attention | glu | add |
@@ -112,7 +115,7 @@ int fail(const std::string &message) {
 int main(int argc, char **argv) {
   KernelSpec spec;
   std::string outDir, specFile;
-  bool runtime = false, printSpec = false;
+  bool runtime = false, printSpec = false, printLaunches = false;
   std::vector<std::string> pairs;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -130,6 +133,8 @@ int main(int argc, char **argv) {
       runtime = true;
     } else if (arg == "--print-spec") {
       printSpec = true;
+    } else if (arg == "--print-launches") {
+      printLaunches = true;
     } else if (arg.find('=') != std::string::npos && arg[0] != '-') {
       pairs.push_back(arg);
     } else {
@@ -156,6 +161,14 @@ int main(int argc, char **argv) {
     if (!why.empty())
       return fail("invalid spec: " + why);
     std::printf("%shash=%s\n", spec.canonical().c_str(), spec.hash().c_str());
+    return 0;
+  }
+  if (printLaunches) {
+    std::string text;
+    std::string why = describeLaunches(spec, text);
+    if (!why.empty())
+      return fail(why);
+    std::fputs(text.c_str(), stdout);
     return 0;
   }
   if (outDir.empty())

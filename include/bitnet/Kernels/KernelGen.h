@@ -20,6 +20,13 @@ namespace kernels {
 std::string generateKernel(const KernelSpec &spec, const std::string &objectPath,
                            const std::string &headerPath);
 
+/// For a GPU spec, one line per kernel launch of the compiled pipeline, in
+/// the order of the host code: "launch NAME blocks (X, Y, Z) threads (X, Y,
+/// Z)", followed by " in host loop V[, W]" when a loop of the host code
+/// repeats the launch (a dimension left off the grid). Writes `text`;
+/// returns "" or an error message (not a GPU spec, Halide's).
+std::string describeLaunches(const KernelSpec &spec, std::string &text);
+
 /// Writes the Halide runtime for `target` (one per final link).
 std::string generateRuntime(KernelTarget target, const std::string &objectPath);
 
