@@ -1439,18 +1439,20 @@ private:
     IRVisitor::visit(op);
     if (op->name != "halide_cuda_run" && op->name != "halide_opencl_run")
       return;
-    // (state, entry name, blocks x y z, threads x y z, shared bytes, ...)
+    // (state, entry name, blocks x y z, threads x y z, dynamic shared
+    // memory bytes, ...)
     std::ostringstream line;
     auto at = [&](size_t i) {
       std::ostringstream text;
-      text << op->args[i];
+      text << Halide::Internal::simplify(op->args[i]);
       return text.str();
     };
     std::string name = at(1);
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
       name = name.substr(1, name.size() - 2);
     line << "launch " << name << " blocks (" << at(2) << ", " << at(3) << ", "
-         << at(4) << ") threads (" << at(5) << ", " << at(6) << ", " << at(7) << ")";
+         << at(4) << ") threads (" << at(5) << ", " << at(6) << ", " << at(7)
+         << ") shared " << at(8) << " bytes";
     if (!loops.empty()) {
       line << " in host loop";
       for (size_t i = 0; i < loops.size(); ++i)

@@ -22,7 +22,9 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
 
 /// For a GPU spec, one line per kernel launch of the compiled pipeline, in
 /// the order of the host code: "launch NAME blocks (X, Y, Z) threads (X, Y,
-/// Z)", followed by " in host loop V[, W]" when a loop of the host code
+/// Z) shared BYTES bytes" (dynamic shared memory; expressions where they
+/// depend on the inputs), followed by " in host loop V[, W]" when a loop of
+/// the host code
 /// repeats the launch (a dimension left off the grid). Writes `text`;
 /// returns "" or an error message (not a GPU spec, Halide's).
 std::string describeLaunches(const KernelSpec &spec, std::string &text);
