@@ -167,8 +167,9 @@ void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
 /// of the stage (`outer`, innermost first, at most two) a block dimension,
 /// so that one launch covers the whole output (gpu_tile along x alone
 /// would leave the others as loops on the host: a launch per token).
+/// Returns the thread variable (for compute_at).
 template <typename FuncOrStage>
-void gpuTileAll(FuncOrStage f, Var x, std::vector<Var> outer, int threads) {
+Var gpuTileAll(FuncOrStage f, Var x, std::vector<Var> outer, int threads) {
   Var xo(x.name() + "_o"), xi(x.name() + "_i");
   f.split(x, xo, xi, threads, TailStrategy::GuardWithIf).gpu_threads(xi);
   if (outer.empty())
@@ -177,6 +178,7 @@ void gpuTileAll(FuncOrStage f, Var x, std::vector<Var> outer, int threads) {
     f.gpu_blocks(xo, outer[0]);
   else
     f.gpu_blocks(xo, outer[0], outer[1]);
+  return xi;
 }
 
 /// CUDA: the sum over a warp's 32 lanes of laneValues(u, n, m), as a tree
@@ -632,9 +634,11 @@ void BitLinearGenerator::scheduleGPU() {
     dot.compute_at(y, nr);
     return;
   }
-  y.gpu_tile(n, nb, ni, target.gpuThreads, TailStrategy::GuardWithIf);
-  dot.compute_at(y, ni);
-  partial.compute_at(y, ni);
+  // Short rows (and GEMMs whose tiles are not whole 4-column words): a
+  // thread per output.
+  Var thread = gpuTileAll(y, n, {m}, target.gpuThreads);
+  dot.compute_at(y, thread);
+  partial.compute_at(y, thread);
   // Four bytes' products summed at once: dp4a on CUDA.
   if (group == 4)
     partial.update().atomic().vectorize(r.x);

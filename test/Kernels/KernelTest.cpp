@@ -29,6 +29,7 @@
 #include "bl_wide_b1.h"
 #include "bl_gemv_long.h"
 #include "bl_gemm_rows.h"
+#include "bl_gemm_b3w.h"
 #include "bl_gemv_rows.h"
 #include "bl_gemv_long_b1.h"
 #include "bl_fused.h"
@@ -504,6 +505,7 @@ int main(int argc, char **argv) {
   testBitLinear("binary K=8201", bl_wide_b1, 5, 3, 8201, F::Bits1, 1, 64, rng);
   testBitLinear("gemv K=4099 in 1x16 tiles", bl_gemv_long, 1, 37, 4099, F::Offset2, 1, 16, rng);
   testBitLinear("gemm 9 tokens, 8 rows per task", bl_gemm_rows, 9, 37, 4099, F::Offset2, 1, 16, rng);
+  testBitLinear("gemm base3 in 1x5 tiles", bl_gemm_b3w, 3, 37, 301, F::Base3, 1, 5, rng);
   testBitLinear("gemv 4 rows per task", bl_gemv_rows, 1, 37, 4099, F::Offset2, 1, 16, rng);
   testBitLinear("binary gemv K=2050 in 1x32 tiles", bl_gemv_long_b1, 1, 19, 2050, F::Bits1, 1,
                 32, rng);
