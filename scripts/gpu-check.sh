@@ -86,6 +86,11 @@ case "${1:-}" in
   esac
   bandwidth=$(sed -n 's/^device memory bandwidth.*: \([0-9.]*\) GB\/s$/\1/p' \
     "$results/bench-gpu.txt")
+  # Issue 17's criterion: the best decode GEMV of each 2B shape as a
+  # fraction of the measured bandwidth (>= 70%).
+  awk '$2 == "gemv" { f = $7; sub("%", "", f); if (!($1 in best) || f + 0 > best[$1]) { best[$1] = f + 0; rows[$1] = $4 } }
+       END { for (s in best) printf "gpu-check: ternary GEMV %s: %d%% of the measured bandwidth (%s rows per block)\n", s, best[s], rows[s] }' \
+    "$results/bench-gpu.txt" | sort
   for entry in "${models[@]}"; do
     read -r name preset context <<<"$entry"
     [ "$quick" = --quick ] && [ "$name" != tiny ] && continue
