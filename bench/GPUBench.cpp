@@ -58,26 +58,29 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-/// Seconds per call of `call(i)` (i counts the calls): one untimed pass
-/// over `warm` calls (first use moves inputs to the device), then `rounds`
-/// rounds of `calls` calls each ended by `sync` (launches are asynchronous);
-/// the median round. A nonzero status from a kernel stops the benchmark.
+/// Seconds per call of `call(i)`, i counting every call made (so that
+/// rotated weights continue through their copies across rounds instead of
+/// starting again from copies still in L2): one untimed pass of `warm`
+/// calls (first use moves inputs to the device), then `rounds` rounds of
+/// `calls` calls each ended by `sync` (launches are asynchronous); the
+/// median round. A nonzero status from a kernel stops the benchmark.
 double timeCalls(int warm, int calls, int rounds, const std::function<int(int)> &call,
                  const std::function<void()> &sync) {
-  for (int i = 0; i < warm; ++i)
-    if (int status = call(i)) {
+  int next = 0;
+  auto run = [&] {
+    if (int status = call(next++)) {
       std::fprintf(stderr, "bitnet-bench-gpu: a kernel failed with status %d\n", status);
       std::exit(1);
     }
+  };
+  for (int i = 0; i < warm; ++i)
+    run();
   sync();
   std::vector<double> perCall;
   for (int r = 0; r < rounds; ++r) {
     auto t0 = Clock::now();
     for (int i = 0; i < calls; ++i)
-      if (int status = call(i)) {
-        std::fprintf(stderr, "bitnet-bench-gpu: a kernel failed with status %d\n", status);
-        std::exit(1);
-      }
+      run();
     sync();
     perCall.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls);
   }
