@@ -76,7 +76,10 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--zero-weights") == 0) {
       zero = 1;
     } else if (strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc) {
-      bandwidth = atof(argv[++i]);
+      char *end;
+      bandwidth = strtod(argv[++i], &end);
+      if (*end || !(bandwidth > 0 && bandwidth < 1e9))
+        return usage(argv[0]);
     } else {
       return usage(argv[0]);
     }
