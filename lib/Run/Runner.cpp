@@ -70,6 +70,10 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   model->tokenBos_ = reinterpret_cast<decltype(tokenBos_)>(symbol("bitnet_rt2_token_bos"));
   model->tokenizerError_ =
       reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
+  if (symbol("halide_cuda_device_interface"))
+    model->deviceAPI_ = "CUDA";
+  else if (symbol("halide_opencl_device_interface"))
+    model->deviceAPI_ = "OpenCL";
   if (!model->create_ || !model->forward_ || !model->reset_ || !model->destroy_ ||
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
       !model->shutdownThreadPool_ || !model->tokenize_ ||
@@ -366,12 +370,18 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                       "%lld layers, context %lld\n",
                       label.str().c_str(), variant.c_str(), m.read_bytes / 1e6,
                       (long long)m.vocab, (long long)m.layers, (long long)m.context);
+  // A GPU model's bound is the device's bandwidth, which this probe (the
+  // host's) does not measure: no roofline columns then.
+  const bool device = !model.deviceAPI().empty();
+  if (device)
+    out << "kernels on the " << model.deviceAPI()
+        << " device: the host's read bandwidth does not bound them (no roofline)\n";
   out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
                       "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
   for (const BenchRow &row : *rows) {
     const bool prompt = row.test == BenchTest::PromptProcessing;
     std::string test = (prompt ? "pp" : "tg") + std::to_string(row.tokens);
-    if (prompt) {
+    if (prompt || device) {
       out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12s %12s %9s\n", row.threads,
                           test.c_str(), row.tokens, row.meanTokensPerSecond,
                           row.sdTokensPerSecond, "", "", "");

@@ -61,6 +61,9 @@ public:
   }
   /// Whether the model carries a tokenizer.
   bool hasTokenizer() const { return model_->tokenizer != nullptr; }
+  /// The GPU API its kernels run on ("CUDA", "OpenCL"), or "" for a CPU
+  /// model (read from the Halide runtime linked into the object).
+  const std::string &deviceAPI() const { return deviceAPI_; }
   /// The ids of `text` (BOS first when `addSpecial` and the vocabulary asks
   /// for it); an error with the model's reason when it cannot tokenize.
   llvm::Expected<std::vector<int32_t>> tokenize(llvm::StringRef text, bool addSpecial,
@@ -78,6 +81,7 @@ public:
 
 private:
   void *handle_ = nullptr;
+  std::string deviceAPI_;
   std::string prefix_;
   const bitnet_model *model_ = nullptr;
   decltype(&bitnet_rt2_create) create_ = nullptr;
