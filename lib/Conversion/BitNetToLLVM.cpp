@@ -18,6 +18,8 @@
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <tuple>
+
 namespace mlir {
 namespace bitnet {
 #define GEN_PASS_DEF_CONVERTBITNETTOLLVM
@@ -59,6 +61,42 @@ memref::GlobalOp constantGlobalOf(Value value) {
     def = view.getViewSource().getDefiningOp();
   }
   return {};
+}
+
+/// The globals that keep a GPU kernel's constant view on the device: its
+/// halide_buffer_t (created host-dirty, so that Halide copies the data at
+/// the first call and keeps the device allocation) and its dimensions. One
+/// pair per constant, offset and shape, made on first use.
+std::pair<LLVM::GlobalOp, LLVM::GlobalOp>
+residentGlobals(OpBuilder &builder, ModuleOp module, Location loc, memref::GlobalOp weight,
+                int64_t offset, ArrayRef<int64_t> shape, Type bufferTy, Type dimTy) {
+  std::string key =
+      llvm::formatv("__bitnet_device_{0}_o{1}", weight.getSymName(), offset).str();
+  for (int64_t extent : shape)
+    key += "_" + std::to_string(extent);
+  if (auto existing = module.lookupSymbol<LLVM::GlobalOp>(key))
+    return {existing, module.lookupSymbol<LLVM::GlobalOp>(key + "_dims")};
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(module.getBody());
+  auto dimsTy = LLVM::LLVMArrayType::get(dimTy, std::max<int64_t>(shape.size(), 1));
+  auto dims = LLVM::GlobalOp::create(builder, loc, dimsTy, /*isConstant=*/false,
+                                     LLVM::Linkage::Internal, key + "_dims", Attribute());
+  builder.setInsertionPointToStart(builder.createBlock(&dims.getInitializerRegion()));
+  LLVM::ReturnOp::create(builder, loc, LLVM::ZeroOp::create(builder, loc, dimsTy).getResult());
+  builder.setInsertionPointToStart(module.getBody());
+  auto buffer = LLVM::GlobalOp::create(builder, loc, bufferTy, /*isConstant=*/false,
+                                       LLVM::Linkage::Internal, key, Attribute(),
+                                       /*alignment=*/8);
+  builder.setInsertionPointToStart(builder.createBlock(&buffer.getInitializerRegion()));
+  // flags (field 3) = halide_buffer_flag_host_dirty.
+  Value zero = LLVM::ZeroOp::create(builder, loc, bufferTy);
+  Value one = LLVM::ConstantOp::create(builder, loc, builder.getI64Type(),
+                                       builder.getI64IntegerAttr(1));
+  LLVM::ReturnOp::create(builder, loc,
+                         LLVM::InsertValueOp::create(builder, loc, zero, one,
+                                                     ArrayRef<int64_t>{3})
+                             .getResult());
+  return {buffer, dims};
 }
 
 struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
@@ -116,41 +154,10 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       // glue's: described afresh, copied in and out around each call.
       memref::GlobalOp weight = op.getDevice() ? constantGlobalOf(original) : memref::GlobalOp();
       LLVM::GlobalOp residentBuffer, residentDims;
-      if (weight) {
-        auto module = op->getParentOfType<ModuleOp>();
-        std::string key = llvm::formatv("__bitnet_device_{0}_o{1}", weight.getSymName(),
-                                        offset)
-                              .str();
-        for (int64_t extent : memref.getShape())
-          key += "_" + std::to_string(extent);
-        residentBuffer = module.lookupSymbol<LLVM::GlobalOp>(key);
-        residentDims = module.lookupSymbol<LLVM::GlobalOp>(key + "_dims");
-        if (!residentBuffer) {
-          OpBuilder::InsertionGuard guard(rewriter);
-          rewriter.setInsertionPointToStart(module.getBody());
-          auto dimsTy = LLVM::LLVMArrayType::get(dimTy, std::max<int64_t>(rank, 1));
-          residentDims = LLVM::GlobalOp::create(rewriter, loc, dimsTy, /*isConstant=*/false,
-                                                LLVM::Linkage::Internal, key + "_dims",
-                                                Attribute());
-          Block *dimsInit = rewriter.createBlock(&residentDims.getInitializerRegion());
-          rewriter.setInsertionPointToStart(dimsInit);
-          LLVM::ReturnOp::create(rewriter, loc,
-                                 LLVM::ZeroOp::create(rewriter, loc, dimsTy).getResult());
-          rewriter.setInsertionPointToStart(module.getBody());
-          residentBuffer = LLVM::GlobalOp::create(rewriter, loc, bufferTy,
-                                                  /*isConstant=*/false,
-                                                  LLVM::Linkage::Internal, key, Attribute(),
-                                                  /*alignment=*/8);
-          Block *init = rewriter.createBlock(&residentBuffer.getInitializerRegion());
-          rewriter.setInsertionPointToStart(init);
-          Value zero = LLVM::ZeroOp::create(rewriter, loc, bufferTy);
-          Value dirty = LLVM::InsertValueOp::create(
-              rewriter, loc, zero,
-              LLVM::ConstantOp::create(rewriter, loc, i64, rewriter.getI64IntegerAttr(1)),
-              ArrayRef<int64_t>{3});
-          LLVM::ReturnOp::create(rewriter, loc, dirty);
-        }
-      }
+      if (weight)
+        std::tie(residentBuffer, residentDims) = residentGlobals(
+            rewriter, op->getParentOfType<ModuleOp>(), loc, weight, offset,
+            memref.getShape(), bufferTy, dimTy);
       Value dims = residentDims
                        ? LLVM::AddressOfOp::create(rewriter, loc, residentDims).getResult()
                        : LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
