@@ -137,20 +137,32 @@ void constrain(OutputImageParam p, std::initializer_list<int64_t> extents) {
     p.dim(d++).set_bounds(0, i32(e));
 }
 
-/// Schedules f, a reduction over r per point of `blocks` (its pure
-/// variables), as one GPU block per point whose `threads` threads each
-/// reduce a strided share of r (thread u: r = u, u + threads, ...; the
-/// threads' loads are neighbours) into local memory, then one thread
-/// combines those partial results. For reductions whose result does not
-/// depend on the order (max, integer sums) or whose bound allows another
-/// (attention's float sums).
-void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
-                               int threads) {
+/// CUDA lanes per warp.
+constexpr int kWarp = 32;
+
+/// Spreads f's reduction over r across `threads` threads of the block f is
+/// computed in: each thread reduces a strided share of r (thread u: r = u,
+/// u + threads, ...; the threads' loads are neighbours) into local memory,
+/// then one thread combines those partial results; `at` is f's innermost
+/// pure variable. For reductions whose result does not depend on the order
+/// (max, integer sums) or whose bound allows another (attention's float
+/// sums).
+void scheduleGPUBlockPartials(Func f, RVar r, Var at, int threads) {
   RVar ro("ro"), ri("ri");
   Var u("u");
   Func partials = f.update()
                       .split(r, ro, ri, threads, TailStrategy::GuardWithIf)
                       .rfactor(ri, u);
+  partials.compute_at(f, at).gpu_threads(u);
+  partials.update().gpu_threads(u);
+}
+
+/// Schedules f, a reduction over r per point of `blocks` (its pure
+/// variables), as its own launches: one GPU block per point, its threads
+/// sharing the reduction (scheduleGPUBlockPartials).
+void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
+                               int threads) {
+  scheduleGPUBlockPartials(f, r, blocks.front(), threads);
   f.compute_root();
   if (blocks.size() == 1) {
     f.gpu_blocks(blocks[0]);
@@ -159,8 +171,6 @@ void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
     f.gpu_blocks(blocks[0], blocks[1]);
     f.update().gpu_blocks(blocks[0], blocks[1]);
   }
-  partials.compute_at(f, blocks.front()).gpu_threads(u);
-  partials.update().gpu_threads(u);
 }
 
 /// GPU: `threads` threads per block along x and every other pure variable
@@ -259,7 +269,6 @@ public:
   using KernelGenerator::KernelGenerator;
 
 private:
-  static constexpr int kWarp = 32; // CUDA lanes per warp
   // GPU GEMM: a block computes rows_per_task rows x up to kGemmTokens
   // tokens, one output per thread, over chunks of kGemmChunk columns staged
   // in shared memory (decoded once per block, reused by every token).
@@ -746,17 +755,11 @@ void RMSNormQuantGenerator::scheduleGPU() {
   // per element (the normalized value recomputed inline); and the codes'
   // sum, block-wide (its zero and its sum: two launches, as it is an
   // output).
-  Var u("u");
-  RVar ro("ro"), ri("ri");
   inv.compute_root().gpu_blocks(m);
   ss.compute_at(inv, m);
   scale.compute_root().gpu_blocks(m);
   amax.compute_at(scale, m);
-  Func parts = amax.update()
-                   .split(rd, ro, ri, target.gpuThreads, TailStrategy::GuardWithIf)
-                   .rfactor(ri, u);
-  parts.compute_at(amax, m).gpu_threads(u);
-  parts.update().gpu_threads(u);
+  scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
   gpuTileAll(qv.compute_root(), d, {m}, target.gpuThreads);
   scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
 }
@@ -988,17 +991,14 @@ void AttentionGenerator::scheduleGPU() {
     // each thread's weighted sum of the values down its element's column
     // (neighbouring loads across the threads).
     // Rows in steps of `threads` (a block holds at most 1024 threads).
-    Var hh("hh"), u("u"), to("to"), ti("ti");
-    RVar ro("ro"), ri("ri");
+    Var hh("hh"), to("to"), ti("ti");
     y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
     dotp.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
     dotp.update().split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
     e.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
     for (Func f : {mx, sum}) {
       f.compute_at(y, hh);
-      Func parts = f.update().split(rt, ro, ri, threads, TailStrategy::GuardWithIf).rfactor(ri, u);
-      parts.compute_at(f, h).gpu_threads(u);
-      parts.update().gpu_threads(u);
+      scheduleGPUBlockPartials(f, rt, h, threads);
     }
     acc.compute_at(y, hh).gpu_threads(d);
     acc.update().gpu_threads(d);
@@ -1055,7 +1055,6 @@ protected:
   void scheduleGPU() override;
 
   static constexpr int kRowsPerTask = 64; // CPU: output rows per task
-  static constexpr int kWarp = 32;        // CUDA: lanes per warp
   static constexpr int kRowsPerBlock = 8; // CUDA: warps (rows) per block
   static constexpr int kLoadBytes = 8;    // GPU: bytes of weights per load
   /// The weights' and the activations' inputs.
@@ -1084,7 +1083,6 @@ protected:
 
 void RowMatmulGenerator::defineRows() {
   Expr row = min(n, i32(N - 1));
-  dot(n, m) = zero;
   if (target.family == ScheduleFamily::GPU) {
     // GPUs: thread u of a row's warp (work-group) of T threads takes loads
     // ko = 0, 1, ... of V neighbouring weights, k = (ko * T + u) * V + v;
@@ -1110,11 +1108,13 @@ void RowMatmulGenerator::defineRows() {
       dot = warpTreeSum(laneSums, lane, n, m, kWarp, laneTree);
     } else {
       RDom rt(0, i32(threads), "rt");
+      dot(n, m) = zero;
       dot(n, m) += laneSums(rt, n, m);
     }
     y(n, m) = output(dot(n, m));
     return;
   }
+  dot(n, m) = zero;
   const int64_t lanes = target.lanes;
   const int64_t step = lanes * group;
   steps = K / step;
