@@ -26,6 +26,15 @@ halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t) { return n
 int halide_default_do_par_for(void *, halide_task_t, int, int, uint8_t *) { return -1; }
 int halide_do_task(void *, halide_task_t, int, uint8_t *) { return -1; }
 int halide_reuse_device_allocations(void *, bool) { return 0; }
+struct halide_buffer_t;
+struct halide_device_interface_t;
+int halide_copy_to_host(void *, halide_buffer_t *) { return -1; }
+int halide_copy_to_device(void *, halide_buffer_t *, const halide_device_interface_t *) {
+  return -1;
+}
+int halide_device_crop(void *, const halide_buffer_t *, halide_buffer_t *) { return -1; }
+int halide_device_release_crop(void *, halide_buffer_t *) { return -1; }
+int halide_device_free(void *, halide_buffer_t *) { return -1; }
 }
 
 namespace {

@@ -12,6 +12,8 @@
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -48,19 +50,35 @@ HalideType halideTypeOf(Type type) {
 
 /// The constant global (a weight) that `value` reads through views, or null.
 memref::GlobalOp constantGlobalOf(Value value) {
-  Operation *def = value.getDefiningOp();
-  while (def) {
-    if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
-      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-          def, get.getNameAttr());
-      return global && global.getConstant() ? global : memref::GlobalOp();
-    }
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      return {};
-    def = view.getViewSource().getDefiningOp();
-  }
-  return {};
+  auto get = allocationOf(value).getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
+  return global && global.getConstant() ? global : memref::GlobalOp();
+}
+
+/// Declares the external function `name` on first use.
+LLVM::LLVMFuncOp runtimeFunction(OpBuilder &builder, ModuleOp module, Location loc,
+                                 StringRef name, LLVM::LLVMFunctionType type) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return existing;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(module.getBody());
+  return LLVM::LLVMFuncOp::create(builder, loc, name, type);
+}
+
+/// Calls lib/Runtime/ModelAPI.c's `name` (device copies of the glue's
+/// allocations) with pointer and integer arguments.
+Value callRuntime(OpBuilder &builder, Location loc, StringRef name, Type result,
+                  ValueRange args) {
+  auto module = builder.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  SmallVector<Type> types;
+  for (Value arg : args)
+    types.push_back(arg.getType());
+  auto fn = runtimeFunction(builder, module, loc, name,
+                            LLVM::LLVMFunctionType::get(result, types));
+  auto call = LLVM::CallOp::create(builder, loc, fn, args);
+  return isa<LLVM::LLVMVoidType>(result) ? Value() : call.getResult();
 }
 
 /// The globals that keep a GPU kernel's constant view on the device: its
@@ -99,8 +117,105 @@ residentGlobals(OpBuilder &builder, ModuleOp module, Location loc, memref::Globa
   return {buffer, dims};
 }
 
+/// The halide_buffer_t and halide_dimension_t types of Halide 14.
+struct HalideTypes {
+  explicit HalideTypes(MLIRContext *ctx) {
+    Type ptrTy = LLVM::LLVMPointerType::get(ctx);
+    Type i8 = IntegerType::get(ctx, 8), i16 = IntegerType::get(ctx, 16),
+         i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
+    type = LLVM::LLVMStructType::getLiteral(ctx, {i8, i8, i16});
+    buffer = LLVM::LLVMStructType::getLiteral(
+        ctx, {i64, ptrTy, ptrTy, i64, type, i32, ptrTy, ptrTy});
+    dim = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+  }
+  LLVM::LLVMStructType type, buffer, dim;
+};
+
+/// allocation -> the halide_buffer_t (a pointer) that holds its device copy.
+using DeviceAllocations = DenseMap<Value, Value>;
+
+/// Gives every allocation a GPU kernel of `func` uses (argument or
+/// memref.alloc; constants have their globals) one device copy for the whole
+/// call: a halide_buffer_t from bitnet_rt2_device_root right after the
+/// allocation, released before its dealloc, and, for arguments, brought
+/// back to the caller's memory before the return (the state's KV caches
+/// stay on the device).
+LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buffers) {
+  SetVector<Value> allocations;
+  auto add = [&](Value buffer) {
+    if (!constantGlobalOf(buffer))
+      allocations.insert(allocationOf(buffer));
+  };
+  func.walk([&](Operation *op) {
+    if (auto call = dyn_cast<CallKernelOp>(op); call && call.getDevice()) {
+      for (Value arg : call.getArgs())
+        if (isa<MemRefType>(arg.getType()))
+          add(arg);
+    } else if (auto toHost = dyn_cast<DeviceToHostOp>(op)) {
+      add(toHost.getBuffer());
+    } else if (auto written = dyn_cast<HostWrittenOp>(op)) {
+      add(written.getBuffer());
+    }
+  });
+  if (allocations.empty())
+    return success();
+  MLIRContext *ctx = func.getContext();
+  HalideTypes halide(ctx);
+  Location loc = func.getLoc();
+  Type ptrTy = LLVM::LLVMPointerType::get(ctx), i32 = IntegerType::get(ctx, 32),
+       i64 = IntegerType::get(ctx, 64);
+  Block &entry = func.getBody().front();
+  // The stack slots, and the arguments' device copies, open the function.
+  OpBuilder entryBuilder = OpBuilder::atBlockBegin(&entry);
+  Value one = LLVM::ConstantOp::create(entryBuilder, loc, i64, entryBuilder.getI64IntegerAttr(1));
+  SmallVector<Value> arguments, statuses;
+  for (Value allocation : allocations) {
+    auto type = dyn_cast<MemRefType>(allocation.getType());
+    auto arg = dyn_cast<BlockArgument>(allocation);
+    bool isArgument = arg && arg.getOwner() == &entry;
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        !(isArgument || allocation.getDefiningOp<memref::AllocOp>()))
+      return func.emitError() << "a GPU kernel's buffer is not a static, contiguous "
+                                 "argument or memref.alloc: "
+                              << allocation;
+    Location at = allocation.getLoc();
+    Value local = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.buffer, one, 8);
+    Value dim = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.dim, one, 8);
+    OpBuilder b = entryBuilder;
+    if (!isArgument)
+      b.setInsertionPointAfterValue(allocation);
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, at, allocation);
+    Value host = LLVM::IntToPtrOp::create(
+        b, at, ptrTy, arith::IndexCastOp::create(b, at, i64, address).getResult());
+    int64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+    Value buffer = callRuntime(
+        b, at, "bitnet_rt2_device_root", ptrTy,
+        {local, dim, host, LLVM::ConstantOp::create(b, at, i64, b.getI64IntegerAttr(bytes)),
+         LLVM::ConstantOp::create(b, at, i32, b.getI32IntegerAttr(isArgument))});
+    buffers[allocation] = buffer;
+    if (isArgument)
+      arguments.push_back(buffer);
+  }
+  func.walk([&](memref::DeallocOp dealloc) {
+    auto it = buffers.find(allocationOf(dealloc.getMemref()));
+    if (it == buffers.end())
+      return;
+    OpBuilder before(dealloc);
+    statuses.push_back(callRuntime(before, dealloc.getLoc(), "bitnet_rt2_device_release",
+                                   i32, {it->second}));
+  });
+  func::ReturnOp ret;
+  func.walk([&](func::ReturnOp op) { ret = op; });
+  OpBuilder before(ret);
+  for (Value buffer : arguments)
+    statuses.push_back(
+        callRuntime(before, loc, "bitnet_rt2_device_leave", i32, {buffer}));
+  return orIntoStatusResult(func, statuses);
+}
+
 struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  CallKernelLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
+      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
 
   LogicalResult
   matchAndRewrite(CallKernelOp op, OpAdaptor adaptor,
@@ -110,10 +225,8 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
     Type ptrTy = LLVM::LLVMPointerType::get(ctx);
     Type i8 = rewriter.getI8Type(), i16 = rewriter.getI16Type(),
          i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
-    auto typeTy = LLVM::LLVMStructType::getLiteral(ctx, {i8, i8, i16});
-    auto bufferTy = LLVM::LLVMStructType::getLiteral(
-        ctx, {i64, ptrTy, ptrTy, i64, typeTy, i32, ptrTy, ptrTy});
-    auto dimTy = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+    HalideTypes halide(ctx);
+    Type bufferTy = halide.buffer, dimTy = halide.dim, typeTy = halide.type;
     auto constant = [&](Type type, int64_t value) -> Value {
       return LLVM::ConstantOp::create(rewriter, loc, type,
                                       rewriter.getIntegerAttr(type, value));
@@ -123,9 +236,22 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       return LLVM::InsertValueOp::create(rewriter, loc, aggregate, value,
                                          ArrayRef<int64_t>{position});
     };
+    auto module = op->getParentOfType<ModuleOp>();
 
-    SmallVector<Value> callArgs, buffers;
+    // A device call's views share the device copy of their allocation.
+    Value deviceAPI;
+    if (op.getDevice()) {
+      // Checked before the conversion (gpuSpecOf).
+      auto spec = op->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
+      const char *api = spec.getSpec().target == ::bitnet::kernels::KernelTarget::CUDA
+                            ? "halide_cuda_device_interface"
+                            : "halide_opencl_device_interface";
+      deviceAPI = callRuntime(rewriter, loc, api, ptrTy, {});
+    }
+    SmallVector<Value> callArgs;
     SmallVector<Type> callTypes;
+    SmallVector<std::pair<Value, Value>> views; // (allocation's buffer, view)
+    SmallVector<Value> statuses;
     for (auto [original, converted, typeAttr] :
          llvm::zip(op.getArgs(), adaptor.getArgs(), op.getArgTypes())) {
       auto memref = dyn_cast<MemRefType>(original.getType());
@@ -137,27 +263,27 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       MemRefDescriptor descriptor(converted);
       SmallVector<int64_t> strides;
       int64_t offset = 0;
-      (void)memref.getStridesAndOffset(strides, offset); // static (verified)
+      (void)memref.getStridesAndOffset(strides, offset); // static strides (verified)
       Value host = descriptor.alignedPtr(rewriter, loc);
-      if (offset != 0)
-        host = LLVM::GEPOp::create(
-            rewriter, loc, ptrTy,
-            getTypeConverter()->convertType(memref.getElementType()), host,
-            ArrayRef<LLVM::GEPArg>{offset});
+      Type elementTy = getTypeConverter()->convertType(memref.getElementType());
+      if (ShapedType::isDynamic(offset))
+        host = LLVM::GEPOp::create(rewriter, loc, ptrTy, elementTy, host,
+                                   ValueRange{descriptor.offset(rewriter, loc)});
+      else if (offset != 0)
+        host = LLVM::GEPOp::create(rewriter, loc, ptrTy, elementTy, host,
+                                   ArrayRef<LLVM::GEPArg>{offset});
       int64_t rank = memref.getRank();
       // A GPU kernel's constant (weights, norms, the embedding) stays on the
       // device: its halide_buffer_t is a global, created with host_dirty
       // set, that keeps the device allocation between calls (Halide copies
       // the data at the first call only). Each call stores the fields that
       // describe the host side (the same values every time) and leaves
-      // device, device_interface and flags to Halide. Other buffers are the
-      // glue's: described afresh, copied in and out around each call.
+      // device, device_interface and flags to Halide.
       memref::GlobalOp weight = op.getDevice() ? constantGlobalOf(original) : memref::GlobalOp();
       LLVM::GlobalOp residentBuffer, residentDims;
       if (weight)
         std::tie(residentBuffer, residentDims) = residentGlobals(
-            rewriter, op->getParentOfType<ModuleOp>(), loc, weight, offset,
-            memref.getShape(), bufferTy, dimTy);
+            rewriter, module, loc, weight, offset, memref.getShape(), bufferTy, dimTy);
       Value dims = residentDims
                        ? LLVM::AddressOfOp::create(rewriter, loc, residentDims).getResult()
                        : LLVM::AllocaOp::create(rewriter, loc, ptrTy, dimTy,
@@ -195,23 +321,29 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
         callTypes.push_back(ptrTy);
         continue;
       }
+      // Flags 0: a device view starts clean (its allocation's copy is made
+      // current below); a host buffer has no device side.
       Value buffer = LLVM::UndefOp::create(rewriter, loc, bufferTy);
-      // halide_buffer_flag_host_dirty = 1: the device copy must be refreshed.
-      Value fields[] = {constant(i64, 0), null, host,
-                        constant(i64, op.getDevice() ? 1 : 0), type,
+      Value fields[] = {constant(i64, 0), null, host, constant(i64, 0), type,
                         constant(i32, rank), dims, null};
       for (int f = 0; f < 8; ++f)
         buffer = insert(buffer, fields[f], f);
       Value bufferPtr = LLVM::AllocaOp::create(rewriter, loc, ptrTy, bufferTy,
                                                constant(i64, 1), /*alignment=*/8);
       LLVM::StoreOp::create(rewriter, loc, buffer, bufferPtr);
+      if (op.getDevice()) {
+        auto it = buffers.find(allocationOf(original));
+        if (it == buffers.end()) // not in a func.func of the module
+          return op.emitOpError() << "device call outside a func.func of the module";
+        statuses.push_back(callRuntime(rewriter, loc, "bitnet_rt2_device_view", i32,
+                                       {it->second, bufferPtr, deviceAPI}));
+        views.emplace_back(it->second, bufferPtr);
+      }
       callArgs.push_back(bufferPtr);
       callTypes.push_back(ptrTy);
-      buffers.push_back(bufferPtr);
     }
 
     // Declare the kernel on first use; a second use must agree.
-    auto module = op->getParentOfType<ModuleOp>();
     StringRef name = op.getKernel();
     auto fnType = LLVM::LLVMFunctionType::get(i32, callTypes);
     auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
@@ -223,48 +355,91 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
       return op.emitOpError() << "kernel @" << name
                               << " is called with different argument types";
     }
-    auto call = LLVM::CallOp::create(rewriter, loc, fn, callArgs);
-    Value status = call.getResult();
-    if (op.getDevice()) {
-      // Results back to the host, device memory released: the next kernel
-      // (or the caller) reads the host copy.
-      auto runtimeFn = [&](StringRef fnName) {
-        auto type = LLVM::LLVMFunctionType::get(i32, {ptrTy, ptrTy});
-        auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(fnName);
-        if (existing)
-          return existing;
-        OpBuilder::InsertionGuard guard(rewriter);
-        rewriter.setInsertionPointToStart(module.getBody());
-        return LLVM::LLVMFuncOp::create(rewriter, loc, fnName, type);
-      };
-      LLVM::LLVMFuncOp copyToHost = runtimeFn("halide_copy_to_host");
-      LLVM::LLVMFuncOp deviceFree = runtimeFn("halide_device_free");
-      for (Value buffer : buffers) {
-        Value copied = LLVM::CallOp::create(rewriter, loc, copyToHost,
-                                            ValueRange{null, buffer})
-                           .getResult();
-        Value freed = LLVM::CallOp::create(rewriter, loc, deviceFree,
-                                           ValueRange{null, buffer})
-                          .getResult();
-        status = LLVM::OrOp::create(rewriter, loc, status, copied);
-        status = LLVM::OrOp::create(rewriter, loc, status, freed);
-      }
-    }
+    Value status = LLVM::CallOp::create(rewriter, loc, fn, callArgs).getResult();
+    // The views give their device memory back; what the kernel wrote is now
+    // the allocation's current data.
+    for (auto [allocationBuffer, view] : views)
+      statuses.push_back(callRuntime(rewriter, loc, "bitnet_rt2_device_view_done", i32,
+                                     {allocationBuffer, view}));
+    for (Value s : statuses)
+      status = LLVM::OrOp::create(rewriter, loc, status, s);
     rewriter.replaceOp(op, status);
     return success();
   }
+
+  const DeviceAllocations &buffers;
+};
+
+/// bitnet.device_to_host: the allocation's device data back to the host
+/// when newer.
+struct DeviceToHostLowering : ConvertOpToLLVMPattern<DeviceToHostOp> {
+  DeviceToHostLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
+      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
+
+  LogicalResult
+  matchAndRewrite(DeviceToHostOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // A buffer without a device copy (a constant's) is the host's already.
+    auto it = buffers.find(allocationOf(op.getBuffer()));
+    if (it == buffers.end()) {
+      rewriter.replaceOp(op, LLVM::ConstantOp::create(rewriter, op.getLoc(),
+                                                      rewriter.getI32Type(),
+                                                      rewriter.getI32IntegerAttr(0)));
+      return success();
+    }
+    rewriter.replaceOp(op, callRuntime(rewriter, op.getLoc(), "bitnet_rt2_device_to_host",
+                                       rewriter.getI32Type(), {it->second}));
+    return success();
+  }
+
+  const DeviceAllocations &buffers;
+};
+
+/// bitnet.host_written: the allocation's device copy is stale.
+struct HostWrittenLowering : ConvertOpToLLVMPattern<HostWrittenOp> {
+  HostWrittenLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
+      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
+
+  LogicalResult
+  matchAndRewrite(HostWrittenOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto it = buffers.find(allocationOf(op.getBuffer()));
+    if (it != buffers.end()) // else no device copy to make stale
+      callRuntime(rewriter, op.getLoc(), "bitnet_rt2_host_written",
+                  LLVM::LLVMVoidType::get(op.getContext()), {it->second});
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  const DeviceAllocations &buffers;
 };
 
 struct ConvertBitNetToLLVMPass
     : mlir::bitnet::impl::ConvertBitNetToLLVMBase<ConvertBitNetToLLVMPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    DeviceAllocations buffers;
+    WalkResult specs = getOperation().walk([](CallKernelOp call) {
+      auto spec = call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
+      if (call.getDevice() && !(spec && ::bitnet::kernels::isGPUTarget(spec.getSpec().target))) {
+        call.emitOpError() << "device call without a GPU bitnet.kernel_spec (it names the "
+                              "GPU API)";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (specs.wasInterrupted())
+      return signalPassFailure();
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(keepAllocationsOnDevice(func, buffers)))
+        return signalPassFailure();
     LLVMTypeConverter converter(ctx);
     LLVMConversionTarget target(*ctx);
-    target.addIllegalOp<CallKernelOp>();
+    target.addIllegalOp<CallKernelOp, DeviceToHostOp, HostWrittenOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    patterns.add<CallKernelLowering>(converter);
+    patterns.add<CallKernelLowering, DeviceToHostLowering, HostWrittenLowering>(converter,
+                                                                                 buffers);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -857,6 +857,25 @@ private:
   ImageParam a{Float(32), 2, "a"}, b{Float(32), 2, "b"};
 };
 
+/// Rows moved between two views whose rows may be strided (innermost
+/// stride 1): a GPU glue's projection splits and KV-cache appends, which
+/// would otherwise bring the buffers back to the host.
+class CopyGenerator : public ElementwiseGenerator {
+public:
+  using ElementwiseGenerator::ElementwiseGenerator;
+
+private:
+  void define() override {
+    constrain(x, {spec.n, spec.m});
+    y(d, m) = x(d, m);
+    constrain(y.output_buffer(), {spec.n, spec.m});
+    built.outputs = {y};
+    built.args = {x};
+  }
+
+  ImageParam x{Float(32), 2, "x"};
+};
+
 class EmbeddingGenerator : public ElementwiseGenerator {
 public:
   using ElementwiseGenerator::ElementwiseGenerator;
@@ -1334,6 +1353,7 @@ const GeneratorEntry kGenerators[] = {
     {KernelKind::Attention, generateWith<AttentionGenerator>},
     {KernelKind::GLU, generateWith<GLUGenerator>},
     {KernelKind::Add, generateWith<AddGenerator>},
+    {KernelKind::Copy, generateWith<CopyGenerator>},
     {KernelKind::Embedding, generateWith<EmbeddingGenerator>},
     {KernelKind::FloatMatmul, generateWith<FloatMatmulGenerator>},
     {KernelKind::Int8Matmul, generateWith<Int8MatmulGenerator>},

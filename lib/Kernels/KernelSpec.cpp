@@ -27,6 +27,7 @@ const KindName kKinds[] = {
     {KernelKind::Attention, "attention"},
     {KernelKind::GLU, "glu"},
     {KernelKind::Add, "add"},
+    {KernelKind::Copy, "copy"},
     {KernelKind::Embedding, "embedding"},
     {KernelKind::FloatMatmul, "float_matmul"},
     {KernelKind::Int8Matmul, "int8_matmul"},
@@ -155,7 +156,7 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         spec.kind = k.kind;
         return "";
       }
-    return badValue("bitlinear, rmsnorm_quant, rope, attention, glu, add, "
+    return badValue("bitlinear, rmsnorm_quant, rope, attention, glu, add, copy, "
                     "embedding, float_matmul or int8_matmul");
   }
   if (key == "target")
@@ -316,6 +317,7 @@ std::string KernelSpec::validate() const {
   case KernelKind::RMSNormQuant:
   case KernelKind::GLU:
   case KernelKind::Add:
+  case KernelKind::Copy:
     if (!(why = check({{"m", m}, {"n", n}})).empty())
       return why;
     if (!fitsInt32(m, n))
@@ -417,6 +419,12 @@ std::string KernelSpec::hash() const {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
   return buf;
+}
+
+std::string KernelSpec::nameAfterHash(const std::string &prefix) {
+  name = "kernel";
+  name = prefix + "_" + kernelKindName(kind) + "_" + hash().substr(0, 12);
+  return name;
 }
 
 std::string parseSpecJSON(KernelSpec &spec, const std::string &text) {

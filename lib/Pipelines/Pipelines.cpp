@@ -27,8 +27,11 @@ using namespace mlir;
 
 namespace {
 /// Tensors to LLVM: bufferization, loops, kernel calls, the LLVM dialect.
+/// `kernelPrefix`: the kernel pipeline's (its GPU glue keeps buffers on the
+/// device), empty for the reference pipeline.
 void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI,
-                      bool runtimeAllocator = false, std::string weightData = "") {
+                      bool runtimeAllocator = false, std::string weightData = "",
+                      std::string kernelPrefix = "") {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -45,6 +48,8 @@ void buildLowerToLLVM(OpPassManager &pm, bool barePointerABI,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  if (!kernelPrefix.empty())
+    pm.addPass(bitnet::createKeepOnDevice(bitnet::KeepOnDeviceOptions{kernelPrefix}));
   pm.addPass(bitnet::createLowerStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
@@ -96,7 +101,7 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   buildLowerToLLVM(pm, options.barePointerABI, options.runtimeAllocator,
-                   options.weightData);
+                   options.weightData, options.kernelPrefix);
 }
 
 void bitnet::registerPipelines() {

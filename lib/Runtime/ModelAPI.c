@@ -32,14 +32,8 @@
 
 #define BITNET_WEAK __attribute__((weak))
 
-/* From the Halide runtime linked into the same object (HalideRuntime.h). */
-typedef int (*halide_task_t)(void *user_context, int task_number, uint8_t *closure);
-typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
-halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t do_par_for);
-int halide_default_do_par_for(void *user_context, halide_task_t task, int min, int size,
-                              uint8_t *closure);
-int halide_do_task(void *user_context, halide_task_t task, int index, uint8_t *closure);
-int halide_reuse_device_allocations(void *user_context, bool flag);
+/* The Halide runtime linked into the same object. */
+#include "HalideRuntime.h"
 
 /* The parallel loops of a forward pass.
  *
@@ -451,13 +445,154 @@ static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, i
 /* Installed once: states created on several threads at once would otherwise
  * race on the runtime's hook (with the same value). */
 static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
-/* Also keeps freed device memory for reuse: a GPU model's glue frees its
- * buffers' device copies after every kernel call (their host copies are the
- * ones it reads), and without the cache each call would go back to the
- * device API (cuMemAlloc / cuMemFree) for every buffer. A no-op on CPUs. */
+/* Also keeps freed device memory for reuse: a GPU model's glue frees the
+ * device copies of its buffers when it frees the buffers, and without the
+ * cache every pass would go back to the device API (cuMemAlloc / cuMemFree)
+ * for each of them. A no-op on CPUs. */
 static void bitnet_install_par_for(void) {
   halide_set_custom_do_par_for(bitnet_do_par_for);
   (void)halide_reuse_device_allocations(NULL, true);
+}
+
+/* Device copies of a GPU model's buffers, for the glue convert-bitnet-to-llvm
+ * emits around GPU kernels. Each allocation those kernels use (an entry
+ * point's argument, a buffer the glue allocates) gets one halide_buffer_t
+ * for its whole memory: one dimension of 32-bit words (bytes when the size
+ * is not whole words), host_dirty for an argument (the caller's data),
+ * clean for a fresh buffer. Each kernel gets a view that shares the
+ * allocation's device memory (halide_device_crop); Halide's host_dirty and
+ * device_dirty flags say which side holds the current data, so data crosses
+ * to the host only where host code reads it. The state's KV caches keep
+ * their device copies from one pass to the next (bitnet_device_caches); the
+ * other arguments go back to the caller's memory at the end of each call. */
+struct bitnet_device_caches {
+  halide_buffer_t k, v;
+  halide_dimension_t k_dim, v_dim;
+};
+
+static void bitnet_describe_allocation(halide_buffer_t *b, halide_dimension_t *dim, void *host,
+                                       int64_t bytes, uint64_t flags) {
+  const int words = bytes % 4 == 0;
+  memset(b, 0, sizeof(*b));
+  memset(dim, 0, sizeof(*dim));
+  b->host = (uint8_t *)host;
+  b->type.code = halide_type_uint;
+  b->type.bits = words ? 32 : 8;
+  b->type.lanes = 1;
+  b->dimensions = 1;
+  b->dim = dim;
+  b->flags = flags;
+  dim->extent = (int32_t)(words ? bytes / 4 : bytes);
+  dim->stride = 1;
+}
+
+/* Whether `b` is the running state's device copy of a KV cache. */
+static int bitnet_is_state_cache(const halide_buffer_t *b) {
+  const bitnet_state *s = bitnet_current_state;
+  return s && s->device_caches && (b == &s->device_caches->k || b == &s->device_caches->v);
+}
+
+/* The buffer that describes an allocation of `bytes` at `host`: the running
+ * state's KV-cache buffer when `host` is one of its caches (`argument` set),
+ * else `local` (the glue's stack slot). NULL for an allocation too large to
+ * describe (8 GiB) or when out of memory. */
+BITNET_WEAK halide_buffer_t *bitnet_rt2_device_root(halide_buffer_t *local, halide_dimension_t *dim,
+                                                    void *host, int64_t bytes, int32_t argument) {
+  bitnet_state *s = bitnet_current_state;
+  if (bytes <= 0 || bytes / (bytes % 4 == 0 ? 4 : 1) > INT32_MAX)
+    return NULL;
+  if (argument && s && (host == (void *)s->k_cache || host == (void *)s->v_cache)) {
+    struct bitnet_device_caches *c = s->device_caches;
+    halide_buffer_t *b;
+    if (!c && !(c = s->device_caches = (struct bitnet_device_caches *)calloc(1, sizeof(*c))))
+      return NULL;
+    b = host == (void *)s->k_cache ? &c->k : &c->v;
+    if (!b->host) /* first use: the host's (zero) cache goes over once */
+      bitnet_describe_allocation(b, b == &c->k ? &c->k_dim : &c->v_dim, host, bytes,
+                                 halide_buffer_flag_host_dirty);
+    return b->dim[0].extent * (int64_t)(b->type.bits / 8) == bytes ? b : NULL;
+  }
+  bitnet_describe_allocation(local, dim, host, bytes,
+                             argument ? halide_buffer_flag_host_dirty : 0);
+  return local;
+}
+
+/* Before a kernel call: makes `root`'s device copy current (allocating it
+ * the first time) and points the kernel's buffer `view` (a view of root's
+ * memory) into it. */
+BITNET_WEAK int bitnet_rt2_device_view(halide_buffer_t *root, halide_buffer_t *view,
+                                       const struct halide_device_interface_t *api) {
+  halide_buffer_t crop;
+  halide_dimension_t crop_dim;
+  int64_t unit, begin, end, last = 0;
+  int i, status;
+  if (!root)
+    return halide_error_code_device_malloc_failed;
+  status = halide_copy_to_device(NULL, root, api);
+  if (status != 0)
+    return status;
+  for (i = 0; i < view->dimensions; ++i)
+    last += (int64_t)(view->dim[i].extent - 1) * view->dim[i].stride;
+  unit = root->type.bits / 8;
+  begin = (int64_t)(view->host - root->host);
+  end = begin + (last + 1) * (int64_t)(view->type.bits / 8);
+  if (begin < 0 || begin % unit != 0 || end > (int64_t)root->dim[0].extent * unit)
+    return halide_error_code_device_crop_failed;
+  crop = *root;
+  crop_dim = root->dim[0];
+  crop.dim = &crop_dim;
+  crop.device = 0;
+  crop.device_interface = NULL;
+  crop.flags = 0;
+  crop_dim.min = (int32_t)(begin / unit);
+  crop_dim.extent = (int32_t)((end - begin + unit - 1) / unit);
+  status = halide_device_crop(NULL, root, &crop);
+  if (status != 0)
+    return status;
+  view->device = crop.device;
+  view->device_interface = crop.device_interface;
+  view->flags = 0;
+  return 0;
+}
+
+/* After the kernel call: what it wrote through `view` is root's current
+ * data (on the device); the view gives its share of the memory back. */
+BITNET_WEAK int bitnet_rt2_device_view_done(halide_buffer_t *root, halide_buffer_t *view) {
+  if (!root)
+    return halide_error_code_device_malloc_failed;
+  if (view->flags & halide_buffer_flag_device_dirty)
+    root->flags |= halide_buffer_flag_device_dirty;
+  return view->device ? halide_device_release_crop(NULL, view) : 0;
+}
+
+/* Before host code touches root's memory. */
+BITNET_WEAK int bitnet_rt2_device_to_host(halide_buffer_t *root) {
+  return root ? halide_copy_to_host(NULL, root) : halide_error_code_copy_to_host_failed;
+}
+
+/* After host code wrote root's memory. */
+BITNET_WEAK void bitnet_rt2_host_written(halide_buffer_t *root) {
+  if (root)
+    root->flags |= halide_buffer_flag_host_dirty;
+}
+
+/* Before the glue frees an allocation. */
+BITNET_WEAK int bitnet_rt2_device_release(halide_buffer_t *root) {
+  if (!root)
+    return halide_error_code_device_free_failed;
+  return bitnet_is_state_cache(root) ? 0 : halide_device_free(NULL, root);
+}
+
+/* Before an entry point returns, for each argument: back to the caller's
+ * memory (the state's KV caches stay on the device). */
+BITNET_WEAK int bitnet_rt2_device_leave(halide_buffer_t *root) {
+  int status;
+  if (!root)
+    return halide_error_code_copy_to_host_failed;
+  if (bitnet_is_state_cache(root))
+    return 0;
+  status = halide_copy_to_host(NULL, root);
+  return status != 0 ? status : halide_device_free(NULL, root);
 }
 
 /* This CPU's BITNET_CPU_* features (the checks bitnet-compile's host
@@ -781,6 +916,10 @@ BITNET_WEAK void bitnet_rt2_reset(bitnet_state *s) {
   floats = (size_t)s->model->layers * (size_t)s->model->context * (size_t)s->model->kv_dim;
   memset(s->k_cache, 0, sizeof(float) * floats);
   memset(s->v_cache, 0, sizeof(float) * floats);
+  if (s->device_caches) { /* the zeroed caches go over at the next use */
+    s->device_caches->k.flags = halide_buffer_flag_host_dirty;
+    s->device_caches->v.flags = halide_buffer_flag_host_dirty;
+  }
 }
 
 BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
@@ -790,6 +929,11 @@ BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   while (s->spare_count > 0)
     free(bitnet_header_of(s->spare_buffers[--s->spare_count]));
   free(s->spare_buffers);
+  if (s->device_caches) {
+    (void)halide_device_free(NULL, &s->device_caches->k);
+    (void)halide_device_free(NULL, &s->device_caches->v);
+    free(s->device_caches);
+  }
   free(s->k_cache);
   free(s->v_cache);
   free(s->hidden);

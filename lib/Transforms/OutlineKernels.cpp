@@ -26,16 +26,6 @@ namespace kernels = ::bitnet::kernels;
 
 namespace {
 
-/// Kernel symbol: the kind and the hash of the spec without its name, so that
-/// equal shapes share one kernel.
-std::string kernelName(kernels::KernelSpec &spec, const std::string &prefix) {
-  spec.name = "kernel";
-  std::string name = prefix + "_" + kernels::kernelKindName(spec.kind) + "_" +
-                     spec.hash().substr(0, 12);
-  spec.name = name;
-  return name;
-}
-
 class Outliner {
 public:
   Outliner(kernels::KernelTarget target, std::string prefix)
@@ -50,7 +40,7 @@ public:
     OpBuilder b(op);
     Location loc = op->getLoc();
     spec.target = target;
-    std::string name = kernelName(spec, prefix);
+    std::string name = spec.nameAfterHash(prefix);
     SmallVector<Value> args;
     SmallVector<Attribute> types;
     for (const KernelOperand &o : operands) {

@@ -18,6 +18,7 @@
 #include "bitnet/Reference/Reference.h"
 
 #include "add_k.h"
+#include "copy_k.h"
 #include "attn_decode.h"
 #include "attn_prefill.h"
 #include "attn_long.h"
@@ -298,6 +299,27 @@ void testElementwise(ref::Rng &rng) {
   yb.copy_to_host();
   ref::add(g.data(), u.data(), M * D, want.data());
   expectClose("add", y.data(), want.data(), y.size(), kExact);
+
+  // Copy between strided views, as a GPU glue moves a projection's columns
+  // into a KV-cache row: columns 11..47 of 64-wide rows into columns 3..39
+  // of 50-wide rows; the rest of the destination stays as it was.
+  {
+    const int srcWidth = 64, dstWidth = 50, srcAt = 11, dstAt = 3;
+    std::vector<float> src = randomFloats(rng, M * srcWidth, 4.0f);
+    std::vector<float> dst(M * dstWidth, -7.0f), expected = dst;
+    for (int64_t r = 0; r < M; ++r)
+      for (int64_t c = 0; c < D; ++c)
+        expected[r * dstWidth + dstAt + c] = src[r * srcWidth + srcAt + c];
+    halide_dimension_t srcDims[2] = {{0, (int32_t)D, 1, 0}, {0, (int32_t)M, srcWidth, 0}};
+    halide_dimension_t dstDims[2] = {{0, (int32_t)D, 1, 0}, {0, (int32_t)M, dstWidth, 0}};
+    Buffer<float> sb(src.data() + srcAt, 2, srcDims);
+    sb.set_host_dirty();
+    Buffer<float> db(dst.data() + dstAt, 2, dstDims);
+    db.set_host_dirty(); // the columns outside the view must survive the trip
+    expectOk("copy", copy_k(sb, db));
+    db.copy_to_host();
+    expectClose("copy", dst.data(), expected.data(), dst.size(), kExact);
+  }
 
   // Embedding: first and last rows, repeated ids, special f16 values.
   const int64_t V = 13, W = 7;

@@ -9,6 +9,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -499,6 +500,36 @@ static bool isHalideArgType(Type type) {
           (integer.getWidth() == 32 && integer.isSigned()));
 }
 
+Value mlir::bitnet::allocationOf(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
+    buffer = view.getViewSource();
+  return buffer;
+}
+
+LogicalResult mlir::bitnet::orIntoStatusResult(FunctionOpInterface func,
+                                               ArrayRef<Value> statuses) {
+  if (statuses.empty())
+    return success();
+  ArrayRef<Type> results = func.getResultTypes();
+  auto isStatus = [](Type t) { return t.isSignlessInteger(32); };
+  Operation *ret = nullptr;
+  for (Block &block : func.getFunctionBody())
+    if (block.mightHaveTerminator() && block.getTerminator()->hasTrait<OpTrait::ReturnLike>()) {
+      if (ret)
+        return func.emitError() << "expected one return";
+      ret = block.getTerminator();
+    }
+  if (!ret || llvm::count_if(results, isStatus) != 1)
+    return func.emitError() << "expected one return and one i32 status result";
+  unsigned index = llvm::find_if(results, isStatus) - results.begin();
+  OpBuilder b(ret);
+  Value status = ret->getOperand(index);
+  for (Value s : statuses)
+    status = arith::OrIOp::create(b, ret->getLoc(), status, s);
+  ret->setOperand(index, status);
+  return success();
+}
+
 LogicalResult CallKernelOp::verify() {
   ArrayAttr types = getArgTypes();
   if (types.size() != getArgs().size())
@@ -514,10 +545,8 @@ LogicalResult CallKernelOp::verify() {
       SmallVector<int64_t> strides;
       int64_t offset;
       if (failed(memref.getStridesAndOffset(strides, offset)) ||
-          ShapedType::isDynamic(offset) ||
           llvm::any_of(strides, ShapedType::isDynamic))
-        return emitOpError() << "operand #" << i
-                             << " must have static strides and offset";
+        return emitOpError() << "operand #" << i << " must have static strides";
       element = memref.getElementType();
       // f16 and bf16 tables travel as their bits.
       if ((element.isF16() || element.isBF16()) && halide.isUnsignedInteger(16))

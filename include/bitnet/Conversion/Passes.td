@@ -62,7 +62,8 @@ def ConvertBitNetToLLVM : Pass<"convert-bitnet-to-llvm", "ModuleOp"> {
     %s = llvm.call @add_k(%buf0, %buf1, %buf2) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
     ```
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // BITNET_CONVERSION_PASSES_TD

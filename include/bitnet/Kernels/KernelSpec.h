@@ -26,6 +26,7 @@ enum class KernelKind {
   Attention,    // causal GQA over one layer's KV cache
   GLU,          // relu2 / silu gated linear unit
   Add,          // residual add
+  Copy,         // f32 rows between views (a GPU glue's splits, KV-cache appends)
   Embedding,    // f16 table gather
   FloatMatmul,  // f32 activations x f16 or f32 weights (LM head, vanilla)
   Int8Matmul,   // int8 activations x int8 weights with per-row scales
@@ -112,6 +113,10 @@ struct KernelSpec {
   std::string canonical() const;
   /// 16 hex digits of FNV-1a over canonical().
   std::string hash() const;
+  /// Names the kernel `<prefix>_<kind>_<12 hex digits of the hash of the
+  /// spec without its name>` (equal shapes share one kernel) and returns
+  /// the name.
+  std::string nameAfterHash(const std::string &prefix);
 };
 
 /// Sets one key of `spec` from text. Returns an error message naming the key

@@ -349,6 +349,41 @@ def PlaceWeightData : Pass<"bitnet-place-weight-data", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def KeepOnDevice : Pass<"bitnet-keep-on-device", "ModuleOp"> {
+  let summary = "Keep a GPU model's buffers on the device: copies as kernels, host access synchronised";
+  let description = [{
+    In a function that calls GPU kernels (`bitnet.call_kernel` with
+    `device`), the allocations those kernels use stay on the device between
+    calls (convert-bitnet-to-llvm gives each one device copy). This pass
+    makes the host code around them respect that:
+
+    - A `memref.copy` of f32 rows (rank 1 or 2, innermost stride 1) whose
+      source or target is such an allocation becomes a call of a `copy`
+      kernel: the split of a fused projection's result and the append of a
+      token's keys and values to the KV cache then stay on the device (the
+      host copy would bring the whole cache back).
+    - Any other op that touches such an allocation is preceded by
+      `bitnet.device_to_host` on it, and followed by `bitnet.host_written`
+      when it may write it.
+
+    The statuses of the new calls and synchronisations are or-ed into the
+    function's `i32` status result. Functions without device calls are left
+    as they are; the copy kernels join the module's `bitnet.kernels`.
+  }];
+  let options = [
+    Option<"kernelPrefix", "kernel-prefix", "std::string",
+           /*default=*/"\"bitnet\"",
+           "Prefix of the copy kernels' symbols (as bitnet-outline-kernels')">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bitnet::BitNetDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCopies", "device-copies", "Number of copies made kernel calls">,
+    Statistic<"numSyncs", "host-accesses", "Number of host accesses synchronised">
+  ];
+}
+
 def LowerStridedCopies : Pass<"bitnet-lower-strided-copies", "ModuleOp"> {
   let summary = "Rewrite memref.copy between strided buffers as a linalg copy";
   let description = [{

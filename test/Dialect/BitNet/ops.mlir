@@ -459,6 +459,21 @@ func.func @call_kernel_spec(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %y: memref
   return %s : i32
 }
 
+// A device call's view at a dynamic offset; the host side of a GPU glue.
+// CHECK-LABEL: func.func @device_glue
+// CHECK: bitnet.call_kernel @copy_k(%{{.*}}, %{{.*}}) {arg_types = [f32, f32], device} : (memref<1x8xf32>, memref<1x8xf32, strided<[8, 1], offset: ?>>) -> i32
+// CHECK: %{{.*}} = bitnet.device_to_host %{{.*}} : memref<4x8xf32>
+// CHECK: bitnet.host_written %{{.*}} : memref<4x8xf32>
+func.func @device_glue(%x: memref<1x8xf32>, %cache: memref<4x8xf32>, %row: index) -> i32 {
+  %v = memref.subview %cache[%row, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<1x8xf32, strided<[8, 1], offset: ?>>
+  %s = bitnet.call_kernel @copy_k(%x, %v) {arg_types = [f32, f32], device}
+      : (memref<1x8xf32>, memref<1x8xf32, strided<[8, 1], offset: ?>>) -> i32
+  %h = bitnet.device_to_host %cache : memref<4x8xf32>
+  bitnet.host_written %cache : memref<4x8xf32>
+  %r = arith.ori %s, %h : i32
+  return %r : i32
+}
+
 
 // The resources survive the round trip. The first 4 bytes of a blob are its
 // alignment (little-endian u32); then one byte per element.

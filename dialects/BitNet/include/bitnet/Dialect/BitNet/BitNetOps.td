@@ -424,7 +424,8 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
   let description = [{
     Calls the ahead-of-time Halide function `kernel` (C signature
     `int kernel(halide_buffer_t *, ..., <scalar>, ...)`) with the operands in
-    order: every memref (static shape, strides and offset) becomes a
+    order: every memref (static shape and strides; the offset may be
+    dynamic, as a KV-cache row's is) becomes a
     `halide_buffer_t` describing the same memory (dimensions reversed:
     Halide's dimension 0 is the innermost), every scalar
     is passed by value. `arg_types` gives the Halide element type of each
@@ -434,9 +435,13 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     Returns the kernel's status: 0 on success. Every buffer operand may be
     read and written (the kernel's outputs are among them).
 
-    With `device` (kernels for a GPU target) the buffers live on the host
-    between calls: each is marked host-dirty before the call (Halide copies
-    it to the device) and copied back and released from the device after it.
+    With `device` (kernels for a GPU target) every buffer is a view of an
+    allocation kept on the device between calls: convert-bitnet-to-llvm gives
+    each allocation (a function argument, a `memref.alloc`) one device copy,
+    hands the kernel a view of it and notes which side holds the current
+    data. Host code touching such an allocation goes through
+    `bitnet.device_to_host` and `bitnet.host_written` (placed by
+    `bitnet-keep-on-device`); constants are copied at the first call and stay.
 
     ```mlir
     %status = bitnet.call_kernel @add_k(%a, %b, %y) {arg_types = [f32, f32, f32]}
@@ -451,6 +456,44 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
     $kernel `(` $args `)` attr-dict `:` functional-type($args, $status)
   }];
   let hasVerifier = 1;
+}
+
+def BitNet_DeviceToHostOp : BitNet_Op<"device_to_host"> {
+  let summary = "brings an allocation's device copy back before host code touches it";
+  let description = [{
+    In the glue of a GPU model the allocations its kernels use stay on the
+    device between calls (see `bitnet.call_kernel`). Host code that reads or
+    writes one of them is preceded by this op on the allocation (`buffer`: a
+    function argument or a `memref.alloc`): it copies the device's data back
+    when the device holds newer data than the host, and does nothing
+    otherwise. Returns the GPU runtime's status (0: success). Placed by
+    `bitnet-keep-on-device`, lowered by `convert-bitnet-to-llvm`.
+
+    ```mlir
+    %s = bitnet.device_to_host %hidden : memref<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<AnyStaticShapeMemRef, "the allocation",
+                           [MemRead, MemWrite]>:$buffer);
+  let results = (outs I32:$status);
+  let assemblyFormat = "$buffer attr-dict `:` type($buffer)";
+}
+
+def BitNet_HostWrittenOp : BitNet_Op<"host_written"> {
+  let summary = "notes that host code wrote a device-kept allocation";
+  let description = [{
+    Follows host code that wrote `buffer` (a function argument or a
+    `memref.alloc` whose device copy the glue keeps, see
+    `bitnet.device_to_host`): the device copy is stale, and the next kernel
+    that uses the allocation copies the host's data first.
+
+    ```mlir
+    bitnet.host_written %normed : memref<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<AnyStaticShapeMemRef, "the allocation",
+                           [MemRead, MemWrite]>:$buffer);
+  let assemblyFormat = "$buffer attr-dict `:` type($buffer)";
 }
 
 #endif // BITNET_OPS_TD

@@ -1,0 +1,228 @@
+//===- KeepOnDevice.cpp - A GPU glue's host code around device buffers ----===//
+//
+// The glue of a GPU model keeps every allocation its kernels use on the
+// device (convert-bitnet-to-llvm). Copies between such allocations become
+// copy kernels; any other host access is bracketed by device_to_host and
+// host_written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitnet/Transforms/Passes.h"
+
+#include "bitnet/Dialect/BitNet/BitNet.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir {
+namespace bitnet {
+#define GEN_PASS_DEF_KEEPONDEVICE
+#include "bitnet/Transforms/Passes.h.inc"
+} // namespace bitnet
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitnet;
+namespace kernels = ::bitnet::kernels;
+
+namespace {
+
+/// Whether `allocation` is a constant global (the resident weights, which
+/// the host never writes and the device never changes).
+bool isConstant(Value allocation) {
+  auto get = allocation.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto global =
+      SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
+  return global && global.getConstant();
+}
+
+/// Whether `op` may write `value` (a memref operand of it).
+bool mayWrite(Operation *op, Value value) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return llvm::is_contained(linalgOp.getDpsInits(), value);
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return copy.getTarget() == value;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects || op->getNumRegions() != 0)
+    return true;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffectsOnValue(value, instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    return isa<MemoryEffects::Write>(e.getEffect());
+  });
+}
+
+/// A copy view as the copy kernel's 2-D [rows x columns] f32 operand (rank
+/// 1 views get a unit row dimension), or null when the view is not one.
+Value asRows(OpBuilder &b, Location loc, Value view) {
+  auto type = cast<MemRefType>(view.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type.getElementType().isF32() || !type.hasStaticShape() || type.getRank() < 1 ||
+      type.getRank() > 2 || failed(type.getStridesAndOffset(strides, offset)) ||
+      strides.back() != 1 || llvm::any_of(strides, ShapedType::isDynamic))
+    return {};
+  if (type.getRank() == 2)
+    return view;
+  SmallVector<ReassociationIndices> rows = {{0, 1}};
+  return memref::ExpandShapeOp::create(b, loc, SmallVector<int64_t>{1, type.getDimSize(0)},
+                                       view, rows);
+}
+
+class DeviceFunction {
+public:
+  DeviceFunction(func::FuncOp func, kernels::KernelTarget target, std::string prefix)
+      : func(func), target(target), prefix(std::move(prefix)) {}
+
+  /// Collects the allocations of device calls, turns copies into copy
+  /// kernels, synchronises the remaining host accesses.
+  LogicalResult run(llvm::StringMap<KernelSpecAttr> &newKernels, int64_t &copies,
+                    int64_t &syncs) {
+    if (!func.getBody().hasOneBlock())
+      return func.emitError() << "device calls in a function of several blocks";
+    if (llvm::count_if(func.getResultTypes(), [](Type t) { return t.isSignlessInteger(32); }) != 1)
+      return func.emitError() << "device calls in a function without one i32 status result";
+    func.walk([&](CallKernelOp call) {
+      if (call.getDevice())
+        addAllocations(call);
+    });
+    // A copy made a kernel call puts its other side on the device too, which
+    // may make another copy one; repeat until none changes.
+    for (bool changed = true; changed;) {
+      changed = false;
+      SmallVector<memref::CopyOp> candidates;
+      func.walk([&](memref::CopyOp copy) { candidates.push_back(copy); });
+      for (memref::CopyOp copy : candidates)
+        if (onDevice.contains(allocationOf(copy.getSource())) ||
+            onDevice.contains(allocationOf(copy.getTarget())))
+          if (CallKernelOp call = copyKernel(copy, newKernels)) {
+            addAllocations(call);
+            ++copies;
+            changed = true;
+          }
+    }
+    for (Operation &op : llvm::make_early_inc_range(func.getBody().front()))
+      syncs += synchronise(&op);
+    return orIntoStatusResult(func, statuses);
+  }
+
+private:
+  void addAllocations(CallKernelOp call) {
+    for (Value arg : call.getArgs())
+      if (isa<MemRefType>(arg.getType()))
+        if (Value allocation = allocationOf(arg); !isConstant(allocation))
+          onDevice.insert(allocation);
+  }
+
+  CallKernelOp copyKernel(memref::CopyOp copy, llvm::StringMap<KernelSpecAttr> &newKernels) {
+    OpBuilder b(copy);
+    Location loc = copy.getLoc();
+    if (isConstant(allocationOf(copy.getSource())) ||
+        isConstant(allocationOf(copy.getTarget())))
+      return {};
+    Value source = asRows(b, loc, copy.getSource());
+    Value target = source ? asRows(b, loc, copy.getTarget()) : Value();
+    if (!target) {
+      if (source && source != copy.getSource())
+        source.getDefiningOp()->erase();
+      return {};
+    }
+    auto shape = cast<MemRefType>(target.getType()).getShape();
+    kernels::KernelSpec spec;
+    spec.kind = kernels::KernelKind::Copy;
+    spec.target = this->target;
+    spec.m = shape[0];
+    spec.n = shape[1];
+    std::string name = spec.nameAfterHash(prefix);
+    auto specAttr = KernelSpecAttr::get(b.getContext(), spec);
+    Type f32 = b.getF32Type();
+    auto call = CallKernelOp::create(
+        b, loc, b.getI32Type(), FlatSymbolRefAttr::get(b.getContext(), name),
+        b.getArrayAttr({TypeAttr::get(f32), TypeAttr::get(f32)}), b.getUnitAttr(),
+        ValueRange{source, target});
+    call->setAttr("bitnet.kernel_spec", specAttr);
+    newKernels[name] = specAttr;
+    statuses.push_back(call.getStatus());
+    copy.erase();
+    return call;
+  }
+
+  /// Brackets a host op that touches device-kept allocations; returns how
+  /// many it touches.
+  int64_t synchronise(Operation *op) {
+    if (isa<CallKernelOp>(op) ? cast<CallKernelOp>(op).getDevice()
+                              : isa<ViewLikeOpInterface, memref::AllocOp, memref::DeallocOp,
+                                    func::ReturnOp, DeviceToHostOp, HostWrittenOp>(op))
+      return 0;
+    // Operands of the op and of the ops nested in it, defined outside it.
+    SetVector<Value> used;
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        if (isa<MemRefType>(operand.getType()) &&
+            (inner == op || !op->isAncestor(operand.getParentRegion()->getParentOp())))
+          used.insert(operand);
+    });
+    SetVector<Value> read, written;
+    for (Value value : used) {
+      Value allocation = allocationOf(value);
+      if (!onDevice.contains(allocation))
+        continue;
+      read.insert(allocation);
+      if (mayWrite(op, value))
+        written.insert(allocation);
+    }
+    OpBuilder b(op);
+    for (Value allocation : read)
+      statuses.push_back(DeviceToHostOp::create(b, op->getLoc(), allocation).getStatus());
+    b.setInsertionPointAfter(op);
+    for (Value allocation : written)
+      HostWrittenOp::create(b, op->getLoc(), allocation);
+    return read.size();
+  }
+
+  func::FuncOp func;
+  kernels::KernelTarget target;
+  std::string prefix;
+  /// Allocations (and arguments) that device kernels use.
+  llvm::SetVector<Value> onDevice;
+  SmallVector<Value> statuses;
+};
+
+struct KeepOnDevicePass : mlir::bitnet::impl::KeepOnDeviceBase<KeepOnDevicePass> {
+  using KeepOnDeviceBase::KeepOnDeviceBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::StringMap<KernelSpecAttr> newKernels;
+    int64_t copies = 0, syncs = 0;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      std::optional<kernels::KernelTarget> target;
+      func.walk([&](CallKernelOp call) {
+        if (auto spec = call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
+            spec && call.getDevice() && !target)
+          target = spec.getSpec().target;
+      });
+      if (!target)
+        continue;
+      if (failed(DeviceFunction(func, *target, kernelPrefix).run(newKernels, copies, syncs)))
+        return signalPassFailure();
+    }
+    numCopies += copies;
+    numSyncs += syncs;
+    if (newKernels.empty())
+      return;
+    NamedAttrList kernelsList;
+    if (auto existing = module->getAttrOfType<DictionaryAttr>("bitnet.kernels"))
+      kernelsList.append(existing.getValue());
+    for (const auto &entry : newKernels)
+      kernelsList.set(entry.getKey(), entry.getValue());
+    module->setAttr("bitnet.kernels", kernelsList.getDictionary(&getContext()));
+  }
+};
+
+} // namespace
