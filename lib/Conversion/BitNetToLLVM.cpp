@@ -131,6 +131,23 @@ struct HalideTypes {
   LLVM::LLVMStructType type, buffer, dim;
 };
 
+/// Whether the caller's data in argument `arg` is never read: its only use
+/// is as the whole target of device copy kernels (a result the glue copies
+/// into the caller's buffer), so its device copy need not start from it.
+bool isWholeCopyTarget(Value arg) {
+  return !arg.use_empty() && llvm::all_of(arg.getUses(), [](OpOperand &use) {
+    auto call = dyn_cast<CallKernelOp>(use.getOwner());
+    auto spec = call ? call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec")
+                     : KernelSpecAttr();
+    return spec && call.getDevice() &&
+           spec.getSpec().kind == ::bitnet::kernels::KernelKind::Copy &&
+           use.getOperandNumber() == 1;
+  });
+}
+
+/// bitnet_rt2_device_root's `origin` (ModelAPI.c).
+enum class Origin : int32_t { Allocation = 0, Argument = 1, Result = 2 };
+
 /// allocation -> the halide_buffer_t (a pointer) that holds its device copy.
 using DeviceAllocations = DenseMap<Value, Value>;
 
@@ -139,7 +156,8 @@ using DeviceAllocations = DenseMap<Value, Value>;
 /// call: a halide_buffer_t from bitnet_rt2_device_root right after the
 /// allocation, released before its dealloc, and, for arguments, brought
 /// back to the caller's memory before the return (the state's KV caches
-/// stay on the device).
+/// stay on the device). An argument starts from the caller's data unless
+/// the glue only ever writes all of it (an out-parameter).
 LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buffers) {
   SetVector<Value> allocations;
   auto add = [&](Value buffer) {
@@ -179,6 +197,9 @@ LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buff
                                  "argument or memref.alloc: "
                               << allocation;
     Location at = allocation.getLoc();
+    Origin origin = !isArgument              ? Origin::Allocation
+                    : isWholeCopyTarget(arg) ? Origin::Result
+                                             : Origin::Argument;
     Value local = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.buffer, one, 8);
     Value dim = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.dim, one, 8);
     OpBuilder b = entryBuilder;
@@ -191,7 +212,7 @@ LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buff
     Value buffer = callRuntime(
         b, at, "bitnet_rt2_device_root", ptrTy,
         {local, dim, host, LLVM::ConstantOp::create(b, at, i64, b.getI64IntegerAttr(bytes)),
-         LLVM::ConstantOp::create(b, at, i32, b.getI32IntegerAttr(isArgument))});
+         LLVM::ConstantOp::create(b, at, i32, b.getI32IntegerAttr(int32_t(origin)))});
     buffers[allocation] = buffer;
     if (isArgument)
       arguments.push_back(buffer);

@@ -492,16 +492,24 @@ static int bitnet_is_state_cache(const halide_buffer_t *b) {
   return s && s->device_caches && (b == &s->device_caches->k || b == &s->device_caches->v);
 }
 
+/* Where an allocation the glue describes comes from. */
+enum {
+  BITNET_DEVICE_ALLOCATION = 0, /* the glue's own: no data yet */
+  BITNET_DEVICE_ARGUMENT = 1,   /* the caller's data, read on the device */
+  BITNET_DEVICE_RESULT = 2      /* the caller's buffer, only written whole */
+};
+
 /* The buffer that describes an allocation of `bytes` at `host`: the running
- * state's KV-cache buffer when `host` is one of its caches (`argument` set),
+ * state's KV-cache buffer when `host` is one of its caches (an argument),
  * else `local` (the glue's stack slot). NULL for an allocation too large to
  * describe (8 GiB) or when out of memory. */
 BITNET_WEAK halide_buffer_t *bitnet_rt2_device_root(halide_buffer_t *local, halide_dimension_t *dim,
-                                                    void *host, int64_t bytes, int32_t argument) {
+                                                    void *host, int64_t bytes, int32_t origin) {
   bitnet_state *s = bitnet_current_state;
   if (bytes <= 0 || bytes / (bytes % 4 == 0 ? 4 : 1) > INT32_MAX)
     return NULL;
-  if (argument && s && (host == (void *)s->k_cache || host == (void *)s->v_cache)) {
+  if (origin == BITNET_DEVICE_ARGUMENT && s &&
+      (host == (void *)s->k_cache || host == (void *)s->v_cache)) {
     struct bitnet_device_caches *c = s->device_caches;
     halide_buffer_t *b;
     if (!c && !(c = s->device_caches = (struct bitnet_device_caches *)calloc(1, sizeof(*c))))
@@ -513,7 +521,7 @@ BITNET_WEAK halide_buffer_t *bitnet_rt2_device_root(halide_buffer_t *local, hali
     return b->dim[0].extent * (int64_t)(b->type.bits / 8) == bytes ? b : NULL;
   }
   bitnet_describe_allocation(local, dim, host, bytes,
-                             argument ? halide_buffer_flag_host_dirty : 0);
+                             origin == BITNET_DEVICE_ARGUMENT ? halide_buffer_flag_host_dirty : 0);
   return local;
 }
 

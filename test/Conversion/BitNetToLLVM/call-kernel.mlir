@@ -83,6 +83,23 @@ func.func @device(%a: memref<4xf32>) -> i32 {
 
 // -----
 
+// An argument only ever written whole by copy kernels (an out-parameter)
+// is described as a result (2): its device copy does not start from the
+// caller's data, which the glue never reads.
+// CHECK-LABEL: func.func @result
+// CHECK: %[[IS_ARG:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK-NEXT: llvm.call @bitnet_rt2_device_root(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[IS_ARG]])
+// CHECK: %[[IS_RESULT:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK-NEXT: llvm.call @bitnet_rt2_device_root(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[IS_RESULT]])
+func.func @result(%a: memref<1x4xf32>, %out: memref<1x4xf32>) -> i32 {
+  %s = bitnet.call_kernel @k8(%a, %out) {arg_types = [f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = copy, target = cuda, name = "k8", m = 1, n = 4>}
+      : (memref<1x4xf32>, memref<1x4xf32>) -> i32
+  return %s : i32
+}
+
+// -----
+
 // A view at a dynamic offset (a KV-cache row): the host pointer moves by the
 // offset the view's descriptor holds; OpenCL kernels get OpenCL's API.
 // CHECK-LABEL: func.func @dynamic_offset
