@@ -234,9 +234,23 @@ LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buff
   return orIntoStatusResult(func, statuses);
 }
 
-struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
-  CallKernelLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
-      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
+/// A lowering that may need the device copies of the glue's allocations.
+template <typename Op> struct DevicePattern : ConvertOpToLLVMPattern<Op> {
+  DevicePattern(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
+      : ConvertOpToLLVMPattern<Op>(converter), buffers(buffers) {}
+
+  /// The halide_buffer_t of `buffer`'s allocation; null for a buffer without
+  /// a device copy (a constant's, or one outside a func.func).
+  Value deviceCopyOf(Value buffer) const {
+    auto it = buffers.find(allocationOf(buffer));
+    return it == buffers.end() ? Value() : it->second;
+  }
+
+  const DeviceAllocations &buffers;
+};
+
+struct CallKernelLowering : DevicePattern<CallKernelOp> {
+  using DevicePattern::DevicePattern;
 
   LogicalResult
   matchAndRewrite(CallKernelOp op, OpAdaptor adaptor,
@@ -353,12 +367,12 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
                                                constant(i64, 1), /*alignment=*/8);
       LLVM::StoreOp::create(rewriter, loc, buffer, bufferPtr);
       if (op.getDevice()) {
-        auto it = buffers.find(allocationOf(original));
-        if (it == buffers.end()) // not in a func.func of the module
+        Value allocationBuffer = deviceCopyOf(original);
+        if (!allocationBuffer)
           return op.emitOpError() << "device call outside a func.func of the module";
         statuses.push_back(callRuntime(rewriter, loc, "bitnet_rt2_device_view", i32,
-                                       {it->second, bufferPtr, deviceAPI}));
-        views.emplace_back(it->second, bufferPtr);
+                                       {allocationBuffer, bufferPtr, deviceAPI}));
+        views.emplace_back(allocationBuffer, bufferPtr);
       }
       callArgs.push_back(bufferPtr);
       callTypes.push_back(ptrTy);
@@ -387,52 +401,43 @@ struct CallKernelLowering : ConvertOpToLLVMPattern<CallKernelOp> {
     rewriter.replaceOp(op, status);
     return success();
   }
-
-  const DeviceAllocations &buffers;
 };
 
 /// bitnet.device_to_host: the allocation's device data back to the host
-/// when newer.
-struct DeviceToHostLowering : ConvertOpToLLVMPattern<DeviceToHostOp> {
-  DeviceToHostLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
-      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
+/// when newer (a constant's is the host's already: status 0).
+struct DeviceToHostLowering : DevicePattern<DeviceToHostOp> {
+  using DevicePattern::DevicePattern;
 
   LogicalResult
   matchAndRewrite(DeviceToHostOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    // A buffer without a device copy (a constant's) is the host's already.
-    auto it = buffers.find(allocationOf(op.getBuffer()));
-    if (it == buffers.end()) {
-      rewriter.replaceOp(op, LLVM::ConstantOp::create(rewriter, op.getLoc(),
-                                                      rewriter.getI32Type(),
-                                                      rewriter.getI32IntegerAttr(0)));
-      return success();
-    }
-    rewriter.replaceOp(op, callRuntime(rewriter, op.getLoc(), "bitnet_rt2_device_to_host",
-                                       rewriter.getI32Type(), {it->second}));
+    Value allocationBuffer = deviceCopyOf(op.getBuffer());
+    Type i32 = rewriter.getI32Type();
+    rewriter.replaceOp(
+        op, allocationBuffer
+                ? callRuntime(rewriter, op.getLoc(), "bitnet_rt2_device_to_host", i32,
+                              {allocationBuffer})
+                : LLVM::ConstantOp::create(rewriter, op.getLoc(), i32,
+                                           rewriter.getI32IntegerAttr(0))
+                      .getResult());
     return success();
   }
-
-  const DeviceAllocations &buffers;
 };
 
-/// bitnet.host_written: the allocation's device copy is stale.
-struct HostWrittenLowering : ConvertOpToLLVMPattern<HostWrittenOp> {
-  HostWrittenLowering(const LLVMTypeConverter &converter, const DeviceAllocations &buffers)
-      : ConvertOpToLLVMPattern(converter), buffers(buffers) {}
+/// bitnet.host_written: the allocation's device copy is stale (a constant
+/// has none).
+struct HostWrittenLowering : DevicePattern<HostWrittenOp> {
+  using DevicePattern::DevicePattern;
 
   LogicalResult
   matchAndRewrite(HostWrittenOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto it = buffers.find(allocationOf(op.getBuffer()));
-    if (it != buffers.end()) // else no device copy to make stale
+    if (Value allocationBuffer = deviceCopyOf(op.getBuffer()))
       callRuntime(rewriter, op.getLoc(), "bitnet_rt2_host_written",
-                  LLVM::LLVMVoidType::get(op.getContext()), {it->second});
+                  LLVM::LLVMVoidType::get(op.getContext()), {allocationBuffer});
     rewriter.eraseOp(op);
     return success();
   }
-
-  const DeviceAllocations &buffers;
 };
 
 struct ConvertBitNetToLLVMPass

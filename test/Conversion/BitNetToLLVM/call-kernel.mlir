@@ -146,6 +146,12 @@ func.func @dynamic_offset(%cache: memref<8x4xf32>, %row: index) -> i32 {
 // CHECK-LABEL: func.func @cpu
 // CHECK-NOT: __bitnet_device
 // CHECK: llvm.call @k6
+// A constant has no device copy to bring back or make stale.
+// CHECK-LABEL: func.func @constant_host_access
+// CHECK-NOT: bitnet_rt2
+// CHECK: %[[ZERO:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK-NOT: bitnet_rt2
+// CHECK: return %[[ZERO]]
 memref.global "private" constant @w : memref<8xi8> = dense<[1, 2, 3, 4, 5, 6, 7, 8]>
 func.func @resident(%y: memref<8xf32>, %z: memref<4xf32>) -> i32 {
   %w = memref.get_global @w : memref<8xi8>
@@ -161,4 +167,10 @@ func.func @cpu(%y: memref<8xf32>) -> i32 {
   %w = memref.get_global @w : memref<8xi8>
   %s = bitnet.call_kernel @k6(%w, %y) {arg_types = [si8, f32]} : (memref<8xi8>, memref<8xf32>) -> i32
   return %s : i32
+}
+func.func @constant_host_access() -> i32 {
+  %w = memref.get_global @w : memref<8xi8>
+  %h = bitnet.device_to_host %w : memref<8xi8>
+  bitnet.host_written %w : memref<8xi8>
+  return %h : i32
 }
