@@ -63,7 +63,8 @@ Value asRows(OpBuilder &b, Location loc, Value view) {
   auto type = cast<MemRefType>(view.getType());
   SmallVector<int64_t> strides;
   int64_t offset;
-  if (!type.getElementType().isF32() || !type.hasStaticShape() || type.getRank() < 1 ||
+  if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+      type.getNumElements() == 0 || type.getRank() < 1 ||
       type.getRank() > 2 || failed(type.getStridesAndOffset(strides, offset)) ||
       strides.back() != 1 || llvm::any_of(strides, ShapedType::isDynamic))
     return {};
