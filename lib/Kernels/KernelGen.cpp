@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 using namespace Halide;
 
@@ -1361,8 +1362,16 @@ const GeneratorEntry kGenerators[] = {
 
 Built build(const KernelSpec &spec) {
   for (const GeneratorEntry &entry : kGenerators)
-    if (entry.kind == spec.kind)
-      return entry.generate(spec);
+    if (entry.kind == spec.kind) {
+      Built built = entry.generate(spec);
+      // The glue's passes know a call's outputs by this count.
+      if (built.outputs.size() != size_t(kernelOutputCount(spec.kind)))
+        throw std::logic_error(std::string(kernelKindName(spec.kind)) + " kernel has " +
+                               std::to_string(built.outputs.size()) +
+                               " outputs, kernelOutputCount says " +
+                               std::to_string(kernelOutputCount(spec.kind)));
+      return built;
+    }
   return {};
 }
 
@@ -1438,6 +1447,8 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
     return std::string("Halide internal error: ") + e.what();
   } catch (const Halide::Error &e) {
     return std::string("Halide error: ") + e.what();
+  } catch (const std::logic_error &e) {
+    return std::string("internal error: ") + e.what();
   }
   return "";
 }
@@ -1508,6 +1519,8 @@ std::string describeLaunches(const KernelSpec &spec, std::string &text) {
       text += line + "\n";
   } catch (const Halide::Error &e) {
     return std::string("Halide error: ") + e.what();
+  } catch (const std::logic_error &e) {
+    return std::string("internal error: ") + e.what();
   }
   return "";
 }

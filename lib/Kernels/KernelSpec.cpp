@@ -421,6 +421,8 @@ std::string KernelSpec::hash() const {
   return buf;
 }
 
+int kernelOutputCount(KernelKind kind) { return kind == KernelKind::RMSNormQuant ? 3 : 1; }
+
 std::string KernelSpec::nameAfterHash(const std::string &prefix) {
   name = "kernel";
   name = prefix + "_" + kernelKindName(kind) + "_" + hash().substr(0, 12);

@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir {
 namespace bitnet {
@@ -57,6 +59,27 @@ bool mayWrite(Operation *op, Value value) {
   });
 }
 
+/// Whether `call` may write its operand `index`: one of the last
+/// kernelOutputCount(kind) operands (bitnet-outline-kernels puts the outputs
+/// last); any operand of a call without a spec.
+bool writesOperand(CallKernelOp call, unsigned index) {
+  auto spec = call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
+  return !spec ||
+         index + kernels::kernelOutputCount(spec.getSpec().kind) >= call.getArgs().size();
+}
+
+/// Whether `op` (or an op nested in it) uses a view of `allocation`.
+bool touches(Operation *op, Value allocation) {
+  return op
+      ->walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (isa<MemRefType>(operand.getType()) && allocationOf(operand) == allocation)
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
 /// A copy view as the copy kernel's 2-D [rows x columns] f32 operand (rank
 /// 1 views get a unit row dimension), or null when the view is not one.
 Value asRows(OpBuilder &b, Location loc, Value view) {
@@ -88,6 +111,13 @@ public:
       return func.emitError() << "device calls in a function of several blocks";
     if (llvm::count_if(func.getResultTypes(), [](Type t) { return t.isSignlessInteger(32); }) != 1)
       return func.emitError() << "device calls in a function without one i32 status result";
+    // Copies that only move a kernel's data to another kernel go: the
+    // reader reads the source in place, or the writer writes the target.
+    SmallVector<memref::CopyOp> all;
+    func.walk([&](memref::CopyOp copy) { all.push_back(copy); });
+    for (memref::CopyOp copy : all)
+      if (succeeded(readSourceInPlace(copy)) || succeeded(writeTargetInPlace(copy)))
+        ++elided;
     func.walk([&](CallKernelOp call) {
       if (call.getDevice())
         addAllocations(call);
@@ -112,7 +142,131 @@ public:
     return orIntoStatusResult(func, statuses);
   }
 
+  int64_t elided = 0;
+
 private:
+  /// `copy %source, %temporary` into a fresh allocation that only device
+  /// kernels read afterwards (a split of a fused projection's result): they
+  /// read the source view instead, provided nothing writes the source's
+  /// allocation before their last read.
+  LogicalResult readSourceInPlace(memref::CopyOp copy) {
+    Value temporary = copy.getTarget();
+    auto alloc = temporary.getDefiningOp<memref::AllocOp>();
+    Value source = allocationOf(copy.getSource());
+    if (!alloc || isConstant(source) || !hasStaticStrides(copy.getSource()))
+      return failure();
+    Block *block = copy->getBlock();
+    Operation *lastRead = copy;
+    memref::DeallocOp dealloc;
+    SmallVector<OpOperand *> reads;
+    for (OpOperand &use : temporary.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == copy)
+        continue;
+      if (user->getBlock() != block || user->isBeforeInBlock(copy))
+        return failure();
+      if (auto d = dyn_cast<memref::DeallocOp>(user)) {
+        dealloc = d;
+        continue;
+      }
+      auto call = dyn_cast<CallKernelOp>(user);
+      if (!call || !call.getDevice() || writesOperand(call, use.getOperandNumber()))
+        return failure();
+      reads.push_back(&use);
+      if (lastRead->isBeforeInBlock(user))
+        lastRead = user;
+    }
+    if (reads.empty() || (dealloc && dealloc->isBeforeInBlock(lastRead)))
+      return failure();
+    // In between, the source's allocation may only be read (by kernels or
+    // by other copies out of it).
+    for (Operation *op = copy->getNextNode(); op != lastRead; op = op->getNextNode()) {
+      if (isa<ViewLikeOpInterface>(op) || !touches(op, source))
+        continue;
+      if (op->getNumRegions() != 0 || isa<memref::DeallocOp>(op))
+        return failure();
+      auto call = dyn_cast<CallKernelOp>(op);
+      for (OpOperand &operand : op->getOpOperands())
+        if (isa<MemRefType>(operand.get().getType()) &&
+            allocationOf(operand.get()) == source &&
+            (call ? writesOperand(call, operand.getOperandNumber())
+                  : mayWrite(op, operand.get())))
+          return failure();
+    }
+    for (OpOperand *use : reads)
+      use->set(copy.getSource());
+    if (dealloc)
+      dealloc.erase();
+    copy.erase();
+    alloc.erase();
+    return success();
+  }
+
+  /// `copy %temporary, %target` out of a fresh allocation that one device
+  /// kernel wrote and nothing else reads (a token's keys, roped, on their
+  /// way to the KV cache): that kernel writes the target view instead,
+  /// provided nothing touches the target's allocation in between.
+  LogicalResult writeTargetInPlace(memref::CopyOp copy) {
+    Value temporary = copy.getSource();
+    auto alloc = temporary.getDefiningOp<memref::AllocOp>();
+    Value target = allocationOf(copy.getTarget());
+    if (!alloc || isConstant(target) || !hasStaticStrides(copy.getTarget()))
+      return failure();
+    Block *block = copy->getBlock();
+    CallKernelOp writer;
+    unsigned writerOperand = 0;
+    memref::DeallocOp dealloc;
+    for (OpOperand &use : temporary.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == copy)
+        continue;
+      if (auto d = dyn_cast<memref::DeallocOp>(user)) {
+        dealloc = d;
+        continue;
+      }
+      auto call = dyn_cast<CallKernelOp>(user);
+      if (!call || !call.getDevice() || writer || call->getBlock() != block ||
+          !call->isBeforeInBlock(copy) || !writesOperand(call, use.getOperandNumber()))
+        return failure();
+      writer = call;
+      writerOperand = use.getOperandNumber();
+    }
+    if (!writer || (dealloc && dealloc->isBeforeInBlock(copy)) || touches(writer, target))
+      return failure();
+    for (Operation *op = writer->getNextNode(); op != copy; op = op->getNextNode())
+      if (!isa<ViewLikeOpInterface>(op) && touches(op, target))
+        return failure();
+    // The writer's shape: the view's, or [1, n] for a rank-1 row.
+    auto wanted = cast<MemRefType>(temporary.getType());
+    auto viewType = cast<MemRefType>(copy.getTarget().getType());
+    bool row = viewType.getShape() != wanted.getShape();
+    if (row && (viewType.getRank() != 1 || wanted.getRank() != 2 || wanted.getDimSize(0) != 1))
+      return failure();
+    // The target view must exist before the writer: its (pure) definition
+    // moves up.
+    IRRewriter rewriter(copy.getContext());
+    Value view = copy.getTarget();
+    if (failed(moveValueDefinitions(rewriter, view, writer)))
+      return failure();
+    rewriter.setInsertionPoint(writer);
+    if (row)
+      view = memref::ExpandShapeOp::create(rewriter, copy.getLoc(), wanted.getShape(), view,
+                                           SmallVector<ReassociationIndices>{{0, 1}});
+    writer->setOperand(writerOperand, view);
+    if (dealloc)
+      dealloc.erase();
+    copy.erase();
+    alloc.erase();
+    return success();
+  }
+
+  static bool hasStaticStrides(Value view) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return succeeded(cast<MemRefType>(view.getType()).getStridesAndOffset(strides, offset)) &&
+           !llvm::any_of(strides, ShapedType::isDynamic);
+  }
+
   void addAllocations(CallKernelOp call) {
     for (Value arg : call.getArgs())
       if (isa<MemRefType>(arg.getType()))
@@ -200,7 +354,7 @@ struct KeepOnDevicePass : mlir::bitnet::impl::KeepOnDeviceBase<KeepOnDevicePass>
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::StringMap<KernelSpecAttr> newKernels;
-    int64_t copies = 0, syncs = 0;
+    int64_t copies = 0, syncs = 0, elided = 0;
     for (auto func : module.getOps<func::FuncOp>()) {
       std::optional<kernels::KernelTarget> target;
       func.walk([&](CallKernelOp call) {
@@ -210,10 +364,13 @@ struct KeepOnDevicePass : mlir::bitnet::impl::KeepOnDeviceBase<KeepOnDevicePass>
       });
       if (!target)
         continue;
-      if (failed(DeviceFunction(func, *target, kernelPrefix).run(newKernels, copies, syncs)))
+      DeviceFunction device(func, *target, kernelPrefix);
+      if (failed(device.run(newKernels, copies, syncs)))
         return signalPassFailure();
+      elided += device.elided;
     }
     numCopies += copies;
+    numElided += elided;
     numSyncs += syncs;
     if (newKernels.empty())
       return;

@@ -60,6 +60,79 @@ module attributes {bitnet.kernels = {k1 = #bitnet.kernel<kind = add, target = cu
 
 // -----
 
+// Copies that only pass one kernel's data to another go: the reader of the
+// two splits reads the fused result in place (the second split's copy in
+// between only reads it), and the kernel whose result only went to the
+// cache row writes the row (its view moved up before it).
+// CHECK-LABEL: func.func @elide
+// CHECK: %[[FUSED:.*]] = memref.alloc() : memref<1x8xf32>
+// CHECK: bitnet.call_kernel @k1
+// CHECK: %[[GATE:.*]] = memref.subview %[[FUSED]][0, 0] [1, 4] [1, 1]
+// CHECK: %[[UP:.*]] = memref.subview %[[FUSED]][0, 4] [1, 4] [1, 1]
+// CHECK: %[[ROW:.*]] = memref.subview %arg1[%arg2, 0] [1, 4] [1, 1]
+// CHECK-NEXT: bitnet.call_kernel @k2(%[[GATE]], %[[UP]], %[[ROW]])
+// CHECK-NOT: memref.copy
+// CHECK-NOT: demo_copy
+// CHECK: memref.dealloc %[[FUSED]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @elide(%x: memref<1x8xf32>, %cache: memref<4x4xf32>, %pos: index) -> i32 {
+  %fused = memref.alloc() : memref<1x8xf32>
+  %k = bitnet.call_kernel @k1(%x, %x, %fused) {arg_types = [f32, f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = add, target = cuda, name = "k1", m = 1, n = 8>}
+      : (memref<1x8xf32>, memref<1x8xf32>, memref<1x8xf32>) -> i32
+  %gv = memref.subview %fused[0, 0] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1]>>
+  %g = memref.alloc() : memref<1x4xf32>
+  memref.copy %gv, %g : memref<1x4xf32, strided<[8, 1]>> to memref<1x4xf32>
+  %uv = memref.subview %fused[0, 4] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1], offset: 4>>
+  %q = memref.alloc() : memref<1x4xf32>
+  memref.copy %uv, %q : memref<1x4xf32, strided<[8, 1], offset: 4>> to memref<1x4xf32>
+  %r = memref.alloc() : memref<1x4xf32>
+  %u = bitnet.call_kernel @k2(%g, %q, %r) {arg_types = [f32, f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = glu, target = cuda, name = "k2", m = 1, n = 4>}
+      : (memref<1x4xf32>, memref<1x4xf32>, memref<1x4xf32>) -> i32
+  %row = memref.subview %cache[%pos, 0] [1, 4] [1, 1] : memref<4x4xf32> to memref<1x4xf32, strided<[4, 1], offset: ?>>
+  memref.copy %r, %row : memref<1x4xf32> to memref<1x4xf32, strided<[4, 1], offset: ?>>
+  memref.dealloc %fused : memref<1x8xf32>
+  memref.dealloc %g : memref<1x4xf32>
+  memref.dealloc %q : memref<1x4xf32>
+  memref.dealloc %r : memref<1x4xf32>
+  %s = arith.ori %k, %u : i32
+  return %s : i32
+}
+
+// -----
+
+// A copy whose source a kernel overwrites before the copy's reader runs
+// stays (as a copy kernel): reading in place would see the new data.
+// CHECK-LABEL: func.func @source_overwritten
+// CHECK: %[[Q:.*]] = memref.alloc() : memref<1x4xf32>
+// CHECK: bitnet.call_kernel @demo_copy_{{.*}}(%{{.*}}, %[[Q]])
+// CHECK: bitnet.call_kernel @k1
+// CHECK: bitnet.call_kernel @k3(%[[Q]],
+func.func @source_overwritten(%x: memref<1x8xf32>, %y: memref<1x4xf32>) -> i32 {
+  %fused = memref.alloc() : memref<1x8xf32>
+  %k = bitnet.call_kernel @k1(%x, %x, %fused) {arg_types = [f32, f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = add, target = cuda, name = "k1", m = 1, n = 8>}
+      : (memref<1x8xf32>, memref<1x8xf32>, memref<1x8xf32>) -> i32
+  %split = memref.subview %fused[0, 4] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1], offset: 4>>
+  %q = memref.alloc() : memref<1x4xf32>
+  memref.copy %split, %q : memref<1x4xf32, strided<[8, 1], offset: 4>> to memref<1x4xf32>
+  %k2 = bitnet.call_kernel @k1(%x, %x, %fused) {arg_types = [f32, f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = add, target = cuda, name = "k1", m = 1, n = 8>}
+      : (memref<1x8xf32>, memref<1x8xf32>, memref<1x8xf32>) -> i32
+  %u = bitnet.call_kernel @k3(%q, %y) {arg_types = [f32, f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = copy, target = cuda, name = "k3", m = 1, n = 4>}
+      : (memref<1x4xf32>, memref<1x4xf32>) -> i32
+  memref.dealloc %fused : memref<1x8xf32>
+  memref.dealloc %q : memref<1x4xf32>
+  %s = arith.ori %k, %u : i32
+  %t = arith.ori %s, %k2 : i32
+  return %t : i32
+}
+
+// -----
+
 // Copies the copy kernel cannot do (int8 codes here) stay on the host,
 // bracketed like any host access; CPU glue is left as it is.
 // CHECK-LABEL: func.func @codes

@@ -43,6 +43,9 @@ enum class KernelTarget {
 };
 
 const char *kernelKindName(KernelKind kind);
+/// How many of a kernel's buffer arguments are outputs: its last ones (the
+/// RMSNorm-quantizer's codes, scales and sums; every other kind's one).
+int kernelOutputCount(KernelKind kind);
 const char *kernelTargetName(KernelTarget target);
 /// Whether kernels of `target` run on a GPU (CUDA, OpenCL).
 inline bool isGPUTarget(KernelTarget target) {

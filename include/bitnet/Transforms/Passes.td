@@ -357,7 +357,15 @@ def KeepOnDevice : Pass<"bitnet-keep-on-device", "ModuleOp"> {
     calls (convert-bitnet-to-llvm gives each one device copy). This pass
     makes the host code around them respect that:
 
-    - A `memref.copy` of f32 rows (rank 1 or 2, innermost stride 1) whose
+    - A copy that only passes one device kernel's data to others goes: a
+      copy into a fresh buffer that device kernels only read (the split of
+      a fused projection's result) is replaced by the source view, provided
+      nothing writes the source before their last read; a copy out of a
+      fresh buffer that one device kernel wrote and nothing else reads (a
+      token's roped keys on their way to the KV cache) becomes that kernel
+      writing the target view, provided nothing touches the target in
+      between.
+    - A remaining `memref.copy` of f32 rows (rank 1 or 2, innermost stride 1) whose
       source or target is such an allocation becomes a call of a `copy`
       kernel: the split of a fused projection's result and the append of a
       token's keys and values to the KV cache then stay on the device (the
@@ -379,6 +387,7 @@ def KeepOnDevice : Pass<"bitnet-keep-on-device", "ModuleOp"> {
                            "::mlir::bitnet::BitNetDialect",
                            "::mlir::memref::MemRefDialect"];
   let statistics = [
+    Statistic<"numElided", "elided-copies", "Number of copies between kernels removed">,
     Statistic<"numCopies", "device-copies", "Number of copies made kernel calls">,
     Statistic<"numSyncs", "host-accesses", "Number of host accesses synchronised">
   ];
