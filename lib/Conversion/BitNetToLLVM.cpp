@@ -131,17 +131,15 @@ struct HalideTypes {
   LLVM::LLVMStructType type, buffer, dim;
 };
 
-/// Whether the caller's data in argument `arg` is never read: its only use
-/// is as the whole target of device copy kernels (a result the glue copies
-/// into the caller's buffer), so its device copy need not start from it.
-bool isWholeCopyTarget(Value arg) {
-  return !arg.use_empty() && llvm::all_of(arg.getUses(), [](OpOperand &use) {
+/// Whether the caller's data in argument `arg` is never read: it is only
+/// ever a whole output of device kernels (an out-parameter: hidden states,
+/// logits), so its device copy need not start from it. (A kernel writes all
+/// of its output buffer.)
+bool isKernelOutputOnly(Value arg) {
+  return !arg.use_empty() && llvm::all_of(arg.getUses(), [&](OpOperand &use) {
     auto call = dyn_cast<CallKernelOp>(use.getOwner());
-    auto spec = call ? call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec")
-                     : KernelSpecAttr();
-    return spec && call.getDevice() &&
-           spec.getSpec().kind == ::bitnet::kernels::KernelKind::Copy &&
-           use.getOperandNumber() == 1;
+    return call && call.getDevice() && call.writesArg(use.getOperandNumber()) &&
+           llvm::count(call.getArgs(), arg) == 1;
   });
 }
 
@@ -157,7 +155,7 @@ using DeviceAllocations = DenseMap<Value, Value>;
 /// allocation, released before its dealloc, and, for arguments, brought
 /// back to the caller's memory before the return (the state's KV caches
 /// stay on the device). An argument starts from the caller's data unless
-/// the glue only ever writes all of it (an out-parameter).
+/// kernels only ever write all of it (an out-parameter).
 LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buffers) {
   SetVector<Value> allocations;
   auto add = [&](Value buffer) {
@@ -198,7 +196,7 @@ LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buff
                               << allocation;
     Location at = allocation.getLoc();
     Origin origin = !isArgument              ? Origin::Allocation
-                    : isWholeCopyTarget(arg) ? Origin::Result
+                    : isKernelOutputOnly(arg) ? Origin::Result
                                              : Origin::Argument;
     Value local = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.buffer, one, 8);
     Value dim = LLVM::AllocaOp::create(entryBuilder, at, ptrTy, halide.dim, one, 8);

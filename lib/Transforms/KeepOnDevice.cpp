@@ -59,15 +59,6 @@ bool mayWrite(Operation *op, Value value) {
   });
 }
 
-/// Whether `call` may write its operand `index`: one of the last
-/// kernelOutputCount(kind) operands (bitnet-outline-kernels puts the outputs
-/// last); any operand of a call without a spec.
-bool writesOperand(CallKernelOp call, unsigned index) {
-  auto spec = call->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
-  return !spec ||
-         index + kernels::kernelOutputCount(spec.getSpec().kind) >= call.getArgs().size();
-}
-
 /// Whether `op` (or an op nested in it) uses a view of `allocation`.
 bool touches(Operation *op, Value allocation) {
   return op
@@ -170,7 +161,7 @@ private:
         continue;
       }
       auto call = dyn_cast<CallKernelOp>(user);
-      if (!call || !call.getDevice() || writesOperand(call, use.getOperandNumber()))
+      if (!call || !call.getDevice() || call.writesArg(use.getOperandNumber()))
         return failure();
       reads.push_back(&use);
       if (lastRead->isBeforeInBlock(user))
@@ -189,7 +180,7 @@ private:
       for (OpOperand &operand : op->getOpOperands())
         if (isa<MemRefType>(operand.get().getType()) &&
             allocationOf(operand.get()) == source &&
-            (call ? writesOperand(call, operand.getOperandNumber())
+            (call ? call.writesArg(operand.getOperandNumber())
                   : mayWrite(op, operand.get())))
           return failure();
     }
@@ -226,7 +217,7 @@ private:
       }
       auto call = dyn_cast<CallKernelOp>(user);
       if (!call || !call.getDevice() || writer || call->getBlock() != block ||
-          !call->isBeforeInBlock(copy) || !writesOperand(call, use.getOperandNumber()))
+          !call->isBeforeInBlock(copy) || !call.writesArg(use.getOperandNumber()))
         return failure();
       writer = call;
       writerOperand = use.getOperandNumber();

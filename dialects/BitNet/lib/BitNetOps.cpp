@@ -530,6 +530,12 @@ LogicalResult mlir::bitnet::orIntoStatusResult(FunctionOpInterface func,
   return success();
 }
 
+bool CallKernelOp::writesArg(unsigned index) {
+  auto spec = (*this)->getAttrOfType<KernelSpecAttr>("bitnet.kernel_spec");
+  return !spec || index + ::bitnet::kernels::kernelOutputCount(spec.getSpec().kind) >=
+                      getArgs().size();
+}
+
 LogicalResult CallKernelOp::verify() {
   ArrayAttr types = getArgTypes();
   if (types.size() != getArgs().size())

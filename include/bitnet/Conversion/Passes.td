@@ -47,7 +47,21 @@ def ConvertBitNetToLLVM : Pass<"convert-bitnet-to-llvm", "ModuleOp"> {
     operand is described by a `halide_buffer_t` (and its `halide_dimension_t`
     array) built on the stack: host pointer, Halide element type from
     `arg_types`, dimensions reversed (Halide's dimension 0 is innermost) with
-    extents and element strides of the memref. Scalars pass by value.
+    extents and element strides of the memref (a dynamic offset, a
+    KV-cache row's, moves the host pointer at run time). Scalars pass by
+    value.
+
+    Calls with `device` (GPU kernels): a constant's buffer is a global that
+    keeps its device copy across calls. Every other allocation the GPU
+    kernels of a function use (an argument, a `memref.alloc`) gets one
+    device copy for the call from `bitnet_rt2_device_root` (ModelAPI.c),
+    right after the allocation; each kernel buffer is a view of it
+    (`bitnet_rt2_device_view` before the call, `bitnet_rt2_device_view_done`
+    after); the copy is released before the allocation's dealloc, and an
+    argument's goes back to the caller's memory before the return (the
+    model state's KV caches stay on the device). `bitnet.device_to_host` and
+    `bitnet.host_written` become the runtime calls of the same names. Every
+    status is or-ed into the function's i32 result.
 
     Before:
     ```mlir

@@ -455,6 +455,13 @@ def BitNet_CallKernelOp : BitNet_Op<"call_kernel", [
   let assemblyFormat = [{
     $kernel `(` $args `)` attr-dict `:` functional-type($args, $status)
   }];
+  let extraClassDeclaration = [{
+    /// Whether the kernel may write operand `index`: one of the last
+    /// kernelOutputCount(kind) operands of a call with a
+    /// `bitnet.kernel_spec` (bitnet-outline-kernels puts the outputs last),
+    /// any operand of a call without one.
+    bool writesArg(unsigned index);
+  }];
   let hasVerifier = 1;
 }
 
