@@ -765,6 +765,46 @@ void RMSNormQuantGenerator::scheduleGPU() {
   scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
 }
 
+/// RMSNorm alone, in the reference's order (the sequential sum of squares):
+/// the final norm before the LM head, a kernel so that a GPU model's hidden
+/// state need not come back to the host for it.
+class RMSNormGenerator : public KernelGenerator {
+public:
+  using KernelGenerator::KernelGenerator;
+
+private:
+  void define() override {
+    const int64_t D = spec.n, M = spec.m;
+    constrain(x, {D, M});
+    constrain(wn, {D});
+    RDom rd(0, i32(D), "rd");
+    ss(m) = 0.0f;
+    ss(m) = ss(m) + x(rd, m) * x(rd, m);
+    inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + spec.eps);
+    y(d, m) = (x(d, m) * inv(m)) * wn(d);
+    constrain(y.output_buffer(), {D, M});
+    built.outputs = {y};
+    built.args = {x, wn};
+  }
+  void scheduleCPU() override {
+    ss.compute_root();
+    ss.update().parallel(m);
+    y.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
+  }
+  void scheduleGPU() override {
+    // As RMSNormQuant's: 1/rms per token on one thread (the sequential sum),
+    // then a thread per element.
+    inv.compute_root().gpu_blocks(m);
+    ss.compute_at(inv, m);
+    gpuTileAll(y, d, {m}, target.gpuThreads);
+  }
+
+  ImageParam x{Float(32), 2, "x"}; // [d, m]
+  ImageParam wn{Float(32), 1, "norm_weight"};
+  Var d{"d"}, m{"m"};
+  Func ss{"ss"}, inv{"inv"}, y{"y"};
+};
+
 //===--------------------------------------------------------------------===//
 // Element-wise kernels: one output y(d, m), vectors along d, tokens in
 // parallel (RoPE, GLU, add, embedding)
@@ -1350,6 +1390,7 @@ struct GeneratorEntry {
 const GeneratorEntry kGenerators[] = {
     {KernelKind::BitLinear, generateWith<BitLinearGenerator>},
     {KernelKind::RMSNormQuant, generateWith<RMSNormQuantGenerator>},
+    {KernelKind::RMSNorm, generateWith<RMSNormGenerator>},
     {KernelKind::RoPE, generateWith<RoPEGenerator>},
     {KernelKind::Attention, generateWith<AttentionGenerator>},
     {KernelKind::GLU, generateWith<GLUGenerator>},

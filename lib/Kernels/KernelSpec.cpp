@@ -23,6 +23,7 @@ struct KindName {
 const KindName kKinds[] = {
     {KernelKind::BitLinear, "bitlinear"},
     {KernelKind::RMSNormQuant, "rmsnorm_quant"},
+    {KernelKind::RMSNorm, "rmsnorm"},
     {KernelKind::RoPE, "rope"},
     {KernelKind::Attention, "attention"},
     {KernelKind::GLU, "glu"},
@@ -156,7 +157,7 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         spec.kind = k.kind;
         return "";
       }
-    return badValue("bitlinear, rmsnorm_quant, rope, attention, glu, add, copy, "
+    return badValue("bitlinear, rmsnorm_quant, rmsnorm, rope, attention, glu, add, copy, "
                     "embedding, float_matmul or int8_matmul");
   }
   if (key == "target")
@@ -315,6 +316,7 @@ std::string KernelSpec::validate() const {
     return "";
   }
   case KernelKind::RMSNormQuant:
+  case KernelKind::RMSNorm:
   case KernelKind::GLU:
   case KernelKind::Add:
   case KernelKind::Copy:
@@ -322,7 +324,7 @@ std::string KernelSpec::validate() const {
       return why;
     if (!fitsInt32(m, n))
       return "shape too large for 32-bit indexing";
-    if (kind == KernelKind::RMSNormQuant && !(eps > 0))
+    if ((kind == KernelKind::RMSNormQuant || kind == KernelKind::RMSNorm) && !(eps > 0))
       return "eps must be positive";
     return "";
   case KernelKind::RoPE:

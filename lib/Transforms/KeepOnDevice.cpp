@@ -1,8 +1,9 @@
 //===- KeepOnDevice.cpp - A GPU glue's host code around device buffers ----===//
 //
 // The glue of a GPU model keeps every allocation its kernels use on the
-// device (convert-bitnet-to-llvm). Copies between such allocations become
-// copy kernels; any other host access is bracketed by device_to_host and
+// device (convert-bitnet-to-llvm). Copies that only pass one kernel's data
+// to another go, the other copies between such allocations become copy
+// kernels, and any other host access is bracketed by device_to_host and
 // host_written.
 //
 //===----------------------------------------------------------------------===//
@@ -94,8 +95,9 @@ public:
   DeviceFunction(func::FuncOp func, kernels::KernelTarget target, std::string prefix)
       : func(func), target(target), prefix(std::move(prefix)) {}
 
-  /// Collects the allocations of device calls, turns copies into copy
-  /// kernels, synchronises the remaining host accesses.
+  /// Removes the copies that only pass one kernel's data to another,
+  /// collects the allocations of device calls, turns the copies between
+  /// them into copy kernels, synchronises the remaining host accesses.
   LogicalResult run(llvm::StringMap<KernelSpecAttr> &newKernels, int64_t &copies,
                     int64_t &syncs) {
     if (!func.getBody().hasOneBlock())

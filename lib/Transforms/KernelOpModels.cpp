@@ -122,6 +122,19 @@ struct DescribeRMSNormQuantize {
   }
 };
 
+struct DescribeRMSNorm {
+  FailureOr<KernelCall> operator()(OpBuilder &, RMSNormOp op) const {
+    KernelCall call;
+    call.spec.kind = KernelKind::RMSNorm;
+    call.spec.m = staticDim(op.getInput(), 0);
+    call.spec.n = staticDim(op.getInput(), 1);
+    call.spec.eps = op.getEpsilon().convertToFloat();
+    call.operands = {{op.getInput(), "f32"}, {op.getWeight(), "f32"}};
+    call.results = {f32Result(op.getResult())};
+    return call;
+  }
+};
+
 struct DescribeRoPE {
   FailureOr<KernelCall> operator()(OpBuilder &, RoPEOp op) const {
     KernelCall call;
@@ -260,6 +273,7 @@ void mlir::bitnet::registerKernelOpModels(DialectRegistry &registry) {
     BitLinearFusedOp::attachInterface<Model<BitLinearFusedOp, DescribeBitLinearFused>>(*ctx);
     RMSNormQuantizeOp::attachInterface<Model<RMSNormQuantizeOp, DescribeRMSNormQuantize>>(
         *ctx);
+    RMSNormOp::attachInterface<Model<RMSNormOp, DescribeRMSNorm>>(*ctx);
     RoPEOp::attachInterface<Model<RoPEOp, DescribeRoPE>>(*ctx);
     AttentionOp::attachInterface<Model<AttentionOp, DescribeAttention>>(*ctx);
     GLUOp::attachInterface<Model<GLUOp, DescribeGLU>>(*ctx);

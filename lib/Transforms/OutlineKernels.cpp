@@ -159,6 +159,11 @@ struct OutlineKernelsPass
     if (failed(call))
       return {};
     kernels::KernelSpec &spec = call->spec;
+    // On a GPU the final norm would otherwise bring the hidden state back to
+    // the host and its result over again for every token; on a CPU the
+    // glue's loop costs the same as a kernel and its objects stay as they are.
+    if (spec.kind == kernels::KernelKind::RMSNorm && !kernels::isGPUTarget(target->kernels))
+      return {};
     if (spec.kind == kernels::KernelKind::BitLinear) {
       // Rows per task from the tuning entry that chose this layout's tiles
       // (none when the layout came from elsewhere, e.g. written in the input).

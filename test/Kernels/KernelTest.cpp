@@ -52,6 +52,7 @@
 #include "i8mm_short.h"
 #include "glu_silu.h"
 #include "rmsq.h"
+#include "rmsn.h"
 #include "rope_k.h"
 
 #include <cmath>
@@ -232,6 +233,14 @@ void testRMSNormQuant(ref::Rng &rng) {
   expectExact("rmsnorm_quant q", q.data(), qRef.data(), q.size());
   expectClose("rmsnorm_quant scale", s.data(), sRef.data(), M, kExact);
   expectExact("rmsnorm_quant qsum", qsum.data(), qsumRef.data(), M);
+
+  // The norm alone (the final norm before the LM head): the reference's
+  // values, bit for bit.
+  std::vector<float> y(M * D);
+  Buffer<float> yb(y.data(), (int)D, (int)M);
+  expectOk("rmsnorm", rmsn(xb, wb, yb));
+  yb.copy_to_host();
+  expectClose("rmsnorm", y.data(), normed.data(), y.size(), kExact);
 }
 
 void testRoPE(ref::Rng &rng) {

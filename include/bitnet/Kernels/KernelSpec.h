@@ -22,6 +22,7 @@ namespace kernels {
 enum class KernelKind {
   BitLinear,    // int8 activations x packed quantized weights -> f32
   RMSNormQuant, // RMSNorm fused with per-token int8 quantization
+  RMSNorm,      // RMSNorm alone (f32 out: the final norm before the LM head)
   RoPE,         // rotate-half rotary embedding
   Attention,    // causal GQA over one layer's KV cache
   GLU,          // relu2 / silu gated linear unit

@@ -239,7 +239,8 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     Every op with a kernel in bitnet-kernelgen becomes a `bitnet.call_kernel`
     on buffers (`bufferization.to_buffer` of its operands, a fresh output
     buffer, `bufferization.to_tensor` of the result): BitLinear on packed
-    ternary or binary weights, `rms_norm_quantize`, RoPE, attention (on the
+    ternary or binary weights, `rms_norm_quantize`, `rms_norm` alone on GPU
+    targets (the final norm; on CPUs it stays in the glue), RoPE, attention (on the
     layer's slice of each cache, without a copy), GLU, residual add,
     embedding, the float matmul on f16, bf16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call
     as `bitnet.kernel_spec` (bitnet-kernelgen's `key=value` pairs separated
