@@ -107,14 +107,20 @@ struct DescribeBitLinearFused {
   }
 };
 
+/// An RMSNorm kernel's spec and operands (the input rows, the weight).
+template <typename Op> KernelCall rmsNormCall(Op op, KernelKind kind) {
+  KernelCall call;
+  call.spec.kind = kind;
+  call.spec.m = staticDim(op.getInput(), 0);
+  call.spec.n = staticDim(op.getInput(), 1);
+  call.spec.eps = op.getEpsilon().convertToFloat();
+  call.operands = {{op.getInput(), "f32"}, {op.getWeight(), "f32"}};
+  return call;
+}
+
 struct DescribeRMSNormQuantize {
   FailureOr<KernelCall> operator()(OpBuilder &, RMSNormQuantizeOp op) const {
-    KernelCall call;
-    call.spec.kind = KernelKind::RMSNormQuant;
-    call.spec.m = staticDim(op.getInput(), 0);
-    call.spec.n = staticDim(op.getInput(), 1);
-    call.spec.eps = op.getEpsilon().convertToFloat();
-    call.operands = {{op.getInput(), "f32"}, {op.getWeight(), "f32"}};
+    KernelCall call = rmsNormCall(op, KernelKind::RMSNormQuant);
     call.results = {{cast<RankedTensorType>(op.getQuantized().getType()), "i8"},
                     {cast<RankedTensorType>(op.getScales().getType()), "f32"},
                     {cast<RankedTensorType>(op.getSums().getType()), "i32"}};
@@ -124,12 +130,7 @@ struct DescribeRMSNormQuantize {
 
 struct DescribeRMSNorm {
   FailureOr<KernelCall> operator()(OpBuilder &, RMSNormOp op) const {
-    KernelCall call;
-    call.spec.kind = KernelKind::RMSNorm;
-    call.spec.m = staticDim(op.getInput(), 0);
-    call.spec.n = staticDim(op.getInput(), 1);
-    call.spec.eps = op.getEpsilon().convertToFloat();
-    call.operands = {{op.getInput(), "f32"}, {op.getWeight(), "f32"}};
+    KernelCall call = rmsNormCall(op, KernelKind::RMSNorm);
     call.results = {f32Result(op.getResult())};
     return call;
   }
