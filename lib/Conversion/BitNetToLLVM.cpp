@@ -223,9 +223,11 @@ LogicalResult keepAllocationsOnDevice(func::FuncOp func, DeviceAllocations &buff
     statuses.push_back(callRuntime(before, dealloc.getLoc(), "bitnet_rt2_device_release",
                                    i32, {it->second}));
   });
-  func::ReturnOp ret;
-  func.walk([&](func::ReturnOp op) { ret = op; });
-  OpBuilder before(ret);
+  SmallVector<func::ReturnOp> returns;
+  func.walk([&](func::ReturnOp op) { returns.push_back(op); });
+  if (returns.size() != 1)
+    return func.emitError() << "GPU kernels in a function without exactly one return";
+  OpBuilder before(returns.front());
   for (Value buffer : arguments)
     statuses.push_back(
         callRuntime(before, loc, "bitnet_rt2_device_leave", i32, {buffer}));
