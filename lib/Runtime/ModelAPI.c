@@ -462,12 +462,15 @@ static void bitnet_install_par_for(void) {
  * clean for a fresh buffer. Each kernel gets a view that shares the
  * allocation's device memory (halide_device_crop); Halide's host_dirty and
  * device_dirty flags say which side holds the current data, so data crosses
- * to the host only where host code reads it. The state's KV caches keep
- * their device copies from one pass to the next (bitnet_device_caches); the
- * other arguments go back to the caller's memory at the end of each call. */
-struct bitnet_device_caches {
-  halide_buffer_t k, v;
-  halide_dimension_t k_dim, v_dim;
+ * to the host only where host code reads it. The state's KV caches and its
+ * hidden-state rows (written by one entry point, read by the LM head's)
+ * keep their device copies from one call to the next
+ * (bitnet_device_buffers); the other arguments go back to the caller's
+ * memory at the end of each call. */
+enum { BITNET_DEVICE_K, BITNET_DEVICE_V, BITNET_DEVICE_HIDDEN, BITNET_DEVICE_STATE_BUFFERS };
+struct bitnet_device_buffers {
+  halide_buffer_t buffer[BITNET_DEVICE_STATE_BUFFERS];
+  halide_dimension_t dim[BITNET_DEVICE_STATE_BUFFERS];
 };
 
 static void bitnet_describe_allocation(halide_buffer_t *b, halide_dimension_t *dim, void *host,
@@ -486,10 +489,11 @@ static void bitnet_describe_allocation(halide_buffer_t *b, halide_dimension_t *d
   dim->stride = 1;
 }
 
-/* Whether `b` is the running state's device copy of a KV cache. */
-static int bitnet_is_state_cache(const halide_buffer_t *b) {
+/* Whether `b` is one of the running state's device buffers. */
+static int bitnet_is_state_buffer(const halide_buffer_t *b) {
   const bitnet_state *s = bitnet_current_state;
-  return s && s->device_caches && (b == &s->device_caches->k || b == &s->device_caches->v);
+  return s && s->device_buffers && b >= s->device_buffers->buffer &&
+         b < s->device_buffers->buffer + BITNET_DEVICE_STATE_BUFFERS;
 }
 
 /* Where an allocation the glue describes comes from. */
@@ -499,27 +503,50 @@ enum {
   BITNET_DEVICE_RESULT = 2      /* the caller's buffer, only written whole */
 };
 
-/* The buffer that describes an allocation of `bytes` at `host`: the running
- * state's KV-cache buffer when `host` is one of its caches (an argument),
- * else `local` (the glue's stack slot). NULL for an allocation too large to
- * describe (8 GiB) or when out of memory. */
+/* The running state's device buffer whose memory holds the argument
+ * [host, host + bytes), created at its first use, or NULL when none does
+ * (or out of memory: then the argument is the glue's own, and still right). */
+static halide_buffer_t *bitnet_state_buffer(const void *host, int64_t bytes) {
+  bitnet_state *s = bitnet_current_state;
+  const int64_t cache = (int64_t)sizeof(float) * s->model->layers * s->model->context *
+                        s->model->kv_dim;
+  const struct {
+    float *base;
+    int64_t bytes;
+    uint64_t flags; /* at the first use: the caches' zeros go over once */
+  } memory[BITNET_DEVICE_STATE_BUFFERS] = {
+      {s->k_cache, cache, halide_buffer_flag_host_dirty},
+      {s->v_cache, cache, halide_buffer_flag_host_dirty},
+      {s->hidden, (int64_t)sizeof(float) * s->model->entries[0].tokens * s->model->hidden, 0}};
+  int i;
+  for (i = 0; i < BITNET_DEVICE_STATE_BUFFERS; ++i) {
+    const char *base = (const char *)memory[i].base;
+    struct bitnet_device_buffers *d = s->device_buffers;
+    if ((const char *)host < base || (const char *)host + bytes > base + memory[i].bytes)
+      continue;
+    if (!d && !(d = s->device_buffers =
+                    (struct bitnet_device_buffers *)calloc(1, sizeof(*d))))
+      return NULL;
+    if (!d->buffer[i].host)
+      bitnet_describe_allocation(&d->buffer[i], &d->dim[i], memory[i].base, memory[i].bytes,
+                                 memory[i].flags);
+    return &d->buffer[i];
+  }
+  return NULL;
+}
+
+/* The buffer that describes an allocation of `bytes` at `host`: for an
+ * argument inside one of the running state's buffers, that buffer's (see
+ * above), else `local` (the glue's stack slot). NULL for an allocation too
+ * large to describe (8 GiB). */
 BITNET_WEAK halide_buffer_t *bitnet_rt2_device_root(halide_buffer_t *local, halide_dimension_t *dim,
                                                     void *host, int64_t bytes, int32_t origin) {
-  bitnet_state *s = bitnet_current_state;
+  halide_buffer_t *state = NULL;
   if (bytes <= 0 || bytes / (bytes % 4 == 0 ? 4 : 1) > INT32_MAX)
     return NULL;
-  if (origin == BITNET_DEVICE_ARGUMENT && s &&
-      (host == (void *)s->k_cache || host == (void *)s->v_cache)) {
-    struct bitnet_device_caches *c = s->device_caches;
-    halide_buffer_t *b;
-    if (!c && !(c = s->device_caches = (struct bitnet_device_caches *)calloc(1, sizeof(*c))))
-      return NULL;
-    b = host == (void *)s->k_cache ? &c->k : &c->v;
-    if (!b->host) /* first use: the host's (zero) cache goes over once */
-      bitnet_describe_allocation(b, b == &c->k ? &c->k_dim : &c->v_dim, host, bytes,
-                                 halide_buffer_flag_host_dirty);
-    return b->dim[0].extent * (int64_t)(b->type.bits / 8) == bytes ? b : NULL;
-  }
+  if (origin != BITNET_DEVICE_ALLOCATION && bitnet_current_state &&
+      (state = bitnet_state_buffer(host, bytes)) != NULL)
+    return state;
   bitnet_describe_allocation(local, dim, host, bytes,
                              origin == BITNET_DEVICE_ARGUMENT ? halide_buffer_flag_host_dirty : 0);
   return local;
@@ -588,16 +615,16 @@ BITNET_WEAK void bitnet_rt2_host_written(halide_buffer_t *root) {
 BITNET_WEAK int bitnet_rt2_device_release(halide_buffer_t *root) {
   if (!root)
     return halide_error_code_device_free_failed;
-  return bitnet_is_state_cache(root) ? 0 : halide_device_free(NULL, root);
+  return bitnet_is_state_buffer(root) ? 0 : halide_device_free(NULL, root);
 }
 
 /* Before an entry point returns, for each argument: back to the caller's
- * memory (the state's KV caches stay on the device). */
+ * memory (the state's buffers stay on the device). */
 BITNET_WEAK int bitnet_rt2_device_leave(halide_buffer_t *root) {
   int status;
   if (!root)
     return halide_error_code_copy_to_host_failed;
-  if (bitnet_is_state_cache(root))
+  if (bitnet_is_state_buffer(root))
     return 0;
   status = halide_copy_to_host(NULL, root);
   return status != 0 ? status : halide_device_free(NULL, root);
@@ -924,9 +951,9 @@ BITNET_WEAK void bitnet_rt2_reset(bitnet_state *s) {
   floats = (size_t)s->model->layers * (size_t)s->model->context * (size_t)s->model->kv_dim;
   memset(s->k_cache, 0, sizeof(float) * floats);
   memset(s->v_cache, 0, sizeof(float) * floats);
-  if (s->device_caches) { /* the zeroed caches go over at the next use */
-    s->device_caches->k.flags = halide_buffer_flag_host_dirty;
-    s->device_caches->v.flags = halide_buffer_flag_host_dirty;
+  if (s->device_buffers) { /* the zeroed caches go over at the next use */
+    s->device_buffers->buffer[BITNET_DEVICE_K].flags = halide_buffer_flag_host_dirty;
+    s->device_buffers->buffer[BITNET_DEVICE_V].flags = halide_buffer_flag_host_dirty;
   }
 }
 
@@ -937,10 +964,11 @@ BITNET_WEAK void bitnet_rt2_destroy(bitnet_state *s) {
   while (s->spare_count > 0)
     free(bitnet_header_of(s->spare_buffers[--s->spare_count]));
   free(s->spare_buffers);
-  if (s->device_caches) {
-    (void)halide_device_free(NULL, &s->device_caches->k);
-    (void)halide_device_free(NULL, &s->device_caches->v);
-    free(s->device_caches);
+  if (s->device_buffers) {
+    int i;
+    for (i = 0; i < BITNET_DEVICE_STATE_BUFFERS; ++i)
+      (void)halide_device_free(NULL, &s->device_buffers->buffer[i]);
+    free(s->device_buffers);
   }
   free(s->k_cache);
   free(s->v_cache);

@@ -121,9 +121,9 @@ typedef struct bitnet_state {
   /* Parallel loops timed while profiling (NULL when off). */
   bitnet_profile_entry *profile;
   int32_t profile_count;
-  /* A GPU model's KV caches on the device, kept between passes (ModelAPI.c;
-   * NULL until a GPU kernel first uses them). */
-  struct bitnet_device_caches *device_caches;
+  /* A GPU model's KV caches and hidden-state rows on the device, kept
+   * between calls (ModelAPI.c; NULL until a GPU kernel first uses them). */
+  struct bitnet_device_buffers *device_buffers;
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
