@@ -11,6 +11,20 @@
 // come from the model API's per-state reuse, not from malloc and free.
 // RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo runtime-allocator=1" | FileCheck %s --check-prefix=ALLOC
 // RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=x86-64-avx2 kernel-prefix=demo" | FileCheck %s --check-prefix=MALLOC
+// For a GPU target the glue keeps its buffers on the device: one device copy
+// per argument and allocation, views of them for each kernel, the
+// out-parameter written by the add kernel itself (no copy into it), and
+// nothing copied to the host but the arguments handed back at the end.
+// RUN: bitnet-opt %s --bitnet-kernel-pipeline="target=cuda-sm90 kernel-prefix=demo" | FileCheck %s --check-prefix=GPU --implicit-check-not=halide_copy_to_host --implicit-check-not=memcpy --implicit-check-not=demo_copy
+// GPU-LABEL: llvm.func @step
+// GPU-COUNT-3: llvm.call @bitnet_rt2_device_root
+// GPU: llvm.call @malloc
+// GPU: llvm.call @bitnet_rt2_device_root
+// GPU: llvm.call @demo_glu_
+// GPU: llvm.call @demo_add_
+// GPU: llvm.call @bitnet_rt2_device_release
+// GPU: llvm.call @free
+// GPU-COUNT-3: llvm.call @bitnet_rt2_device_leave
 // ALLOC-DAG: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
 // ALLOC-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // ALLOC-NOT: llvm.func @malloc
