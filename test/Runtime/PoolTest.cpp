@@ -8,6 +8,11 @@
 // part; a loop inside a task
 // runs serially on that task's thread; a failing task's status comes back
 // from forward and stops the loop; two states run at once from two threads.
+// Also the device copies of a GPU model's buffers (bitnet_rt2_device_*),
+// against a stand-in device that counts what crosses: a model whose entry
+// points call them as convert-bitnet-to-llvm's glue does. The KV caches go
+// over once (and again after a reset), the hidden rows never leave the
+// device, each step moves its token id in and its logits out.
 // Built a second time with ThreadSanitizer (runtime.pool.tsan).
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +20,8 @@
 #include "../Common/Checks.h"
 
 #include "bitnet/Runtime/ModelAPI.h"
+
+#include "HalideRuntime.h"
 
 #include <atomic>
 #include <chrono>
@@ -30,9 +37,6 @@
 // them: a replaceable parallel-for, a task hook and the device allocation
 // cache's switch (recorded: ModelAPI turns it on with the parallel-for).
 extern "C" {
-typedef int (*halide_task_t)(void *user_context, int task_number, uint8_t *closure);
-typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
-
 static halide_do_par_for_t installedParFor;
 static std::atomic<int> defaultLoops{0};
 
@@ -57,16 +61,46 @@ halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t f) {
   installedParFor = f;
   return old;
 }
-// The device copies of a GPU model's buffers, which no kernel here uses.
-struct halide_buffer_t;
-struct halide_device_interface_t;
-int halide_copy_to_host(void *, halide_buffer_t *) { return 0; }
-int halide_copy_to_device(void *, halide_buffer_t *, const halide_device_interface_t *) {
+// A stand-in device: allocations are numbers, copies are counted (bytes of
+// the whole buffer), crops point into their allocation.
+static std::atomic<int64_t> deviceAllocations{0}, uploadedBytes{0}, downloadedBytes{0};
+static int64_t bufferBytes(const halide_buffer_t *b) {
+  return int64_t(b->dim[0].extent) * (b->type.bits / 8);
+}
+int halide_copy_to_device(void *, halide_buffer_t *b, const halide_device_interface_t *) {
+  if (!b->device)
+    b->device = uint64_t(++deviceAllocations) << 32;
+  if (b->flags & halide_buffer_flag_host_dirty)
+    uploadedBytes += bufferBytes(b);
+  b->flags &= ~uint64_t(halide_buffer_flag_host_dirty);
   return 0;
 }
-int halide_device_crop(void *, const halide_buffer_t *, halide_buffer_t *) { return 0; }
-int halide_device_release_crop(void *, halide_buffer_t *) { return 0; }
-int halide_device_free(void *, halide_buffer_t *) { return 0; }
+int halide_copy_to_host(void *, halide_buffer_t *b) {
+  if (b->flags & halide_buffer_flag_device_dirty)
+    downloadedBytes += bufferBytes(b);
+  b->flags &= ~uint64_t(halide_buffer_flag_device_dirty);
+  return 0;
+}
+int halide_device_crop(void *, const halide_buffer_t *src, halide_buffer_t *dst) {
+  dst->device = src->device + uint64_t(dst->dim[0].min - src->dim[0].min);
+  return 0;
+}
+int halide_device_release_crop(void *, halide_buffer_t *b) {
+  b->device = 0;
+  return 0;
+}
+int halide_device_free(void *, halide_buffer_t *b) {
+  b->device = 0;
+  return 0;
+}
+
+// What convert-bitnet-to-llvm's glue calls (lib/Runtime/ModelAPI.c).
+halide_buffer_t *bitnet_rt2_device_root(halide_buffer_t *local, halide_dimension_t *dim,
+                                        void *host, int64_t bytes, int32_t origin);
+int bitnet_rt2_device_view(halide_buffer_t *root, halide_buffer_t *view,
+                           const halide_device_interface_t *api);
+int bitnet_rt2_device_view_done(halide_buffer_t *root, halide_buffer_t *view);
+int bitnet_rt2_device_leave(halide_buffer_t *root);
 }
 
 namespace {
@@ -142,6 +176,62 @@ const bitnet_entry entries[] = {{1, body, head}};
 // weights file, no weight bytes, not a fat object's descriptor.
 const bitnet_model model = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, 1, entries, head,
                             nullptr, nullptr, nullptr, 0, 0, 0, nullptr};
+
+/// A GPU glue in miniature over the model's shapes (layers 1, context 16,
+/// kv_dim 1, hidden 1): the device copy of each argument, a kernel that
+/// writes a whole buffer (or one row of it) through a view, the hand-back at
+/// the end. `origin` as bitnet_rt2_device_root takes it: 1 the caller's data,
+/// 2 an out-parameter.
+struct DeviceArgument {
+  DeviceArgument(float *host, int64_t floats, int32_t origin)
+      : root(bitnet_rt2_device_root(&local, &dim, host, floats * 4, origin)) {}
+  /// A kernel reading, or writing, floats [at, at + count) of the argument.
+  int32_t read(int64_t at, int64_t count) { return use(at, count, false); }
+  int32_t write(int64_t at, int64_t count) { return use(at, count, true); }
+  int32_t use(int64_t at, int64_t count, bool writes) {
+    halide_dimension_t viewDim = {0, int32_t(count), 1, 0};
+    halide_buffer_t view = {};
+    view.host = root ? root->host + at * 4 : nullptr;
+    view.type = {halide_type_float, 32, 1};
+    view.dimensions = 1;
+    view.dim = &viewDim;
+    int32_t status = bitnet_rt2_device_view(root, &view, nullptr);
+    if (writes)
+      view.flags |= halide_buffer_flag_device_dirty;
+    return status | bitnet_rt2_device_view_done(root, &view);
+  }
+  int32_t leave() { return bitnet_rt2_device_leave(root); }
+  halide_buffer_t local = {};
+  halide_dimension_t dim = {};
+  halide_buffer_t *root;
+};
+
+int32_t deviceBody(const int32_t *tokens, int32_t pos, float *k, float *v, float *hidden) {
+  DeviceArgument ids(reinterpret_cast<float *>(const_cast<int32_t *>(tokens)), 1, 1),
+      keys(k, 16, 1), values(v, 16, 1), rows(hidden, 1, 2);
+  int32_t status = ids.read(0, 1) | keys.write(pos, 1) | values.write(pos, 1) | rows.write(0, 1);
+  return status | ids.leave() | keys.leave() | values.leave() | rows.leave();
+}
+
+int32_t deviceHead(const float *hidden, float *logits) {
+  DeviceArgument rows(const_cast<float *>(hidden), 1, 1), out(logits, 1, 2);
+  int32_t status = rows.read(0, 1) | out.write(0, 1);
+  return status | rows.leave() | out.leave();
+}
+
+const bitnet_entry deviceEntries[] = {{1, deviceBody, deviceHead}};
+const bitnet_model deviceModel = {BITNET_MODEL_ABI, 1, 1, 16, 1, 1, 1, deviceEntries,
+                                  deviceHead, nullptr, nullptr, nullptr, 0, 0, 0, nullptr};
+
+/// Bytes in and out during one forward step of one token at `pos`.
+std::pair<int64_t, int64_t> deviceStep(bitnet_state *s, int32_t pos) {
+  int64_t up = uploadedBytes, down = downloadedBytes;
+  int32_t token = 0;
+  float logits = 0;
+  expect(bitnet_rt2_forward(s, &token, 1, pos, BITNET_LOGITS_LAST, &logits) == 0,
+         "a device step failed at position " + std::to_string(pos));
+  return {uploadedBytes - up, downloadedBytes - down};
+}
 
 /// One forward pass of `s` running `loops`: forward's status, or -100 if it
 /// returned 0 without the entry point finishing.
@@ -253,6 +343,27 @@ int main() {
     expect(status == 7 && !afterRan && failing.hits[17].load() == 1,
            "a failing task's status (" + std::to_string(threads) +
                " threads): forward returned " + std::to_string(status));
+    bitnet_rt2_destroy(s);
+  }
+
+  // A GPU model's buffers: the 64-byte KV caches go over at the first step
+  // only (and again after a reset), the hidden row stays on the device
+  // between body and head; every step moves its token id (4 bytes; the
+  // stand-in copies the whole view's buffer) in and its logits (4 bytes) out.
+  {
+    bitnet_state *s = bitnet_rt2_create(&deviceModel, 0, 1);
+    std::pair<int64_t, int64_t> first = deviceStep(s, 0), second = deviceStep(s, 1),
+                                third = deviceStep(s, 2);
+    expect(first == std::make_pair<int64_t, int64_t>(4 + 64 + 64, 4),
+           "first device step: " + std::to_string(first.first) + " bytes in, " +
+               std::to_string(first.second) + " out (want 132 in, 4 out)");
+    expect(second == std::make_pair<int64_t, int64_t>(4, 4) && third == second,
+           "later device steps: " + std::to_string(second.first) + " bytes in, " +
+               std::to_string(second.second) + " out (want 4 and 4)");
+    bitnet_rt2_reset(s);
+    std::pair<int64_t, int64_t> afterReset = deviceStep(s, 0);
+    expect(afterReset == std::make_pair<int64_t, int64_t>(4 + 64 + 64, 4),
+           "after a reset the zeroed caches go over again");
     bitnet_rt2_destroy(s);
   }
 
