@@ -7,6 +7,7 @@
 
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/Buffers.h"
 
 #include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
@@ -46,15 +47,6 @@ HalideType halideTypeOf(Type type) {
     return {2, 32};
   return {static_cast<uint8_t>(type.isUnsignedInteger() ? 1 : 0),
           static_cast<uint8_t>(type.getIntOrFloatBitWidth())};
-}
-
-/// The constant global (a weight) that `value` reads through views, or null.
-memref::GlobalOp constantGlobalOf(Value value) {
-  auto get = allocationOf(value).getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return {};
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
-  return global && global.getConstant() ? global : memref::GlobalOp();
 }
 
 /// Declares the external function `name` on first use.

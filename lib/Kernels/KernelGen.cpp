@@ -691,6 +691,26 @@ void BitLinearGenerator::scheduleGPUTiles() {
 // RMSNorm + per-token int8 quantization (+ per-token sum of q)
 //===--------------------------------------------------------------------===//
 
+/// 1/rms of each token's row of x (`inv`), its sum of squares (`ss`)
+/// sequential over d in the reference's order: the first step of both
+/// RMSNorm kernels (the quantizer's codes depend on it exactly).
+void defineInverseRMS(Func ss, Func inv, ImageParam &x, RDom rd, Var m, int64_t D,
+                      float eps) {
+  ss(m) = 0.0f;
+  ss(m) = ss(m) + x(rd, m) * x(rd, m);
+  inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + eps);
+}
+/// CPU: the sums in parallel over tokens.
+void scheduleCPUInverseRMS(Func ss, Var m) {
+  ss.compute_root();
+  ss.update().parallel(m);
+}
+/// GPU: a block per token, its sum on one thread.
+void scheduleGPUInverseRMS(Func ss, Func inv, Var m) {
+  inv.compute_root().gpu_blocks(m);
+  ss.compute_at(inv, m);
+}
+
 class RMSNormQuantGenerator : public KernelGenerator {
 public:
   using KernelGenerator::KernelGenerator;
@@ -713,9 +733,7 @@ void RMSNormQuantGenerator::define() {
   constrain(x, {D, M});
   constrain(wn, {D});
   rd = RDom(0, i32(D), "rd");
-  ss(m) = 0.0f;
-  ss(m) = ss(m) + x(rd, m) * x(rd, m);
-  inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + spec.eps);
+  defineInverseRMS(ss, inv, x, rd, m, D, spec.eps);
   a(d, m) = (x(d, m) * inv(m)) * wn(d);
   amax(m) = 0.0f;
   amax(m) = max(amax(m), abs(a(rd, m)));
@@ -737,8 +755,7 @@ void RMSNormQuantGenerator::scheduleCPU() {
   // integer sum are exact in any order: one vector reduction each, on the
   // calling thread (a prompt chunk's parallel loops are small, and each
   // costs a hand-off between threads).
-  ss.compute_root();
-  ss.update().parallel(m);
+  scheduleCPUInverseRMS(ss, m);
   amax.compute_root();
   amax.update().atomic().vectorize(rd, vec);
   qsum.compute_root();
@@ -756,8 +773,7 @@ void RMSNormQuantGenerator::scheduleGPU() {
   // per element (the normalized value recomputed inline); and the codes'
   // sum, block-wide (its zero and its sum: two launches, as it is an
   // output).
-  inv.compute_root().gpu_blocks(m);
-  ss.compute_at(inv, m);
+  scheduleGPUInverseRMS(ss, inv, m);
   scale.compute_root().gpu_blocks(m);
   amax.compute_at(scale, m);
   scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
@@ -777,25 +793,18 @@ private:
     const int64_t D = spec.n, M = spec.m;
     constrain(x, {D, M});
     constrain(wn, {D});
-    RDom rd(0, i32(D), "rd");
-    ss(m) = 0.0f;
-    ss(m) = ss(m) + x(rd, m) * x(rd, m);
-    inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + spec.eps);
+    defineInverseRMS(ss, inv, x, RDom(0, i32(D), "rd"), m, D, spec.eps);
     y(d, m) = (x(d, m) * inv(m)) * wn(d);
     constrain(y.output_buffer(), {D, M});
     built.outputs = {y};
     built.args = {x, wn};
   }
   void scheduleCPU() override {
-    ss.compute_root();
-    ss.update().parallel(m);
+    scheduleCPUInverseRMS(ss, m);
     y.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
   }
   void scheduleGPU() override {
-    // As RMSNormQuant's: 1/rms per token on one thread (the sequential sum),
-    // then a thread per element.
-    inv.compute_root().gpu_blocks(m);
-    ss.compute_at(inv, m);
+    scheduleGPUInverseRMS(ss, inv, m);
     gpuTileAll(y, d, {m}, target.gpuThreads);
   }
 

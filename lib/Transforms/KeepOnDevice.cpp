@@ -11,6 +11,7 @@
 #include "bitnet/Transforms/Passes.h"
 
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/Buffers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,17 +33,6 @@ using namespace mlir::bitnet;
 namespace kernels = ::bitnet::kernels;
 
 namespace {
-
-/// Whether `allocation` is a constant global (the resident weights, which
-/// the host never writes and the device never changes).
-bool isConstant(Value allocation) {
-  auto get = allocation.getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return false;
-  auto global =
-      SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
-  return global && global.getConstant();
-}
 
 /// Whether `op` may write `value` (a memref operand of it).
 bool mayWrite(Operation *op, Value value) {
@@ -72,22 +62,27 @@ bool touches(Operation *op, Value allocation) {
       .wasInterrupted();
 }
 
-/// A copy view as the copy kernel's 2-D [rows x columns] f32 operand (rank
-/// 1 views get a unit row dimension), or null when the view is not one.
-Value asRows(OpBuilder &b, Location loc, Value view) {
+/// Whether `view` can be the copy kernel's operand: f32 rows (rank 1 or 2,
+/// static, not empty) whose innermost stride is 1 and whose row stride is
+/// static.
+bool isRowsView(Value view) {
   auto type = cast<MemRefType>(view.getType());
   SmallVector<int64_t> strides;
   int64_t offset;
-  if (!type.getElementType().isF32() || !type.hasStaticShape() ||
-      type.getNumElements() == 0 || type.getRank() < 1 ||
-      type.getRank() > 2 || failed(type.getStridesAndOffset(strides, offset)) ||
-      strides.back() != 1 || llvm::any_of(strides, ShapedType::isDynamic))
-    return {};
+  return type.getElementType().isF32() && type.hasStaticShape() &&
+         type.getNumElements() != 0 && (type.getRank() == 1 || type.getRank() == 2) &&
+         succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1 &&
+         !llvm::any_of(strides, ShapedType::isDynamic);
+}
+
+/// A rows view (isRowsView) as the copy kernel's 2-D [rows x columns]
+/// operand: rank-1 views get a unit row dimension.
+Value asRows(OpBuilder &b, Location loc, Value view) {
+  auto type = cast<MemRefType>(view.getType());
   if (type.getRank() == 2)
     return view;
-  SmallVector<ReassociationIndices> rows = {{0, 1}};
   return memref::ExpandShapeOp::create(b, loc, SmallVector<int64_t>{1, type.getDimSize(0)},
-                                       view, rows);
+                                       view, SmallVector<ReassociationIndices>{{0, 1}});
 }
 
 class DeviceFunction {
@@ -146,7 +141,7 @@ private:
     Value temporary = copy.getTarget();
     auto alloc = temporary.getDefiningOp<memref::AllocOp>();
     Value source = allocationOf(copy.getSource());
-    if (!alloc || isConstant(source) || !hasStaticStrides(copy.getSource()))
+    if (!alloc || constantGlobalOf(source) || !hasStaticStrides(copy.getSource()))
       return failure();
     Block *block = copy->getBlock();
     Operation *lastRead = copy;
@@ -203,7 +198,7 @@ private:
     Value temporary = copy.getSource();
     auto alloc = temporary.getDefiningOp<memref::AllocOp>();
     Value target = allocationOf(copy.getTarget());
-    if (!alloc || isConstant(target) || !hasStaticStrides(copy.getTarget()))
+    if (!alloc || constantGlobalOf(target) || !hasStaticStrides(copy.getTarget()))
       return failure();
     Block *block = copy->getBlock();
     CallKernelOp writer;
@@ -243,8 +238,7 @@ private:
       return failure();
     rewriter.setInsertionPoint(writer);
     if (row)
-      view = memref::ExpandShapeOp::create(rewriter, copy.getLoc(), wanted.getShape(), view,
-                                           SmallVector<ReassociationIndices>{{0, 1}});
+      view = asRows(rewriter, copy.getLoc(), view);
     writer->setOperand(writerOperand, view);
     if (dealloc)
       dealloc.erase();
@@ -263,23 +257,19 @@ private:
   void addAllocations(CallKernelOp call) {
     for (Value arg : call.getArgs())
       if (isa<MemRefType>(arg.getType()))
-        if (Value allocation = allocationOf(arg); !isConstant(allocation))
+        if (Value allocation = allocationOf(arg); !constantGlobalOf(allocation))
           onDevice.insert(allocation);
   }
 
   CallKernelOp copyKernel(memref::CopyOp copy, llvm::StringMap<KernelSpecAttr> &newKernels) {
     OpBuilder b(copy);
     Location loc = copy.getLoc();
-    if (isConstant(allocationOf(copy.getSource())) ||
-        isConstant(allocationOf(copy.getTarget())))
+    if (constantGlobalOf(copy.getSource()) || constantGlobalOf(copy.getTarget()))
+      return {};
+    if (!isRowsView(copy.getSource()) || !isRowsView(copy.getTarget()))
       return {};
     Value source = asRows(b, loc, copy.getSource());
-    Value target = source ? asRows(b, loc, copy.getTarget()) : Value();
-    if (!target) {
-      if (source && source != copy.getSource())
-        source.getDefiningOp()->erase();
-      return {};
-    }
+    Value target = asRows(b, loc, copy.getTarget());
     auto shape = cast<MemRefType>(target.getType()).getShape();
     kernels::KernelSpec spec;
     spec.kind = kernels::KernelKind::Copy;

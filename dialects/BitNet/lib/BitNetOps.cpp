@@ -9,7 +9,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 using namespace mlir::bitnet;
@@ -498,12 +497,6 @@ static bool isHalideArgType(Type type) {
   return integer && !integer.isSignless() &&
          (integer.getWidth() == 8 || integer.getWidth() == 16 ||
           (integer.getWidth() == 32 && integer.isSigned()));
-}
-
-Value mlir::bitnet::allocationOf(Value buffer) {
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-    buffer = view.getViewSource();
-  return buffer;
 }
 
 LogicalResult mlir::bitnet::orIntoStatusResult(FunctionOpInterface func,

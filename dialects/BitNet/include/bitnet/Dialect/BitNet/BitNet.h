@@ -48,9 +48,6 @@ namespace bitnet {
 /// The arg_types entry of a Halide element type named "i8", "u8", "i16",
 /// "u16", "i32" or "f32" (si8, ui8, si16, ui16, si32, f32), or null.
 Type halideArgType(MLIRContext *ctx, StringRef name);
-/// The value `buffer` is a view of (through every ViewLikeOpInterface op):
-/// an allocation, a function argument or a global's get_global.
-Value allocationOf(Value buffer);
 /// Ors `statuses` (each must dominate the return) into the i32 status result
 /// of `func` (one return, one i32 result: a kernel glue's after
 /// bitnet-outline-kernels).
