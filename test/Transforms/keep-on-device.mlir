@@ -167,3 +167,15 @@ func.func @no_status(%a: memref<4xf32>) {
       : (memref<4xf32>) -> i32
   return
 }
+
+// -----
+
+// expected-error @+1 {{device calls in a function of several blocks}}
+func.func @blocks(%a: memref<4xf32>, %c: i1) -> i32 {
+  %s = bitnet.call_kernel @k5(%a) {arg_types = [f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = copy, target = cuda, name = "k5", m = 1, n = 4>}
+      : (memref<4xf32>) -> i32
+  cf.br ^next
+^next:
+  return %s : i32
+}

@@ -20,3 +20,18 @@ func.func @dynamic_allocation(%n: index) -> i32 {
   memref.dealloc %t : memref<?xf32>
   return %s : i32
 }
+
+// -----
+
+// The arguments' device copies go back before the one return.
+// expected-error @+1 {{GPU kernels in a function without exactly one return}}
+func.func @two_returns(%a: memref<4xf32>, %c: i1) -> i32 {
+  %s = bitnet.call_kernel @k(%a) {arg_types = [f32], device,
+      bitnet.kernel_spec = #bitnet.kernel<kind = copy, target = cuda, name = "k", m = 1, n = 4>}
+      : (memref<4xf32>) -> i32
+  cf.cond_br %c, ^a, ^b
+^a:
+  return %s : i32
+^b:
+  return %s : i32
+}
