@@ -4,6 +4,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BITNET_BUILD_DIR:-$root/build}
+# ptxas for the PTX checks (Debian's nvidia-cuda-toolkit, non-free; before
+# the configure step, which looks for it). BITNET_PTXAS_INSTALL=0 leaves it out.
+bash "$root/scripts/install-ptxas.sh"
 bash "$root/scripts/build.sh" "$build"
 cd "$build"
 ctest -j"${BITNET_JOBS:-$(nproc)}" --output-on-failure

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Extracts the PTX that Halide embeds in CUDA kernel objects and assembles it
-with ptxas for each requested architecture.
+with ptxas for each requested architecture, failing on any register spill
+(ptxas -v: "N bytes spill stores, N bytes spill loads"). A stack frame without
+spills is allowed: libdevice's cos/sin keep the slow path of their argument
+reduction (arguments beyond ~1e5 radians) in a small local array.
 
-usage: ptxas_check.py PTXAS ARCHS OBJECT...   (ARCHS like sm_80,sm_90)
+usage: ptxas_check.py [--ptxas-arg=ARG]... PTXAS ARCHS OBJECT...
+                                              (ARCHS like sm_80,sm_90)
        ptxas_check.py --print OBJECT           (the PTX, for FileCheck)
 Exit 77 (skipped) when ptxas is missing, 1 on any failure."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,13 +30,35 @@ def extract_ptx(data: bytes) -> list:
     return modules
 
 
+SPILLS = re.compile(r"Function properties for (\S+)\n\s*\d+ bytes stack frame, "
+                    r"(\d+) bytes spill stores, (\d+) bytes spill loads")
+REGISTERS = re.compile(r"Used (\d+) registers")
+
+
+def spills_and_registers(verbose_output: str):
+    """The functions that spill (name, stores, loads) and the most registers
+    any function uses, from ptxas -v's report."""
+    spills = [(name, int(stores), int(loads))
+              for name, stores, loads in SPILLS.findall(verbose_output)
+              if int(stores) or int(loads)]
+    registers = [int(n) for n in REGISTERS.findall(verbose_output)]
+    return spills, max(registers, default=0)
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--print":
         with open(sys.argv[2], "rb") as f:
             for ptx in extract_ptx(f.read()):
                 sys.stdout.write(ptx.decode())
         return 0
-    ptxas, archs, objects = sys.argv[1], sys.argv[2].split(","), sys.argv[3:]
+    args = sys.argv[1:]
+    # Extra ptxas arguments (the spill check's own test limits the registers).
+    extra = [a.split("=", 1)[1] for a in args if a.startswith("--ptxas-arg=")]
+    args = [a for a in args if not a.startswith("--ptxas-arg=")]
+    if len(args) < 3:
+        print(__doc__)
+        return 1
+    ptxas, archs, objects = args[0], args[1].split(","), args[2:]
     if not os.access(ptxas, os.X_OK):
         print(f"SKIP: ptxas not found at {ptxas} (install the CUDA toolkit)")
         return 77
@@ -53,14 +80,22 @@ def main() -> int:
                 for arch in archs:
                     total += 1
                     out = os.path.join(tmp, f"{name}.{index}.{arch}.cubin")
-                    r = subprocess.run([ptxas, f"-arch={arch}", src, "-o", out],
+                    r = subprocess.run([ptxas, "-v", *extra, f"-arch={arch}", src, "-o", out],
                                        capture_output=True, text=True)
                     if r.returncode != 0:
                         print(f"FAIL {name} #{index} {arch}: {r.stderr.strip()}")
                         failures += 1
+                        continue
+                    spills, registers = spills_and_registers(r.stdout + r.stderr)
+                    if spills:
+                        for function, stores, loads in spills:
+                            print(f"FAIL {name} #{index} {arch}: {function} spills "
+                                  f"registers ({stores} bytes stored, {loads} loaded)")
+                        failures += 1
                     else:
                         print(f"ok   {name} #{index} {arch}: "
-                              f"{os.path.getsize(out)} bytes of SASS")
+                              f"{os.path.getsize(out)} bytes of SASS, "
+                              f"{registers} registers, no spills")
     print(f"{total - failures} assembled, {failures} failed")
     return 1 if failures else 0
 
