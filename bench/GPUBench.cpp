@@ -7,9 +7,17 @@
 // memory bandwidth, measured with the generated element-wise add (y = a + b
 // over 256 MiB vectors: 3 x 256 MiB moved per call). The GEMV weights
 // rotate through enough copies to exceed the L2 cache (an H200 has 50 MB),
-// so each call streams its weights from device memory as in a model. Prints
-// time per call, weight GB/s, the fraction of the measured bandwidth and
-// GOPS (2 ops per weight per token). Not a test: it never fails on speed.
+// so each call streams its weights from device memory as in a model.
+//
+// Two times per call: `wall` is host-issued calls back to back, ended by a
+// sync, so it includes the host's cost of each call (Halide's runtime and
+// the driver's launch, a few microseconds, more than a 2B GEMV needs on an
+// H100/H200); `device` (CUDA only) is the GPU's own time for the same calls,
+// queued behind a gate (a host function in the stream that holds it until
+// every call is queued) between two events, as a model would see them with
+// its launches queued ahead (CUDA graphs). Prints both, weight GB/s and the
+// fraction of the measured bandwidth for each, and GOPS (2 ops per weight
+// per token) of the faster. Not a test: it never fails on speed.
 //
 // Run: scripts/gpu-check.sh (on a device), or
 //      build/bench/bitnet-bench-gpu [calls per round, default 50]
@@ -27,12 +35,24 @@
 #include "../test/Common/CudaDevice.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#ifdef BITNET_BENCH_GPU_CUDA
+#include <dlfcn.h>
+#include <sched.h>
+
+// Halide's CUDA runtime (linked in): the context and stream its calls use.
+extern "C" int halide_cuda_acquire_context(void *user_context, void **ctx, bool create);
+extern "C" int halide_cuda_release_context(void *user_context);
+extern "C" int halide_cuda_get_stream(void *user_context, void *ctx, void **stream);
+#endif
 
 namespace ref = bitnet::ref;
 using Halide::Runtime::Buffer;
@@ -58,39 +78,193 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+/// Runs one call of the benchmarked kernel; a nonzero status stops the
+/// benchmark.
+void runOrExit(const std::function<int(int)> &call, int index) {
+  if (int status = call(index)) {
+    std::fprintf(stderr, "bitnet-bench-gpu: a kernel failed with status %d\n", status);
+    std::exit(1);
+  }
+}
+
+#ifdef BITNET_BENCH_GPU_CUDA
+/// The GPU's own time for a run of calls (see the file comment). Uses the
+/// CUDA driver (already loaded by Halide's runtime) on the context and
+/// stream of Halide's calls. Every failure is reported, never fatal: the
+/// benchmark then prints wall times alone.
+class CudaDeviceTimer {
+public:
+  /// Empty when the device can be timed, else why not. Call after a first
+  /// kernel call (which creates Halide's context).
+  std::string init() {
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+      return "libcuda.so.1 not found";
+    bool ok = true;
+    auto sym = [&](auto &fn, const char *name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      ok = ok && fn;
+    };
+    sym(ctxPush, "cuCtxPushCurrent_v2");
+    sym(ctxPop, "cuCtxPopCurrent_v2");
+    sym(eventCreate, "cuEventCreate");
+    sym(eventDestroy, "cuEventDestroy_v2");
+    sym(eventRecord, "cuEventRecord");
+    sym(eventSynchronize, "cuEventSynchronize");
+    sym(eventElapsed, "cuEventElapsedTime");
+    sym(launchHostFunc, "cuLaunchHostFunc");
+    if (!ok)
+      return "the CUDA driver lacks an event or host-function entry point";
+    if (halide_cuda_acquire_context(nullptr, &context, false) != 0 || !context)
+      return "Halide's CUDA context is not there";
+    int streamStatus = halide_cuda_get_stream(nullptr, context, &stream);
+    halide_cuda_release_context(nullptr);
+    if (streamStatus != 0)
+      return "Halide's CUDA stream is not there";
+    return "";
+  }
+
+  /// Device seconds per call of `calls` calls of `run`, or a negative value
+  /// with `why` set.
+  double secondsPerCall(int calls, const std::function<void()> &run, std::string &why) {
+    if (ctxPush(context) != 0) {
+      why = "cuCtxPushCurrent failed";
+      return -1;
+    }
+    void *start = nullptr, *stop = nullptr;
+    double seconds = -1;
+    Gate gate;
+    int status = eventCreate(&start, 0);
+    status = status ? status : eventCreate(&stop, 0);
+    status = status ? status : launchHostFunc(stream, &Gate::hold, &gate);
+    status = status ? status : eventRecord(start, stream);
+    if (status == 0) {
+      // Pop around the calls: Halide pushes its own context for each.
+      void *popped = nullptr;
+      ctxPop(&popped);
+      for (int i = 0; i < calls; ++i)
+        run();
+      ctxPush(context);
+      status = eventRecord(stop, stream);
+    }
+    gate.released.store(true);
+    float ms = 0;
+    status = status ? status : eventSynchronize(stop);
+    status = status ? status : eventElapsed(&ms, start, stop);
+    if (status != 0)
+      why = "a CUDA event call failed with error " + std::to_string(status);
+    else if (gate.timedOut.load())
+      why = "a call waited for the device while the gate held it (the gate let go "
+            "after 5 s)";
+    else
+      seconds = ms * 1e-3 / calls;
+    if (start)
+      eventDestroy(start);
+    if (stop)
+      eventDestroy(stop);
+    void *popped = nullptr;
+    ctxPop(&popped);
+    return seconds;
+  }
+
+private:
+  /// The host function that holds the stream until every call is queued.
+  /// It gives up after 5 s, so that a call that waits for the device
+  /// cannot hang the benchmark.
+  struct Gate {
+    std::atomic<bool> released{false}, timedOut{false};
+    static void hold(void *self) {
+      auto *gate = static_cast<Gate *>(self);
+      auto deadline = Clock::now() + std::chrono::seconds(5);
+      while (!gate->released.load()) {
+        if (Clock::now() > deadline) {
+          gate->timedOut.store(true);
+          return;
+        }
+        sched_yield();
+      }
+    }
+  };
+
+  int (*ctxPush)(void *) = nullptr;
+  int (*ctxPop)(void **) = nullptr;
+  int (*eventCreate)(void **, unsigned) = nullptr;
+  int (*eventDestroy)(void *) = nullptr;
+  int (*eventRecord)(void *, void *) = nullptr;
+  int (*eventSynchronize)(void *) = nullptr;
+  int (*eventElapsed)(float *, void *, void *) = nullptr;
+  int (*launchHostFunc)(void *, void (*)(void *), void *) = nullptr;
+  void *context = nullptr;
+  void *stream = nullptr;
+};
+#else
+/// OpenCL: no device timer (Halide's command queue has no profiling).
+class CudaDeviceTimer {
+public:
+  std::string init() { return "device times are measured on CUDA only"; }
+  double secondsPerCall(int, const std::function<void()> &, std::string &why) {
+    why = "device times are measured on CUDA only";
+    return -1;
+  }
+};
+#endif
+
+/// Wall and device seconds per call (device < 0 when not measured).
+struct CallTimes {
+  double wall, device;
+};
+
 /// Seconds per call of `call(i)`, i counting every call made (so that
 /// rotated weights continue through their copies across rounds instead of
 /// starting again from copies still in L2): one untimed pass of `warm`
 /// calls (first use moves inputs to the device), then `rounds` rounds of
-/// `calls` calls each ended by `sync` (launches are asynchronous); the
-/// median round. A nonzero status from a kernel stops the benchmark.
-double timeCalls(int warm, int calls, int rounds, const std::function<int(int)> &call,
-                 const std::function<void()> &sync) {
+/// `calls` calls each, timed on the wall (ended by `sync`: launches are
+/// asynchronous) and, where `timer` can, on the device; the median round of
+/// each. A device timing that fails is reported once and left out.
+CallTimes timeCalls(int warm, int calls, int rounds, const std::function<int(int)> &call,
+                    const std::function<void()> &sync, CudaDeviceTimer *timer) {
   int next = 0;
-  auto run = [&] {
-    if (int status = call(next++)) {
-      std::fprintf(stderr, "bitnet-bench-gpu: a kernel failed with status %d\n", status);
-      std::exit(1);
-    }
-  };
+  auto run = [&] { runOrExit(call, next++); };
   for (int i = 0; i < warm; ++i)
     run();
   sync();
-  std::vector<double> perCall;
+  std::vector<double> wall, device;
   for (int r = 0; r < rounds; ++r) {
     auto t0 = Clock::now();
     for (int i = 0; i < calls; ++i)
       run();
     sync();
-    perCall.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls);
+    wall.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls);
   }
-  return median(perCall);
+  for (int r = 0; timer && r < rounds; ++r) {
+    std::string why;
+    double seconds = timer->secondsPerCall(calls, run, why);
+    sync();
+    if (seconds < 0) {
+      std::printf("(device time not measured: %s)\n", why.c_str());
+      device.clear();
+      break;
+    }
+    device.push_back(seconds);
+  }
+  return {median(wall), device.empty() ? -1.0 : median(device)};
 }
 
-void printRow(const char *what, int64_t m, const char *rows, double t, double bytes,
+/// One row: times in microseconds, GB/s and the fraction of `bandwidth`
+/// for both times ("-" for a device time not measured), GOPS of the
+/// faster.
+void printRow(const char *what, int64_t m, const char *rows, CallTimes t, double bytes,
               double bandwidth, double ops) {
-  std::printf("%-24s %4lld %5s %10.1f %9.1f %7.0f%% %9.1f\n", what, (long long)m, rows,
-              t * 1e6, bytes / t / 1e9, 100.0 * bytes / t / 1e9 / bandwidth, ops / t / 1e9);
+  auto gbps = [&](double seconds) { return bytes / seconds / 1e9; };
+  std::printf("%-26s %4lld %5s %9.1f %7.0f%%", what, (long long)m, rows, t.wall * 1e6,
+              100.0 * gbps(t.wall) / bandwidth);
+  if (t.device > 0)
+    std::printf(" %9.1f %9.1f %7.0f%%", t.device * 1e6, gbps(t.device),
+                100.0 * gbps(t.device) / bandwidth);
+  else
+    std::printf(" %9s %9s %8s", "-", "-", "-");
+  double best = t.device > 0 ? std::min(t.wall, t.device) : t.wall;
+  std::printf(" %9.1f\n", ops / best / 1e9);
 }
 
 } // namespace
@@ -116,24 +290,36 @@ int main(int argc, char **argv) {
   b.fill(2.0f);
   a.set_host_dirty();
   b.set_host_dirty();
-  const double addSeconds =
+  // The device timer needs Halide's context: made by the first call.
+  if (int status = bench_gpu_add(a, b, sum)) {
+    std::fprintf(stderr, "bitnet-bench-gpu: the add kernel failed with status %d\n", status);
+    return 1;
+  }
+  CudaDeviceTimer deviceTimer;
+  const std::string noDeviceTimer = deviceTimer.init();
+  CudaDeviceTimer *timer = noDeviceTimer.empty() ? &deviceTimer : nullptr;
+  const CallTimes add =
       timeCalls(2, calls, kRounds, [&](int) { return bench_gpu_add(a, b, sum); },
-                [&] { sum.device_sync(); });
+                [&] { sum.device_sync(); }, timer);
   const double addBytes = 3.0 * vectorLength * sizeof(float);
-  const double bandwidth = addBytes / addSeconds / 1e9;
+  // The reference for both fractions: the add's device time where measured.
+  const double bandwidth = addBytes / (add.device > 0 ? add.device : add.wall) / 1e9;
   sum.copy_to_host();
   if (sum(0, 0) != 3.0f || sum(vectorLength - 1, 0) != 3.0f) {
     std::fprintf(stderr, "bitnet-bench-gpu: the add kernel computed %g, not 3\n", sum(0, 0));
     return 1;
   }
   std::printf("device memory bandwidth (y = a + b, 3 x 256 MiB per call, median of %d "
-              "rounds of %d calls): %.1f GB/s\n",
-              kRounds, calls, bandwidth);
+              "rounds of %d calls, %s time): %.1f GB/s\n",
+              kRounds, calls, add.device > 0 ? "device" : "wall", bandwidth);
+  std::printf("(the add on the wall: %.1f us, %.1f GB/s; device time: %s)\n", add.wall * 1e6,
+              addBytes / add.wall / 1e9,
+              timer ? "queued behind a gate, between two events" : noDeviceTimer.c_str());
   std::printf("BitLinear weights: offset2, tile 1x16; decode GEMVs rotate through >= %lld "
               "MiB of copies\n\n",
               (long long)rotateMiB);
-  std::printf("%-24s %4s %5s %10s %9s %8s %9s\n", "kernel (N x K)", "M", "rows", "time (us)",
-              "GB/s", "of bw", "GOPS");
+  std::printf("%-26s %4s %5s %9s %8s %9s %9s %8s %9s\n", "kernel (N x K)", "M", "rows",
+              "wall (us)", "of bw", "dev (us)", "GB/s", "of bw", "GOPS");
 
   ref::Rng rng(7);
   const ref::PackedLayout layout{ref::PackFormat::Offset2, 1, 16};
@@ -159,10 +345,10 @@ int main(int argc, char **argv) {
     s.fill(50.0f);
     s.set_host_dirty();
     Buffer<float> y(static_cast<int>(kernel.n), static_cast<int>(kernel.m));
-    double t = timeCalls(
+    CallTimes t = timeCalls(
         static_cast<int>(copies), calls, kRounds,
         [&](int i) { return kernel.fn(q, s, pool[i % copies], 0.5f, y); },
-        [&] { y.device_sync(); });
+        [&] { y.device_sync(); }, timer);
     char rows[16];
     std::snprintf(rows, sizeof rows, "%lld", (long long)kernel.rowsPerBlock);
     std::string what = std::string(kernel.shape) + (kernel.m == 1 ? " gemv" : " gemm");
@@ -180,8 +366,9 @@ int main(int argc, char **argv) {
     x.fill(0.5f);
     x.set_host_dirty();
     Buffer<float> logits(headN, 1);
-    double t = timeCalls(1, calls, kRounds, [&](int) { return bench_gpu_head_f16(x, weights, logits); },
-                         [&] { logits.device_sync(); });
+    CallTimes t = timeCalls(
+        1, calls, kRounds, [&](int) { return bench_gpu_head_f16(x, weights, logits); },
+        [&] { logits.device_sync(); }, timer);
     printRow("f16 head 128256x2560", 1, "1", t, 2.0 * headN * headK, bandwidth,
              2.0 * headN * headK);
   }
@@ -198,9 +385,9 @@ int main(int argc, char **argv) {
     s.set_host_dirty();
     scales.set_host_dirty();
     Buffer<float> logits(headN, 1);
-    double t = timeCalls(
+    CallTimes t = timeCalls(
         1, calls, kRounds, [&](int) { return bench_gpu_head_int8(q, s, weights, scales, logits); },
-        [&] { logits.device_sync(); });
+        [&] { logits.device_sync(); }, timer);
     printRow("int8 head 128256x2560", 1, "1", t, 1.0 * headN * headK, bandwidth,
              2.0 * headN * headK);
   }

@@ -89,9 +89,13 @@ case "${1:-}" in
   bandwidth=$(sed -n 's/^device memory bandwidth.*: \([0-9.]*\) GB\/s$/\1/p' \
     "$results/bench-gpu.txt")
   # Issue 17's criterion: the best decode GEMV of each 2B shape as a
-  # fraction of the measured bandwidth (>= 70%).
-  awk '$2 == "gemv" { f = $7; sub("%", "", f); if (!($1 in best) || f + 0 > best[$1]) { best[$1] = f + 0; rows[$1] = $4 } }
-       END { for (s in best) printf "gpu-check: ternary GEMV %s: %d%% of the measured bandwidth (%s rows per block)\n", s, best[s], rows[s] }' \
+  # fraction of the measured bandwidth (>= 70%), on the device's own time
+  # (launches queued ahead) and on the wall (each call's host cost included).
+  awk '$2 == "gemv" {
+         w = $6; sub("%", "", w); d = $9; sub("%", "", d)
+         if (!($1 in wall) || w + 0 > wall[$1]) { wall[$1] = w + 0; wrows[$1] = $4 }
+         if (d != "-" && (!($1 in dev) || d + 0 > dev[$1])) { dev[$1] = d + 0; drows[$1] = $4 } }
+       END { for (s in wall) printf "gpu-check: ternary GEMV %s: %s, %d%% on the wall (%s rows per block)\n", s, (s in dev) ? sprintf("%d%% of the measured bandwidth on the device'"'"'s time (%s rows per block)", dev[s], drows[s]) : "device time not measured", wall[s], wrows[s] }' \
     "$results/bench-gpu.txt" | sort
   for entry in "${models[@]}"; do
     read -r name preset context <<<"$entry"
