@@ -72,27 +72,34 @@ struct TargetParams {
   /// GPU threads per block: 1-D tiles, and attention's accumulators over
   /// the head dimension.
   int gpuThreads, gpuHeadThreads;
+  /// The backend contracts a * b + c into one fused multiply-add even under
+  /// strict_float (Halide 14's PTX backend runs LLVM with fusion on), so a
+  /// product that feeds a sum of the reference's must be rounded explicitly
+  /// (roundedAddProduct).
+  bool fusesMultiplyAdd;
 };
 
 const TargetParams kTargets[] = {
     // target, family, lanes, codeDot, signedCodes, ternaryDotKernel,
-    // f16MatmulKernel, gpuThreads, gpuHeadThreads
+    // f16MatmulKernel, gpuThreads, gpuHeadThreads, fusesMultiplyAdd
     {KernelTarget::X86AVX2, ScheduleFamily::CPU, 8, CodeDot::PairsInI16, false,
-     nullptr, "bitnet_f16_matmul", 0, 0},
+     nullptr, "bitnet_f16_matmul", 0, 0, false},
     // Halide 14 has no AVX-VNNI feature: the AVX2 kernels, except the
     // single-token BitLinear's dot products (256-bit {vex} vpdpbusd in C).
     {KernelTarget::X86AVXVNNI, ScheduleFamily::CPU, 8, CodeDot::PairsInI16,
-     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0},
+     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, false},
     {KernelTarget::X86AVX512, ScheduleFamily::CPU, 16, CodeDot::FourWay, false,
-     nullptr, "bitnet_f16_matmul_avx512", 0, 0},
+     nullptr, "bitnet_f16_matmul_avx512", 0, 0, false},
     {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, false},
     {KernelTarget::ARM64DotProd, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, false},
     {KernelTarget::CUDA, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32},
+     nullptr, nullptr, 64, 32, true},
+    // OpenCL C: Halide writes the product and the sum as two statements,
+    // which FP_CONTRACT does not fuse.
     {KernelTarget::OpenCL, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32},
+     nullptr, nullptr, 64, 32, false},
 };
 
 const TargetParams &targetParams(KernelTarget target) {
@@ -691,13 +698,29 @@ void BitLinearGenerator::scheduleGPUTiles() {
 // RMSNorm + per-token int8 quantization (+ per-token sum of q)
 //===--------------------------------------------------------------------===//
 
+/// sum + a * b with the product rounded before the sum, as the reference
+/// computes it. Where the backend would fuse the two into one FMA
+/// (TargetParams::fusesMultiplyAdd), through libdevice's correctly rounded
+/// __nv_fmul_rn / __nv_fadd_rn, which stay mul.rn / add.rn in PTX (LLVM's
+/// own llvm.nvvm.mul.rn.f becomes a plain fmul and fuses again). Halide
+/// builds them flushing subnormals (.ftz): in a sum of squares that only
+/// drops terms below 2^-126, which cannot move a sum that the 1e-5 epsilon
+/// does not already swamp.
+Expr roundedAddProduct(Expr sum, Expr a, Expr b, const TargetParams &target) {
+  if (!target.fusesMultiplyAdd)
+    return sum + a * b;
+  using Halide::Internal::Call;
+  Expr product = Call::make(Float(32), "__nv_fmul_rn", {a, b}, Call::PureExtern);
+  return Call::make(Float(32), "__nv_fadd_rn", {sum, product}, Call::PureExtern);
+}
+
 /// 1/rms of each token's row of x (`inv`), its sum of squares (`ss`)
 /// sequential over d in the reference's order: the first step of both
 /// RMSNorm kernels (the quantizer's codes depend on it exactly).
 void defineInverseRMS(Func ss, Func inv, ImageParam &x, RDom rd, Var m, int64_t D,
-                      float eps) {
+                      float eps, const TargetParams &target) {
   ss(m) = 0.0f;
-  ss(m) = ss(m) + x(rd, m) * x(rd, m);
+  ss(m) = roundedAddProduct(ss(m), x(rd, m), x(rd, m), target);
   inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + eps);
 }
 /// CPU: the sums in parallel over tokens.
@@ -733,7 +756,7 @@ void RMSNormQuantGenerator::define() {
   constrain(x, {D, M});
   constrain(wn, {D});
   rd = RDom(0, i32(D), "rd");
-  defineInverseRMS(ss, inv, x, rd, m, D, spec.eps);
+  defineInverseRMS(ss, inv, x, rd, m, D, spec.eps, target);
   a(d, m) = (x(d, m) * inv(m)) * wn(d);
   amax(m) = 0.0f;
   amax(m) = max(amax(m), abs(a(rd, m)));
@@ -793,7 +816,7 @@ private:
     const int64_t D = spec.n, M = spec.m;
     constrain(x, {D, M});
     constrain(wn, {D});
-    defineInverseRMS(ss, inv, x, RDom(0, i32(D), "rd"), m, D, spec.eps);
+    defineInverseRMS(ss, inv, x, RDom(0, i32(D), "rd"), m, D, spec.eps, target);
     y(d, m) = (x(d, m) * inv(m)) * wn(d);
     constrain(y.output_buffer(), {D, M});
     built.outputs = {y};
