@@ -9,6 +9,7 @@
 #include "bitnet/Conversion/Passes.h"
 #include "bitnet/Dialect/BitNet/BitNet.h"
 #include "bitnet/Dialect/BitNet/WeightValues.h"
+#include "bitnet/Reference/Reference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -629,20 +630,52 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
     Lowering l(rewriter, loc);
     Value x = adaptor.getInput();
     OpFoldResult m = l.dimOf(x, 0), d = l.dimOf(x, 1);
-    Value ss = l.generic(
-        {x}, {{0, 1}}, l.filled({m}, rewriter.getF32FloatAttr(0.0f)), {0}, 2,
-        {1}, [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value sq = arith::MulFOp::create(b, loc, args[0], args[0]);
-          yield(b, loc, arith::AddFOp::create(b, loc, args[1], sq).getResult());
+    // The sum of squares in the reference's order (ref::rmsNorm): partial
+    // sum j of 32 adds the squares of d = j, j + 32, ... in turn (loops m,
+    // j, r with r = d / 32 innermost; past the row's end it adds 0, which
+    // leaves it as it is), then the partials are added in order j.
+    const int64_t lanes = ref::kRMSNormPartialSums;
+    OpFoldResult rounds;
+    if (std::optional<int64_t> width = getConstantIntValue(d))
+      rounds = l.fixed((*width + lanes - 1) / lanes);
+    else
+      rounds = arith::CeilDivUIOp::create(
+                   rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, d),
+                   constIndex(rewriter, loc, lanes))
+                   .getResult();
+    Value width = getValueOrCreateConstantIndexOp(rewriter, loc, d);
+    // An operand of shape [rounds] gives the r loop its extent.
+    Value roundsExtent = l.empty({rounds}, rewriter.getF32Type());
+    Value partials = l.generic(
+        {roundsExtent}, {{2}},
+        l.filled({m, l.fixed(lanes)}, rewriter.getF32FloatAttr(0.0f)), {0, 1}, 3, {2},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value row = linalg::IndexOp::create(b, loc, 0);
+          Value lane = linalg::IndexOp::create(b, loc, 1);
+          Value round = linalg::IndexOp::create(b, loc, 2);
+          Value col = arith::AddIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, round, constIndex(b, loc, lanes)), lane);
+          Value inside =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, col, width);
+          Value safeCol =
+              arith::SelectOp::create(b, loc, inside, col, constIndex(b, loc, 0));
+          Value v = tensor::ExtractOp::create(b, loc, x, ValueRange{row, safeCol});
+          Value sq = arith::MulFOp::create(b, loc, v, v);
+          Value term = arith::SelectOp::create(b, loc, inside, sq, constF32(b, loc, 0.0f));
+          yield(b, loc, arith::AddFOp::create(b, loc, args[1], term).getResult());
         });
-    Value width =
-        indexToF32(rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, d));
+    Value ss = l.generic(
+        {partials}, {{0, 1}}, l.filled({m}, rewriter.getF32FloatAttr(0.0f)), {0}, 2,
+        {1}, [&](OpBuilder &b, Location loc, ValueRange args) {
+          yield(b, loc, arith::AddFOp::create(b, loc, args[1], args[0]).getResult());
+        });
+    Value widthF32 = indexToF32(rewriter, loc, width);
     Value eps = l.cf32(op.getEpsilon().convertToFloat());
     Value y = l.generic(
         {x, ss, adaptor.getWeight()}, {{0, 1}, {0}, {1}},
         l.empty({m, d}, rewriter.getF32Type()), {0, 1}, 2, {},
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value mean = arith::DivFOp::create(b, loc, args[1], width);
+          Value mean = arith::DivFOp::create(b, loc, args[1], widthF32);
           Value root = math::SqrtOp::create(
               b, loc, arith::AddFOp::create(b, loc, mean, eps));
           Value inv = arith::DivFOp::create(b, loc, constF32(b, loc, 1.0f), root);

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Kernels/KernelGen.h"
+#include "bitnet/Reference/Reference.h"
 
 #include "Halide.h"
 
@@ -714,24 +715,43 @@ Expr roundedAddProduct(Expr sum, Expr a, Expr b, const TargetParams &target) {
   return Call::make(Float(32), "__nv_fadd_rn", {sum, product}, Call::PureExtern);
 }
 
-/// 1/rms of each token's row of x (`inv`), its sum of squares (`ss`)
-/// sequential over d in the reference's order: the first step of both
-/// RMSNorm kernels (the quantizer's codes depend on it exactly).
-void defineInverseRMS(Func ss, Func inv, ImageParam &x, RDom rd, Var m, int64_t D,
-                      float eps, const TargetParams &target) {
+/// 1/rms of each token's row of x (`inv`) from its sum of squares (`ss`)
+/// in the reference's order (ref::rmsNorm): 32 interleaved partial sums
+/// (`partials`, lane j adds the squares of d = j, j + 32, ... in turn),
+/// then those added in lane order. The first step of both RMSNorm kernels
+/// (the quantizer's codes depend on it exactly). Returns the partials'
+/// reduction domain (their schedules name it).
+RDom defineInverseRMS(Func partials, Func ss, Func inv, ImageParam &x, Var j, Var m,
+                      int64_t D, float eps, const TargetParams &target) {
+  const int64_t lanes = ref::kRMSNormPartialSums;
+  RDom r(0, i32((D + lanes - 1) / lanes), "r_squares");
+  RDom rj(0, i32(lanes), "r_partials");
+  Expr d = r * i32(lanes) + j;
+  // Past the row's end (D not a multiple of 32) a lane adds 0 * 0, which
+  // leaves its sum as it is; whole rows load dense vectors unclamped.
+  Expr v = D % lanes == 0 ? x(d, m) : select(d < i32(D), x(min(d, i32(D - 1)), m), 0.0f);
+  partials(j, m) = 0.0f;
+  partials(j, m) = roundedAddProduct(partials(j, m), v, v, target);
   ss(m) = 0.0f;
-  ss(m) = roundedAddProduct(ss(m), x(rd, m), x(rd, m), target);
+  ss(m) = ss(m) + partials(rj, m);
   inv(m) = 1.0f / sqrt(ss(m) / static_cast<float>(D) + eps);
+  return r;
 }
-/// CPU: the sums in parallel over tokens.
-void scheduleCPUInverseRMS(Func ss, Var m) {
+/// CPU: tokens in parallel; the 32 partial sums in registers (vectors of
+/// `lanes`), a row's squares streamed through them.
+void scheduleCPUInverseRMS(Func partials, Func ss, RDom squares, Var j, Var m, int lanes) {
   ss.compute_root();
   ss.update().parallel(m);
+  partials.compute_at(ss, m).vectorize(j, lanes);
+  partials.update().reorder(j, squares.x).vectorize(j, lanes).unroll(j);
 }
-/// GPU: a block per token, its sum on one thread.
-void scheduleGPUInverseRMS(Func ss, Func inv, Var m) {
+/// GPU: a block per token, the partial sums a warp's lanes (coalesced loads
+/// of 32 neighbouring floats), their sum on one thread.
+void scheduleGPUInverseRMS(Func partials, Func ss, Func inv, Var j, Var m) {
   inv.compute_root().gpu_blocks(m);
   ss.compute_at(inv, m);
+  partials.compute_at(inv, m).gpu_threads(j);
+  partials.update().gpu_threads(j);
 }
 
 class RMSNormQuantGenerator : public KernelGenerator {
@@ -747,7 +767,10 @@ private:
   ImageParam wn{Float(32), 1, "norm_weight"};
   Var d{"d"}, m{"m"};
   RDom rd;
-  Func ss{"ss"}, inv{"inv"}, a{"a"}, amax{"amax"}, scale{"scale"}, qv{"q"},
+  Var j{"j"};
+  RDom squares;
+  Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, a{"a"}, amax{"amax"},
+      scale{"scale"}, qv{"q"},
       qsum{"qsum"};
 };
 
@@ -756,7 +779,7 @@ void RMSNormQuantGenerator::define() {
   constrain(x, {D, M});
   constrain(wn, {D});
   rd = RDom(0, i32(D), "rd");
-  defineInverseRMS(ss, inv, x, rd, m, D, spec.eps, target);
+  squares = defineInverseRMS(partials, ss, inv, x, j, m, D, spec.eps, target);
   a(d, m) = (x(d, m) * inv(m)) * wn(d);
   amax(m) = 0.0f;
   amax(m) = max(amax(m), abs(a(rd, m)));
@@ -773,12 +796,12 @@ void RMSNormQuantGenerator::define() {
 
 void RMSNormQuantGenerator::scheduleCPU() {
   const int vec = target.lanes;
-  // The sum of squares stays sequential over d (the reference's order: it
-  // feeds the integer codes), in parallel over tokens. The maximum and the
+  // The sum of squares in the reference's order (32 interleaved partial
+  // sums: it feeds the integer codes), tokens in parallel. The maximum and the
   // integer sum are exact in any order: one vector reduction each, on the
   // calling thread (a prompt chunk's parallel loops are small, and each
   // costs a hand-off between threads).
-  scheduleCPUInverseRMS(ss, m);
+  scheduleCPUInverseRMS(partials, ss, squares, j, m, target.lanes);
   amax.compute_root();
   amax.update().atomic().vectorize(rd, vec);
   qsum.compute_root();
@@ -790,13 +813,13 @@ void RMSNormQuantGenerator::scheduleCPU() {
 
 void RMSNormQuantGenerator::scheduleGPU() {
   // Five kernel launches: per token, 1/rms (the sum of squares inside it,
-  // in the reference's sequential order on one thread: it feeds the
-  // integer codes, which must match exactly); per token, the scale (the
+  // in the reference's order, its 32 partial sums a warp's lanes: it feeds
+  // the integer codes, which must match exactly); per token, the scale (the
   // maximum inside it, block-wide: exact in any order); the codes, a thread
   // per element (the normalized value recomputed inline); and the codes'
   // sum, block-wide (its zero and its sum: two launches, as it is an
   // output).
-  scheduleGPUInverseRMS(ss, inv, m);
+  scheduleGPUInverseRMS(partials, ss, inv, j, m);
   scale.compute_root().gpu_blocks(m);
   amax.compute_at(scale, m);
   scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
@@ -804,7 +827,7 @@ void RMSNormQuantGenerator::scheduleGPU() {
   scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
 }
 
-/// RMSNorm alone, in the reference's order (the sequential sum of squares):
+/// RMSNorm alone, in the reference's order (the sum of squares' partials):
 /// the final norm before the LM head, a kernel so that a GPU model's hidden
 /// state need not come back to the host for it.
 class RMSNormGenerator : public KernelGenerator {
@@ -816,25 +839,27 @@ private:
     const int64_t D = spec.n, M = spec.m;
     constrain(x, {D, M});
     constrain(wn, {D});
-    defineInverseRMS(ss, inv, x, RDom(0, i32(D), "rd"), m, D, spec.eps, target);
+    squares = defineInverseRMS(partials, ss, inv, x, j, m, D, spec.eps, target);
     y(d, m) = (x(d, m) * inv(m)) * wn(d);
     constrain(y.output_buffer(), {D, M});
     built.outputs = {y};
     built.args = {x, wn};
   }
   void scheduleCPU() override {
-    scheduleCPUInverseRMS(ss, m);
+    scheduleCPUInverseRMS(partials, ss, squares, j, m, target.lanes);
     y.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
   }
   void scheduleGPU() override {
-    scheduleGPUInverseRMS(ss, inv, m);
+    scheduleGPUInverseRMS(partials, ss, inv, j, m);
     gpuTileAll(y, d, {m}, target.gpuThreads);
   }
 
   ImageParam x{Float(32), 2, "x"}; // [d, m]
   ImageParam wn{Float(32), 1, "norm_weight"};
   Var d{"d"}, m{"m"};
-  Func ss{"ss"}, inv{"inv"}, y{"y"};
+  Var j{"j"};
+  RDom squares;
+  Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, y{"y"};
 };
 
 //===--------------------------------------------------------------------===//

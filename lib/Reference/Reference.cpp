@@ -303,9 +303,14 @@ void rmsNorm(const float *x, const float *w, int64_t M, int64_t D, float eps,
              float *y) {
   for (int64_t m = 0; m < M; ++m) {
     const float *row = x + m * D;
+    float partial[kRMSNormPartialSums] = {};
+    for (int64_t d = 0; d < D; ++d) {
+      float square = row[d] * row[d];
+      partial[d % kRMSNormPartialSums] += square;
+    }
     float ss = 0.0f;
-    for (int64_t d = 0; d < D; ++d)
-      ss += row[d] * row[d];
+    for (float p : partial)
+      ss += p;
     float inv = 1.0f / sqrtf(ss / static_cast<float>(D) + eps);
     for (int64_t d = 0; d < D; ++d)
       y[m * D + d] = (row[d] * inv) * w[d];

@@ -53,6 +53,8 @@
 #include "glu_silu.h"
 #include "rmsq.h"
 #include "rmsn.h"
+#include "rmsn_w.h"
+#include "rmsq_w.h"
 #include "rope_k.h"
 
 #include <cmath>
@@ -206,8 +208,15 @@ void testBitLinearSegments(ref::Rng &rng) {
   expectClose("bitlinear segments", y.data(), want.data(), y.size(), kExact);
 }
 
-void testRMSNormQuant(ref::Rng &rng) {
-  const int64_t M = 5, D = 300;
+using RMSNormQuantFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                               halide_buffer_t *, halide_buffer_t *);
+using RMSNormFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
+
+/// Both RMSNorm kernels of one shape [D, M] (M >= 3) against the reference:
+/// D = 300 ends each row in a partial round of the 32 partial sums, D = 256
+/// is whole rounds (the kernels' unguarded path).
+void testRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
+                      RMSNormQuantFn rmsq, RMSNormFn rmsn) {
   std::vector<float> x = randomFloats(rng, M * D, 3.0f);
   std::fill(x.begin() + D, x.begin() + 2 * D, 0.0f);          // all-zero row
   for (int64_t d = 0; d < D; ++d)
@@ -221,7 +230,8 @@ void testRMSNormQuant(ref::Rng &rng) {
   Buffer<int8_t> qb(q.data(), (int)D, (int)M);
   Buffer<float> sb(s.data(), (int)M);
   Buffer<int32_t> qsb(qsum.data(), (int)M);
-  expectOk("rmsnorm_quant", rmsq(xb, wb, qb, sb, qsb));
+  const std::string name = std::string("rmsnorm_quant ") + shape;
+  expectOk(name, rmsq(xb, wb, qb, sb, qsb));
   qb.copy_to_host();
   sb.copy_to_host();
   qsb.copy_to_host();
@@ -230,17 +240,17 @@ void testRMSNormQuant(ref::Rng &rng) {
   for (int64_t m = 0; m < M; ++m)
     for (int64_t d = 0; d < D; ++d)
       qsumRef[m] += qRef[m * D + d];
-  expectExact("rmsnorm_quant q", q.data(), qRef.data(), q.size());
-  expectClose("rmsnorm_quant scale", s.data(), sRef.data(), M, kExact);
-  expectExact("rmsnorm_quant qsum", qsum.data(), qsumRef.data(), M);
+  expectExact(name + " q", q.data(), qRef.data(), q.size());
+  expectClose(name + " scale", s.data(), sRef.data(), M, kExact);
+  expectExact(name + " qsum", qsum.data(), qsumRef.data(), M);
 
   // The norm alone (the final norm before the LM head): the reference's
   // values, bit for bit.
   std::vector<float> y(M * D);
   Buffer<float> yb(y.data(), (int)D, (int)M);
-  expectOk("rmsnorm", rmsn(xb, wb, yb));
+  expectOk(std::string("rmsnorm ") + shape, rmsn(xb, wb, yb));
   yb.copy_to_host();
-  expectClose("rmsnorm", y.data(), normed.data(), y.size(), kExact);
+  expectClose(std::string("rmsnorm ") + shape, y.data(), normed.data(), y.size(), kExact);
 }
 
 void testRoPE(ref::Rng &rng) {
@@ -541,7 +551,8 @@ int main(int argc, char **argv) {
   testBitLinear("binary gemv K=2050 in 1x32 tiles", bl_gemv_long_b1, 1, 19, 2050, F::Bits1, 1,
                 32, rng);
   testBitLinearSegments(rng);
-  testRMSNormQuant(rng);
+  testRMSNormQuant(rng, "300x5", 5, 300, rmsq, rmsn);
+  testRMSNormQuant(rng, "256x3", 3, 256, rmsq_w, rmsn_w);
   testRoPE(rng);
   testAttention("attention decode", attn_decode, 1, 4, 2, 6, 9, rng);
   testAttention("attention prefill", attn_prefill, 3, 4, 2, 6, 9, rng);

@@ -230,7 +230,12 @@ int main() {
                   "the header says which models carry a tokenizer");
     // Perplexity over a text, llama-perplexity's way, from the compiled
     // model and from the golden reference on the same tokens: the same
-    // figure (the logits agree to ~1e-5).
+    // figure within 1e-3. The logits agree to ~1e-6 at almost every
+    // position, but the float parts (attention) may still move an int8 code
+    // across a rounding boundary somewhere (seen: one position of 752 with
+    // logits 2e-3 apart), and with random weights the mean log-likelihood
+    // is ~66 nats, so the perplexity's relative difference is that of
+    // the mean: ~3e-4 for one such position.
     std::string corpus;
     for (int i = 0; i < 12; ++i)
       corpus += "the quick brown fox jumps over the lazy dog. ";
@@ -265,10 +270,10 @@ int main() {
         double relative = std::fabs(compiled->perplexity - reference->perplexity) /
                           reference->perplexity;
         std::printf("perplexity over %d tokens (%lld chunks of %d): compiled %.6g +/- %.3g, "
-                    "golden reference %.6g; relative difference %.3g (bound 1e-4)\n",
+                    "golden reference %.6g; relative difference %.3g (bound 1e-3)\n",
                     n, (long long)compiled->chunks, chunk, compiled->perplexity,
                     compiled->standardError, reference->perplexity, relative);
-        expect(relative <= 1e-4 && compiled->scored == reference->scored &&
+        expect(relative <= 1e-3 && compiled->scored == reference->scored &&
                    compiled->scored == compiled->chunks * (chunk / 2 - 1),
                "the compiled model's perplexity is the golden reference's");
       } else {

@@ -108,9 +108,18 @@ void int8Linear(const int8_t *q, const float *s, const int8_t *w,
 // The rest of a block
 //===--------------------------------------------------------------------===//
 
-/// RMSNorm over each row of [M, D]:
-///   ss = sum_d x^2 (f32, d order); inv = 1.0f / sqrtf(ss / (float)D + eps);
-///   y[m,d] = (x[m,d] * inv) * w[d].
+/// RMSNorm's sum of squares runs in this many interleaved partial sums
+/// (part of the numerical contract: the quantizer's integer codes depend on
+/// the sum's rounding, so every kernel and lowering adds in this order).
+constexpr int64_t kRMSNormPartialSums = 32;
+
+/// RMSNorm over each row of [M, D], in f32:
+///   p[j] = sum over d = j, j + 32, j + 64, ... < D of (x[m,d] * x[m,d]),
+///          in that order, each square rounded before it is added;
+///   ss = (((0 + p[0]) + p[1]) + ...) + p[31];
+///   inv = 1.0f / sqrtf(ss / (float)D + eps); y[m,d] = (x[m,d] * inv) * w[d].
+/// The 32 partial sums are a GPU warp's lanes, or four AVX2, two AVX-512
+/// or eight NEON vectors: every target adds in the same order in parallel.
 void rmsNorm(const float *x, const float *w, int64_t M, int64_t D, float eps,
              float *y);
 

@@ -7,14 +7,33 @@
 // bitnet.rms_norm
 //===----------------------------------------------------------------------===//
 
-// ss = sum x^2 per row; y = (x * (1 / sqrt(ss / D + eps))) * w.
+// ss = sum x^2 per row in the reference's order: 32 partial sums, lane j
+// adding the squares of columns j, j + 32, ... (loops row, lane, round;
+// here one round of which columns 8 to 31 add 0), then the partials in
+// lane order; y = (x * (1 / sqrt(ss / D + eps))) * w.
 // CHECK-LABEL: func.func @rms_norm
 // CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8xf32>) -> tensor<?x8xf32>
+// CHECK: %[[ROUNDS:.*]] = tensor.empty() : tensor<1xf32>
+// CHECK: %[[PARTIALS:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[ROUNDS]] : tensor<1xf32>) outs(%{{.*}} : tensor<?x32xf32>)
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK: %[[LANE:.*]] = linalg.index 1 : index
+// CHECK: %[[ROUND:.*]] = linalg.index 2 : index
+// CHECK: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: %[[BASE:.*]] = arith.muli %[[ROUND]], %[[C32]] : index
+// CHECK: %[[COL:.*]] = arith.addi %[[BASE]], %[[LANE]] : index
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[COL]], %{{.*}} : index
+// CHECK: %[[SAFE:.*]] = arith.select %[[INSIDE]], %[[COL]], %{{.*}} : index
+// CHECK: %[[V:.*]] = tensor.extract %[[X]][%[[ROW]], %[[SAFE]]] : tensor<?x8xf32>
+// CHECK: %[[SQ:.*]] = arith.mulf %[[V]], %[[V]] : f32
+// CHECK: %[[TERM:.*]] = arith.select %[[INSIDE]], %[[SQ]], %{{.*}} : f32
+// CHECK: arith.addf %{{.*}}, %[[TERM]] : f32
 // CHECK: %[[SS:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "reduction"]
-// CHECK-SAME: ins(%[[X]] : tensor<?x8xf32>) outs(%{{.*}} : tensor<?xf32>)
-// CHECK: %[[SQ:.*]] = arith.mulf %[[IN:[^,]*]], %[[IN]] : f32
-// CHECK: arith.addf %{{.*}}, %[[SQ]] : f32
+// CHECK-SAME: ins(%[[PARTIALS]] : tensor<?x32xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: ^bb0(%[[P:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: arith.addf %[[ACC]], %[[P]] : f32
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]

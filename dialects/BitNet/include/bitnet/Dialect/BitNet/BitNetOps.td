@@ -272,7 +272,11 @@ def BitNet_RMSNormOp : BitNet_Op<"rms_norm", [Pure, AllTypesMatch<["input", "res
   let summary = "RMSNorm over the last dimension";
   let description = [{
     `y[m, d] = x[m, d] / sqrt(mean_d(x[m, :]^2) + epsilon) * w[d]`, computed as
-    `inv = 1 / sqrt(ss / D + epsilon)`, `y = (x * inv) * w`.
+    `inv = 1 / sqrt(ss / D + epsilon)`, `y = (x * inv) * w`, in f32. The sum
+    of squares `ss` has a fixed order, because the activation quantizer's
+    integer codes depend on its rounding: 32 interleaved partial sums (sum
+    `j` adds `x[m, d] * x[m, d]` for `d = j, j + 32, j + 64, ...` in turn),
+    then the 32 added in order `j = 0, 1, ..., 31`.
 
     ```mlir
     %y = bitnet.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : tensor<1x128xf32>, tensor<128xf32>
