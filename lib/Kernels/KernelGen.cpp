@@ -745,13 +745,26 @@ void scheduleCPUInverseRMS(Func partials, Func ss, RDom squares, Var j, Var m, i
   partials.compute_at(ss, m).vectorize(j, lanes);
   partials.update().reorder(j, squares.x).vectorize(j, lanes).unroll(j);
 }
-/// GPU: a block per token, the partial sums a warp's lanes (coalesced loads
-/// of 32 neighbouring floats), their sum on one thread.
-void scheduleGPUInverseRMS(Func partials, Func ss, Func inv, Var j, Var m) {
-  inv.compute_root().gpu_blocks(m);
-  ss.compute_at(inv, m);
-  partials.compute_at(inv, m).gpu_threads(j);
+/// GPU: 1/rms inside the block that `at` runs per token (its loop m): the
+/// partial sums a warp's lanes (coalesced loads of 32 neighbouring floats),
+/// their sum and 1/rms on one thread.
+void scheduleGPUInverseRMS(Func partials, Func ss, Func inv, Var j, Func at, Var m) {
+  inv.compute_at(at, m);
+  ss.compute_at(at, m);
+  partials.compute_at(at, m).gpu_threads(j);
   partials.update().gpu_threads(j);
+}
+/// Threads of a GPU block that computes one token's row (gpuBlockPerRow):
+/// within OpenCL's 256 per work-group.
+constexpr int kGPURowThreads = 256;
+/// GPU: one block per token m for f(d, m), `threads` threads striding
+/// along d (each store instruction writes neighbouring elements).
+void gpuBlockPerRow(Func f, Var d, Var m, int threads) {
+  Var dOuter(d.name() + "_o"), dInner(d.name() + "_i");
+  f.split(d, dOuter, dInner, threads, TailStrategy::GuardWithIf)
+      .reorder(dOuter, dInner)
+      .gpu_threads(dInner)
+      .gpu_blocks(m);
 }
 
 class RMSNormQuantGenerator : public KernelGenerator {
@@ -772,6 +785,11 @@ private:
   Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, a{"a"}, amax{"amax"},
       scale{"scale"}, qv{"q"},
       qsum{"qsum"};
+  // GPU: the scale and the codes' sum are one Func (a launch), the codes a
+  // second launch with its own 1/rms (a Func lives in one kernel).
+  Func stats{"stats"}, codeSum{"code_sum"};
+  RDom codeSquares;
+  Func codePartials{"code_square_partials"}, codeSS{"code_ss"}, codeInv{"code_inv"};
 };
 
 void RMSNormQuantGenerator::define() {
@@ -784,14 +802,34 @@ void RMSNormQuantGenerator::define() {
   amax(m) = 0.0f;
   amax(m) = max(amax(m), abs(a(rd, m)));
   scale(m) = 127.0f / max(amax(m), 1e-5f);
-  qv(d, m) = cast<int8_t>(clamp(round(a(d, m) * scale(m)), -128.0f, 127.0f));
+  auto code = [](Expr normed, Expr s) {
+    return cast<int8_t>(clamp(round(normed * s), -128.0f, 127.0f));
+  };
+  built.args = {x, wn};
+  if (target.family == ScheduleFamily::GPU) {
+    // Outputs q, then stats = (scale, sum of codes): the same arguments in
+    // the same order as the CPU's three outputs. The codes' sum recomputes
+    // each code from the scale in stats' own kernel; the codes read the
+    // scale that kernel stored.
+    codeSum(m) = 0;
+    codeSum(m) += cast<int32_t>(code(a(rd, m), scale(m)));
+    stats(m) = Tuple(scale(m), codeSum(m));
+    codeSquares =
+        defineInverseRMS(codePartials, codeSS, codeInv, x, j, m, D, spec.eps, target);
+    qv(d, m) = code((x(d, m) * codeInv(m)) * wn(d), stats(m)[0]);
+    constrain(qv.output_buffer(), {D, M});
+    // (The second buffer is held to the first's extent by Halide.)
+    constrain(stats.output_buffers()[0], {M});
+    built.outputs = {qv, stats};
+    return;
+  }
+  qv(d, m) = code(a(d, m), scale(m));
   qsum(m) = 0;
   qsum(m) += cast<int32_t>(qv(rd, m));
   constrain(qv.output_buffer(), {D, M});
   constrain(scale.output_buffer(), {M});
   constrain(qsum.output_buffer(), {M});
   built.outputs = {qv, scale, qsum};
-  built.args = {x, wn};
 }
 
 void RMSNormQuantGenerator::scheduleCPU() {
@@ -812,19 +850,20 @@ void RMSNormQuantGenerator::scheduleCPU() {
 }
 
 void RMSNormQuantGenerator::scheduleGPU() {
-  // Five kernel launches: per token, 1/rms (the sum of squares inside it,
-  // in the reference's order, its 32 partial sums a warp's lanes: it feeds
-  // the integer codes, which must match exactly); per token, the scale (the
-  // maximum inside it, block-wide: exact in any order); the codes, a thread
-  // per element (the normalized value recomputed inline); and the codes'
-  // sum, block-wide (its zero and its sum: two launches, as it is an
-  // output).
-  scheduleGPUInverseRMS(partials, ss, inv, j, m);
-  scale.compute_root().gpu_blocks(m);
-  amax.compute_at(scale, m);
+  // Two launches, a block per token in each. First the scale and the
+  // codes' sum: 1/rms (the sum of squares in the reference's order, its 32
+  // partial sums a warp's lanes: it feeds the integer codes, which must
+  // match exactly), the maximum and the integer sum block-wide (exact in
+  // any order). Then the codes: 1/rms again, and the block's threads
+  // striding along the row.
+  stats.compute_root().gpu_blocks(m);
+  scheduleGPUInverseRMS(partials, ss, inv, j, stats, m);
+  amax.compute_at(stats, m);
   scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
-  gpuTileAll(qv.compute_root(), d, {m}, target.gpuThreads);
-  scheduleGPUBlockReduction(qsum, rd, {m}, target.gpuThreads);
+  codeSum.compute_at(stats, m);
+  scheduleGPUBlockPartials(codeSum, rd, m, target.gpuThreads);
+  gpuBlockPerRow(qv.compute_root(), d, m, kGPURowThreads);
+  scheduleGPUInverseRMS(codePartials, codeSS, codeInv, j, qv, m);
 }
 
 /// RMSNorm alone, in the reference's order (the sum of squares' partials):
@@ -850,8 +889,9 @@ private:
     y.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
   }
   void scheduleGPU() override {
-    scheduleGPUInverseRMS(partials, ss, inv, j, m);
-    gpuTileAll(y, d, {m}, target.gpuThreads);
+    // One launch: a block per token, 1/rms inside it.
+    gpuBlockPerRow(y, d, m, kGPURowThreads);
+    scheduleGPUInverseRMS(partials, ss, inv, j, y, m);
   }
 
   ImageParam x{Float(32), 2, "x"}; // [d, m]
@@ -1462,10 +1502,14 @@ Built build(const KernelSpec &spec) {
   for (const GeneratorEntry &entry : kGenerators)
     if (entry.kind == spec.kind) {
       Built built = entry.generate(spec);
-      // The glue's passes know a call's outputs by this count.
-      if (built.outputs.size() != size_t(kernelOutputCount(spec.kind)))
+      // The glue's passes know a call's outputs by this count (output
+      // buffers: a Func of a Tuple writes one per element).
+      size_t buffers = 0;
+      for (const Func &f : built.outputs)
+        buffers += f.outputs();
+      if (buffers != size_t(kernelOutputCount(spec.kind)))
         throw std::logic_error(std::string(kernelKindName(spec.kind)) + " kernel has " +
-                               std::to_string(built.outputs.size()) +
+                               std::to_string(buffers) +
                                " outputs, kernelOutputCount says " +
                                std::to_string(kernelOutputCount(spec.kind)));
       return built;
