@@ -148,6 +148,9 @@ void constrain(OutputImageParam p, std::initializer_list<int64_t> extents) {
 
 /// CUDA lanes per warp.
 constexpr int kWarp = 32;
+/// The CUDA decode GEMV's rounds of loads unrolled together (registers
+/// allowing: ptxas reports no spills at 8).
+constexpr int64_t kGemvRoundsInFlight = 8;
 
 /// Spreads f's reduction over r across `threads` threads of the block f is
 /// computed in: each thread reduces a strided share of r (thread u: r = u,
@@ -620,6 +623,20 @@ void BitLinearGenerator::scheduleGPU() {
         .gpu_threads(nw, nl);
     laneSums.compute_at(y, nw).gpu_lanes(lane);
     laneSums.update().gpu_lanes(lane);
+    // The rounds (32 column tiles each) unrolled, up to kGemvRoundsInFlight
+    // at a time: their loads are all issued before the first dp4a waits,
+    // so a row costs about one memory latency instead of one per round
+    // (5 rounds at K = 2560, 14 at 6912: loads in flight are what a GEMV
+    // this short is bound by).
+    const int64_t rounds = (colTiles + kWarp - 1) / kWarp;
+    if (rounds <= kGemvRoundsInFlight) {
+      laneSums.update().unroll(rlane.z);
+    } else {
+      RVar zo("zo"), zi("zi");
+      laneSums.update()
+          .split(rlane.z, zo, zi, i32(kGemvRoundsInFlight), TailStrategy::GuardWithIf)
+          .unroll(zi);
+    }
     // Inside the lane loop: a register per lane, so the vectorized sum of
     // a word's bytes (dp4a) needs no atomics (at the warp's level it was an
     // atomic add to local memory, which PTX leaves undefined).
