@@ -23,6 +23,8 @@ extern "C" {
 typedef int (*halide_task_t)(void *, int, uint8_t *);
 typedef int (*halide_do_par_for_t)(void *, halide_task_t, int, int, uint8_t *);
 halide_do_par_for_t halide_set_custom_do_par_for(halide_do_par_for_t) { return nullptr; }
+typedef void (*halide_error_handler_t)(void *, const char *);
+halide_error_handler_t halide_set_error_handler(halide_error_handler_t) { return nullptr; }
 int halide_default_do_par_for(void *, halide_task_t, int, int, uint8_t *) { return -1; }
 int halide_do_task(void *, halide_task_t, int, uint8_t *) { return -1; }
 int halide_reuse_device_allocations(void *, bool) { return 0; }

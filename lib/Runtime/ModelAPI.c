@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -443,14 +444,38 @@ static int bitnet_run_par_for(void *user_context, halide_task_t task, int min, i
 }
 
 /* Installed once: states created on several threads at once would otherwise
- * race on the runtime's hook (with the same value). */
-static pthread_once_t bitnet_par_for_installed = PTHREAD_ONCE_INIT;
+ * race on the runtime's hooks (with the same values). */
+static pthread_once_t bitnet_runtime_hooks_installed = PTHREAD_ONCE_INIT;
+/* Halide's default error handler prints the message and aborts the
+ * process; a model's caller gets the failing kernel's status from forward
+ * instead (e.g. a GPU model on a machine without a CUDA driver: "CUDA API
+ * not found: cuInit"), the first message of the pass on stderr and the
+ * number of the others at its end. */
+static void bitnet_report(const char *message) {
+  char line[512];
+  size_t n = strlen(message);
+  int len = snprintf(line, sizeof line, "bitnet runtime: %s%s", message,
+                     n && message[n - 1] == '\n' ? "" : "\n");
+  /* write(2), as Halide's own printer: stdio is not among the libc symbols
+   * a compiled model needs. */
+  if (len > 0)
+    (void)!write(2, line, len < (int)sizeof line ? (size_t)len : sizeof line - 1);
+}
+static void bitnet_halide_error(void *user_context, const char *message) {
+  bitnet_state *s = bitnet_current_state;
+  (void)user_context;
+  if (s && s->runtime_errors++ > 0)
+    return;
+  bitnet_report(message);
+}
+
 /* Also keeps freed device memory for reuse: a GPU model's glue frees the
  * device copies of its buffers when it frees the buffers, and without the
  * cache every pass would go back to the device API (cuMemAlloc / cuMemFree)
  * for each of them. A no-op on CPUs. */
-static void bitnet_install_par_for(void) {
+static void bitnet_install_runtime_hooks(void) {
   halide_set_custom_do_par_for(bitnet_do_par_for);
+  halide_set_error_handler(bitnet_halide_error);
   (void)halide_reuse_device_allocations(NULL, true);
 }
 
@@ -709,7 +734,7 @@ BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t c
   /* Without workers (none could start) the Halide pool runs the loops. */
   if (s->threads >= 2)
     s->pool = bitnet_pool_create(s->threads - 1);
-  pthread_once(&bitnet_par_for_installed, bitnet_install_par_for);
+  pthread_once(&bitnet_runtime_hooks_installed, bitnet_install_runtime_hooks);
   return s;
 }
 
@@ -864,7 +889,7 @@ BITNET_WEAK int32_t bitnet_rt2_with_pool(int32_t threads, int32_t (*fn)(void *ar
     return -1;
   if (threads > 1 && !(pool = bitnet_pool_create(threads - 1)))
     return -1;
-  pthread_once(&bitnet_par_for_installed, bitnet_install_par_for);
+  pthread_once(&bitnet_runtime_hooks_installed, bitnet_install_runtime_hooks);
   bitnet_thread_budget = threads;
   bitnet_current_pool = pool;
   bitnet_current_state = NULL;
@@ -912,6 +937,7 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
   bitnet_thread_budget = s->threads;
   bitnet_current_pool = s->pool;
   bitnet_current_state = s;
+  s->runtime_errors = 0;
   if (s->pool)
     bitnet_pool_set_active(s->pool, 1);
   while (count > 0 && status == 0) {
@@ -938,6 +964,12 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
     status = m->last_logits(s->hidden + (size_t)(real - 1) * (size_t)m->hidden, logits);
   if (s->pool)
     bitnet_pool_set_active(s->pool, 0);
+  if (s->runtime_errors > 1) {
+    char more[64];
+    snprintf(more, sizeof more, "%d more errors in this forward pass",
+             (int)(s->runtime_errors - 1));
+    bitnet_report(more);
+  }
   bitnet_thread_budget = outer_budget;
   bitnet_current_pool = outer_pool;
   bitnet_current_state = outer_state;

@@ -124,6 +124,10 @@ typedef struct bitnet_state {
   /* A GPU model's KV caches and hidden-state rows on the device, kept
    * between calls (ModelAPI.c; NULL until a GPU kernel first uses them). */
   struct bitnet_device_buffers *device_buffers;
+  /* Errors the Halide runtime reported during the running forward pass:
+   * the first is printed, the rest counted (a GPU model without its device
+   * fails every device call of the pass). */
+  int32_t runtime_errors;
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
@@ -134,8 +138,11 @@ typedef struct bitnet_state {
  * has one thread per core unless HL_NUM_THREADS says otherwise. States with
  * different counts may run at once. NULL when
  * out of memory, for a descriptor of another ABI, or while file weights are
- * not loaded. The first create installs the model API's parallel-for in the
- * Halide runtime (halide_set_custom_do_par_for). */
+ * not loaded. The first create installs the model API's parallel-for and
+ * error handler in the Halide runtime (halide_set_custom_do_par_for,
+ * halide_set_error_handler: a failing kernel's message goes to stderr and
+ * its status comes back from forward, where Halide's own handler would
+ * abort the process). */
 bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context, int32_t threads);
 
 /* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
