@@ -3,10 +3,14 @@
 with ptxas for each requested architecture, failing on any register spill
 (ptxas -v: "N bytes spill stores, N bytes spill loads"). A stack frame without
 spills is allowed: libdevice's cos/sin keep the slow path of their argument
-reduction (arguments beyond ~1e5 radians) in a small local array.
+reduction (arguments beyond ~1e5 radians) in a small local array. Registers
+are capped at 64 a thread, as Halide's CUDA runtime caps them when the
+driver compiles the PTX (cuModuleLoadDataEx, CU_JIT_MAX_REGISTERS = 64).
 
-usage: ptxas_check.py [--ptxas-arg=ARG]... PTXAS ARCHS OBJECT...
-                                              (ARCHS like sm_80,sm_90)
+usage: ptxas_check.py [--ptxas-arg=ARG]... [--spills-allowed=OBJECT]...
+                      PTXAS ARCHS OBJECT...   (ARCHS like sm_80,sm_90)
+--spills-allowed names an object (file name) whose spills are reported but
+not counted as failures (the caller says why).
        ptxas_check.py --print OBJECT           (the PTX, for FileCheck)
 Exit 77 (skipped) when ptxas is missing, 1 on any failure."""
 import os
@@ -30,6 +34,8 @@ def extract_ptx(data: bytes) -> list:
     return modules
 
 
+# Halide's CUDA runtime JIT-compiles each kernel's PTX with this cap.
+RUNTIME_MAX_REGISTERS = 64
 SPILLS = re.compile(r"Function properties for (\S+)\n\s*\d+ bytes stack frame, "
                     r"(\d+) bytes spill stores, (\d+) bytes spill loads")
 REGISTERS = re.compile(r"Used (\d+) registers")
@@ -54,11 +60,14 @@ def main() -> int:
     args = sys.argv[1:]
     # Extra ptxas arguments (the spill check's own test limits the registers).
     extra = [a.split("=", 1)[1] for a in args if a.startswith("--ptxas-arg=")]
-    args = [a for a in args if not a.startswith("--ptxas-arg=")]
+    allowed = {a.split("=", 1)[1] for a in args if a.startswith("--spills-allowed=")}
+    args = [a for a in args if not a.startswith(("--ptxas-arg=", "--spills-allowed="))]
     if len(args) < 3:
         print(__doc__)
         return 1
     ptxas, archs, objects = args[0], args[1].split(","), args[2:]
+    if not any(a.startswith("-maxrregcount") for a in extra):
+        extra.insert(0, f"-maxrregcount={RUNTIME_MAX_REGISTERS}")
     if not os.access(ptxas, os.X_OK):
         print(f"SKIP: ptxas not found at {ptxas} (install the CUDA toolkit)")
         return 77
@@ -88,10 +97,11 @@ def main() -> int:
                         continue
                     spills, registers = spills_and_registers(r.stdout + r.stderr)
                     if spills:
+                        verdict = "ALLOWED" if name in allowed else "FAIL"
                         for function, stores, loads in spills:
-                            print(f"FAIL {name} #{index} {arch}: {function} spills "
+                            print(f"{verdict} {name} #{index} {arch}: {function} spills "
                                   f"registers ({stores} bytes stored, {loads} loaded)")
-                        failures += 1
+                        failures += 0 if name in allowed else 1
                     else:
                         print(f"ok   {name} #{index} {arch}: "
                               f"{os.path.getsize(out)} bytes of SASS, "
