@@ -92,7 +92,7 @@ void runOrExit(const std::function<int(int)> &call, int index) {
 /// CUDA driver (already loaded by Halide's runtime) on the context and
 /// stream of Halide's calls. Every failure is reported, never fatal: the
 /// benchmark then prints wall times alone.
-class CudaDeviceTimer {
+class DeviceTimer {
 public:
   /// Empty when the device can be timed, else why not. Call after a first
   /// kernel call (which creates Halide's context).
@@ -198,8 +198,8 @@ private:
   void *stream = nullptr;
 };
 #else
-/// OpenCL: no device timer (Halide's command queue has no profiling).
-class CudaDeviceTimer {
+/// OpenCL: no device times (Halide's command queue has no profiling).
+class DeviceTimer {
 public:
   std::string init() { return "device times are measured on CUDA only"; }
   double secondsPerCall(int, const std::function<void()> &, std::string &why) {
@@ -222,7 +222,7 @@ struct CallTimes {
 /// asynchronous) and, where `timer` can, on the device; the median round of
 /// each. A device timing that fails is reported once and left out.
 CallTimes timeCalls(int warm, int calls, int rounds, const std::function<int(int)> &call,
-                    const std::function<void()> &sync, CudaDeviceTimer *timer) {
+                    const std::function<void()> &sync, DeviceTimer *timer) {
   int next = 0;
   auto run = [&] { runOrExit(call, next++); };
   for (int i = 0; i < warm; ++i)
@@ -295,9 +295,9 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "bitnet-bench-gpu: the add kernel failed with status %d\n", status);
     return 1;
   }
-  CudaDeviceTimer deviceTimer;
+  DeviceTimer deviceTimer;
   const std::string noDeviceTimer = deviceTimer.init();
-  CudaDeviceTimer *timer = noDeviceTimer.empty() ? &deviceTimer : nullptr;
+  DeviceTimer *timer = noDeviceTimer.empty() ? &deviceTimer : nullptr;
   const CallTimes add =
       timeCalls(2, calls, kRounds, [&](int) { return bench_gpu_add(a, b, sum); },
                 [&] { sum.device_sync(); }, timer);

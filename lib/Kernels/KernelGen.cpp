@@ -311,6 +311,8 @@ private:
   std::vector<Func> laneTree;
   RDom rp, r, rl, rw, r4, rlane, rbyte;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
+  // CUDA GEMV: a lane's rounds of 32 column tiles.
+  int64_t warpRounds = 0;
   bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false,
        warpGemv = false;
 };
@@ -496,7 +498,7 @@ void BitLinearGenerator::define() {
     // Func of its own (per lane: a register; dp4a), added to the lane's
     // sum; zero past the last tile.
     const int64_t stepBytes = lanes * group;
-    const int64_t rounds = (colTiles + kWarp - 1) / kWarp;
+    warpRounds = (colTiles + kWarp - 1) / kWarp;
     Var st("st"), sl("sl"), rd("rd");
     rbyte = RDom(0, i32(group), "rbyte");
     Expr tile = rd * kWarp + lane;
@@ -504,7 +506,7 @@ void BitLinearGenerator::define() {
     Expr weight = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
     wordSums(lane, st, sl, rd, n, m) = 0;
     wordSums(lane, st, sl, rd, n, m) += cast<int32_t>(weight) * cast<int32_t>(qz(col, m));
-    rlane = RDom(0, i32(rowBytes / stepBytes), 0, i32(perByte), 0, i32(rounds), "rlane");
+    rlane = RDom(0, i32(rowBytes / stepBytes), 0, i32(perByte), 0, i32(warpRounds), "rlane");
     laneSums(lane, n, m) = 0;
     laneSums(lane, n, m) += select(rlane.z * kWarp + lane < i32(colTiles),
                                    wordSums(lane, rlane.x, rlane.y, rlane.z, n, m), 0);
@@ -628,8 +630,7 @@ void BitLinearGenerator::scheduleGPU() {
     // so a row costs about one memory latency instead of one per round
     // (5 rounds at K = 2560, 14 at 6912: loads in flight are what a GEMV
     // this short is bound by).
-    const int64_t rounds = (colTiles + kWarp - 1) / kWarp;
-    if (rounds <= kGemvRoundsInFlight) {
+    if (warpRounds <= kGemvRoundsInFlight) {
       laneSums.update().unroll(rlane.z);
     } else {
       RVar zo("zo"), zi("zi");

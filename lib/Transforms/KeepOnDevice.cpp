@@ -140,8 +140,8 @@ private:
   LogicalResult readSourceInPlace(memref::CopyOp copy) {
     Value temporary = copy.getTarget();
     auto alloc = temporary.getDefiningOp<memref::AllocOp>();
-    Value source = allocationOf(copy.getSource());
-    if (!alloc || constantGlobalOf(source) || !hasStaticStrides(copy.getSource()))
+    Value source = elidableEnd(alloc, copy.getSource());
+    if (!source)
       return failure();
     Block *block = copy->getBlock();
     Operation *lastRead = copy;
@@ -197,8 +197,8 @@ private:
   LogicalResult writeTargetInPlace(memref::CopyOp copy) {
     Value temporary = copy.getSource();
     auto alloc = temporary.getDefiningOp<memref::AllocOp>();
-    Value target = allocationOf(copy.getTarget());
-    if (!alloc || constantGlobalOf(target) || !hasStaticStrides(copy.getTarget()))
+    Value target = elidableEnd(alloc, copy.getTarget());
+    if (!target)
       return failure();
     Block *block = copy->getBlock();
     CallKernelOp writer;
@@ -245,6 +245,16 @@ private:
     copy.erase();
     alloc.erase();
     return success();
+  }
+
+  /// The allocation of `view`, a copy's other end, when the copy between it
+  /// and a fresh allocation (`alloc`, null if the temporary is not one) may
+  /// be elided: not a constant, and `view` has static strides. Else null.
+  static Value elidableEnd(memref::AllocOp alloc, Value view) {
+    Value allocation = allocationOf(view);
+    if (!alloc || constantGlobalOf(allocation) || !hasStaticStrides(view))
+      return Value();
+    return allocation;
   }
 
   static bool hasStaticStrides(Value view) {
