@@ -94,6 +94,7 @@ kind=bitlinear target=x86-64-avx2 name=q m=1 n=64 k=128 format=offset2 tile=4x12
 kind=bitlinear target=arm64-dotprod name=q m=4 n=96 k=256 format=offset2 tile=4x64 segments=32,32,32
 kind=bitlinear target=x86-64-avx2 name=b m=1 n=16 k=64 weight_kind=binary format=bits1 tile=1x8
 kind=rmsnorm_quant target=x86-64-avx2 name=n m=2 n=128 eps=1e-5
+kind=add_rmsnorm_quant target=cuda name=n m=1 n=128
 kind=attention target=x86-64-avx2 name=a m=1 heads=4 kv_heads=2 head_dim=16 context=32
 kind=add target=opencl name=r m=1 n=8
 SPECS

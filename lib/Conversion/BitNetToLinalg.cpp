@@ -507,6 +507,23 @@ struct RMSNormQuantizeLowering : OpConversionPattern<RMSNormQuantizeOp> {
   }
 };
 
+/// Lowered as its definition: add, then rms_norm_quantize of the sum.
+struct AddRMSNormQuantizeLowering : OpConversionPattern<AddRMSNormQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddRMSNormQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value sum = AddOp::create(rewriter, loc, adaptor.getLhs(), adaptor.getRhs());
+    auto normed = RMSNormQuantizeOp::create(
+        rewriter, loc, op.getQuantized().getType(), op.getScales().getType(),
+        op.getSums().getType(), sum, adaptor.getWeight(), op.getEpsilonAttr());
+    rewriter.replaceOp(op, {sum, normed.getQuantized(), normed.getScales(),
+                            normed.getSums()});
+    return success();
+  }
+};
+
 /// y[m, n] = (f32(sum_k q w) / s[m]) * gamma(n) for logical or packed
 /// weights; `gammaOf(b, loc, n)` gives the scale of row n.
 Value lowerBitLinear(Lowering &l, Operation *op, Value q, Value s, Value w,
@@ -1033,6 +1050,7 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeWeightsLowering, PackLowering,
                QuantizeActivationsLowering, RMSNormQuantizeLowering,
+               AddRMSNormQuantizeLowering,
                BitLinearLowering, BitLinearFusedLowering,
                FloatLinearLowering, Int8LinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,

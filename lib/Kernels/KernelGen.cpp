@@ -739,7 +739,7 @@ Expr roundedAddProduct(Expr sum, Expr a, Expr b, const TargetParams &target) {
 /// then those added in lane order. The first step of both RMSNorm kernels
 /// (the quantizer's codes depend on it exactly). Returns the partials'
 /// reduction domain (their schedules name it).
-RDom defineInverseRMS(Func partials, Func ss, Func inv, ImageParam &x, Var j, Var m,
+RDom defineInverseRMS(Func partials, Func ss, Func inv, Func x, Var j, Var m,
                       int64_t D, float eps, const TargetParams &target) {
   const int64_t lanes = ref::kRMSNormPartialSums;
   RDom r(0, i32((D + lanes - 1) / lanes), "r_squares");
@@ -785,6 +785,8 @@ void gpuBlockPerRow(Func f, Var d, Var m, int threads) {
       .gpu_blocks(m);
 }
 
+/// RMSNorm + quantization of x, or (add_rmsnorm_quant) of the residual sum
+/// x + h, which is then an output too.
 class RMSNormQuantGenerator : public KernelGenerator {
 public:
   using KernelGenerator::KernelGenerator;
@@ -793,9 +795,16 @@ private:
   void define() override;
   void scheduleCPU() override;
   void scheduleGPU() override;
+  bool addsResidual() const { return spec.kind == KernelKind::AddRMSNormQuant; }
 
   ImageParam x{Float(32), 2, "x"}; // [d, m]
+  ImageParam h{Float(32), 2, "h"}; // [d, m], the residual's other term
   ImageParam wn{Float(32), 1, "norm_weight"};
+  Func sum{"sum"};
+  /// What the norm reads: x, or the sum x + h.
+  Func normIn() const { return addsResidual() ? sum : Func(x); }
+  // GPU with the residual: the sum and the codes, one Func (one launch).
+  Func sumAndCodes{"sum_and_q"};
   Var d{"d"}, m{"m"};
   RDom rd;
   Var j{"j"};
@@ -814,30 +823,43 @@ void RMSNormQuantGenerator::define() {
   const int64_t D = spec.n, M = spec.m;
   constrain(x, {D, M});
   constrain(wn, {D});
+  built.args = {x, wn};
+  if (addsResidual()) {
+    constrain(h, {D, M});
+    sum(d, m) = x(d, m) + h(d, m);
+    built.args = {x, h, wn};
+  }
   rd = RDom(0, i32(D), "rd");
-  squares = defineInverseRMS(partials, ss, inv, x, j, m, D, spec.eps, target);
-  a(d, m) = (x(d, m) * inv(m)) * wn(d);
+  Func in = normIn();
+  squares = defineInverseRMS(partials, ss, inv, in, j, m, D, spec.eps, target);
+  a(d, m) = (in(d, m) * inv(m)) * wn(d);
   amax(m) = 0.0f;
   amax(m) = max(amax(m), abs(a(rd, m)));
   scale(m) = 127.0f / max(amax(m), 1e-5f);
   auto code = [](Expr normed, Expr s) {
     return cast<int8_t>(clamp(round(normed * s), -128.0f, 127.0f));
   };
-  built.args = {x, wn};
   if (target.family == ScheduleFamily::GPU) {
-    // Outputs q, then stats = (scale, sum of codes): the same arguments in
-    // the same order as the CPU's three outputs. The codes' sum recomputes
+    // Outputs q (after the sum, where the kernel adds the residual: one
+    // Func of both), then stats = (scale, sum of codes): the same arguments
+    // in the same order as the CPU's outputs. The codes' sum recomputes
     // each code from the scale in stats' own kernel; the codes read the
     // scale that kernel stored.
     codeSum(m) = 0;
     codeSum(m) += cast<int32_t>(code(a(rd, m), scale(m)));
     stats(m) = Tuple(scale(m), codeSum(m));
     codeSquares =
-        defineInverseRMS(codePartials, codeSS, codeInv, x, j, m, D, spec.eps, target);
-    qv(d, m) = code((x(d, m) * codeInv(m)) * wn(d), stats(m)[0]);
-    constrain(qv.output_buffer(), {D, M});
-    // (The second buffer is held to the first's extent by Halide.)
+        defineInverseRMS(codePartials, codeSS, codeInv, in, j, m, D, spec.eps, target);
+    qv(d, m) = code((in(d, m) * codeInv(m)) * wn(d), stats(m)[0]);
+    // (A Tuple's other buffers are held to its first's extent by Halide.)
     constrain(stats.output_buffers()[0], {M});
+    if (addsResidual()) {
+      sumAndCodes(d, m) = Tuple(sum(d, m), qv(d, m));
+      constrain(sumAndCodes.output_buffers()[0], {D, M});
+      built.outputs = {sumAndCodes, stats};
+      return;
+    }
+    constrain(qv.output_buffer(), {D, M});
     built.outputs = {qv, stats};
     return;
   }
@@ -848,6 +870,10 @@ void RMSNormQuantGenerator::define() {
   constrain(scale.output_buffer(), {M});
   constrain(qsum.output_buffer(), {M});
   built.outputs = {qv, scale, qsum};
+  if (addsResidual()) {
+    constrain(sum.output_buffer(), {D, M});
+    built.outputs.insert(built.outputs.begin(), sum);
+  }
 }
 
 void RMSNormQuantGenerator::scheduleCPU() {
@@ -865,6 +891,8 @@ void RMSNormQuantGenerator::scheduleCPU() {
   a.compute_root().vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
   scale.compute_root();
   qv.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
+  if (addsResidual())
+    sum.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
 }
 
 void RMSNormQuantGenerator::scheduleGPU() {
@@ -880,8 +908,9 @@ void RMSNormQuantGenerator::scheduleGPU() {
   scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
   codeSum.compute_at(stats, m);
   scheduleGPUBlockPartials(codeSum, rd, m, target.gpuThreads);
-  gpuBlockPerRow(qv.compute_root(), d, m, kGPURowThreads);
-  scheduleGPUInverseRMS(codePartials, codeSS, codeInv, j, qv, m);
+  Func codes = addsResidual() ? sumAndCodes : qv;
+  gpuBlockPerRow(codes.compute_root(), d, m, kGPURowThreads);
+  scheduleGPUInverseRMS(codePartials, codeSS, codeInv, j, codes, m);
 }
 
 /// RMSNorm alone, in the reference's order (the sum of squares' partials):
@@ -1505,6 +1534,7 @@ struct GeneratorEntry {
 const GeneratorEntry kGenerators[] = {
     {KernelKind::BitLinear, generateWith<BitLinearGenerator>},
     {KernelKind::RMSNormQuant, generateWith<RMSNormQuantGenerator>},
+    {KernelKind::AddRMSNormQuant, generateWith<RMSNormQuantGenerator>},
     {KernelKind::RMSNorm, generateWith<RMSNormGenerator>},
     {KernelKind::RoPE, generateWith<RoPEGenerator>},
     {KernelKind::Attention, generateWith<AttentionGenerator>},

@@ -23,6 +23,7 @@ struct KindName {
 const KindName kKinds[] = {
     {KernelKind::BitLinear, "bitlinear"},
     {KernelKind::RMSNormQuant, "rmsnorm_quant"},
+    {KernelKind::AddRMSNormQuant, "add_rmsnorm_quant"},
     {KernelKind::RMSNorm, "rmsnorm"},
     {KernelKind::RoPE, "rope"},
     {KernelKind::Attention, "attention"},
@@ -157,8 +158,8 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         spec.kind = k.kind;
         return "";
       }
-    return badValue("bitlinear, rmsnorm_quant, rmsnorm, rope, attention, glu, add, copy, "
-                    "embedding, float_matmul or int8_matmul");
+    return badValue("bitlinear, rmsnorm_quant, add_rmsnorm_quant, rmsnorm, rope, attention, "
+                    "glu, add, copy, embedding, float_matmul or int8_matmul");
   }
   if (key == "target")
     return parseKernelTarget(value, spec.target)
@@ -316,6 +317,7 @@ std::string KernelSpec::validate() const {
     return "";
   }
   case KernelKind::RMSNormQuant:
+  case KernelKind::AddRMSNormQuant:
   case KernelKind::RMSNorm:
   case KernelKind::GLU:
   case KernelKind::Add:
@@ -324,7 +326,9 @@ std::string KernelSpec::validate() const {
       return why;
     if (!fitsInt32(m, n))
       return "shape too large for 32-bit indexing";
-    if ((kind == KernelKind::RMSNormQuant || kind == KernelKind::RMSNorm) && !(eps > 0))
+    if ((kind == KernelKind::RMSNormQuant || kind == KernelKind::AddRMSNormQuant ||
+         kind == KernelKind::RMSNorm) &&
+        !(eps > 0))
       return "eps must be positive";
     return "";
   case KernelKind::RoPE:
@@ -423,7 +427,16 @@ std::string KernelSpec::hash() const {
   return buf;
 }
 
-int kernelOutputCount(KernelKind kind) { return kind == KernelKind::RMSNormQuant ? 3 : 1; }
+int kernelOutputCount(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::RMSNormQuant:
+    return 3;
+  case KernelKind::AddRMSNormQuant:
+    return 4;
+  default:
+    return 1;
+  }
+}
 
 std::string KernelSpec::nameAfterHash(const std::string &prefix) {
   name = "kernel";

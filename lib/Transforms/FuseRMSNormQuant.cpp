@@ -43,11 +43,39 @@ struct FuseNormAndQuantize : OpRewritePattern<QuantizeActivationsOp> {
   llvm::Statistic &fused;
 };
 
+/// A residual add whose sum feeds a norm-quantizer: one op that returns the
+/// sum too. It takes the norm's place, so the add's other users must come
+/// after the norm in its block (in a BitNet block the next residual add).
+struct FuseResidualAdd : OpRewritePattern<RMSNormQuantizeOp> {
+  FuseResidualAdd(MLIRContext *ctx, llvm::Statistic &fused)
+      : OpRewritePattern(ctx), fused(fused) {}
+  LogicalResult matchAndRewrite(RMSNormQuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto add = op.getInput().getDefiningOp<AddOp>();
+    if (!add)
+      return rewriter.notifyMatchFailure(op, "input is not a residual add");
+    for (Operation *user : add->getUsers())
+      if (user != op && (user->getBlock() != op->getBlock() || !op->isBeforeInBlock(user)))
+        return rewriter.notifyMatchFailure(op, "the sum is used before the norm");
+    auto fusedOp = AddRMSNormQuantizeOp::create(
+        rewriter, op.getLoc(), add.getType(), op.getQuantized().getType(),
+        op.getScales().getType(), op.getSums().getType(), add.getLhs(), add.getRhs(),
+        op.getWeight(), op.getEpsilonAttr());
+    rewriter.replaceAllUsesWith(add.getResult(), fusedOp.getSum());
+    rewriter.replaceOp(op, {fusedOp.getQuantized(), fusedOp.getScales(), fusedOp.getSums()});
+    rewriter.eraseOp(add);
+    ++fused;
+    return success();
+  }
+  llvm::Statistic &fused;
+};
+
 struct FuseRMSNormQuantPass
     : mlir::bitnet::impl::FuseRMSNormQuantBase<FuseRMSNormQuantPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseNormAndQuantize>(&getContext(), numFused);
+    patterns.add<FuseResidualAdd>(&getContext(), numAddsFused);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -118,12 +118,31 @@ template <typename Op> KernelCall rmsNormCall(Op op, KernelKind kind) {
   return call;
 }
 
+/// A norm-quantizer's results after any others: codes, scales, code sums.
+template <typename Op> void appendQuantizerResults(KernelCall &call, Op op) {
+  call.results.push_back({cast<RankedTensorType>(op.getQuantized().getType()), "i8"});
+  call.results.push_back({cast<RankedTensorType>(op.getScales().getType()), "f32"});
+  call.results.push_back({cast<RankedTensorType>(op.getSums().getType()), "i32"});
+}
+
 struct DescribeRMSNormQuantize {
   FailureOr<KernelCall> operator()(OpBuilder &, RMSNormQuantizeOp op) const {
     KernelCall call = rmsNormCall(op, KernelKind::RMSNormQuant);
-    call.results = {{cast<RankedTensorType>(op.getQuantized().getType()), "i8"},
-                    {cast<RankedTensorType>(op.getScales().getType()), "f32"},
-                    {cast<RankedTensorType>(op.getSums().getType()), "i32"}};
+    appendQuantizerResults(call, op);
+    return call;
+  }
+};
+
+struct DescribeAddRMSNormQuantize {
+  FailureOr<KernelCall> operator()(OpBuilder &, AddRMSNormQuantizeOp op) const {
+    KernelCall call;
+    call.spec.kind = KernelKind::AddRMSNormQuant;
+    call.spec.m = staticDim(op.getLhs(), 0);
+    call.spec.n = staticDim(op.getLhs(), 1);
+    call.spec.eps = op.getEpsilon().convertToFloat();
+    call.operands = {{op.getLhs(), "f32"}, {op.getRhs(), "f32"}, {op.getWeight(), "f32"}};
+    call.results = {f32Result(op.getSum())};
+    appendQuantizerResults(call, op);
     return call;
   }
 };
@@ -274,6 +293,8 @@ void mlir::bitnet::registerKernelOpModels(DialectRegistry &registry) {
     BitLinearFusedOp::attachInterface<Model<BitLinearFusedOp, DescribeBitLinearFused>>(*ctx);
     RMSNormQuantizeOp::attachInterface<Model<RMSNormQuantizeOp, DescribeRMSNormQuantize>>(
         *ctx);
+    AddRMSNormQuantizeOp::attachInterface<
+        Model<AddRMSNormQuantizeOp, DescribeAddRMSNormQuantize>>(*ctx);
     RMSNormOp::attachInterface<Model<RMSNormOp, DescribeRMSNorm>>(*ctx);
     RoPEOp::attachInterface<Model<RoPEOp, DescribeRoPE>>(*ctx);
     AttentionOp::attachInterface<Model<AttentionOp, DescribeAttention>>(*ctx);

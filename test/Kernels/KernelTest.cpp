@@ -18,6 +18,8 @@
 #include "bitnet/Reference/Reference.h"
 
 #include "add_k.h"
+#include "addq.h"
+#include "addq_w.h"
 #include "copy_k.h"
 #include "attn_decode.h"
 #include "attn_prefill.h"
@@ -210,21 +212,47 @@ void testBitLinearSegments(ref::Rng &rng) {
 
 using RMSNormQuantFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
                                halide_buffer_t *, halide_buffer_t *);
+using AddRMSNormQuantFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                                  halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                                  halide_buffer_t *);
 using RMSNormFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
+
+/// The reference's RMSNorm of x's M rows of D, its codes, scales and code
+/// sums.
+struct NormQuantReference {
+  std::vector<float> normed, scales;
+  std::vector<int8_t> codes;
+  std::vector<int32_t> codeSums;
+  NormQuantReference(const std::vector<float> &x, const std::vector<float> &w, int64_t M,
+                     int64_t D)
+      : normed(M * D), scales(M), codes(M * D), codeSums(M, 0) {
+    ref::rmsNorm(x.data(), w.data(), M, D, 1e-5f, normed.data());
+    ref::quantizeActivations(normed.data(), M, D, codes.data(), scales.data());
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t d = 0; d < D; ++d)
+        codeSums[m] += codes[m * D + d];
+  }
+};
+
+/// Rows [M, D] (M >= 3) that probe the norm: random, all zero, an outlier.
+std::vector<float> normTestRows(ref::Rng &rng, int64_t M, int64_t D) {
+  std::vector<float> x = randomFloats(rng, M * D, 3.0f);
+  std::fill(x.begin() + D, x.begin() + 2 * D, 0.0f);          // all-zero row
+  for (int64_t d = 0; d < D; ++d)
+    x[2 * D + d] = d == 7 ? 1e6f : 1e-3f;                      // outlier
+  return x;
+}
 
 /// Both RMSNorm kernels of one shape [D, M] (M >= 3) against the reference:
 /// D = 300 ends each row in a partial round of the 32 partial sums, D = 256
 /// is whole rounds (the kernels' unguarded path).
 void testRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
                       RMSNormQuantFn rmsq, RMSNormFn rmsn) {
-  std::vector<float> x = randomFloats(rng, M * D, 3.0f);
-  std::fill(x.begin() + D, x.begin() + 2 * D, 0.0f);          // all-zero row
-  for (int64_t d = 0; d < D; ++d)
-    x[2 * D + d] = d == 7 ? 1e6f : 1e-3f;                      // outlier
+  std::vector<float> x = normTestRows(rng, M, D);
   std::vector<float> w = randomFloats(rng, D, 1.5f);
-  std::vector<int8_t> q(M * D), qRef(M * D);
-  std::vector<float> s(M), sRef(M), normed(M * D);
-  std::vector<int32_t> qsum(M), qsumRef(M, 0);
+  std::vector<int8_t> q(M * D);
+  std::vector<float> s(M);
+  std::vector<int32_t> qsum(M);
   Buffer<float> xb = input(x.data(), (int)D, (int)M);
   Buffer<float> wb = input(w.data(), (int)D);
   Buffer<int8_t> qb(q.data(), (int)D, (int)M);
@@ -235,14 +263,10 @@ void testRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
   qb.copy_to_host();
   sb.copy_to_host();
   qsb.copy_to_host();
-  ref::rmsNorm(x.data(), w.data(), M, D, 1e-5f, normed.data());
-  ref::quantizeActivations(normed.data(), M, D, qRef.data(), sRef.data());
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t d = 0; d < D; ++d)
-      qsumRef[m] += qRef[m * D + d];
-  expectExact(name + " q", q.data(), qRef.data(), q.size());
-  expectClose(name + " scale", s.data(), sRef.data(), M, kExact);
-  expectExact(name + " qsum", qsum.data(), qsumRef.data(), M);
+  NormQuantReference want(x, w, M, D);
+  expectExact(name + " q", q.data(), want.codes.data(), q.size());
+  expectClose(name + " scale", s.data(), want.scales.data(), M, kExact);
+  expectExact(name + " qsum", qsum.data(), want.codeSums.data(), M);
 
   // The norm alone (the final norm before the LM head): the reference's
   // values, bit for bit.
@@ -250,7 +274,45 @@ void testRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
   Buffer<float> yb(y.data(), (int)D, (int)M);
   expectOk(std::string("rmsnorm ") + shape, rmsn(xb, wb, yb));
   yb.copy_to_host();
-  expectClose(std::string("rmsnorm ") + shape, y.data(), normed.data(), y.size(), kExact);
+  expectClose(std::string("rmsnorm ") + shape, y.data(), want.normed.data(), y.size(),
+              kExact);
+}
+
+/// The residual add joined to the norm-quantizer: the sum as ref::add
+/// computes it, then the codes, scales and sums of that sum, all exact. The
+/// added term cancels the residual in one row (an all-zero sum).
+void testAddRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
+                         AddRMSNormQuantFn addq) {
+  std::vector<float> x = normTestRows(rng, M, D);
+  std::vector<float> h = randomFloats(rng, M * D, 2.0f);
+  for (int64_t d = 0; d < D; ++d)
+    h[D + d] = 0.0f;
+  for (int64_t d = 0; d < D; ++d)
+    h[(M - 1) * D + d] = -x[(M - 1) * D + d];
+  std::vector<float> w = randomFloats(rng, D, 1.5f);
+  std::vector<float> sum(M * D), s(M);
+  std::vector<int8_t> q(M * D);
+  std::vector<int32_t> qsum(M);
+  Buffer<float> xb = input(x.data(), (int)D, (int)M);
+  Buffer<float> hb = input(h.data(), (int)D, (int)M);
+  Buffer<float> wb = input(w.data(), (int)D);
+  Buffer<float> sumb(sum.data(), (int)D, (int)M);
+  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
+  Buffer<float> sb(s.data(), (int)M);
+  Buffer<int32_t> qsb(qsum.data(), (int)M);
+  const std::string name = std::string("add_rmsnorm_quant ") + shape;
+  expectOk(name, addq(xb, hb, wb, sumb, qb, sb, qsb));
+  sumb.copy_to_host();
+  qb.copy_to_host();
+  sb.copy_to_host();
+  qsb.copy_to_host();
+  std::vector<float> sumRef(M * D);
+  ref::add(x.data(), h.data(), M * D, sumRef.data());
+  NormQuantReference want(sumRef, w, M, D);
+  expectClose(name + " sum", sum.data(), sumRef.data(), sum.size(), kExact);
+  expectExact(name + " q", q.data(), want.codes.data(), q.size());
+  expectClose(name + " scale", s.data(), want.scales.data(), M, kExact);
+  expectExact(name + " qsum", qsum.data(), want.codeSums.data(), M);
 }
 
 void testRoPE(ref::Rng &rng) {
@@ -553,6 +615,8 @@ int main(int argc, char **argv) {
   testBitLinearSegments(rng);
   testRMSNormQuant(rng, "300x5", 5, 300, rmsq, rmsn);
   testRMSNormQuant(rng, "256x3", 3, 256, rmsq_w, rmsn_w);
+  testAddRMSNormQuant(rng, "300x5", 5, 300, addq);
+  testAddRMSNormQuant(rng, "256x3", 3, 256, addq_w);
   testRoPE(rng);
   testAttention("attention decode", attn_decode, 1, 4, 2, 6, 9, rng);
   testAttention("attention prefill", attn_prefill, 3, 4, 2, 6, 9, rng);

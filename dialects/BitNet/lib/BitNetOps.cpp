@@ -279,20 +279,30 @@ LogicalResult QuantizeActivationsOp::verify() {
   return success();
 }
 
-LogicalResult RMSNormQuantizeOp::verify() {
-  if (failed(verifySameDim(*this, "norm weight size", getInput(), 1,
-                           getWeight(), 0)) ||
-      failed(verifySameDim(*this, "token count", getInput(), 0, getQuantized(),
-                           0)) ||
-      failed(verifySameDim(*this, "feature count", getInput(), 1,
-                           getQuantized(), 1)) ||
-      failed(verifySameDim(*this, "scale count", getInput(), 0, getScales(),
-                           0)) ||
-      failed(verifySameDim(*this, "sum count", getInput(), 0, getSums(), 0)))
+/// The checks both norm-quantizers share: the input rows [M, D], the norm
+/// weight [D], codes [M, D], scales and code sums [M], a positive epsilon.
+static LogicalResult verifyNormQuantize(Operation *op, Value input, Value weight,
+                                        Value quantized, Value scales, Value sums,
+                                        APFloat epsilon) {
+  if (failed(verifySameDim(op, "norm weight size", input, 1, weight, 0)) ||
+      failed(verifySameDim(op, "token count", input, 0, quantized, 0)) ||
+      failed(verifySameDim(op, "feature count", input, 1, quantized, 1)) ||
+      failed(verifySameDim(op, "scale count", input, 0, scales, 0)) ||
+      failed(verifySameDim(op, "sum count", input, 0, sums, 0)))
     return failure();
-  if (!(getEpsilon().convertToFloat() > 0.0f))
-    return emitOpError() << "epsilon must be positive";
+  if (!(epsilon.convertToFloat() > 0.0f))
+    return op->emitOpError() << "epsilon must be positive";
   return success();
+}
+
+LogicalResult RMSNormQuantizeOp::verify() {
+  return verifyNormQuantize(*this, getInput(), getWeight(), getQuantized(), getScales(),
+                            getSums(), getEpsilon());
+}
+
+LogicalResult AddRMSNormQuantizeOp::verify() {
+  return verifyNormQuantize(*this, getLhs(), getWeight(), getQuantized(), getScales(),
+                            getSums(), getEpsilon());
 }
 
 /// The checks BitLinear and its fused form share: activations, scales,

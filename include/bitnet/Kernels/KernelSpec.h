@@ -22,6 +22,7 @@ namespace kernels {
 enum class KernelKind {
   BitLinear,    // int8 activations x packed quantized weights -> f32
   RMSNormQuant, // RMSNorm fused with per-token int8 quantization
+  AddRMSNormQuant, // residual add, then RMSNormQuant of the sum (sum kept)
   RMSNorm,      // RMSNorm alone (f32 out: the final norm before the LM head)
   RoPE,         // rotate-half rotary embedding
   Attention,    // causal GQA over one layer's KV cache
@@ -45,7 +46,8 @@ enum class KernelTarget {
 
 const char *kernelKindName(KernelKind kind);
 /// How many of a kernel's buffer arguments are outputs: its last ones (the
-/// RMSNorm-quantizer's codes, scales and sums; every other kind's one).
+/// RMSNorm-quantizer's codes, scales and sums, after the sum where it adds
+/// the residual; every other kind's one).
 int kernelOutputCount(KernelKind kind);
 const char *kernelTargetName(KernelTarget target);
 /// Whether kernels of `target` run on a GPU (CUDA, OpenCL).

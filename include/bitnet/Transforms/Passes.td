@@ -227,9 +227,21 @@ def FuseRMSNormQuant : Pass<"bitnet-fuse-rmsnorm-quant", "ModuleOp"> {
     %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<1x128xf32>, tensor<128xf32>
         -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
     ```
+
+    Then a residual add that feeds such a norm-quantizer joins it, when the
+    sum's other users come after the norm in its block (the next residual
+    add of a BitNet block): `bitnet.add_rms_norm_quantize` returns the sum
+    as well, so that on a GPU the kernel that writes the codes writes the
+    residual stream too, instead of an add kernel launched before it.
+    ```mlir
+    %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %x0, %h, %w
+        : tensor<1x128xf32>, tensor<128xf32> -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
   }];
   let statistics = [
-    Statistic<"numFused", "fused", "Number of RMSNorm + quantization pairs fused">
+    Statistic<"numFused", "fused", "Number of RMSNorm + quantization pairs fused">,
+    Statistic<"numAddsFused", "adds-fused",
+              "Number of residual adds fused into the norm-quantizer after them">
   ];
 }
 
@@ -239,7 +251,8 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     Every op with a kernel in bitnet-kernelgen becomes a `bitnet.call_kernel`
     on buffers (`bufferization.to_buffer` of its operands, a fresh output
     buffer, `bufferization.to_tensor` of the result): BitLinear on packed
-    ternary or binary weights, `rms_norm_quantize`, `rms_norm` alone on GPU
+    ternary or binary weights, `rms_norm_quantize`, `add_rms_norm_quantize`,
+    `rms_norm` alone on GPU
     targets (the final norm; on CPUs it stays in the glue), RoPE, attention (on the
     layer's slice of each cache, without a copy), GLU, residual add,
     embedding, the float matmul on f16, bf16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call

@@ -256,3 +256,20 @@ func.func @rms_norm_quantize(%x: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tenso
   %q, %s, %sum = bitnet.rms_norm_quantize %x, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
   return %q, %s, %sum : tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
 }
+
+// -----
+
+// With the residual add: the sum first (returned), then the norm-quantizer
+// of it.
+// CHECK-LABEL: func.func @add_rms_norm_quantize
+// CHECK: %[[X:.*]] = linalg.generic
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[X]]
+// CHECK: math.sqrt
+// CHECK: math.roundeven
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: return %[[X]],
+func.func @add_rms_norm_quantize(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tensor<2x64xf32>, tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>) {
+  %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return %x, %q, %s, %sum : tensor<2x64xf32>, tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+}

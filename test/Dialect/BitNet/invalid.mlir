@@ -971,6 +971,30 @@ func.func @rms_norm_quantize_scales(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
 
 // -----
 
+func.func @add_rms_norm_quantize_weight(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'bitnet.add_rms_norm_quantize' op norm weight size mismatch: 64 vs 32}}
+  %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w : tensor<2x64xf32>, tensor<32xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @add_rms_norm_quantize_sums(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.add_rms_norm_quantize' op sum count mismatch: 2 vs 3}}
+  %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @add_rms_norm_quantize_epsilon(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.add_rms_norm_quantize' op epsilon must be positive}}
+  %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w {epsilon = 0.0 : f32} : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
 func.func @rms_norm_quantize_zero_epsilon(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
   // expected-error @+1 {{'bitnet.rms_norm_quantize' op epsilon must be positive}}
   %q, %s, %sum = bitnet.rms_norm_quantize %x, %w {epsilon = 0.0 : f32} : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>

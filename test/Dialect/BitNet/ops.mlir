@@ -434,6 +434,13 @@ func.func @rms_norm_quantize(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tenso
   return %q, %s, %sum : tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
 }
 
+// CHECK-LABEL: func.func @add_rms_norm_quantize
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = bitnet.add_rms_norm_quantize %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+func.func @add_rms_norm_quantize(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {
+  %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w {epsilon = 1.0e-06 : f32} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+  return %x, %q, %s, %sum : tensor<?x64xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+}
+
 // CHECK-LABEL: func.func @bitlinear_fused
 // CHECK: bitnet.bitlinear_fused ternary %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {segments = array<i64: 2, 1>} : tensor<?x4xi8>, tensor<?xf32>, tensor<3x4xi2>, tensor<2xf32> -> tensor<?x3xf32>
 func.func @bitlinear_fused(%q: tensor<?x4xi8>, %s: tensor<?xf32>, %w: tensor<3x4xi2>, %g: tensor<2xf32>) -> tensor<?x3xf32> {

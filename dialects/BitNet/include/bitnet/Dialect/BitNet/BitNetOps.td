@@ -154,6 +154,34 @@ def BitNet_RMSNormQuantizeOp : BitNet_Op<"rms_norm_quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def BitNet_AddRMSNormQuantizeOp : BitNet_Op<"add_rms_norm_quantize", [Pure,
+    AllTypesMatch<["lhs", "rhs", "sum"]>]> {
+  let summary = "residual add fused with RMSNorm and int8 quantization";
+  let description = [{
+    `x = bitnet.add(lhs, rhs)` followed by `bitnet.rms_norm_quantize(x, w)`
+    as one op: returns the sum `x` (the residual stream, which later layers
+    read), then the int8 codes, the per-token scales and the per-token sum
+    of the codes. `bitnet-fuse-rmsnorm-quant` forms it where a residual
+    add feeds a norm and its quantizer, so that on a GPU the sum is written
+    by the kernel that writes the codes instead of a launch of its own.
+
+    ```mlir
+    %x, %q, %s, %qsum = bitnet.add_rms_norm_quantize %a, %b, %w {epsilon = 1.0e-05 : f32}
+        : tensor<1x128xf32>, tensor<128xf32> -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Matrix:$lhs, BitNet_F32Matrix:$rhs,
+                       BitNet_F32Vector:$weight,
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs BitNet_F32Matrix:$sum, BitNet_I8Matrix:$quantized,
+                      BitNet_F32Vector:$scales, TensorRankOf<[I32], [1]>:$sums);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $weight attr-dict `:` type($lhs) `,` type($weight) `->`
+    type($quantized) `,` type($scales) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
 def BitNet_BitLinearOp : BitNet_Op<"bitlinear", [Pure]> {
   let summary = "int8 activations times quantized weights, exact int32 sum";
   let description = [{
