@@ -306,15 +306,17 @@ private:
   // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
   Func weightWords{"weight_words"}, activationWords{"activation_words"},
       wordDot{"word_dot"}, tiledDot{"tiled_dot"};
-  // CUDA GEMV: each word's and each lane's sum, and the shuffle tree.
-  Func wordSums{"word_sums"}, laneSums{"lane_sums"}, warpDot;
+  // GPU GEMV: each word's and each lane's sum, and CUDA's shuffle tree or
+  // OpenCL's sum of the work-group's lanes.
+  Func wordSums{"word_sums"}, laneSums{"lane_sums"}, warpDot, groupDot{"group_dot"};
   std::vector<Func> laneTree;
   RDom rp, r, rl, rw, r4, rlane, rbyte;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
-  // CUDA GEMV: a lane's rounds of 32 column tiles.
-  int64_t warpRounds = 0;
+  // GPU GEMV: the threads that share a row (a CUDA warp, an OpenCL
+  // work-group's gpuThreads) and a lane's rounds of that many column tiles.
+  int64_t rowLanes = 0, laneRounds = 0;
   bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false,
-       warpGemv = false;
+       laneGemv = false, warpGemv = false;
 };
 
 void BitLinearGenerator::define() {
@@ -485,34 +487,49 @@ void BitLinearGenerator::define() {
     tiledDot(n, m) = 0;
     tiledDot(n, m) += wordDot(n, m, rw);
   }
-  // CUDA decode GEMV over rows of at least a warp of column tiles: lane u
-  // of the row's warp sums column tiles u, u + 32, ... (zero past the last
-  // tile), then the 32 lane sums meet in a tree of five shuffles down
-  // (level w adds lane u + w to lane u), not in a gather of all 32 lanes
-  // by each (what a reduction over a lane variable becomes: 32 shuffles
-  // and adds, as many instructions as the row's own loop at K = 2560).
-  warpGemv = spec.target == KernelTarget::CUDA && M == 1 && colTiles >= kWarp;
-  if (warpGemv) {
+  // GPU decode GEMV over rows of at least a lane per column tile: lane u
+  // of the row's L threads (a CUDA warp, an OpenCL work-group's
+  // gpuThreads) sums column tiles u, u + L, ... (zero past the last tile),
+  // then the lane sums meet: on CUDA in a tree of five shuffles down (level
+  // w adds lane u + w to lane u), not in a gather of all 32 lanes by each
+  // (what a reduction over a lane variable becomes: 32 shuffles and adds,
+  // as many instructions as the row's own loop at K = 2560); on OpenCL
+  // (Halide 14 has no gpu_lanes there) through local memory, added by one
+  // thread per row.
+  rowLanes = spec.target == KernelTarget::CUDA ? kWarp : target.gpuThreads;
+  laneGemv = target.family == ScheduleFamily::GPU && M == 1 && colTiles >= rowLanes;
+  warpGemv = laneGemv && spec.target == KernelTarget::CUDA;
+  if (laneGemv) {
     // Lane u's sum over its tiles: words of `group` bytes (step st, slot
-    // sl, round rd: tile rd * 32 + u), each word's products summed in a
-    // Func of its own (per lane: a register; dp4a), added to the lane's
-    // sum; zero past the last tile.
+    // sl, round rd: tile rd * L + u), each word's products summed in a
+    // Func of its own (per lane: a register; dp4a on CUDA), added to the
+    // lane's sum; zero past the last tile.
     const int64_t stepBytes = lanes * group;
-    warpRounds = (colTiles + kWarp - 1) / kWarp;
+    laneRounds = (colTiles + rowLanes - 1) / rowLanes;
     Var st("st"), sl("sl"), rd("rd");
     rbyte = RDom(0, i32(group), "rbyte");
-    Expr tile = rd * kWarp + lane;
+    Expr tile = rd * i32(rowLanes) + lane;
     auto [code, col] = decode(st * i32(stepBytes) + rbyte, sl, min(tile, i32(colTiles - 1)));
     Expr weight = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
     wordSums(lane, st, sl, rd, n, m) = 0;
     wordSums(lane, st, sl, rd, n, m) += cast<int32_t>(weight) * cast<int32_t>(qz(col, m));
-    rlane = RDom(0, i32(rowBytes / stepBytes), 0, i32(perByte), 0, i32(warpRounds), "rlane");
+    rlane = RDom(0, i32(rowBytes / stepBytes), 0, i32(perByte), 0, i32(laneRounds), "rlane");
     laneSums(lane, n, m) = 0;
-    laneSums(lane, n, m) += select(rlane.z * kWarp + lane < i32(colTiles),
+    laneSums(lane, n, m) += select(rlane.z * i32(rowLanes) + lane < i32(colTiles),
                                    wordSums(lane, rlane.x, rlane.y, rlane.z, n, m), 0);
-    warpDot = warpTreeSum(laneSums, lane, n, m, kWarp, laneTree);
+    if (warpGemv) {
+      warpDot = warpTreeSum(laneSums, lane, n, m, kWarp, laneTree);
+    } else {
+      RDom rt(0, i32(rowLanes), "r_lanes");
+      groupDot(n, m) = 0;
+      groupDot(n, m) += laneSums(rt, n, m);
+    }
   }
-  Func &dots = externDot ? vnniDot : gpuTiled ? tiledDot : warpGemv ? warpDot : dot;
+  Func &dots = externDot  ? vnniDot
+               : gpuTiled ? tiledDot
+               : warpGemv ? warpDot
+               : laneGemv ? groupDot
+                          : dot;
   Expr sum = centered ? dots(n, m)
                       : bits1 ? 2 * dots(n, m) - qsum(m) : dots(n, m) - qsum(m);
   y(n, m) = (cast<float>(sum) / s(m)) * scale;
@@ -612,25 +629,43 @@ void BitLinearGenerator::scheduleGPU() {
     scheduleGPUTiles();
     return;
   }
-  if (warpGemv) {
-    // Decode GEMV: one warp per output row (define()): the 32 lanes read 32
-    // neighbouring words of the row at once (one 128-byte transaction), and
-    // their sums meet through warp shuffles (Halide lowers reads of another
-    // lane's value to shfl), instead of one thread walking a whole row.
-    Var nw("nw"), nl("nl");
-    // nl (extent 1) stands for the lanes of the warp a row runs on.
-    y.split(n, nb, nw, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
-        .split(nw, nw, nl, 1)
-        .gpu_blocks(nb)
-        .gpu_threads(nw, nl);
-    laneSums.compute_at(y, nw).gpu_lanes(lane);
-    laneSums.update().gpu_lanes(lane);
-    // The rounds (32 column tiles each) unrolled, up to kGemvRoundsInFlight
-    // at a time: their loads are all issued before the first dp4a waits,
+  if (laneGemv) {
+    if (warpGemv) {
+      // Decode GEMV on CUDA: one warp per output row (define()): the 32
+      // lanes read 32 neighbouring words of the row at once (one 128-byte
+      // transaction), and their sums meet through warp shuffles (Halide
+      // lowers reads of another lane's value to shfl), instead of one
+      // thread walking a whole row.
+      Var nw("nw"), nl("nl");
+      // nl (extent 1) stands for the lanes of the warp a row runs on.
+      y.split(n, nb, nw, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
+          .split(nw, nw, nl, 1)
+          .gpu_blocks(nb)
+          .gpu_threads(nw, nl);
+      laneSums.compute_at(y, nw).gpu_lanes(lane);
+      laneSums.update().gpu_lanes(lane);
+      scheduleWarpTree(laneTree, y, nw, lane, kWarp);
+    } else {
+      // Decode GEMV on OpenCL: a work-group of gpuThreads per output row,
+      // rows_per_task rows per work-group; each thread's sum in a register
+      // (laneSums computed per thread), stored once in local memory
+      // (laneTotals, its wrapper), where one thread per row adds them.
+      Var nr("nr");
+      y.split(n, nb, nr, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
+          .gpu_blocks(nb)
+          .gpu_threads(nr);
+      Func laneTotals = laneSums.in();
+      // Halide numbers thread dimensions by loop nesting: lane innermost (x).
+      laneTotals.compute_at(y, nb).reorder(lane, n).gpu_threads(lane, n);
+      laneSums.compute_at(laneTotals, lane);
+      groupDot.compute_at(y, nr);
+    }
+    // The rounds (a tile per lane each) unrolled, up to kGemvRoundsInFlight
+    // at a time: their loads are all issued before the first product waits,
     // so a row costs about one memory latency instead of one per round
-    // (5 rounds at K = 2560, 14 at 6912: loads in flight are what a GEMV
-    // this short is bound by).
-    if (warpRounds <= kGemvRoundsInFlight) {
+    // (CUDA: 5 rounds at K = 2560, 14 at 6912; OpenCL: 3 and 7; loads in
+    // flight are what a GEMV this short is bound by).
+    if (laneRounds <= kGemvRoundsInFlight) {
       laneSums.update().unroll(rlane.z);
     } else {
       RVar zo("zo"), zi("zi");
@@ -639,35 +674,10 @@ void BitLinearGenerator::scheduleGPU() {
           .unroll(zi);
     }
     // Inside the lane loop: a register per lane, so the vectorized sum of
-    // a word's bytes (dp4a) needs no atomics (at the warp's level it was an
-    // atomic add to local memory, which PTX leaves undefined).
+    // a word's bytes (dp4a on CUDA) needs no atomics (at the warp's level
+    // it was an atomic add to local memory, which PTX leaves undefined).
     wordSums.compute_at(laneSums, rlane.x);
     wordSums.update().atomic().vectorize(rbyte);
-    scheduleWarpTree(laneTree, y, nw, lane, kWarp);
-    return;
-  }
-  if (spec.target == KernelTarget::OpenCL && M == 1 && colTiles >= target.gpuThreads) {
-    // Decode GEMV on OpenCL: gpuThreads threads per output row and
-    // rows_per_task rows per work-group, thread u of a row taking column
-    // tiles u, u + gpuThreads, ... (neighbouring words); each row's
-    // partial sums combined through local memory by its own thread
-    // (Halide 14 has no gpu_lanes for OpenCL).
-    Var u("u"), nr("nr");
-    RVar tco("tco"), tci("tci");
-    y.split(n, nb, nr, i32(spec.effectiveRowsPerTask()), TailStrategy::GuardWithIf)
-        .gpu_blocks(nb)
-        .gpu_threads(nr);
-    Func groupsum = partial.update()
-                        .split(r[3], tco, tci, target.gpuThreads, TailStrategy::GuardWithIf)
-                        .reorder(r.x, r.y, r.z, tco, tci)
-                        .rfactor(tci, u);
-    // Halide numbers thread dimensions by loop nesting: u innermost (x).
-    groupsum.compute_at(y, nb).reorder(u, n).gpu_threads(u, n);
-    // Unrolled, not vectorized: a vectorized sum into local memory would
-    // be an atomic add.
-    groupsum.update().gpu_threads(u, n).unroll(r.x);
-    partial.compute_at(y, nr);
-    dot.compute_at(y, nr);
     return;
   }
   // Short rows (and GEMMs whose tiles are not whole 4-column words): a
@@ -1397,8 +1407,11 @@ void RowMatmulGenerator::scheduleGPU() {
     return;
   }
   y.reorder(m, n).gpu_blocks(m, n);
-  laneSums.compute_at(y, m).gpu_threads(lane);
-  laneSums.update().gpu_threads(lane);
+  // Each thread's sum in a register (laneSums per thread), stored once in
+  // local memory (laneTotals, its wrapper) for the row's thread to add.
+  Func laneTotals = laneSums.in();
+  laneTotals.compute_at(y, m).gpu_threads(lane);
+  laneSums.compute_at(laneTotals, lane);
   // Unrolled: Halide 14's OpenCL back end cannot vectorize the f16 decode.
   loadSums.compute_at(laneSums, rk).update().unroll(rload);
   dot.compute_at(y, m);
