@@ -916,6 +916,8 @@ void RMSNormQuantGenerator::scheduleGPU() {
   scheduleGPUInverseRMS(partials, ss, inv, j, stats, m);
   amax.compute_at(stats, m);
   scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
+  // The scale once per block, not a division per element of the codes' sum.
+  scale.compute_at(stats, m);
   codeSum.compute_at(stats, m);
   scheduleGPUBlockPartials(codeSum, rd, m, target.gpuThreads);
   Func codes = addsResidual() ? sumAndCodes : qv;
