@@ -524,6 +524,23 @@ struct AddRMSNormQuantizeLowering : OpConversionPattern<AddRMSNormQuantizeOp> {
   }
 };
 
+/// Lowered as its definition: glu, then rms_norm_quantize of it.
+struct GLURMSNormQuantizeLowering : OpConversionPattern<GLURMSNormQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GLURMSNormQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value glu = GLUOp::create(rewriter, loc, adaptor.getGate().getType(),
+                              op.getActivationAttr(), adaptor.getGate(), adaptor.getUp());
+    auto normed = RMSNormQuantizeOp::create(
+        rewriter, loc, op.getQuantized().getType(), op.getScales().getType(),
+        op.getSums().getType(), glu, adaptor.getWeight(), op.getEpsilonAttr());
+    rewriter.replaceOp(op, normed.getResults());
+    return success();
+  }
+};
+
 /// y[m, n] = (f32(sum_k q w) / s[m]) * gamma(n) for logical or packed
 /// weights; `gammaOf(b, loc, n)` gives the scale of row n.
 Value lowerBitLinear(Lowering &l, Operation *op, Value q, Value s, Value w,
@@ -1050,7 +1067,7 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, QuantizeWeightsLowering, PackLowering,
                QuantizeActivationsLowering, RMSNormQuantizeLowering,
-               AddRMSNormQuantizeLowering,
+               AddRMSNormQuantizeLowering, GLURMSNormQuantizeLowering,
                BitLinearLowering, BitLinearFusedLowering,
                FloatLinearLowering, Int8LinearLowering, RMSNormLowering, RoPELowering,
                KVAppendLowering, AttentionLowering, GLULowering,

@@ -727,6 +727,19 @@ void BitLinearGenerator::scheduleGPUTiles() {
 // RMSNorm + per-token int8 quantization (+ per-token sum of q)
 //===--------------------------------------------------------------------===//
 
+/// act(g) * u: relu2 (max(g, 0)^2) or silu (g / (1 + exp(-g))), as
+/// ref::glu computes it.
+Expr gluValue(Expr g, Expr u, ref::GluActivation activation) {
+  Expr act;
+  if (activation == ref::GluActivation::Silu) {
+    act = g / (1.0f + exp(-g));
+  } else {
+    Expr r = select(g > 0.0f, g, 0.0f);
+    act = r * r;
+  }
+  return act * u;
+}
+
 /// sum + a * b with the product rounded before the sum, as the reference
 /// computes it. Where the backend would fuse the two into one FMA
 /// (TargetParams::fusesMultiplyAdd), through libdevice's correctly rounded
@@ -795,8 +808,8 @@ void gpuBlockPerRow(Func f, Var d, Var m, int threads) {
       .gpu_blocks(m);
 }
 
-/// RMSNorm + quantization of x, or (add_rmsnorm_quant) of the residual sum
-/// x + h, which is then an output too.
+/// RMSNorm + quantization of x, of the residual sum x + h (add_rmsnorm_quant:
+/// the sum is an output too), or of glu(gate, up) (glu_rmsnorm_quant).
 class RMSNormQuantGenerator : public KernelGenerator {
 public:
   using KernelGenerator::KernelGenerator;
@@ -806,13 +819,15 @@ private:
   void scheduleCPU() override;
   void scheduleGPU() override;
   bool addsResidual() const { return spec.kind == KernelKind::AddRMSNormQuant; }
+  bool computesGLU() const { return spec.kind == KernelKind::GLURMSNormQuant; }
 
   ImageParam x{Float(32), 2, "x"}; // [d, m]
   ImageParam h{Float(32), 2, "h"}; // [d, m], the residual's other term
   ImageParam wn{Float(32), 1, "norm_weight"};
-  Func sum{"sum"};
-  /// What the norm reads: x, or the sum x + h.
-  Func normIn() const { return addsResidual() ? sum : Func(x); }
+  ImageParam gate{Float(32), 2, "gate"}, up{Float(32), 2, "up"}; // [d, m]
+  Func sum{"sum"}, glu{"glu"};
+  /// What the norm reads: x, the sum x + h, or the GLU.
+  Func normIn() const { return addsResidual() ? sum : computesGLU() ? glu : Func(x); }
   // GPU with the residual: the sum and the codes, one Func (one launch).
   Func sumAndCodes{"sum_and_q"};
   Var d{"d"}, m{"m"};
@@ -838,6 +853,11 @@ void RMSNormQuantGenerator::define() {
     constrain(h, {D, M});
     sum(d, m) = x(d, m) + h(d, m);
     built.args = {x, h, wn};
+  } else if (computesGLU()) {
+    constrain(gate, {D, M});
+    constrain(up, {D, M});
+    glu(d, m) = gluValue(gate(d, m), up(d, m), spec.activation);
+    built.args = {gate, up, wn};
   }
   rd = RDom(0, i32(D), "rd");
   Func in = normIn();
@@ -903,6 +923,11 @@ void RMSNormQuantGenerator::scheduleCPU() {
   qv.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
   if (addsResidual())
     sum.vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
+  // The GLU inline, computed twice (the sum of squares, then the
+  // normalised values that `a` stores): a buffer of it would be allocated
+  // on every call (442 KB at 16 tokens of 6912, past malloc's mmap
+  // threshold: fresh pages each call; 2.4% of a 2B-4T prompt's time on one
+  // thread), which costs more than a second evaluation.
 }
 
 void RMSNormQuantGenerator::scheduleGPU() {
@@ -1021,14 +1046,7 @@ private:
   void define() override {
     constrain(gate, {spec.n, spec.m});
     constrain(up, {spec.n, spec.m});
-    Expr g = gate(d, m), act;
-    if (spec.activation == ref::GluActivation::Silu) {
-      act = g / (1.0f + exp(-g));
-    } else {
-      Expr r = select(g > 0.0f, g, 0.0f);
-      act = r * r;
-    }
-    y(d, m) = act * up(d, m);
+    y(d, m) = gluValue(gate(d, m), up(d, m), spec.activation);
     constrain(y.output_buffer(), {spec.n, spec.m});
     built.outputs = {y};
     built.args = {gate, up};
@@ -1550,6 +1568,7 @@ const GeneratorEntry kGenerators[] = {
     {KernelKind::BitLinear, generateWith<BitLinearGenerator>},
     {KernelKind::RMSNormQuant, generateWith<RMSNormQuantGenerator>},
     {KernelKind::AddRMSNormQuant, generateWith<RMSNormQuantGenerator>},
+    {KernelKind::GLURMSNormQuant, generateWith<RMSNormQuantGenerator>},
     {KernelKind::RMSNorm, generateWith<RMSNormGenerator>},
     {KernelKind::RoPE, generateWith<RoPEGenerator>},
     {KernelKind::Attention, generateWith<AttentionGenerator>},

@@ -24,6 +24,7 @@ const KindName kKinds[] = {
     {KernelKind::BitLinear, "bitlinear"},
     {KernelKind::RMSNormQuant, "rmsnorm_quant"},
     {KernelKind::AddRMSNormQuant, "add_rmsnorm_quant"},
+    {KernelKind::GLURMSNormQuant, "glu_rmsnorm_quant"},
     {KernelKind::RMSNorm, "rmsnorm"},
     {KernelKind::RoPE, "rope"},
     {KernelKind::Attention, "attention"},
@@ -158,8 +159,8 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         spec.kind = k.kind;
         return "";
       }
-    return badValue("bitlinear, rmsnorm_quant, add_rmsnorm_quant, rmsnorm, rope, attention, "
-                    "glu, add, copy, embedding, float_matmul or int8_matmul");
+    return badValue("bitlinear, rmsnorm_quant, add_rmsnorm_quant, glu_rmsnorm_quant, rmsnorm, "
+                    "rope, attention, glu, add, copy, embedding, float_matmul or int8_matmul");
   }
   if (key == "target")
     return parseKernelTarget(value, spec.target)
@@ -318,6 +319,7 @@ std::string KernelSpec::validate() const {
   }
   case KernelKind::RMSNormQuant:
   case KernelKind::AddRMSNormQuant:
+  case KernelKind::GLURMSNormQuant:
   case KernelKind::RMSNorm:
   case KernelKind::GLU:
   case KernelKind::Add:
@@ -327,7 +329,7 @@ std::string KernelSpec::validate() const {
     if (!fitsInt32(m, n))
       return "shape too large for 32-bit indexing";
     if ((kind == KernelKind::RMSNormQuant || kind == KernelKind::AddRMSNormQuant ||
-         kind == KernelKind::RMSNorm) &&
+         kind == KernelKind::GLURMSNormQuant || kind == KernelKind::RMSNorm) &&
         !(eps > 0))
       return "eps must be positive";
     return "";
@@ -430,6 +432,7 @@ std::string KernelSpec::hash() const {
 int kernelOutputCount(KernelKind kind) {
   switch (kind) {
   case KernelKind::RMSNormQuant:
+  case KernelKind::GLURMSNormQuant:
     return 3;
   case KernelKind::AddRMSNormQuant:
     return 4;

@@ -70,12 +70,36 @@ struct FuseResidualAdd : OpRewritePattern<RMSNormQuantizeOp> {
   llvm::Statistic &fused;
 };
 
+/// A GLU whose only user is a norm-quantizer: one op that computes the GLU
+/// where it normalises it (the GLU's values are never stored).
+struct FuseGLU : OpRewritePattern<RMSNormQuantizeOp> {
+  FuseGLU(MLIRContext *ctx, llvm::Statistic &fused) : OpRewritePattern(ctx), fused(fused) {}
+  LogicalResult matchAndRewrite(RMSNormQuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto glu = op.getInput().getDefiningOp<GLUOp>();
+    if (!glu)
+      return rewriter.notifyMatchFailure(op, "input is not a GLU");
+    if (!glu->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the GLU has other users");
+    auto fusedOp = GLURMSNormQuantizeOp::create(
+        rewriter, op.getLoc(), op.getQuantized().getType(), op.getScales().getType(),
+        op.getSums().getType(), glu.getActivationAttr(), glu.getGate(), glu.getUp(),
+        op.getWeight(), op.getEpsilonAttr());
+    rewriter.replaceOp(op, fusedOp.getResults());
+    rewriter.eraseOp(glu);
+    ++fused;
+    return success();
+  }
+  llvm::Statistic &fused;
+};
+
 struct FuseRMSNormQuantPass
     : mlir::bitnet::impl::FuseRMSNormQuantBase<FuseRMSNormQuantPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseNormAndQuantize>(&getContext(), numFused);
     patterns.add<FuseResidualAdd>(&getContext(), numAddsFused);
+    patterns.add<FuseGLU>(&getContext(), numGLUsFused);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -83,6 +83,11 @@ FailureOr<KernelCall> bitLinearCall(OpBuilder &b, Operation *op, WeightKind kind
   return call;
 }
 
+::bitnet::ref::GluActivation toReference(GluActivation activation) {
+  return activation == GluActivation::Silu ? ::bitnet::ref::GluActivation::Silu
+                                           : ::bitnet::ref::GluActivation::Relu2;
+}
+
 /// The model of op `Op`: `describe` runs when every shape is static.
 template <typename Op, typename Describe>
 struct Model : KernelOpInterface::ExternalModel<Model<Op, Describe>, Op> {
@@ -107,14 +112,18 @@ struct DescribeBitLinearFused {
   }
 };
 
-/// An RMSNorm kernel's spec and operands (the input rows, the weight).
-template <typename Op> KernelCall rmsNormCall(Op op, KernelKind kind) {
+/// A norm kernel's spec over the [m, n] rows of `rows` and its f32
+/// operands: the tensors the rows come from, then the norm weight.
+template <typename Op>
+KernelCall normCall(Op op, KernelKind kind, Value rows, std::initializer_list<Value> inputs) {
   KernelCall call;
   call.spec.kind = kind;
-  call.spec.m = staticDim(op.getInput(), 0);
-  call.spec.n = staticDim(op.getInput(), 1);
+  call.spec.m = staticDim(rows, 0);
+  call.spec.n = staticDim(rows, 1);
   call.spec.eps = op.getEpsilon().convertToFloat();
-  call.operands = {{op.getInput(), "f32"}, {op.getWeight(), "f32"}};
+  for (Value input : inputs)
+    call.operands.push_back({input, "f32"});
+  call.operands.push_back({op.getWeight(), "f32"});
   return call;
 }
 
@@ -127,7 +136,8 @@ template <typename Op> void appendQuantizerResults(KernelCall &call, Op op) {
 
 struct DescribeRMSNormQuantize {
   FailureOr<KernelCall> operator()(OpBuilder &, RMSNormQuantizeOp op) const {
-    KernelCall call = rmsNormCall(op, KernelKind::RMSNormQuant);
+    KernelCall call =
+        normCall(op, KernelKind::RMSNormQuant, op.getInput(), {op.getInput()});
     appendQuantizerResults(call, op);
     return call;
   }
@@ -135,13 +145,19 @@ struct DescribeRMSNormQuantize {
 
 struct DescribeAddRMSNormQuantize {
   FailureOr<KernelCall> operator()(OpBuilder &, AddRMSNormQuantizeOp op) const {
-    KernelCall call;
-    call.spec.kind = KernelKind::AddRMSNormQuant;
-    call.spec.m = staticDim(op.getLhs(), 0);
-    call.spec.n = staticDim(op.getLhs(), 1);
-    call.spec.eps = op.getEpsilon().convertToFloat();
-    call.operands = {{op.getLhs(), "f32"}, {op.getRhs(), "f32"}, {op.getWeight(), "f32"}};
+    KernelCall call = normCall(op, KernelKind::AddRMSNormQuant, op.getLhs(),
+                               {op.getLhs(), op.getRhs()});
     call.results = {f32Result(op.getSum())};
+    appendQuantizerResults(call, op);
+    return call;
+  }
+};
+
+struct DescribeGLURMSNormQuantize {
+  FailureOr<KernelCall> operator()(OpBuilder &, GLURMSNormQuantizeOp op) const {
+    KernelCall call = normCall(op, KernelKind::GLURMSNormQuant, op.getGate(),
+                               {op.getGate(), op.getUp()});
+    call.spec.activation = toReference(op.getActivation());
     appendQuantizerResults(call, op);
     return call;
   }
@@ -149,7 +165,7 @@ struct DescribeAddRMSNormQuantize {
 
 struct DescribeRMSNorm {
   FailureOr<KernelCall> operator()(OpBuilder &, RMSNormOp op) const {
-    KernelCall call = rmsNormCall(op, KernelKind::RMSNorm);
+    KernelCall call = normCall(op, KernelKind::RMSNorm, op.getInput(), {op.getInput()});
     call.results = {f32Result(op.getResult())};
     return call;
   }
@@ -212,9 +228,7 @@ struct DescribeGLU {
     call.spec.kind = KernelKind::GLU;
     call.spec.m = staticDim(op.getGate(), 0);
     call.spec.n = staticDim(op.getGate(), 1);
-    call.spec.activation = op.getActivation() == GluActivation::Silu
-                               ? ::bitnet::ref::GluActivation::Silu
-                               : ::bitnet::ref::GluActivation::Relu2;
+    call.spec.activation = toReference(op.getActivation());
     call.operands = {{op.getGate(), "f32"}, {op.getUp(), "f32"}};
     call.results = {f32Result(op.getResult())};
     return call;
@@ -295,6 +309,8 @@ void mlir::bitnet::registerKernelOpModels(DialectRegistry &registry) {
         *ctx);
     AddRMSNormQuantizeOp::attachInterface<
         Model<AddRMSNormQuantizeOp, DescribeAddRMSNormQuantize>>(*ctx);
+    GLURMSNormQuantizeOp::attachInterface<
+        Model<GLURMSNormQuantizeOp, DescribeGLURMSNormQuantize>>(*ctx);
     RMSNormOp::attachInterface<Model<RMSNormOp, DescribeRMSNorm>>(*ctx);
     RoPEOp::attachInterface<Model<RoPEOp, DescribeRoPE>>(*ctx);
     AttentionOp::attachInterface<Model<AttentionOp, DescribeAttention>>(*ctx);

@@ -53,6 +53,9 @@
 #include "i8mm_gemv.h"
 #include "i8mm_short.h"
 #include "glu_silu.h"
+#include "glu_silu_w.h"
+#include "gluq_relu2.h"
+#include "gluq_silu.h"
 #include "rmsq.h"
 #include "rmsn.h"
 #include "rmsn_w.h"
@@ -60,6 +63,7 @@
 #include "rope_k.h"
 
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -313,6 +317,64 @@ void testAddRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
   expectExact(name + " q", q.data(), want.codes.data(), q.size());
   expectClose(name + " scale", s.data(), want.scales.data(), M, kExact);
   expectExact(name + " qsum", qsum.data(), want.codeSums.data(), M);
+}
+
+using GLUFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
+using GLURMSNormQuantFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
+                                  halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
+
+/// The GLU joined to the norm-quantizer, [D, M] (M >= 3): the codes,
+/// scales and sums of `want`'s rows, exactly. Gate rows as the norm tests'
+/// (an all-zero row: a zero GLU; an outlier).
+void testGLURMSNormQuant(ref::Rng &rng, const std::string &name, int64_t M, int64_t D,
+                         GLURMSNormQuantFn gluq,
+                         const std::function<std::vector<float>(const std::vector<float> &,
+                                                                const std::vector<float> &)>
+                             &want) {
+  std::vector<float> g = normTestRows(rng, M, D);
+  std::vector<float> u = randomFloats(rng, M * D, 2.0f);
+  std::vector<float> w = randomFloats(rng, D, 1.5f);
+  std::vector<float> s(M);
+  std::vector<int8_t> q(M * D);
+  std::vector<int32_t> qsum(M);
+  Buffer<float> gb = input(g.data(), (int)D, (int)M);
+  Buffer<float> ub = input(u.data(), (int)D, (int)M);
+  Buffer<float> wb = input(w.data(), (int)D);
+  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
+  Buffer<float> sb(s.data(), (int)M);
+  Buffer<int32_t> qsb(qsum.data(), (int)M);
+  expectOk(name, gluq(gb, ub, wb, qb, sb, qsb));
+  qb.copy_to_host();
+  sb.copy_to_host();
+  qsb.copy_to_host();
+  NormQuantReference ref(want(g, u), w, M, D);
+  expectExact(name + " q", q.data(), ref.codes.data(), q.size());
+  expectClose(name + " scale", s.data(), ref.scales.data(), M, kExact);
+  expectExact(name + " qsum", qsum.data(), ref.codeSums.data(), M);
+}
+
+/// relu2 against the reference's GLU (exact); silu, whose exp differs from
+/// libm's in the last bit, against this target's own GLU kernel: the fused
+/// kernel must compute what the two kernels it replaces computed.
+void testGLURMSNormQuants(ref::Rng &rng) {
+  testGLURMSNormQuant(rng, "glu_rmsnorm_quant relu2 300x5", 5, 300, gluq_relu2,
+                      [](const std::vector<float> &g, const std::vector<float> &u) {
+                        std::vector<float> y(g.size());
+                        ref::glu(g.data(), u.data(), g.size(), ref::GluActivation::Relu2,
+                                 y.data());
+                        return y;
+                      });
+  testGLURMSNormQuant(rng, "glu_rmsnorm_quant silu 256x3", 3, 256, gluq_silu,
+                      [](const std::vector<float> &g, const std::vector<float> &u) {
+                        std::vector<float> y(g.size());
+                        std::vector<float> gc = g, uc = u;
+                        Buffer<float> gb = input(gc.data(), 256, 3);
+                        Buffer<float> ub = input(uc.data(), 256, 3);
+                        Buffer<float> yb(y.data(), 256, 3);
+                        expectOk("glu silu 256x3", glu_silu_w(gb, ub, yb));
+                        yb.copy_to_host();
+                        return y;
+                      });
 }
 
 void testRoPE(ref::Rng &rng) {
@@ -617,6 +679,7 @@ int main(int argc, char **argv) {
   testRMSNormQuant(rng, "256x3", 3, 256, rmsq_w, rmsn_w);
   testAddRMSNormQuant(rng, "300x5", 5, 300, addq);
   testAddRMSNormQuant(rng, "256x3", 3, 256, addq_w);
+  testGLURMSNormQuants(rng);
   testRoPE(rng);
   testAttention("attention decode", attn_decode, 1, 4, 2, 6, 9, rng);
   testAttention("attention prefill", attn_prefill, 3, 4, 2, 6, 9, rng);

@@ -83,3 +83,33 @@ func.func @final_norm(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w: tensor<64x
   %n = bitnet.rms_norm %x, %w : tensor<2x64xf32>, tensor<64xf32>
   return %n : tensor<2x64xf32>
 }
+
+// -----
+
+// A GLU read only by the norm joins it (its activation and the norm's
+// epsilon kept).
+// CHECK-LABEL: func.func @glu
+// CHECK-SAME: (%[[G:.*]]: tensor<2x64xf32>, %[[U:.*]]: tensor<2x64xf32>, %[[W:.*]]: tensor<64xf32>)
+// CHECK: %[[Q:.*]], %[[S:.*]], %{{.*}} = bitnet.glu_rms_norm_quantize silu %[[G]], %[[U]], %[[W]] {epsilon = 9.99999997E-7 : f32} : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+// CHECK-NOT: bitnet.glu
+// CHECK: return %[[Q]], %[[S]]
+func.func @glu(%g: tensor<2x64xf32>, %u: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tensor<2x64xi8>, tensor<2xf32>) {
+  %m = bitnet.glu silu %g, %u : tensor<2x64xf32>
+  %n = bitnet.rms_norm %m, %w {epsilon = 1.0e-06 : f32} : tensor<2x64xf32>, tensor<64xf32>
+  %q, %s = bitnet.quantize_activations %n : tensor<2x64xf32> -> tensor<2x64xi8>, tensor<2xf32>
+  return %q, %s : tensor<2x64xi8>, tensor<2xf32>
+}
+
+// -----
+
+// A GLU with another user stays (it is stored anyway).
+// CHECK-LABEL: func.func @glu_shared
+// CHECK: %[[M:.*]] = bitnet.glu relu2
+// CHECK: bitnet.rms_norm_quantize %[[M]]
+// CHECK: return {{.*}}, %[[M]]
+func.func @glu_shared(%g: tensor<2x64xf32>, %u: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tensor<2x64xi8>, tensor<2x64xf32>) {
+  %m = bitnet.glu relu2 %g, %u : tensor<2x64xf32>
+  %n = bitnet.rms_norm %m, %w : tensor<2x64xf32>, tensor<64xf32>
+  %q, %s = bitnet.quantize_activations %n : tensor<2x64xf32> -> tensor<2x64xi8>, tensor<2xf32>
+  return %q, %m : tensor<2x64xi8>, tensor<2x64xf32>
+}

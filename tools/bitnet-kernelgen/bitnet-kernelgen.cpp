@@ -36,17 +36,16 @@ const char *kUsage = R"(usage:
       any host loop that repeats it), writes nothing
 
 spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
-  kind          bitlinear | rmsnorm_quant | add_rmsnorm_quant | rmsnorm | rope |
-                attention | glu | add | copy | embedding | float_matmul |
-                int8_matmul
+  kind          bitlinear | rmsnorm_quant | add_rmsnorm_quant |
+                glu_rmsnorm_quant | rmsnorm | rope | attention | glu | add |
+                copy | embedding | float_matmul | int8_matmul
   target        x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda | opencl
   name          C symbol of the kernel
   m n k         tokens (m = 1: decode GEMV), outputs / features, inputs
   vocab         embedding rows
   heads kv_heads head_dim context theta     attention and rope
-  eps           rmsnorm_quant, add_rmsnorm_quant and rmsnorm epsilon
-                (default 1e-5)
-  activation    relu2 | silu (glu)
+  eps           the norms' epsilon (default 1e-5)
+  activation    relu2 | silu (glu, glu_rmsnorm_quant)
   weight_kind   ternary | binary (bitlinear)
   format        offset2 | base3 | bits1 (bitlinear packed layout)
   weights       f16 | bf16 | f32 (float_matmul weights; default f16)

@@ -300,6 +300,11 @@ LogicalResult RMSNormQuantizeOp::verify() {
                             getSums(), getEpsilon());
 }
 
+LogicalResult GLURMSNormQuantizeOp::verify() {
+  return verifyNormQuantize(*this, getGate(), getWeight(), getQuantized(), getScales(),
+                            getSums(), getEpsilon());
+}
+
 LogicalResult AddRMSNormQuantizeOp::verify() {
   return verifyNormQuantize(*this, getLhs(), getWeight(), getQuantized(), getScales(),
                             getSums(), getEpsilon());

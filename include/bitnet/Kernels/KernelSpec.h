@@ -23,6 +23,7 @@ enum class KernelKind {
   BitLinear,    // int8 activations x packed quantized weights -> f32
   RMSNormQuant, // RMSNorm fused with per-token int8 quantization
   AddRMSNormQuant, // residual add, then RMSNormQuant of the sum (sum kept)
+  GLURMSNormQuant, // RMSNormQuant of a GLU computed in place
   RMSNorm,      // RMSNorm alone (f32 out: the final norm before the LM head)
   RoPE,         // rotate-half rotary embedding
   Attention,    // causal GQA over one layer's KV cache

@@ -237,11 +237,21 @@ def FuseRMSNormQuant : Pass<"bitnet-fuse-rmsnorm-quant", "ModuleOp"> {
     %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %x0, %h, %w
         : tensor<1x128xf32>, tensor<128xf32> -> tensor<1x128xi8>, tensor<1xf32>, tensor<1xi32>
     ```
+
+    And a GLU whose only user is such a norm-quantizer (the down
+    projection's input) joins it as `bitnet.glu_rms_norm_quantize`: the
+    kernel computes the GLU where it reads it, and it is never stored.
+    ```mlir
+    %q, %s, %sum = bitnet.glu_rms_norm_quantize relu2 %gate, %up, %w
+        : tensor<1x384xf32>, tensor<384xf32> -> tensor<1x384xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
   }];
   let statistics = [
     Statistic<"numFused", "fused", "Number of RMSNorm + quantization pairs fused">,
     Statistic<"numAddsFused", "adds-fused",
-              "Number of residual adds fused into the norm-quantizer after them">
+              "Number of residual adds fused into the norm-quantizer after them">,
+    Statistic<"numGLUsFused", "glus-fused",
+              "Number of GLUs fused into the norm-quantizer that reads them">
   ];
 }
 
@@ -252,6 +262,7 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     on buffers (`bufferization.to_buffer` of its operands, a fresh output
     buffer, `bufferization.to_tensor` of the result): BitLinear on packed
     ternary or binary weights, `rms_norm_quantize`, `add_rms_norm_quantize`,
+    `glu_rms_norm_quantize`,
     `rms_norm` alone on GPU
     targets (the final norm; on CPUs it stays in the glue), RoPE, attention (on the
     layer's slice of each cache, without a copy), GLU, residual add,

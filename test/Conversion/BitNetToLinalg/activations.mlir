@@ -273,3 +273,17 @@ func.func @add_rms_norm_quantize(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %w:
   %x, %q, %s, %sum = bitnet.add_rms_norm_quantize %a, %b, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
   return %x, %q, %s, %sum : tensor<2x64xf32>, tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
 }
+
+// -----
+
+// The GLU joined to the norm-quantizer: the GLU first, then the norm of it.
+// CHECK-LABEL: func.func @glu_rms_norm_quantize
+// CHECK: %[[M:.*]] = linalg.generic
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.generic {{.*}} ins(%[[M]]
+// CHECK: math.sqrt
+// CHECK: math.roundeven
+func.func @glu_rms_norm_quantize(%g: tensor<2x64xf32>, %u: tensor<2x64xf32>, %w: tensor<64xf32>) -> (tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>) {
+  %q, %s, %sum = bitnet.glu_rms_norm_quantize relu2 %g, %u, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+  return %q, %s, %sum : tensor<2x64xi8>, tensor<2xf32>, tensor<2xi32>
+}

@@ -1087,3 +1087,11 @@ module attributes {bitnet.kernels = {k = "kind=add"}} {
 // expected-error @+1 {{'bitnet.kernels': 'k' maps to the spec of 'j'}}
 module attributes {bitnet.kernels = {k = #bitnet.kernel<kind = add, name = j, m = 1, n = 4>}} {
 }
+
+// -----
+
+func.func @glu_rms_norm_quantize_features(%g: tensor<2x64xf32>, %u: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'bitnet.glu_rms_norm_quantize' op feature count mismatch: 64 vs 32}}
+  %q, %s, %sum = bitnet.glu_rms_norm_quantize relu2 %g, %u, %w : tensor<2x64xf32>, tensor<64xf32> -> tensor<2x32xi8>, tensor<2xf32>, tensor<2xi32>
+  return
+}

@@ -434,6 +434,13 @@ func.func @rms_norm_quantize(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tenso
   return %q, %s, %sum : tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
 }
 
+// CHECK-LABEL: func.func @glu_rms_norm_quantize
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}} = bitnet.glu_rms_norm_quantize silu %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+func.func @glu_rms_norm_quantize(%g: tensor<?x64xf32>, %u: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {
+  %q, %s, %sum = bitnet.glu_rms_norm_quantize silu %g, %u, %w : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+  return %q, %s, %sum : tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
+}
+
 // CHECK-LABEL: func.func @add_rms_norm_quantize
 // CHECK: %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = bitnet.add_rms_norm_quantize %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>
 func.func @add_rms_norm_quantize(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>, %w: tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xi8>, tensor<?xf32>, tensor<?xi32>) {

@@ -182,6 +182,35 @@ def BitNet_AddRMSNormQuantizeOp : BitNet_Op<"add_rms_norm_quantize", [Pure,
   let hasVerifier = 1;
 }
 
+def BitNet_GLURMSNormQuantizeOp : BitNet_Op<"glu_rms_norm_quantize", [Pure,
+    AllTypesMatch<["gate", "up"]>]> {
+  let summary = "gated linear unit fused with RMSNorm and int8 quantization";
+  let description = [{
+    `bitnet.rms_norm_quantize(bitnet.glu(gate, up), w)` as one op, where the
+    GLU's result has no other use (the input of a BitNet block's down
+    projection): the codes, the per-token scales and the per-token sum of
+    the codes. `bitnet-fuse-rmsnorm-quant` forms it, so that the kernel that
+    normalises the GLU computes it where it reads it, instead of a GLU
+    kernel writing it out first.
+
+    ```mlir
+    %q, %s, %qsum = bitnet.glu_rms_norm_quantize relu2 %gate, %up, %w {epsilon = 1.0e-05 : f32}
+        : tensor<1x384xf32>, tensor<384xf32> -> tensor<1x384xi8>, tensor<1xf32>, tensor<1xi32>
+    ```
+  }];
+  let arguments = (ins BitNet_GluActivation:$activation,
+                       BitNet_F32Matrix:$gate, BitNet_F32Matrix:$up,
+                       BitNet_F32Vector:$weight,
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs BitNet_I8Matrix:$quantized, BitNet_F32Vector:$scales,
+                      TensorRankOf<[I32], [1]>:$sums);
+  let assemblyFormat = [{
+    $activation $gate `,` $up `,` $weight attr-dict `:` type($gate) `,` type($weight) `->`
+    type($quantized) `,` type($scales) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
 def BitNet_BitLinearOp : BitNet_Op<"bitlinear", [Pure]> {
   let summary = "int8 activations times quantized weights, exact int32 sum";
   let description = [{
