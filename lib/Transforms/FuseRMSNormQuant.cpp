@@ -19,9 +19,15 @@ using namespace mlir::bitnet;
 
 namespace {
 
-struct FuseNormAndQuantize : OpRewritePattern<QuantizeActivationsOp> {
-  FuseNormAndQuantize(MLIRContext *ctx, llvm::Statistic &fused)
-      : OpRewritePattern(ctx), fused(fused) {}
+/// A fusion rooted at an `Op`, counting its rewrites in a statistic.
+template <typename Op> struct CountedFusion : OpRewritePattern<Op> {
+  CountedFusion(MLIRContext *ctx, llvm::Statistic &fused)
+      : OpRewritePattern<Op>(ctx), fused(fused) {}
+  llvm::Statistic &fused;
+};
+
+struct FuseNormAndQuantize : CountedFusion<QuantizeActivationsOp> {
+  using CountedFusion::CountedFusion;
   LogicalResult matchAndRewrite(QuantizeActivationsOp op,
                                 PatternRewriter &rewriter) const override {
     auto norm = op.getInput().getDefiningOp<RMSNormOp>();
@@ -40,15 +46,13 @@ struct FuseNormAndQuantize : OpRewritePattern<QuantizeActivationsOp> {
     ++fused;
     return success();
   }
-  llvm::Statistic &fused;
 };
 
 /// A residual add whose sum feeds a norm-quantizer: one op that returns the
 /// sum too. It takes the norm's place, so the add's other users must come
 /// after the norm in its block (in a BitNet block the next residual add).
-struct FuseResidualAdd : OpRewritePattern<RMSNormQuantizeOp> {
-  FuseResidualAdd(MLIRContext *ctx, llvm::Statistic &fused)
-      : OpRewritePattern(ctx), fused(fused) {}
+struct FuseResidualAdd : CountedFusion<RMSNormQuantizeOp> {
+  using CountedFusion::CountedFusion;
   LogicalResult matchAndRewrite(RMSNormQuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     auto add = op.getInput().getDefiningOp<AddOp>();
@@ -62,18 +66,17 @@ struct FuseResidualAdd : OpRewritePattern<RMSNormQuantizeOp> {
         op.getScales().getType(), op.getSums().getType(), add.getLhs(), add.getRhs(),
         op.getWeight(), op.getEpsilonAttr());
     rewriter.replaceAllUsesWith(add.getResult(), fusedOp.getSum());
-    rewriter.replaceOp(op, {fusedOp.getQuantized(), fusedOp.getScales(), fusedOp.getSums()});
+    rewriter.replaceOp(op, fusedOp.getResults().drop_front()); // all but the sum
     rewriter.eraseOp(add);
     ++fused;
     return success();
   }
-  llvm::Statistic &fused;
 };
 
 /// A GLU whose only user is a norm-quantizer: one op that computes the GLU
 /// where it normalises it (the GLU's values are never stored).
-struct FuseGLU : OpRewritePattern<RMSNormQuantizeOp> {
-  FuseGLU(MLIRContext *ctx, llvm::Statistic &fused) : OpRewritePattern(ctx), fused(fused) {}
+struct FuseGLU : CountedFusion<RMSNormQuantizeOp> {
+  using CountedFusion::CountedFusion;
   LogicalResult matchAndRewrite(RMSNormQuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     auto glu = op.getInput().getDefiningOp<GLUOp>();
@@ -90,7 +93,6 @@ struct FuseGLU : OpRewritePattern<RMSNormQuantizeOp> {
     ++fused;
     return success();
   }
-  llvm::Statistic &fused;
 };
 
 struct FuseRMSNormQuantPass

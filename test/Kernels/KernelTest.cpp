@@ -238,6 +238,29 @@ struct NormQuantReference {
   }
 };
 
+/// A norm-quantizer kernel's outputs for M rows of D: codes, scales and
+/// code sums, as buffers to pass and, once brought back, checked exactly
+/// against the reference's.
+struct QuantizerOutputs {
+  std::vector<int8_t> codes;
+  std::vector<float> scales;
+  std::vector<int32_t> codeSums;
+  Buffer<int8_t> codesBuffer;
+  Buffer<float> scalesBuffer;
+  Buffer<int32_t> codeSumsBuffer;
+  QuantizerOutputs(int64_t M, int64_t D)
+      : codes(M * D), scales(M), codeSums(M), codesBuffer(codes.data(), (int)D, (int)M),
+        scalesBuffer(scales.data(), (int)M), codeSumsBuffer(codeSums.data(), (int)M) {}
+  void expectMatches(const std::string &name, const NormQuantReference &want) {
+    codesBuffer.copy_to_host();
+    scalesBuffer.copy_to_host();
+    codeSumsBuffer.copy_to_host();
+    expectExact(name + " q", codes.data(), want.codes.data(), codes.size());
+    expectClose(name + " scale", scales.data(), want.scales.data(), scales.size(), kExact);
+    expectExact(name + " qsum", codeSums.data(), want.codeSums.data(), codeSums.size());
+  }
+};
+
 /// Rows [M, D] (M >= 3) that probe the norm: random, all zero, an outlier.
 std::vector<float> normTestRows(ref::Rng &rng, int64_t M, int64_t D) {
   std::vector<float> x = randomFloats(rng, M * D, 3.0f);
@@ -254,23 +277,13 @@ void testRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
                       RMSNormQuantFn rmsq, RMSNormFn rmsn) {
   std::vector<float> x = normTestRows(rng, M, D);
   std::vector<float> w = randomFloats(rng, D, 1.5f);
-  std::vector<int8_t> q(M * D);
-  std::vector<float> s(M);
-  std::vector<int32_t> qsum(M);
   Buffer<float> xb = input(x.data(), (int)D, (int)M);
   Buffer<float> wb = input(w.data(), (int)D);
-  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
-  Buffer<float> sb(s.data(), (int)M);
-  Buffer<int32_t> qsb(qsum.data(), (int)M);
+  QuantizerOutputs out(M, D);
   const std::string name = std::string("rmsnorm_quant ") + shape;
-  expectOk(name, rmsq(xb, wb, qb, sb, qsb));
-  qb.copy_to_host();
-  sb.copy_to_host();
-  qsb.copy_to_host();
+  expectOk(name, rmsq(xb, wb, out.codesBuffer, out.scalesBuffer, out.codeSumsBuffer));
   NormQuantReference want(x, w, M, D);
-  expectExact(name + " q", q.data(), want.codes.data(), q.size());
-  expectClose(name + " scale", s.data(), want.scales.data(), M, kExact);
-  expectExact(name + " qsum", qsum.data(), want.codeSums.data(), M);
+  out.expectMatches(name, want);
 
   // The norm alone (the final norm before the LM head): the reference's
   // values, bit for bit.
@@ -294,32 +307,22 @@ void testAddRMSNormQuant(ref::Rng &rng, const char *shape, int64_t M, int64_t D,
   for (int64_t d = 0; d < D; ++d)
     h[(M - 1) * D + d] = -x[(M - 1) * D + d];
   std::vector<float> w = randomFloats(rng, D, 1.5f);
-  std::vector<float> sum(M * D), s(M);
-  std::vector<int8_t> q(M * D);
-  std::vector<int32_t> qsum(M);
+  std::vector<float> sum(M * D);
   Buffer<float> xb = input(x.data(), (int)D, (int)M);
   Buffer<float> hb = input(h.data(), (int)D, (int)M);
   Buffer<float> wb = input(w.data(), (int)D);
   Buffer<float> sumb(sum.data(), (int)D, (int)M);
-  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
-  Buffer<float> sb(s.data(), (int)M);
-  Buffer<int32_t> qsb(qsum.data(), (int)M);
+  QuantizerOutputs out(M, D);
   const std::string name = std::string("add_rmsnorm_quant ") + shape;
-  expectOk(name, addq(xb, hb, wb, sumb, qb, sb, qsb));
+  expectOk(name, addq(xb, hb, wb, sumb, out.codesBuffer, out.scalesBuffer,
+                      out.codeSumsBuffer));
   sumb.copy_to_host();
-  qb.copy_to_host();
-  sb.copy_to_host();
-  qsb.copy_to_host();
   std::vector<float> sumRef(M * D);
   ref::add(x.data(), h.data(), M * D, sumRef.data());
-  NormQuantReference want(sumRef, w, M, D);
   expectClose(name + " sum", sum.data(), sumRef.data(), sum.size(), kExact);
-  expectExact(name + " q", q.data(), want.codes.data(), q.size());
-  expectClose(name + " scale", s.data(), want.scales.data(), M, kExact);
-  expectExact(name + " qsum", qsum.data(), want.codeSums.data(), M);
+  out.expectMatches(name, NormQuantReference(sumRef, w, M, D));
 }
 
-using GLUFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
 using GLURMSNormQuantFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
                                   halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
 
@@ -334,23 +337,12 @@ void testGLURMSNormQuant(ref::Rng &rng, const std::string &name, int64_t M, int6
   std::vector<float> g = normTestRows(rng, M, D);
   std::vector<float> u = randomFloats(rng, M * D, 2.0f);
   std::vector<float> w = randomFloats(rng, D, 1.5f);
-  std::vector<float> s(M);
-  std::vector<int8_t> q(M * D);
-  std::vector<int32_t> qsum(M);
   Buffer<float> gb = input(g.data(), (int)D, (int)M);
   Buffer<float> ub = input(u.data(), (int)D, (int)M);
   Buffer<float> wb = input(w.data(), (int)D);
-  Buffer<int8_t> qb(q.data(), (int)D, (int)M);
-  Buffer<float> sb(s.data(), (int)M);
-  Buffer<int32_t> qsb(qsum.data(), (int)M);
-  expectOk(name, gluq(gb, ub, wb, qb, sb, qsb));
-  qb.copy_to_host();
-  sb.copy_to_host();
-  qsb.copy_to_host();
-  NormQuantReference ref(want(g, u), w, M, D);
-  expectExact(name + " q", q.data(), ref.codes.data(), q.size());
-  expectClose(name + " scale", s.data(), ref.scales.data(), M, kExact);
-  expectExact(name + " qsum", qsum.data(), ref.codeSums.data(), M);
+  QuantizerOutputs out(M, D);
+  expectOk(name, gluq(gb, ub, wb, out.codesBuffer, out.scalesBuffer, out.codeSumsBuffer));
+  out.expectMatches(name, NormQuantReference(want(g, u), w, M, D));
 }
 
 /// relu2 against the reference's GLU (exact); silu, whose exp differs from
