@@ -837,11 +837,9 @@ private:
   Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, a{"a"}, amax{"amax"},
       scale{"scale"}, qv{"q"},
       qsum{"qsum"};
-  // GPU: the scale and the codes' sum are one Func (a launch), the codes a
-  // second launch with its own 1/rms (a Func lives in one kernel).
+  // GPU: the scale and the codes' sum are one output Func, computed with
+  // the codes in their launch.
   Func stats{"stats"}, codeSum{"code_sum"};
-  RDom codeSquares;
-  Func codePartials{"code_square_partials"}, codeSS{"code_ss"}, codeInv{"code_inv"};
 };
 
 void RMSNormQuantGenerator::define() {
@@ -872,15 +870,13 @@ void RMSNormQuantGenerator::define() {
   if (target.family == ScheduleFamily::GPU) {
     // Outputs q (after the sum, where the kernel adds the residual: one
     // Func of both), then stats = (scale, sum of codes): the same arguments
-    // in the same order as the CPU's outputs. The codes' sum recomputes
-    // each code from the scale in stats' own kernel; the codes read the
-    // scale that kernel stored.
+    // in the same order as the CPU's outputs. Both read the scale, neither
+    // reads the other (Halide computes two outputs in one loop nest only
+    // then): the codes' sum recomputes each code.
     codeSum(m) = 0;
     codeSum(m) += cast<int32_t>(code(a(rd, m), scale(m)));
     stats(m) = Tuple(scale(m), codeSum(m));
-    codeSquares =
-        defineInverseRMS(codePartials, codeSS, codeInv, in, j, m, D, spec.eps, target);
-    qv(d, m) = code((in(d, m) * codeInv(m)) * wn(d), stats(m)[0]);
+    qv(d, m) = code(a(d, m), scale(m));
     // (A Tuple's other buffers are held to its first's extent by Halide.)
     constrain(stats.output_buffers()[0], {M});
     if (addsResidual()) {
@@ -931,23 +927,21 @@ void RMSNormQuantGenerator::scheduleCPU() {
 }
 
 void RMSNormQuantGenerator::scheduleGPU() {
-  // Two launches, a block per token in each. First the scale and the
-  // codes' sum: 1/rms (the sum of squares in the reference's order, its 32
-  // partial sums a warp's lanes: it feeds the integer codes, which must
-  // match exactly), the maximum and the integer sum block-wide (exact in
-  // any order). Then the codes: 1/rms again, and the block's threads
-  // striding along the row.
-  stats.compute_root().gpu_blocks(m);
-  scheduleGPUInverseRMS(partials, ss, inv, j, stats, m);
-  amax.compute_at(stats, m);
-  scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
-  // The scale once per block, not a division per element of the codes' sum.
-  scale.compute_at(stats, m);
-  codeSum.compute_at(stats, m);
-  scheduleGPUBlockPartials(codeSum, rd, m, target.gpuThreads);
+  // One launch, a block per token: 1/rms (the sum of squares in the
+  // reference's order, its 32 partial sums a warp's lanes: it feeds the
+  // integer codes, which must match exactly), the maximum block-wide (exact
+  // in any order) and the scale, once each; then the codes, the block's
+  // threads striding along the row; then the codes' integer sum
+  // block-wide and the stats.
   Func codes = addsResidual() ? sumAndCodes : qv;
   gpuBlockPerRow(codes.compute_root(), d, m, kGPURowThreads);
-  scheduleGPUInverseRMS(codePartials, codeSS, codeInv, j, codes, m);
+  stats.compute_root().gpu_blocks(m).compute_with(codes, m);
+  scheduleGPUInverseRMS(partials, ss, inv, j, codes, m);
+  amax.compute_at(codes, m);
+  scheduleGPUBlockPartials(amax, rd, m, target.gpuThreads);
+  scale.compute_at(codes, m);
+  codeSum.compute_at(stats, m);
+  scheduleGPUBlockPartials(codeSum, rd, m, target.gpuThreads);
 }
 
 /// RMSNorm alone, in the reference's order (the sum of squares' partials):
