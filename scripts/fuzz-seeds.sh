@@ -96,6 +96,7 @@ kind=bitlinear target=x86-64-avx2 name=b m=1 n=16 k=64 weight_kind=binary format
 kind=rmsnorm_quant target=x86-64-avx2 name=n m=2 n=128 eps=1e-5
 kind=add_rmsnorm_quant target=cuda name=n m=1 n=128
 kind=glu_rmsnorm_quant target=opencl name=n m=1 n=128 activation=silu
+kind=rope_qkv target=cuda name=r m=1 heads=4 kv_heads=2 head_dim=16 theta=10000
 kind=attention target=x86-64-avx2 name=a m=1 heads=4 kv_heads=2 head_dim=16 context=32
 kind=add target=opencl name=r m=1 n=8
 SPECS

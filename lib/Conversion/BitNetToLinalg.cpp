@@ -775,6 +775,23 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
   }
 };
 
+/// Lowered as its definition: RoPE of the queries and of the keys; the
+/// values pass through.
+struct RoPEQKVLowering : OpConversionPattern<RoPEQKVOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RoPEQKVOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto rope = [&](Value input) -> Value {
+      return RoPEOp::create(rewriter, op.getLoc(), input, adaptor.getPosition(),
+                            op.getHeadDimAttr(), op.getThetaAttr());
+    };
+    rewriter.replaceOp(op, {rope(adaptor.getQuery()), rope(adaptor.getKey()),
+                            adaptor.getValue()});
+    return success();
+  }
+};
+
 struct KVAppendLowering : OpConversionPattern<KVAppendOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1070,7 +1087,7 @@ void mlir::bitnet::populateBitNetToLinalgPatterns(TypeConverter &converter,
                AddRMSNormQuantizeLowering, GLURMSNormQuantizeLowering,
                BitLinearLowering, BitLinearFusedLowering,
                FloatLinearLowering, Int8LinearLowering, RMSNormLowering, RoPELowering,
-               KVAppendLowering, AttentionLowering, GLULowering,
+               RoPEQKVLowering, KVAppendLowering, AttentionLowering, GLULowering,
                EmbeddingLowering, AddLowering, ConvertOtherOpTypes>(
       converter, patterns.getContext());
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,

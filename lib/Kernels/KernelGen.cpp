@@ -999,6 +999,31 @@ protected:
   Func y{"y"};
 };
 
+/// RoPE's inverse frequencies, computed here exactly as the reference does.
+Buffer<float> ropeInverseFrequencies(int64_t headDim, float theta) {
+  const int64_t half = headDim / 2;
+  Buffer<float> invFreq(static_cast<int>(half), "inv_freq");
+  for (int64_t i = 0; i < half; ++i)
+    invFreq(static_cast<int>(i)) =
+        std::pow(theta, -static_cast<float>(2 * i) / static_cast<float>(headDim));
+  return invFreq;
+}
+
+/// RoPE (rotate-half) of x [width, m] at (d, m), token m at position + m.
+Expr ropeValue(Func x, Var d, Var m, int64_t headDim, int64_t width, Expr position,
+               const Buffer<float> &invFreq) {
+  const int64_t half = headDim / 2;
+  Expr i = d % i32(headDim);
+  Expr first = i < i32(half);
+  // Clamps only help bounds inference see the index ranges; they never bind.
+  Expr pair = clamp(select(first, i, i - i32(half)), 0, i32(half - 1));
+  Expr partner =
+      x(clamp(select(first, d + i32(half), d - i32(half)), 0, i32(width - 1)), m);
+  Expr angle = cast<float>(position + m) * invFreq(pair);
+  Expr c = cos(angle), sn = sin(angle);
+  return select(first, x(d, m) * c - partner * sn, x(d, m) * c + partner * sn);
+}
+
 /// RoPE (rotate-half).
 class RoPEGenerator : public ElementwiseGenerator {
 public:
@@ -1006,23 +1031,10 @@ public:
 
 private:
   void define() override {
-    const int64_t hd = spec.headDim, half = hd / 2, D = spec.heads * hd,
-                  M = spec.m;
+    const int64_t D = spec.heads * spec.headDim, M = spec.m;
     constrain(x, {D, M});
-    // Inverse frequencies computed here exactly as the reference does.
-    Buffer<float> invFreq(static_cast<int>(half), "inv_freq");
-    for (int64_t i = 0; i < half; ++i)
-      invFreq(static_cast<int>(i)) =
-          std::pow(spec.theta, -static_cast<float>(2 * i) / static_cast<float>(hd));
-    Expr i = d % i32(hd);
-    Expr first = i < i32(half);
-    // Clamps only help bounds inference see the index ranges; they never bind.
-    Expr pair = clamp(select(first, i, i - i32(half)), 0, i32(half - 1));
-    Expr partner =
-        x(clamp(select(first, d + i32(half), d - i32(half)), 0, i32(D - 1)), m);
-    Expr angle = cast<float>(position + m) * invFreq(pair);
-    Expr c = cos(angle), sn = sin(angle);
-    y(d, m) = select(first, x(d, m) * c - partner * sn, x(d, m) * c + partner * sn);
+    y(d, m) = ropeValue(x, d, m, spec.headDim, D, position,
+                        ropeInverseFrequencies(spec.headDim, spec.theta));
     constrain(y.output_buffer(), {D, M});
     built.outputs = {y};
     built.args = {x, position};
@@ -1030,6 +1042,49 @@ private:
 
   ImageParam x{Float(32), 2, "x"}; // [d, m]
   Param<int32_t> position{"position"};
+};
+
+/// RoPE of the queries and the keys, the values copied beside the keys: the
+/// rows an attention layer reads and appends to its caches, in one kernel
+/// (on a GPU one launch instead of two RoPE launches and a copy).
+class RoPEQKVGenerator : public KernelGenerator {
+public:
+  using KernelGenerator::KernelGenerator;
+
+private:
+  void define() override {
+    const int64_t hd = spec.headDim, queryWidth = spec.heads * hd,
+                  kvWidth = spec.kvHeads * hd, M = spec.m;
+    constrain(query, {queryWidth, M});
+    constrain(key, {kvWidth, M});
+    constrain(value, {kvWidth, M});
+    Buffer<float> invFreq = ropeInverseFrequencies(hd, spec.theta);
+    queryRotated(d, m) = ropeValue(query, d, m, hd, queryWidth, position, invFreq);
+    keyAndValue(d, m) =
+        Tuple(ropeValue(key, d, m, hd, kvWidth, position, invFreq), value(d, m));
+    constrain(queryRotated.output_buffer(), {queryWidth, M});
+    // (A Tuple's other buffers are held to its first's extent by Halide.)
+    constrain(keyAndValue.output_buffers()[0], {kvWidth, M});
+    built.outputs = {queryRotated, keyAndValue};
+    built.args = {query, key, value, position};
+  }
+  void scheduleCPU() override {
+    for (Func f : {queryRotated, keyAndValue})
+      f.vectorize(d, target.lanes, TailStrategy::GuardWithIf).parallel(m);
+  }
+  void scheduleGPU() override {
+    // One launch, a block per token: the keys and values are computed in
+    // the queries' per-token loop (two outputs of different widths).
+    gpuBlockPerRow(queryRotated, d, m, kGPURowThreads);
+    gpuBlockPerRow(keyAndValue, d, m, kGPURowThreads);
+    keyAndValue.compute_with(queryRotated, m);
+  }
+
+  ImageParam query{Float(32), 2, "query"}; // [d, m]
+  ImageParam key{Float(32), 2, "key"}, value{Float(32), 2, "value"};
+  Param<int32_t> position{"position"};
+  Var d{"d"}, m{"m"};
+  Func queryRotated{"query_rotated"}, keyAndValue{"key_and_value"};
 };
 
 class GLUGenerator : public ElementwiseGenerator {
@@ -1565,6 +1620,7 @@ const GeneratorEntry kGenerators[] = {
     {KernelKind::GLURMSNormQuant, generateWith<RMSNormQuantGenerator>},
     {KernelKind::RMSNorm, generateWith<RMSNormGenerator>},
     {KernelKind::RoPE, generateWith<RoPEGenerator>},
+    {KernelKind::RoPEQKV, generateWith<RoPEQKVGenerator>},
     {KernelKind::Attention, generateWith<AttentionGenerator>},
     {KernelKind::GLU, generateWith<GLUGenerator>},
     {KernelKind::Add, generateWith<AddGenerator>},

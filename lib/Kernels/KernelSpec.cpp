@@ -27,6 +27,7 @@ const KindName kKinds[] = {
     {KernelKind::GLURMSNormQuant, "glu_rmsnorm_quant"},
     {KernelKind::RMSNorm, "rmsnorm"},
     {KernelKind::RoPE, "rope"},
+    {KernelKind::RoPEQKV, "rope_qkv"},
     {KernelKind::Attention, "attention"},
     {KernelKind::GLU, "glu"},
     {KernelKind::Add, "add"},
@@ -160,7 +161,8 @@ std::string setSpecField(KernelSpec &spec, const std::string &key,
         return "";
       }
     return badValue("bitlinear, rmsnorm_quant, add_rmsnorm_quant, glu_rmsnorm_quant, rmsnorm, "
-                    "rope, attention, glu, add, copy, embedding, float_matmul or int8_matmul");
+                    "rope, rope_qkv, attention, glu, add, copy, embedding, float_matmul or "
+                    "int8_matmul");
   }
   if (key == "target")
     return parseKernelTarget(value, spec.target)
@@ -344,6 +346,18 @@ std::string KernelSpec::validate() const {
     if (!fitsInt32(heads, headDim) || !fitsInt32(m, heads * headDim))
       return "shape too large for 32-bit indexing";
     return "";
+  case KernelKind::RoPEQKV:
+    if (!(why = check({{"m", m}, {"heads", heads}, {"kv_heads", kvHeads}, {"head_dim", headDim}}))
+             .empty())
+      return why;
+    if (headDim % 2 != 0)
+      return "head_dim must be even, got " + std::to_string(headDim);
+    if (!(theta > 0))
+      return "theta must be positive";
+    if (!fitsInt32(heads, headDim) || !fitsInt32(m, heads * headDim) ||
+        !fitsInt32(kvHeads, headDim) || !fitsInt32(m, kvHeads * headDim))
+      return "shape too large for 32-bit indexing";
+    return "";
   case KernelKind::Attention:
     if (!(why = check({{"m", m},
                        {"heads", heads},
@@ -433,6 +447,7 @@ int kernelOutputCount(KernelKind kind) {
   switch (kind) {
   case KernelKind::RMSNormQuant:
   case KernelKind::GLURMSNormQuant:
+  case KernelKind::RoPEQKV:
     return 3;
   case KernelKind::AddRMSNormQuant:
     return 4;

@@ -91,6 +91,7 @@ void bitnet::buildKernelPipeline(OpPassManager &pm,
   if (options.lmHead == LMHeadFormat::Int8)
     pm.addPass(createQuantizeLMHead());
   pm.addPass(createFuseRMSNormQuant());
+  pm.addPass(createFuseRoPE());
   pm.addPass(createTernarizeWeights());
   pm.addPass(createFuseProjections());
   pm.addPass(createChooseLayout(ChooseLayoutOptions{options.target, options.tuning}));

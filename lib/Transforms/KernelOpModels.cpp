@@ -185,6 +185,25 @@ struct DescribeRoPE {
   }
 };
 
+struct DescribeRoPEQKV {
+  FailureOr<KernelCall> operator()(OpBuilder &, RoPEQKVOp op) const {
+    KernelCall call;
+    call.spec.kind = KernelKind::RoPEQKV;
+    call.spec.m = staticDim(op.getQuery(), 0);
+    call.spec.headDim = op.getHeadDim();
+    call.spec.heads = staticDim(op.getQuery(), 1) / call.spec.headDim;
+    call.spec.kvHeads = staticDim(op.getKey(), 1) / call.spec.headDim;
+    call.spec.theta = op.getTheta().convertToFloat();
+    call.operands = {{op.getQuery(), "f32"},
+                     {op.getKey(), "f32"},
+                     {op.getValue(), "f32"},
+                     {op.getPosition(), "i32"}};
+    call.results = {f32Result(op.getQueryRotated()), f32Result(op.getKeyRotated()),
+                    f32Result(op.getValueRows())};
+    return call;
+  }
+};
+
 struct DescribeAttention {
   FailureOr<KernelCall> operator()(OpBuilder &b, AttentionOp op) const {
     auto cacheType = cast<RankedTensorType>(op.getKeyCache().getType());
@@ -313,6 +332,7 @@ void mlir::bitnet::registerKernelOpModels(DialectRegistry &registry) {
         Model<GLURMSNormQuantizeOp, DescribeGLURMSNormQuantize>>(*ctx);
     RMSNormOp::attachInterface<Model<RMSNormOp, DescribeRMSNorm>>(*ctx);
     RoPEOp::attachInterface<Model<RoPEOp, DescribeRoPE>>(*ctx);
+    RoPEQKVOp::attachInterface<Model<RoPEQKVOp, DescribeRoPEQKV>>(*ctx);
     AttentionOp::attachInterface<Model<AttentionOp, DescribeAttention>>(*ctx);
     GLUOp::attachInterface<Model<GLUOp, DescribeGLU>>(*ctx);
     AddOp::attachInterface<Model<AddOp, DescribeAdd>>(*ctx);

@@ -61,6 +61,7 @@
 #include "rmsn_w.h"
 #include "rmsq_w.h"
 #include "rope_k.h"
+#include "rope_qkv_k.h"
 
 #include <cmath>
 #include <functional>
@@ -384,6 +385,54 @@ void testRoPE(ref::Rng &rng) {
   }
 }
 
+/// RoPE of the queries and keys with the values beside them: the queries
+/// and keys bit-identical to the target's own RoPE kernel (the keys' one
+/// head as the first of three whose others are zero: a head's rotation
+/// reads only its own head), the values copied exactly.
+void testRoPEQKV(ref::Rng &rng) {
+  const int64_t M = 5, heads = 3, hd = 10, kvWidth = hd;
+  for (int32_t pos : {0, 1, 4000}) {
+    std::vector<float> q = randomFloats(rng, M * heads * hd, 2.0f);
+    std::vector<float> k = randomFloats(rng, M * kvWidth, 2.0f);
+    std::vector<float> v = randomFloats(rng, M * kvWidth, 2.0f);
+    std::vector<float> qRot(q.size()), kRot(k.size()), vRows(v.size());
+    {
+      std::vector<float> qc = q, kc = k, vc = v;
+      Buffer<float> qb = input(qc.data(), (int)(heads * hd), (int)M);
+      Buffer<float> kb = input(kc.data(), (int)kvWidth, (int)M);
+      Buffer<float> vb = input(vc.data(), (int)kvWidth, (int)M);
+      Buffer<float> qo(qRot.data(), (int)(heads * hd), (int)M);
+      Buffer<float> ko(kRot.data(), (int)kvWidth, (int)M);
+      Buffer<float> vo(vRows.data(), (int)kvWidth, (int)M);
+      expectOk("rope_qkv", rope_qkv_k(qb, kb, vb, pos, qo, ko, vo));
+      qo.copy_to_host();
+      ko.copy_to_host();
+      vo.copy_to_host();
+    }
+    auto ownRoPE = [&](const std::vector<float> &x) {
+      std::vector<float> xc = x, y(x.size());
+      Buffer<float> xb = input(xc.data(), (int)(heads * hd), (int)M);
+      Buffer<float> yb(y.data(), (int)(heads * hd), (int)M);
+      expectOk("rope", rope_k(xb, pos, yb));
+      yb.copy_to_host();
+      return y;
+    };
+    std::vector<float> wantQ = ownRoPE(q);
+    std::vector<float> keyHeads(q.size(), 0.0f), wantK(k.size());
+    for (int64_t m = 0; m < M; ++m)
+      std::copy(k.begin() + m * kvWidth, k.begin() + (m + 1) * kvWidth,
+                keyHeads.begin() + m * heads * hd);
+    std::vector<float> keyHeadsRot = ownRoPE(keyHeads);
+    for (int64_t m = 0; m < M; ++m)
+      std::copy(keyHeadsRot.begin() + m * heads * hd,
+                keyHeadsRot.begin() + m * heads * hd + kvWidth, wantK.begin() + m * kvWidth);
+    std::string at = " pos " + std::to_string(pos);
+    expectClose("rope_qkv queries" + at, qRot.data(), wantQ.data(), q.size(), kExact);
+    expectClose("rope_qkv keys" + at, kRot.data(), wantK.data(), k.size(), kExact);
+    expectClose("rope_qkv values" + at, vRows.data(), v.data(), v.size(), kExact);
+  }
+}
+
 using AttentionFn = int (*)(halide_buffer_t *, halide_buffer_t *,
                             halide_buffer_t *, int32_t, halide_buffer_t *);
 
@@ -673,6 +722,7 @@ int main(int argc, char **argv) {
   testAddRMSNormQuant(rng, "256x3", 3, 256, addq_w);
   testGLURMSNormQuants(rng);
   testRoPE(rng);
+  testRoPEQKV(rng);
   testAttention("attention decode", attn_decode, 1, 4, 2, 6, 9, rng);
   testAttention("attention prefill", attn_prefill, 3, 4, 2, 6, 9, rng);
   // A head dimension of whole vectors (the CPU kernels' lane-wise q . k)

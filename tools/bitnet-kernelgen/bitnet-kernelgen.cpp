@@ -37,13 +37,13 @@ const char *kUsage = R"(usage:
 
 spec keys (JSON files use the same keys; "tile" may be [rows, cols]):
   kind          bitlinear | rmsnorm_quant | add_rmsnorm_quant |
-                glu_rmsnorm_quant | rmsnorm | rope | attention | glu | add |
-                copy | embedding | float_matmul | int8_matmul
+                glu_rmsnorm_quant | rmsnorm | rope | rope_qkv | attention |
+                glu | add | copy | embedding | float_matmul | int8_matmul
   target        x86-64-avx2 | x86-64-avxvnni | x86-64-avx512 | arm64 | arm64-dotprod | cuda | opencl
   name          C symbol of the kernel
   m n k         tokens (m = 1: decode GEMV), outputs / features, inputs
   vocab         embedding rows
-  heads kv_heads head_dim context theta     attention and rope
+  heads kv_heads head_dim context theta     attention, rope and rope_qkv
   eps           the norms' epsilon (default 1e-5)
   activation    relu2 | silu (glu, glu_rmsnorm_quant)
   weight_kind   ternary | binary (bitlinear)

@@ -420,17 +420,31 @@ LogicalResult RMSNormOp::verify() {
   return success();
 }
 
-LogicalResult RoPEOp::verify() {
-  int64_t headDim = getHeadDim();
+/// RoPE's checks: an even head_dim, a positive theta, and each rotated
+/// input's rows whole heads.
+static LogicalResult verifyRoPE(Operation *op, int64_t headDim, APFloat theta,
+                                ArrayRef<Value> inputs) {
   if (headDim % 2 != 0)
-    return emitOpError() << "head_dim must be even, got " << headDim;
-  if (!(getTheta().convertToFloat() > 0.0f))
-    return emitOpError() << "theta must be positive";
-  int64_t width = dim(getInput(), 1);
-  if (!ShapedType::isDynamic(width) && width % headDim != 0)
-    return emitOpError() << "feature count " << width
-                         << " is not a multiple of head_dim " << headDim;
+    return op->emitOpError() << "head_dim must be even, got " << headDim;
+  if (!(theta.convertToFloat() > 0.0f))
+    return op->emitOpError() << "theta must be positive";
+  for (Value input : inputs) {
+    int64_t width = dim(input, 1);
+    if (!ShapedType::isDynamic(width) && width % headDim != 0)
+      return op->emitOpError() << "feature count " << width
+                               << " is not a multiple of head_dim " << headDim;
+  }
   return success();
+}
+
+LogicalResult RoPEOp::verify() {
+  return verifyRoPE(*this, getHeadDim(), getTheta(), {getInput()});
+}
+
+LogicalResult RoPEQKVOp::verify() {
+  if (failed(verifySameDim(*this, "token count", getQuery(), 0, getKey(), 0)))
+    return failure();
+  return verifyRoPE(*this, getHeadDim(), getTheta(), {getQuery(), getKey()});
 }
 
 LogicalResult KVAppendOp::verify() {

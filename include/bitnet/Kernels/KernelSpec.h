@@ -26,6 +26,7 @@ enum class KernelKind {
   GLURMSNormQuant, // RMSNormQuant of a GLU computed in place
   RMSNorm,      // RMSNorm alone (f32 out: the final norm before the LM head)
   RoPE,         // rotate-half rotary embedding
+  RoPEQKV,      // RoPE of queries and keys, the values copied beside them
   Attention,    // causal GQA over one layer's KV cache
   GLU,          // relu2 / silu gated linear unit
   Add,          // residual add

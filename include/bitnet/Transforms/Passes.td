@@ -255,6 +255,42 @@ def FuseRMSNormQuant : Pass<"bitnet-fuse-rmsnorm-quant", "ModuleOp"> {
   ];
 }
 
+def FuseRoPE : Pass<"bitnet-fuse-rope", "ModuleOp"> {
+  let summary = "Join an attention layer's query and key RoPE and its value rows";
+  let description = [{
+    Where an attention reads the rotated query and caches to which the
+    rotated key and the values were just appended (`bitnet.kv_append` at
+    the attention's position and layer), the two `bitnet.rope` ops become
+    one `bitnet.rope_qkv` that also returns the values, and the value
+    append reads them from it: one kernel writes the query and both
+    caches' new rows (on a GPU one launch instead of two RoPE launches and
+    a copy of the values into their cache).
+
+    Before:
+    ```mlir
+    %q = bitnet.rope %q0, %pos {head_dim = 16 : i64, theta = 5.0e+05 : f32} : tensor<1x64xf32>
+    %k = bitnet.rope %k0, %pos {head_dim = 16 : i64, theta = 5.0e+05 : f32} : tensor<1x32xf32>
+    %kc = bitnet.kv_append %kc0, %k, %pos {layer = 0 : i64} : tensor<2x64x32xf32>, tensor<1x32xf32>
+    %vc = bitnet.kv_append %vc0, %v0, %pos {layer = 0 : i64} : tensor<2x64x32xf32>, tensor<1x32xf32>
+    %y = bitnet.attention %q, %kc, %vc, %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
+        : tensor<1x64xf32>, tensor<2x64x32xf32>, tensor<2x64x32xf32>
+    ```
+    After:
+    ```mlir
+    %q, %k, %v = bitnet.rope_qkv %q0, %k0, %v0, %pos {head_dim = 16 : i64, theta = 5.0e+05 : f32}
+        : tensor<1x64xf32>, tensor<1x32xf32>
+    %kc = bitnet.kv_append %kc0, %k, %pos {layer = 0 : i64} : tensor<2x64x32xf32>, tensor<1x32xf32>
+    %vc = bitnet.kv_append %vc0, %v, %pos {layer = 0 : i64} : tensor<2x64x32xf32>, tensor<1x32xf32>
+    ```
+    Nothing is joined when the two RoPEs differ (position, head_dim,
+    theta), when the rotated key has another user, or when an operand is
+    defined after the first of the ops it would replace.
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Number of query/key/value triples joined">
+  ];
+}
+
 def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
   let summary = "Replace compute ops by calls of shape-specialised Halide kernels";
   let description = [{
@@ -264,7 +300,7 @@ def OutlineKernels : Pass<"bitnet-outline-kernels", "ModuleOp"> {
     ternary or binary weights, `rms_norm_quantize`, `add_rms_norm_quantize`,
     `glu_rms_norm_quantize`,
     `rms_norm` alone on GPU
-    targets (the final norm; on CPUs it stays in the glue), RoPE, attention (on the
+    targets (the final norm; on CPUs it stays in the glue), RoPE, `rope_qkv`, attention (on the
     layer's slice of each cache, without a copy), GLU, residual add,
     embedding, the float matmul on f16, bf16 or f32 weights and `int8_linear`. The kernel's spec is recorded on the call
     as `bitnet.kernel_spec` (bitnet-kernelgen's `key=value` pairs separated

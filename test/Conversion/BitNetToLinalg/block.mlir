@@ -106,6 +106,29 @@ func.func @rope(%x: tensor<1x8xf32>, %pos: i32) -> tensor<1x8xf32> {
 
 // -----
 
+// rope_qkv lowers as its definition: the RoPE of the queries and of the
+// keys (each the generic above, with the op's head_dim and theta); the
+// values are returned as they came.
+// CHECK-LABEL: func.func @rope_qkv
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x8xf32>, %[[K:.*]]: tensor<2x4xf32>, %[[V:.*]]: tensor<2x4xf32>, %{{.*}}: i32)
+// CHECK: %[[QR:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x8xf32>)
+// CHECK: tensor.extract %[[Q]]
+// CHECK: math.cos
+// CHECK: %[[KR:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: tensor.extract %[[K]]
+// CHECK: math.cos
+// CHECK: return %[[QR]], %[[KR]], %[[V]]
+func.func @rope_qkv(%q: tensor<2x8xf32>, %k: tensor<2x4xf32>, %v: tensor<2x4xf32>, %pos: i32)
+    -> (tensor<2x8xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %qr, %kr, %vr = bitnet.rope_qkv %q, %k, %v, %pos {head_dim = 4 : i64, theta = 1.0e+04 : f32}
+      : tensor<2x8xf32>, tensor<2x4xf32>
+  return %qr, %kr, %vr : tensor<2x8xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rope_dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %{{.*}}: i32) -> tensor<?x64xf32>
 // CHECK: %[[DIM:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>

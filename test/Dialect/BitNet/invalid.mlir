@@ -577,6 +577,38 @@ func.func @rope_zero_head_dim(%x: tensor<1x4xf32>, %p: i32) {
 
 // -----
 
+func.func @rope_qkv_token_counts(%q: tensor<2x64xf32>, %k: tensor<1x32xf32>, %p: i32) {
+  // expected-error @+1 {{'bitnet.rope_qkv' op token count mismatch: 2 vs 1}}
+  %qr, %kr, %vr = bitnet.rope_qkv %q, %k, %k, %p {head_dim = 32 : i64, theta = 1.0e+04 : f32} : tensor<2x64xf32>, tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @rope_qkv_key_width(%q: tensor<1x64xf32>, %k: tensor<1x48xf32>, %p: i32) {
+  // expected-error @+1 {{'bitnet.rope_qkv' op feature count 48 is not a multiple of head_dim 32}}
+  %qr, %kr, %vr = bitnet.rope_qkv %q, %k, %k, %p {head_dim = 32 : i64, theta = 1.0e+04 : f32} : tensor<1x64xf32>, tensor<1x48xf32>
+  return
+}
+
+// -----
+
+func.func @rope_qkv_odd_head_dim(%q: tensor<1x14xf32>, %p: i32) {
+  // expected-error @+1 {{'bitnet.rope_qkv' op head_dim must be even, got 7}}
+  %qr, %kr, %vr = bitnet.rope_qkv %q, %q, %q, %p {head_dim = 7 : i64, theta = 1.0e+04 : f32} : tensor<1x14xf32>, tensor<1x14xf32>
+  return
+}
+
+// -----
+
+func.func @rope_qkv_values_shape(%q: tensor<1x64xf32>, %k: tensor<1x32xf32>, %v: tensor<1x64xf32>, %p: i32) {
+  // expected-error @+1 {{'bitnet.rope_qkv' op failed to verify that all of {key, value, key_rotated, value_rows} have same type}}
+  %qr, %kr, %vr = "bitnet.rope_qkv"(%q, %k, %v, %p) {head_dim = 32 : i64, theta = 1.0e+04 : f32} : (tensor<1x64xf32>, tensor<1x32xf32>, tensor<1x64xf32>, i32) -> (tensor<1x64xf32>, tensor<1x32xf32>, tensor<1x64xf32>)
+  return
+}
+
+// -----
+
 func.func @rope_i64_position(%x: tensor<1x4xf32>, %p: i64) {
   // expected-error @+1 {{'bitnet.rope' op operand #1 must be i32 token position, but got 'i64'}}
   %y = "bitnet.rope"(%x, %p) <{head_dim = 2 : i64, theta = 1.0 : f32}> : (tensor<1x4xf32>, i64) -> tensor<1x4xf32>

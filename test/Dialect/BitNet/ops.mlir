@@ -333,6 +333,21 @@ func.func @rope_dynamic(%q: tensor<?x64xf32>, %pos: i32) -> tensor<?x64xf32> {
 }
 
 //===----------------------------------------------------------------------===//
+// bitnet.rope_qkv
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @rope_qkv
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x128xf32>, %[[K:.*]]: tensor<2x64xf32>, %[[V:.*]]: tensor<2x64xf32>, %[[POS:.*]]: i32)
+func.func @rope_qkv(%q: tensor<2x128xf32>, %k: tensor<2x64xf32>, %v: tensor<2x64xf32>, %pos: i32)
+    -> (tensor<2x128xf32>, tensor<2x64xf32>, tensor<2x64xf32>) {
+  // CHECK: %[[QR:.*]], %[[KR:.*]], %[[VR:.*]] = bitnet.rope_qkv %[[Q]], %[[K]], %[[V]], %[[POS]] {head_dim = 32 : i64, theta = 5.000000e+05 : f32} : tensor<2x128xf32>, tensor<2x64xf32>
+  // CHECK: return %[[QR]], %[[KR]], %[[VR]]
+  %qr, %kr, %vr = bitnet.rope_qkv %q, %k, %v, %pos {head_dim = 32 : i64, theta = 5.0e+05 : f32}
+      : tensor<2x128xf32>, tensor<2x64xf32>
+  return %qr, %kr, %vr : tensor<2x128xf32>, tensor<2x64xf32>, tensor<2x64xf32>
+}
+
+//===----------------------------------------------------------------------===//
 // bitnet.kv_append
 //===----------------------------------------------------------------------===//
 

@@ -369,6 +369,36 @@ def BitNet_RoPEOp : BitNet_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]
   let hasVerifier = 1;
 }
 
+def BitNet_RoPEQKVOp : BitNet_Op<"rope_qkv", [Pure,
+    AllTypesMatch<["query", "query_rotated"]>,
+    AllTypesMatch<["key", "value", "key_rotated", "value_rows"]>]> {
+  let summary = "RoPE of a layer's queries and keys, its values alongside";
+  let description = [{
+    `bitnet.rope` of `query` and of `key` at the same position, head_dim and
+    theta as one op, which also returns `value` unchanged: the three rows
+    an attention layer appends to its caches and reads, written by one
+    kernel. `bitnet-fuse-rope` forms it where a rotated key and the values
+    are appended to the caches that an attention reads with the rotated
+    query, so that on a GPU one launch writes the query and both caches'
+    new rows instead of three (two RoPE kernels and a copy of the values).
+
+    ```mlir
+    %q, %k, %v = bitnet.rope_qkv %q0, %k0, %v0, %pos {head_dim = 32 : i64, theta = 5.0e+05 : f32}
+        : tensor<1x128xf32>, tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins BitNet_F32Matrix:$query, BitNet_F32Matrix:$key,
+                       BitNet_F32Matrix:$value, BitNet_Position:$position,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       F32Attr:$theta);
+  let results = (outs BitNet_F32Matrix:$query_rotated, BitNet_F32Matrix:$key_rotated,
+                      BitNet_F32Matrix:$value_rows);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $position attr-dict `:` type($query) `,` type($key)
+  }];
+  let hasVerifier = 1;
+}
+
 def BitNet_KVAppendOp : BitNet_Op<"kv_append", [Pure, AllTypesMatch<["cache", "result"]>]> {
   let summary = "writes new keys or values into one layer of a KV cache";
   let description = [{
