@@ -264,7 +264,9 @@ def FuseRoPE : Pass<"bitnet-fuse-rope", "ModuleOp"> {
     one `bitnet.rope_qkv` that also returns the values, and the value
     append reads them from it: one kernel writes the query and both
     caches' new rows (on a GPU one launch instead of two RoPE launches and
-    a copy of the values into their cache).
+    a copy of the values into their cache). The kernel pipeline runs it for
+    GPU targets only: on a CPU the joined op would copy the values once more
+    and save nothing.
 
     Before:
     ```mlir
