@@ -5,7 +5,11 @@
 // GEMV of each projection at 2, 4 and 8 rows per block, the prompt GEMM at
 // 64 tokens, the f16 and int8 LM heads; and, in the same run, the device's
 // memory bandwidth, measured with the generated element-wise add (y = a + b
-// over 256 MiB vectors: 3 x 256 MiB moved per call). The GEMV weights
+// over 256 MiB vectors: 3 x 256 MiB moved per call). Also a generated
+// token's attention over one layer's caches at positions 255, 1023 and
+// 4095, in the one-launch schedule (a 4096-row context: a block per head)
+// and the multi-launch one (8192 rows: cache rows spread over blocks), the
+// bytes counted being the K and V rows read. The GEMV weights
 // rotate through enough copies to exceed the L2 cache (an H200 has 50 MB),
 // so each call streams its weights from device memory as in a model.
 //
@@ -61,6 +65,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using BitLinearFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float,
+                            halide_buffer_t *);
+using AttentionFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, int32_t,
                             halide_buffer_t *);
 
 struct BitLinearKernel {
@@ -354,6 +360,48 @@ int main(int argc, char **argv) {
     std::string what = std::string(kernel.shape) + (kernel.m == 1 ? " gemv" : " gemm");
     printRow(what.c_str(), kernel.m, rows, t, double(packed.size()), bandwidth,
              2.0 * kernel.n * kernel.k * kernel.m);
+  }
+
+  // Decode attention, 2B-4T shapes. The caches rotate through copies past
+  // the L2 cache, as 30 layers' caches would.
+  {
+    const int heads = 20, kvDim = 5 * 128, headDim = 128;
+    struct AttentionKernel {
+      const char *schedule;
+      int context;
+      AttentionFn fn;
+    };
+    const AttentionKernel kernels[] = {{"1 launch", 4096, bench_gpu_attention_c4096},
+                                       {"3 launches", 8192, bench_gpu_attention_c8192}};
+    for (const AttentionKernel &kernel : kernels) {
+      const size_t cacheBytes = size_t(kvDim) * kernel.context * sizeof(float);
+      const size_t copies = std::max<size_t>(2, (size_t(rotateMiB) << 20) / (2 * cacheBytes) + 1);
+      std::vector<Buffer<float>> keys, values;
+      for (size_t c = 0; c < copies; ++c)
+        for (auto *pool : {&keys, &values}) {
+          Buffer<float> cache(kvDim, kernel.context);
+          cache.fill(0.01f);
+          cache.set_host_dirty();
+          pool->push_back(std::move(cache));
+        }
+      Buffer<float> q(heads * headDim, 1);
+      q.fill(0.5f);
+      q.set_host_dirty();
+      Buffer<float> y(heads * headDim, 1);
+      for (int32_t position : {255, 1023, 4095}) {
+        CallTimes t = timeCalls(
+            static_cast<int>(copies), calls, kRounds,
+            [&](int i) {
+              return kernel.fn(q, keys[i % copies], values[i % copies], position, y);
+            },
+            [&] { y.device_sync(); }, timer);
+        char what[64];
+        std::snprintf(what, sizeof what, "attention %s p%d", kernel.schedule, position);
+        const double rows = position + 1.0;
+        printRow(what, 1, "-", t, 2.0 * rows * kvDim * sizeof(float), bandwidth,
+                 4.0 * heads * headDim * rows);
+      }
+    }
   }
 
   // The LM heads (656 MB of f16, 328 MB of int8: past any cache unrotated).
