@@ -1268,22 +1268,51 @@ void AttentionGenerator::scheduleGPU() {
   Var di("di");
   if (spec.context * 2 * 4 <= kSharedBytes && hd <= kMaxBlockThreads) {
     // One launch: a block per (head, token), a thread per head-dimension
-    // element of its output. Inside it, the scores and then the
-    // exponentials of all cache rows (threads over rows, kept in shared
-    // memory: 8 bytes a row), the softmax's maximum and sum block-wide, and
-    // each thread's weighted sum of the values down its element's column
-    // (neighbouring loads across the threads).
-    // Rows in steps of `threads` (a block holds at most 1024 threads).
-    Var hh("hh"), to("to"), ti("ti");
+    // element of its output: x over the head dimension, y over groups of
+    // rows. Inside it, the scores and then the exponentials of all cache
+    // rows (the block's threads over rows, kept in shared memory: 8 bytes a
+    // row), the softmax's maximum and sum block-wide, and the weighted sum
+    // of the values: each thread walks its element's column (neighbouring
+    // loads across x) over every `rowGroups`-th row, then the groups'
+    // partial sums are added. A generated token has only `heads` blocks
+    // (20 for a 2B-4T), so each block keeps up to 256 threads busy on the
+    // rows (within OpenCL's work-group; the softmax's reductions use
+    // `threads` along x).
+    const int width = static_cast<int>(std::max<int64_t>(hd, threads));
+    const int rowGroups = std::max(1, static_cast<int>(kMaxBlockThreads) / width);
+    const int rowThreads = static_cast<int>(hd) * rowGroups;
+    Var hh("hh"), to("to"), tt("tt"), tx("tx"), ty("ty");
+    auto overRows = [&](Stage stage) {
+      stage.split(t, to, tt, rowThreads, TailStrategy::GuardWithIf)
+          .split(tt, ty, tx, i32(hd))
+          .gpu_threads(tx, ty);
+    };
     y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
-    dotp.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
-    dotp.update().split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
-    e.compute_at(y, hh).split(t, to, ti, threads, TailStrategy::GuardWithIf).gpu_threads(ti);
+    // The block's query row in shared memory: read from global memory, the
+    // row's loads are invariant across the rows' loop, and ptxas kept all
+    // head_dim of them in registers (at 128: 165 registers, 372 bytes
+    // spilled under the runtime's cap of 64).
+    Func queryRow = q.in(dotp);
+    queryRow.compute_at(y, hh).gpu_threads(queryRow.args()[0]);
+    dotp.compute_at(y, hh);
+    overRows(dotp);
+    overRows(dotp.update());
+    e.compute_at(y, hh);
+    overRows(e);
     for (Func f : {mx, sum}) {
       f.compute_at(y, hh);
       scheduleGPUBlockPartials(f, rt, h, threads);
     }
     acc.compute_at(y, hh).gpu_threads(d);
+    if (rowGroups > 1) {
+      RVar ro("ro"), ri("ri");
+      Var group("group");
+      Func groupSums = acc.update()
+                           .split(rt, ro, ri, rowGroups, TailStrategy::GuardWithIf)
+                           .rfactor(ri, group);
+      groupSums.compute_at(y, hh).reorder(d, group).gpu_threads(d, group);
+      groupSums.update().reorder(d, group).gpu_threads(d, group);
+    }
     acc.update().gpu_threads(d);
     return;
   }

@@ -24,6 +24,7 @@
 #include "attn_decode.h"
 #include "attn_prefill.h"
 #include "attn_long.h"
+#include "attn_hd128.h"
 #include "attn_lanes.h"
 #include "attn_lanes_decode.h"
 #include "bl_gemm_b1.h"
@@ -729,6 +730,7 @@ int main(int argc, char **argv) {
   // over a cache whose visible rows are not a multiple of 4.
   testAttention("attention decode hd=32", attn_lanes_decode, 1, 4, 1, 32, 11, rng);
   testAttention("attention prefill hd=32", attn_lanes, 5, 4, 1, 32, 11, rng);
+  testAttention("attention hd=128", attn_hd128, 2, 4, 2, 128, 300, rng);
   testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng);
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
