@@ -336,28 +336,21 @@ std::string KernelSpec::validate() const {
       return "eps must be positive";
     return "";
   case KernelKind::RoPE:
-    if (!(why = check({{"m", m}, {"heads", heads}, {"head_dim", headDim}}))
-             .empty())
-      return why;
-    if (headDim % 2 != 0)
-      return "head_dim must be even, got " + std::to_string(headDim);
-    if (!(theta > 0))
-      return "theta must be positive";
-    if (!fitsInt32(heads, headDim) || !fitsInt32(m, heads * headDim))
-      return "shape too large for 32-bit indexing";
-    return "";
-  case KernelKind::RoPEQKV:
-    if (!(why = check({{"m", m}, {"heads", heads}, {"kv_heads", kvHeads}, {"head_dim", headDim}}))
-             .empty())
+  case KernelKind::RoPEQKV: {
+    // rope_qkv also rotates kv_heads heads of keys.
+    const bool keys = kind == KernelKind::RoPEQKV;
+    if (!(why = check({{"m", m}, {"heads", heads}, {"head_dim", headDim}})).empty() ||
+        (keys && !(why = check({{"kv_heads", kvHeads}})).empty()))
       return why;
     if (headDim % 2 != 0)
       return "head_dim must be even, got " + std::to_string(headDim);
     if (!(theta > 0))
       return "theta must be positive";
     if (!fitsInt32(heads, headDim) || !fitsInt32(m, heads * headDim) ||
-        !fitsInt32(kvHeads, headDim) || !fitsInt32(m, kvHeads * headDim))
+        (keys && (!fitsInt32(kvHeads, headDim) || !fitsInt32(m, kvHeads * headDim))))
       return "shape too large for 32-bit indexing";
     return "";
+  }
   case KernelKind::Attention:
     if (!(why = check({{"m", m},
                        {"heads", heads},

@@ -171,14 +171,21 @@ struct DescribeRMSNorm {
   }
 };
 
+/// A RoPE kernel's spec: `queries` [m, heads * head_dim] and the op's
+/// head_dim and theta.
+template <typename Op> KernelCall ropeCall(Op op, KernelKind kind, Value queries) {
+  KernelCall call;
+  call.spec.kind = kind;
+  call.spec.m = staticDim(queries, 0);
+  call.spec.headDim = op.getHeadDim();
+  call.spec.heads = staticDim(queries, 1) / call.spec.headDim;
+  call.spec.theta = op.getTheta().convertToFloat();
+  return call;
+}
+
 struct DescribeRoPE {
   FailureOr<KernelCall> operator()(OpBuilder &, RoPEOp op) const {
-    KernelCall call;
-    call.spec.kind = KernelKind::RoPE;
-    call.spec.m = staticDim(op.getInput(), 0);
-    call.spec.headDim = op.getHeadDim();
-    call.spec.heads = staticDim(op.getInput(), 1) / call.spec.headDim;
-    call.spec.theta = op.getTheta().convertToFloat();
+    KernelCall call = ropeCall(op, KernelKind::RoPE, op.getInput());
     call.operands = {{op.getInput(), "f32"}, {op.getPosition(), "i32"}};
     call.results = {f32Result(op.getResult())};
     return call;
@@ -187,13 +194,8 @@ struct DescribeRoPE {
 
 struct DescribeRoPEQKV {
   FailureOr<KernelCall> operator()(OpBuilder &, RoPEQKVOp op) const {
-    KernelCall call;
-    call.spec.kind = KernelKind::RoPEQKV;
-    call.spec.m = staticDim(op.getQuery(), 0);
-    call.spec.headDim = op.getHeadDim();
-    call.spec.heads = staticDim(op.getQuery(), 1) / call.spec.headDim;
+    KernelCall call = ropeCall(op, KernelKind::RoPEQKV, op.getQuery());
     call.spec.kvHeads = staticDim(op.getKey(), 1) / call.spec.headDim;
-    call.spec.theta = op.getTheta().convertToFloat();
     call.operands = {{op.getQuery(), "f32"},
                      {op.getKey(), "f32"},
                      {op.getValue(), "f32"},
