@@ -8,7 +8,7 @@
 // over 256 MiB vectors: 3 x 256 MiB moved per call). Also a generated
 // token's attention over one layer's caches at positions 255, 1023 and
 // 4095, in the one-launch schedule (a 4096-row context: a block per head)
-// and the multi-launch one (8192 rows: cache rows spread over blocks), the
+// and the five-launch one (8192 rows: cache rows spread over blocks), the
 // bytes counted being the K and V rows read. The GEMV weights
 // rotate through enough copies to exceed the L2 cache (an H200 has 50 MB),
 // so each call streams its weights from device memory as in a model.
@@ -372,7 +372,7 @@ int main(int argc, char **argv) {
       AttentionFn fn;
     };
     const AttentionKernel kernels[] = {{"1 launch", 4096, bench_gpu_attention_c4096},
-                                       {"3 launches", 8192, bench_gpu_attention_c8192}};
+                                       {"5 launches", 8192, bench_gpu_attention_c8192}};
     for (const AttentionKernel &kernel : kernels) {
       const size_t cacheBytes = size_t(kvDim) * kernel.context * sizeof(float);
       const size_t copies = std::max<size_t>(2, (size_t(rotateMiB) << 20) / (2 * cacheBytes) + 1);

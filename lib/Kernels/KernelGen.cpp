@@ -73,6 +73,8 @@ struct TargetParams {
   /// GPU threads per block: 1-D tiles, and attention's accumulators over
   /// the head dimension.
   int gpuThreads, gpuHeadThreads;
+  /// GPU shared (local) memory one block may use, in bytes.
+  int64_t gpuSharedBytes;
   /// The backend contracts a * b + c into one fused multiply-add even under
   /// strict_float (Halide 14's PTX backend runs LLVM with fusion on), so a
   /// product that feeds a sum of the reference's must be rounded explicitly
@@ -82,25 +84,28 @@ struct TargetParams {
 
 const TargetParams kTargets[] = {
     // target, family, lanes, codeDot, signedCodes, ternaryDotKernel,
-    // f16MatmulKernel, gpuThreads, gpuHeadThreads, fusesMultiplyAdd
+    // f16MatmulKernel, gpuThreads, gpuHeadThreads, gpuSharedBytes,
+    // fusesMultiplyAdd
     {KernelTarget::X86AVX2, ScheduleFamily::CPU, 8, CodeDot::PairsInI16, false,
-     nullptr, "bitnet_f16_matmul", 0, 0, false},
+     nullptr, "bitnet_f16_matmul", 0, 0, 0, false},
     // Halide 14 has no AVX-VNNI feature: the AVX2 kernels, except the
     // single-token BitLinear's dot products (256-bit {vex} vpdpbusd in C).
     {KernelTarget::X86AVXVNNI, ScheduleFamily::CPU, 8, CodeDot::PairsInI16,
-     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, false},
+     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, 0, false},
     {KernelTarget::X86AVX512, ScheduleFamily::CPU, 16, CodeDot::FourWay, false,
-     nullptr, "bitnet_f16_matmul_avx512", 0, 0, false},
+     nullptr, "bitnet_f16_matmul_avx512", 0, 0, 0, false},
     {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0, false},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false},
     {KernelTarget::ARM64DotProd, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0, false},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false},
+    // CUDA: 48 KB of static shared memory a block.
     {KernelTarget::CUDA, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32, true},
+     nullptr, nullptr, 64, 32, 48 * 1024, true},
     // OpenCL C: Halide writes the product and the sum as two statements,
-    // which FP_CONTRACT does not fuse.
+    // which FP_CONTRACT does not fuse. 32 KB of local memory: the least a
+    // full-profile device has (phones' GPUs have no more).
     {KernelTarget::OpenCL, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32, false},
+     nullptr, nullptr, 64, 32, 32 * 1024, false},
 };
 
 const TargetParams &targetParams(KernelTarget target) {
@@ -1180,9 +1185,9 @@ private:
   Var t{"t"}, h{"h"}, m{"m"}, d{"d"}, l{"l"}, dd{"dd"};
   Func dotp{"dot"}, lane{"lane"}, score{"score"}, mx{"mx"}, e{"e"},
       sum{"sum"}, acc{"acc"}, y{"y"};
-  // GPU: the shared memory a block may hold (scores and exponentials: 8
-  // bytes a cache row), and its most threads.
-  static constexpr int64_t kSharedBytes = 32 * 1024, kMaxBlockThreads = 256;
+  // GPU: the most cache rows whose scores and exponentials one block keeps
+  // (8 bytes a row), and its most threads.
+  static constexpr int64_t kMaxOneLaunchRows = 4096, kMaxBlockThreads = 256;
   RDom rl, rk, rt;
   int64_t hd = 0;
   bool laneDot = false;
@@ -1266,7 +1271,15 @@ void AttentionGenerator::scheduleCPU() {
 void AttentionGenerator::scheduleGPU() {
   const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
   Var di("di");
-  if (spec.context * 2 * 4 <= kSharedBytes && hd <= kMaxBlockThreads) {
+  const int width = static_cast<int>(std::max<int64_t>(hd, threads));
+  const int rowGroups = std::max(1, static_cast<int>(kMaxBlockThreads) / width);
+  // The one launch's shared memory, at most (Halide may overlap buffers
+  // whose lifetimes do not): the scores and exponentials, the query row,
+  // the row groups' sums, the softmax's partials and a scalar.
+  const int64_t oneLaunchBytes =
+      8 * spec.context + 4 * hd * (1 + rowGroups) + 2 * 4 * threads + 4;
+  if (spec.context <= kMaxOneLaunchRows && hd <= kMaxBlockThreads &&
+      oneLaunchBytes <= target.gpuSharedBytes) {
     // One launch: a block per (head, token), a thread per head-dimension
     // element of its output: x over the head dimension, y over groups of
     // rows. Inside it, the scores and then the exponentials of all cache
@@ -1278,8 +1291,6 @@ void AttentionGenerator::scheduleGPU() {
     // (20 for a 2B-4T), so each block keeps up to 256 threads busy on the
     // rows (within OpenCL's work-group; the softmax's reductions use
     // `threads` along x).
-    const int width = static_cast<int>(std::max<int64_t>(hd, threads));
-    const int rowGroups = std::max(1, static_cast<int>(kMaxBlockThreads) / width);
     const int rowThreads = static_cast<int>(hd) * rowGroups;
     Var hh("hh"), to("to"), tt("tt"), tx("tx"), ty("ty");
     auto overRows = [&](Stage stage) {
@@ -1316,20 +1327,26 @@ void AttentionGenerator::scheduleGPU() {
     acc.update().gpu_threads(d);
     return;
   }
-  // Long contexts: scores and exponentials a thread per cache row; the
-  // softmax's reductions a block per (head, token); the weighted sum of
-  // values a thread per head-dimension element.
-  gpuTileAll(dotp.compute_root(), t, {h, m}, threads);
-  gpuTileAll(dotp.update(), t, {h, m}, threads);
+  // Long contexts, five launches: the scores (a thread per cache row, its
+  // dot product inside it), the softmax's maximum (a block per (head,
+  // token), block-wide), the exponentials (a thread per row), their sum (as
+  // the maximum), and the output (a thread per element, its weighted sum
+  // of the values inside it). Each reduction's initial value is computed
+  // in its own launch, not one of its own (that made ten launches).
+  Var scoreThread = gpuTileAll(score.compute_root(), t, {h, m}, threads);
+  dotp.compute_at(score, scoreThread);
   gpuTileAll(e.compute_root(), t, {h, m}, threads);
   // The softmax's maximum and sum over the visible cache rows: block-wide
   // (a float sum in another order than the reference's, within the
-  // attention kernels' bound).
-  scheduleGPUBlockReduction(mx, rt, {h, m}, threads);
-  scheduleGPUBlockReduction(sum, rt, {h, m}, threads);
-  gpuTileAll(acc.compute_root(), d, {h, m}, headThreads);
-  gpuTileAll(acc.update(), d, {h, m}, headThreads);
-  gpuTileAll(y, dd, {m}, threads);
+  // attention kernels' bound), each in a wrapper's block.
+  for (Func f : {mx, sum}) {
+    Func result = f.in();
+    result.compute_root().gpu_blocks(h, m);
+    f.compute_at(result, h);
+    scheduleGPUBlockPartials(f, rt, h, threads);
+  }
+  Var elementThread = gpuTileAll(y, dd, {m}, headThreads);
+  acc.compute_at(y, elementThread);
 }
 
 //===--------------------------------------------------------------------===//
