@@ -175,19 +175,20 @@ void scheduleGPUBlockPartials(Func f, RVar r, Var at, int threads) {
 }
 
 /// Schedules f, a reduction over r per point of `blocks` (its pure
-/// variables), as its own launches: one GPU block per point, its threads
-/// sharing the reduction (scheduleGPUBlockPartials).
+/// variables, one or two), as one launch of its own: a GPU block per point,
+/// its threads sharing the reduction (scheduleGPUBlockPartials). f's initial
+/// value and its update run in the block of a wrapper that its consumers
+/// read (scheduled at root, each stage would be a launch of its own).
 void scheduleGPUBlockReduction(Func f, RVar r, const std::vector<Var> &blocks,
                                int threads) {
+  Func result = f.in();
+  result.compute_root();
+  if (blocks.size() == 1)
+    result.gpu_blocks(blocks[0]);
+  else
+    result.gpu_blocks(blocks[0], blocks[1]);
+  f.compute_at(result, blocks.front());
   scheduleGPUBlockPartials(f, r, blocks.front(), threads);
-  f.compute_root();
-  if (blocks.size() == 1) {
-    f.gpu_blocks(blocks[0]);
-    f.update().gpu_blocks(blocks[0]);
-  } else {
-    f.gpu_blocks(blocks[0], blocks[1]);
-    f.update().gpu_blocks(blocks[0], blocks[1]);
-  }
 }
 
 /// GPU: `threads` threads per block along x and every other pure variable
@@ -1338,13 +1339,9 @@ void AttentionGenerator::scheduleGPU() {
   gpuTileAll(e.compute_root(), t, {h, m}, threads);
   // The softmax's maximum and sum over the visible cache rows: block-wide
   // (a float sum in another order than the reference's, within the
-  // attention kernels' bound), each in a wrapper's block.
-  for (Func f : {mx, sum}) {
-    Func result = f.in();
-    result.compute_root().gpu_blocks(h, m);
-    f.compute_at(result, h);
-    scheduleGPUBlockPartials(f, rt, h, threads);
-  }
+  // attention kernels' bound).
+  scheduleGPUBlockReduction(mx, rt, {h, m}, threads);
+  scheduleGPUBlockReduction(sum, rt, {h, m}, threads);
   Var elementThread = gpuTileAll(y, dd, {m}, headThreads);
   acc.compute_at(y, elementThread);
 }
