@@ -507,6 +507,16 @@ struct RMSNormQuantizeLowering : OpConversionPattern<RMSNormQuantizeOp> {
   }
 };
 
+/// rms_norm_quantize of `input` with a joined norm-quantizer's weight,
+/// epsilon and result types: the second half of its definition.
+template <typename Op>
+RMSNormQuantizeOp normQuantizeOf(ConversionPatternRewriter &rewriter, Op op, Value input,
+                                 Value weight) {
+  return RMSNormQuantizeOp::create(rewriter, op.getLoc(), op.getQuantized().getType(),
+                                   op.getScales().getType(), op.getSums().getType(), input,
+                                   weight, op.getEpsilonAttr());
+}
+
 /// Lowered as its definition: add, then rms_norm_quantize of the sum.
 struct AddRMSNormQuantizeLowering : OpConversionPattern<AddRMSNormQuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -515,9 +525,7 @@ struct AddRMSNormQuantizeLowering : OpConversionPattern<AddRMSNormQuantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value sum = AddOp::create(rewriter, loc, adaptor.getLhs(), adaptor.getRhs());
-    auto normed = RMSNormQuantizeOp::create(
-        rewriter, loc, op.getQuantized().getType(), op.getScales().getType(),
-        op.getSums().getType(), sum, adaptor.getWeight(), op.getEpsilonAttr());
+    auto normed = normQuantizeOf(rewriter, op, sum, adaptor.getWeight());
     rewriter.replaceOp(op, {sum, normed.getQuantized(), normed.getScales(),
                             normed.getSums()});
     return success();
@@ -533,10 +541,7 @@ struct GLURMSNormQuantizeLowering : OpConversionPattern<GLURMSNormQuantizeOp> {
     Location loc = op.getLoc();
     Value glu = GLUOp::create(rewriter, loc, adaptor.getGate().getType(),
                               op.getActivationAttr(), adaptor.getGate(), adaptor.getUp());
-    auto normed = RMSNormQuantizeOp::create(
-        rewriter, loc, op.getQuantized().getType(), op.getScales().getType(),
-        op.getSums().getType(), glu, adaptor.getWeight(), op.getEpsilonAttr());
-    rewriter.replaceOp(op, normed.getResults());
+    rewriter.replaceOp(op, normQuantizeOf(rewriter, op, glu, adaptor.getWeight()).getResults());
     return success();
   }
 };
