@@ -287,10 +287,12 @@ public:
   using KernelGenerator::KernelGenerator;
 
 private:
-  // GPU GEMM: a block computes rows_per_task rows x up to kGemmTokens
-  // tokens, one output per thread, over chunks of kGemmChunk columns staged
-  // in shared memory (decoded once per block, reused by every token).
-  static constexpr int kGemmTokens = 8, kGemmChunk = 128;
+  // GPU GEMM: a block computes rows_per_task rows x up to
+  // kGemmTokenThreads x kGemmThreadTokens tokens, a thread per row and
+  // group of kGemmThreadTokens tokens, over chunks of kGemmChunk columns
+  // staged in shared memory (decoded once per block, reused by every token).
+  static constexpr int kGemmTokenThreads = 4, kGemmThreadTokens = 4, kGemmChunk = 128,
+                       kGemmChunkWords = kGemmChunk / 4;
   void define() override;
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
   /// reduced as the target's CodeDot says (the next two).
@@ -311,18 +313,21 @@ private:
   Func vnniDot{"vnni_dot"}, y{"y"};
   // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
   Func weightWords{"weight_words"}, activationWords{"activation_words"},
-      wordDot{"word_dot"}, tiledDot{"tiled_dot"};
+      chunkDot{"chunk_dot"}, tiledDot{"tiled_dot"};
   // GPU GEMV: each word's and each lane's sum, and CUDA's shuffle tree or
   // OpenCL's sum of the work-group's lanes.
   Func wordSums{"word_sums"}, laneSums{"lane_sums"}, warpDot, groupDot{"group_dot"};
   std::vector<Func> laneTree;
-  RDom rp, r, rl, rw, r4, rlane, rbyte;
+  RDom rp, r, rl, rw, rc, rlane, rbyte;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
   // GPU GEMV: the threads that share a row (a CUDA warp, an OpenCL
   // work-group's gpuThreads) and a lane's rounds of that many column tiles.
   int64_t rowLanes = 0, laneRounds = 0;
   bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false,
        laneGemv = false, warpGemv = false;
+  // GPU GEMM: a tile row is one 4-byte word of codes (2-bit or 1-bit), so
+  // neighbouring words decode the same four bytes (another code slot each).
+  bool wordRows = false;
 };
 
 void BitLinearGenerator::define() {
@@ -472,26 +477,43 @@ void BitLinearGenerator::define() {
     // columns and past the last chunk of kGemmChunk columns.
     const int64_t packedCols = colTiles * tk;
     const int64_t words = (packedCols + kGemmChunk - 1) / kGemmChunk * kGemmChunk / 4;
+    // Without padding, no clamp or guard: Halide then knows that a word's
+    // four bytes are aligned and loads them at once.
+    const bool weightsPadded = words * 4 != packedCols, activationsPadded = words * 4 != K;
+    // (Dense rows of whole words; Halide checks both promises at each call.)
+    if (!activationsPadded) {
+      q.dim(1).set_stride(i32(K));
+      q.set_host_alignment(4);
+    }
+    wordRows = !base3 && rowBytes == 4;
+    if (!weightsPadded && rowBytes % 4 == 0)
+      w.set_host_alignment(4);
     Var i("i"), kq("kq");
     Expr kk = kq * 4 + i;
     Expr inside = kk < i32(packedCols);
-    Expr kc = min(kk, i32(packedCols - 1));
+    Expr kc = weightsPadded ? min(kk, i32(packedCols - 1)) : kk;
     Expr tc = kc / i32(tk), within = kc % i32(tk);
     Expr j = base3 ? within / 5 : within % i32(rowBytes);
     Expr slot = base3 ? within % 5 : within / i32(rowBytes);
     Expr code = decode(j, slot, tc).first;
     Expr weight = bits1 ? cast<int8_t>(code) * 2 - 1 : cast<int8_t>(code) - 1;
-    weightWords(i, kq, n) = select(inside, weight, cast<int8_t>(0));
-    activationWords(i, kq, m) = qz(kk, m);
-    // A word's four products summed in a Func of their own, computed per
-    // thread (registers): dp4a; the block-level sum over words adds them.
-    r4 = RDom(0, 4, "r4");
-    wordDot(n, m, kq) = 0;
-    wordDot(n, m, kq) += cast<int32_t>(weightWords(r4, kq, n)) *
-                         cast<int32_t>(activationWords(r4, kq, m));
-    rw = RDom(0, i32(words), "rw");
+    weightWords(i, kq, n) = weightsPadded ? select(inside, weight, cast<int8_t>(0)) : weight;
+    // A block's last group of tokens may reach past M (its sums are never
+    // stored): those read the last token.
+    Expr token = min(m, i32(M - 1));
+    activationWords(i, kq, m) = activationsPadded ? qz(kk, token) : q(kk, token);
+    // Each chunk's sum first (per thread: registers), then the chunks'.
+    // A word's four products are summed into the chunk's sum at once: dp4a
+    // with the sum as its accumulator.
+    Var chunk("chunk");
+    rw = RDom(0, 4, 0, kGemmChunkWords, "rw");
+    chunkDot(n, m, chunk) = 0;
+    Expr word = chunk * kGemmChunkWords + rw.y;
+    chunkDot(n, m, chunk) += cast<int32_t>(weightWords(rw.x, word, n)) *
+                             cast<int32_t>(activationWords(rw.x, word, m));
+    rc = RDom(0, i32(words / kGemmChunkWords), "rc");
     tiledDot(n, m) = 0;
-    tiledDot(n, m) += wordDot(n, m, rw);
+    tiledDot(n, m) += chunkDot(n, m, rc);
   }
   // GPU decode GEMV over rows of at least a lane per column tile: lane u
   // of the row's L threads (a CUDA warp, an OpenCL work-group's
@@ -697,36 +719,67 @@ void BitLinearGenerator::scheduleGPU() {
 }
 
 void BitLinearGenerator::scheduleGPUTiles() {
-  // The block's threads: one per output of a rows x tokens tile, rows
-  // fastest (a warp reads 32 rows' words of one chunk: consecutive words of
-  // the shared weight tile, stored chunk-major for that reason; every
-  // thread of a warp reads the same activation word: a broadcast).
-  const int tokens = static_cast<int>(std::min<int64_t>(M, kGemmTokens));
+  // The block's threads: rows x token groups, rows fastest (a warp reads 32
+  // rows' words of one chunk: consecutive words of the shared weight tile,
+  // stored chunk-major for that reason; every thread of a warp reads the
+  // same activation words: a broadcast). Each thread accumulates its row's
+  // products with kGemmThreadTokens tokens in registers, so that a weight
+  // word loaded from shared memory feeds that many dp4a.
+  const int threadTokens = static_cast<int>(std::min<int64_t>(M, kGemmThreadTokens));
+  const int tokens = static_cast<int>(
+      std::min<int64_t>((M + threadTokens - 1) / threadTokens, kGemmTokenThreads) * threadTokens);
   const int rows = i32(spec.effectiveRowsPerTask());
-  Var no("no"), mo("mo"), ni("ni"), mi("mi"), i("i"), kq("kq");
-  RVar co("co"), ci("ci");
+  Var no("no"), mo("mo"), ni("ni"), mi("mi"), mt("mt"), mr("mr"), i("i"), kq("kq");
   y.tile(n, m, no, mo, ni, mi, rows, tokens, TailStrategy::GuardWithIf)
+      .split(mi, mt, mr, threadTokens)
+      .reorder(mr, ni, mt, no, mo)
+      .unroll(mr)
       .gpu_blocks(no, mo)
-      .gpu_threads(ni, mi);
-  tiledDot.compute_at(y, no).gpu_threads(n, m);
+      .gpu_threads(ni, mt);
+  // The block's sums in shared memory, each thread's own; a chunk's sums
+  // in the thread's registers, one per token of its group, so that each
+  // weight word read from shared memory feeds that many dp4a, and the
+  // shared sums are read and written once a chunk.
+  tiledDot.compute_at(y, no)
+      .split(m, mt, mr, threadTokens)
+      .reorder(mr, n, mt)
+      .unroll(mr)
+      .gpu_threads(n, mt);
   // Per chunk: stage, barrier, multiply, barrier (Halide places them).
   tiledDot.update()
-      .split(rw, co, ci, kGemmChunk / 4)
-      .reorder(ci, n, m, co)
-      .gpu_threads(n, m);
-  wordDot.compute_at(tiledDot, ci).update().atomic().vectorize(r4);
-  // Staged by the same rows x tokens threads (kq in steps of `tokens`).
+      .split(m, mt, mr, threadTokens)
+      .reorder(mr, n, mt, rc)
+      .unroll(mr)
+      .gpu_threads(n, mt);
+  chunkDot.compute_at(tiledDot, n).unroll(m);
+  chunkDot.update()
+      .reorder(rw.x, m, rw.y)
+      .atomic()
+      .vectorize(rw.x)
+      .unroll(m)
+      .unroll(rw.y, 4);
+  // Staged by the same rows x token-group threads.
+  const int tokenThreads = tokens / threadTokens;
   Var kqo("kqo"), kqi("kqi");
-  weightWords.compute_at(tiledDot, co)
+  // A thread decodes neighbouring words of its row; with one word a tile
+  // row, four words (code slots) at a time unrolled, so that their four
+  // bytes are loaded once.
+  weightWords.compute_at(tiledDot, rc)
       .reorder_storage(i, n, kq)
       .vectorize(i)
-      .split(kq, kqo, kqi, tokens, TailStrategy::GuardWithIf)
-      .reorder(i, n, kqi, kqo)
-      .gpu_threads(n, kqi);
-  activationWords.compute_at(tiledDot, co)
+      .split(kq, kqo, kqi, (kGemmChunkWords + tokenThreads - 1) / tokenThreads,
+             TailStrategy::GuardWithIf)
+      .reorder(i, kqi, n, kqo)
+      .gpu_threads(n, kqo);
+  if (wordRows)
+    weightWords.unroll(kqi, 4, TailStrategy::GuardWithIf);
+  activationWords.compute_at(tiledDot, rc)
       .reorder_storage(i, m, kq)
       .vectorize(i)
-      .gpu_threads(kq, m);
+      .split(kq, kqo, kqi, rows, TailStrategy::GuardWithIf)
+      .split(m, mt, mr, threadTokens, TailStrategy::GuardWithIf)
+      .reorder(i, kqi, mr, mt, kqo)
+      .gpu_threads(kqi, mt);
 }
 
 //===--------------------------------------------------------------------===//

@@ -294,7 +294,7 @@ std::string KernelSpec::validate() const {
     if (isGPUTarget(target) && rowsPerTask > maxGPURowsPerTask())
       return "rows_per_task must be at most " + std::to_string(maxGPURowsPerTask()) +
              " on " + kernelTargetName(target) +
-             (m > 1 ? " for several tokens (a thread per row and token, 8 tokens)"
+             (m > 1 ? " for several tokens (the block's shared tiles within 32 KB)"
               : target == KernelTarget::CUDA ? " for one token (a warp per row)"
                                              : " for one token (64 threads per row)") +
              ", got " + std::to_string(rowsPerTask);

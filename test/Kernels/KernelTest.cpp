@@ -34,6 +34,8 @@
 #include "bl_gemv_long.h"
 #include "bl_gemm_rows.h"
 #include "bl_gemm_b3w.h"
+#include "bl_gemm_whole.h"
+#include "bl_gemm_whole_b1.h"
 #include "bl_gemv_rows.h"
 #include "bl_gemv_long_b1.h"
 #include "bl_fused.h"
@@ -716,6 +718,9 @@ int main(int argc, char **argv) {
   testBitLinear("gemv 4 rows per task", bl_gemv_rows, 1, 37, 4099, F::Offset2, 1, 16, rng);
   testBitLinear("binary gemv K=2050 in 1x32 tiles", bl_gemv_long_b1, 1, 19, 2050, F::Bits1, 1,
                 32, rng);
+  testBitLinear("gemm 18 tokens, whole chunks", bl_gemm_whole, 18, 37, 512, F::Offset2, 1, 16, rng);
+  testBitLinear("binary gemm 6 tokens, whole chunks", bl_gemm_whole_b1, 6, 19, 256, F::Bits1, 1, 32,
+                rng);
   testBitLinearSegments(rng);
   testRMSNormQuant(rng, "300x5", 5, 300, rmsq, rmsn);
   testRMSNormQuant(rng, "256x3", 3, 256, rmsq_w, rmsn_w);

@@ -92,15 +92,17 @@ struct KernelSpec {
   /// The most rows per GPU block: blocks of at most 1024 threads on CUDA,
   /// 256 on OpenCL (a size every OpenCL GPU takes). One token: a warp (32
   /// threads) per row on CUDA, a work-group of 64 per row on OpenCL
-  /// (KernelGen's kTargets); GEMMs: a thread per row and token, up to 8
-  /// tokens per block.
+  /// (KernelGen's kTargets); GEMMs: 4 threads per row (a group of 4 tokens
+  /// each), rows up to an eighth of the threads, so that a block's shared
+  /// tiles (128 bytes of decoded weights and 64 of int32 sums a row, 2 KB of
+  /// activations) stay within 32 KB.
   int64_t maxGPURowsPerTask() const {
     const int64_t threads = target == KernelTarget::CUDA ? 1024 : 256;
     return threads / (m > 1 ? 8 : target == KernelTarget::CUDA ? 32 : 64);
   }
   /// Rows per task the BitLinear kernels use: rowsPerTask, or by default
   /// 8 tiles of rows on CPUs (whole tiles either way); on GPUs 8 rows (8
-  /// warps) for one CUDA token, 4 on OpenCL (256 threads), 32 rows x 8
+  /// warps) for one CUDA token, 4 on OpenCL (256 threads), 32 rows x 16
   /// tokens for GEMMs.
   int64_t effectiveRowsPerTask() const {
     if (isGPUTarget(target))

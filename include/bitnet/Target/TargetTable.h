@@ -47,7 +47,7 @@ struct TargetDescription {
 
 /// Rows per BitLinear task (CPU) or thread block (GPU) where no tuning
 /// entry sets them: 0 (the kernel's default) on CPUs, for GPU GEMMs (32
-/// rows x 8 tokens) and on OpenCL (a work-group per row); for a CUDA GEMV
+/// rows x 16 tokens) and on OpenCL (a work-group per row); for a CUDA GEMV
 /// (a warp per row) the most rows up to 8, a power of two, that still give
 /// every SM two blocks (a 640-row projection on 132 SMs: 2 rows per block,
 /// 320 blocks).
