@@ -7,9 +7,11 @@
 // memory bandwidth, measured with the generated element-wise add (y = a + b
 // over 256 MiB vectors: 3 x 256 MiB moved per call). Also a generated
 // token's attention over one layer's caches at positions 255, 1023 and
-// 4095, in the one-launch schedule (a 4096-row context: a block per head)
-// and the five-launch one (8192 rows: cache rows spread over blocks), the
-// bytes counted being the K and V rows read. The GEMV weights
+// 4095 at contexts of 4096 rows (one launch, a block per head, at 255; the
+// split past it: a block per chunk of 256 rows and head, then one
+// combining them) and 8192 rows (the split at every position: at 255 the
+// split's second launch against the one launch), the bytes counted being
+// the K and V rows read. The GEMV weights
 // rotate through enough copies to exceed the L2 cache (an H200 has 50 MB),
 // so each call streams its weights from device memory as in a model.
 //
@@ -371,8 +373,8 @@ int main(int argc, char **argv) {
       int context;
       AttentionFn fn;
     };
-    const AttentionKernel kernels[] = {{"1 launch", 4096, bench_gpu_attention_c4096},
-                                       {"5 launches", 8192, bench_gpu_attention_c8192}};
+    const AttentionKernel kernels[] = {{"c4096", 4096, bench_gpu_attention_c4096},
+                                       {"c8192 split", 8192, bench_gpu_attention_c8192}};
     for (const AttentionKernel &kernel : kernels) {
       const size_t cacheBytes = size_t(kvDim) * kernel.context * sizeof(float);
       const size_t copies = std::max<size_t>(2, (size_t(rotateMiB) << 20) / (2 * cacheBytes) + 1);

@@ -1239,12 +1239,29 @@ private:
   Var t{"t"}, h{"h"}, m{"m"}, d{"d"}, l{"l"}, dd{"dd"};
   Func dotp{"dot"}, lane{"lane"}, score{"score"}, mx{"mx"}, e{"e"},
       sum{"sum"}, acc{"acc"}, y{"y"};
+  // GPU decode past the first chunk of rows (splitRows): each chunk's
+  // scores, maximum, exponentials, their sum and weighted values (`part`:
+  // the head dimension's sums, then the sum, then the maximum), and the
+  // chunks combined (`whole`). Their own Funcs: the same rows scored for
+  // another consumer.
+  Func chunkDot{"chunk_dot"}, chunkScore{"chunk_score"}, chunkMax{"chunk_max"},
+      chunkExp{"chunk_exp"}, chunkSum{"chunk_sum"}, chunkAcc{"chunk_acc"}, part{"part"},
+      wholeMax{"whole_max"}, wholeSum{"whole_sum"}, wholeAcc{"whole_acc"};
   // GPU: the most cache rows whose scores and exponentials one block keeps
   // (8 bytes a row), and its most threads.
   static constexpr int64_t kMaxOneLaunchRows = 4096, kMaxBlockThreads = 256;
-  RDom rl, rk, rt;
+  // GPU decode: cache rows per block of the split schedule.
+  static constexpr int64_t kChunkRows = 256;
+  RDom rl, rk, rt, rr, rc;
+  Expr longPosition;
   int64_t hd = 0;
-  bool laneDot = false;
+  bool laneDot = false, splitRows = false;
+  /// The split schedule, where y's block variable over heads is `head`.
+  void scheduleGPUSplitRows(Var head);
+  /// GPU: the one-launch schedule's groups of rows, and whether the
+  /// schedule fits (rows, threads, shared memory).
+  int rowGroups() const;
+  bool oneLaunch() const;
 };
 
 void AttentionGenerator::define() {
@@ -1287,7 +1304,61 @@ void AttentionGenerator::define() {
   sum(h, m) = sum(h, m) + e(rt, h, m);
   acc(d, h, m) = 0.0f;
   acc(d, h, m) = acc(d, h, m) + (e(rt, h, m) / sum(h, m)) * vc(kvh * i32(hd) + d, rt);
-  y(dd, m) = acc(dd % i32(hd), dd / i32(hd), m);
+  // A generated token on a GPU has a block per head in the schedule above:
+  // 20 blocks of a 132-SM GPU for a 2B-4T, each streaming its head's whole
+  // cache. Past the first kChunkRows rows it instead spreads the rows over
+  // a block per chunk and head (flash-decoding): each chunk's softmax
+  // relative to its own maximum, then the chunks rescaled to the largest
+  // (exp(max_c - max)) and added (a float sum in another order than the
+  // reference's, within the attention kernels' bound).
+  splitRows = target.family == ScheduleFamily::GPU && M == 1 && C > kChunkRows;
+  if (splitRows) {
+    const int64_t chunks = (C + kChunkRows - 1) / kChunkRows;
+    const int R = i32(kChunkRows);
+    Var c("c");
+    RDom rd(0, i32(hd), "rd_chunk");
+    // The last chunk's rows past the cache are never used (rr's
+    // predicate); the clamp keeps Halide's bounds inside the buffers.
+    Expr cached = min(t, i32(C - 1));
+    chunkDot(t, h, m) = 0.0f;
+    chunkDot(t, h, m) =
+        chunkDot(t, h, m) + q(h * i32(hd) + rd, m) * kc(kvh * i32(hd) + rd, cached);
+    chunkScore(t, h, m) = chunkDot(t, h, m) * scale;
+    rr = RDom(0, R, "rr");
+    rr.where(c * R + rr <= last);
+    Expr row = c * R + rr;
+    chunkMax(c, h, m) = cast<float>(-INFINITY);
+    chunkMax(c, h, m) = max(chunkMax(c, h, m), chunkScore(row, h, m));
+    chunkExp(t, h, m) = exp(chunkScore(t, h, m) - chunkMax(t / R, h, m));
+    chunkSum(c, h, m) = 0.0f;
+    chunkSum(c, h, m) = chunkSum(c, h, m) + chunkExp(row, h, m);
+    chunkAcc(d, c, h, m) = 0.0f;
+    chunkAcc(d, c, h, m) = chunkAcc(d, c, h, m) +
+                           chunkExp(row, h, m) * vc(kvh * i32(hd) + d, min(row, i32(C - 1)));
+    part(d, c, h, m) = select(d < i32(hd), chunkAcc(min(d, i32(hd - 1)), c, h, m),
+                              d == i32(hd), chunkSum(c, h, m), chunkMax(c, h, m));
+    rc = RDom(0, i32(chunks), "rc");
+    rc.where(rc * R <= last);
+    Expr chunkMaxOf = part(i32(hd + 1), rc, h, m);
+    wholeMax(h, m) = cast<float>(-INFINITY);
+    wholeMax(h, m) = max(wholeMax(h, m), chunkMaxOf);
+    Expr rescale = exp(chunkMaxOf - wholeMax(h, m));
+    wholeSum(h, m) = 0.0f;
+    wholeSum(h, m) = wholeSum(h, m) + part(i32(hd), rc, h, m) * rescale;
+    wholeAcc(d, h, m) = 0.0f;
+    wholeAcc(d, h, m) = wholeAcc(d, h, m) + part(d, rc, h, m) * rescale;
+    // (The token's last visible row, position + M - 1 = position, is past
+    // the first chunk.)
+    longPosition = position >= R;
+    Expr split = wholeAcc(dd % i32(hd), dd / i32(hd), m) / wholeSum(dd / i32(hd), m);
+    // Where the one launch fits, it serves the first chunk's positions.
+    if (oneLaunch())
+      y(dd, m) = select(longPosition, split, acc(dd % i32(hd), dd / i32(hd), m));
+    else
+      y(dd, m) = split;
+  } else {
+    y(dd, m) = acc(dd % i32(hd), dd / i32(hd), m);
+  }
   constrain(y.output_buffer(), {H * hd, M});
   built.outputs = {y};
   built.args = {q, kc, vc, position};
@@ -1322,18 +1393,33 @@ void AttentionGenerator::scheduleCPU() {
     acc.update().vectorize(d, vec, TailStrategy::GuardWithIf);
 }
 
-void AttentionGenerator::scheduleGPU() {
-  const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
-  Var di("di");
-  const int width = static_cast<int>(std::max<int64_t>(hd, threads));
-  const int rowGroups = std::max(1, static_cast<int>(kMaxBlockThreads) / width);
+int AttentionGenerator::rowGroups() const {
+  const int width = static_cast<int>(std::max<int64_t>(hd, target.gpuThreads));
+  return std::max(1, static_cast<int>(kMaxBlockThreads) / width);
+}
+
+bool AttentionGenerator::oneLaunch() const {
   // The one launch's shared memory, at most (Halide may overlap buffers
   // whose lifetimes do not): the scores and exponentials, the query row,
   // the row groups' sums, the softmax's partials and a scalar.
   const int64_t oneLaunchBytes =
-      8 * spec.context + 4 * hd * (1 + rowGroups) + 2 * 4 * threads + 4;
-  if (spec.context <= kMaxOneLaunchRows && hd <= kMaxBlockThreads &&
-      oneLaunchBytes <= target.gpuSharedBytes) {
+      8 * spec.context + 4 * hd * (1 + rowGroups()) + 2 * 4 * target.gpuThreads + 4;
+  return spec.context <= kMaxOneLaunchRows && hd <= kMaxBlockThreads &&
+         oneLaunchBytes <= target.gpuSharedBytes;
+}
+
+void AttentionGenerator::scheduleGPU() {
+  const int threads = target.gpuThreads, headThreads = target.gpuHeadThreads;
+  Var di("di");
+  const int rowGroups = this->rowGroups();
+  if (splitRows && !oneLaunch()) {
+    // Decode with no one-launch schedule: always the split (two launches).
+    Var hh("hh");
+    y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
+    scheduleGPUSplitRows(hh);
+    return;
+  }
+  if (oneLaunch()) {
     // One launch: a block per (head, token), a thread per head-dimension
     // element of its output: x over the head dimension, y over groups of
     // rows. Inside it, the scores and then the exponentials of all cache
@@ -1379,6 +1465,8 @@ void AttentionGenerator::scheduleGPU() {
       groupSums.update().reorder(d, group).gpu_threads(d, group);
     }
     acc.update().gpu_threads(d);
+    if (splitRows)
+      scheduleGPUSplitRows(hh);
     return;
   }
   // Long contexts, five launches: the scores (a thread per cache row, its
@@ -1397,6 +1485,45 @@ void AttentionGenerator::scheduleGPU() {
   scheduleGPUBlockReduction(sum, rt, {h, m}, threads);
   Var elementThread = gpuTileAll(y, dd, {m}, headThreads);
   acc.compute_at(y, elementThread);
+}
+
+void AttentionGenerator::scheduleGPUSplitRows(Var head) {
+  // Decided at each call: from the second chunk of rows on (the position
+  // a Param), two launches. The first: a block per (chunk, head), its
+  // threads over the chunk's rows for the scores and exponentials (kept
+  // in shared memory), the chunk's maximum and sum block-wide, then a
+  // thread per head-dimension element for the weighted values (`part`,
+  // stored to global memory: hd + 2 floats a chunk and head). The second:
+  // a block per head over the visible chunks (at most 16 at 4096 rows):
+  // their maximum and rescaled sum by one thread, then a thread per
+  // output element.
+  const int rows = i32(kChunkRows);
+  // Where the one launch serves the first chunk's positions, a
+  // specialization keeps y's schedule (a block per head, a thread per
+  // element); the other branch never computes the chunks.
+  if (oneLaunch())
+    y.specialize(longPosition);
+  // The combined maximum and sum once a block (a loop over the chunks),
+  // the output's sums a thread per element.
+  for (Func f : {wholeMax, wholeSum})
+    f.compute_at(y, head);
+  wholeAcc.compute_at(y, head).gpu_threads(d);
+  wholeAcc.update().gpu_threads(d);
+  Var c = part.args()[1], pd = part.args()[0], ph = part.args()[2], pm = part.args()[3];
+  part.compute_root().gpu_blocks(c, ph, pm).gpu_threads(pd);
+  Func queryRow = q.in(chunkDot);
+  queryRow.compute_at(part, c).gpu_threads(queryRow.args()[0]);
+  Var to("to"), tt("tt");
+  for (Func f : {chunkScore, chunkExp}) {
+    f.compute_at(part, c).split(t, to, tt, rows / 2, TailStrategy::GuardWithIf).gpu_threads(tt);
+  }
+  chunkDot.compute_at(chunkScore, tt);
+  for (Func f : {chunkMax, chunkSum}) {
+    f.compute_at(part, c);
+    scheduleGPUBlockPartials(f, rr, f.args()[0], target.gpuThreads);
+  }
+  // A thread's weighted sum of its element's values in a register.
+  chunkAcc.compute_at(part, pd);
 }
 
 //===--------------------------------------------------------------------===//

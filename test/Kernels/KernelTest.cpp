@@ -24,6 +24,7 @@
 #include "attn_decode.h"
 #include "attn_prefill.h"
 #include "attn_long.h"
+#include "attn_split.h"
 #include "attn_hd128.h"
 #include "attn_lanes.h"
 #include "attn_lanes_decode.h"
@@ -440,9 +441,12 @@ using AttentionFn = int (*)(halide_buffer_t *, halide_buffer_t *,
                             halide_buffer_t *, int32_t, halide_buffer_t *);
 
 void testAttention(const char *name, AttentionFn fn, int64_t M, int64_t heads,
-                   int64_t kvHeads, int64_t hd, int64_t ctx, ref::Rng &rng) {
+                   int64_t kvHeads, int64_t hd, int64_t ctx, ref::Rng &rng,
+                   std::vector<int32_t> positions = {}) {
   const int64_t kvDim = kvHeads * hd;
-  for (int32_t pos : {0, int32_t(ctx - M)}) {
+  if (positions.empty())
+    positions = {0, int32_t(ctx - M)};
+  for (int32_t pos : positions) {
     std::vector<float> kc = randomFloats(rng, ctx * kvDim, 1.0f);
     std::vector<float> vc = randomFloats(rng, ctx * kvDim, 1.0f);
     // Rows after the last visible one hold garbage that must not be read.
@@ -737,6 +741,11 @@ int main(int argc, char **argv) {
   testAttention("attention prefill hd=32", attn_lanes, 5, 4, 1, 32, 11, rng);
   testAttention("attention hd=128", attn_hd128, 2, 4, 2, 128, 300, rng);
   testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng);
+  // GPU decode from the second chunk of 256 rows on: a block per chunk and
+  // head, then the chunks combined. The last row alone in its chunk (256),
+  // a partial chunk (700), the last row of a one-chunk position (255).
+  testAttention("attention decode over 700 rows", attn_split, 1, 4, 2, 32, 700, rng,
+                {0, 255, 256, 400, 699});
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
