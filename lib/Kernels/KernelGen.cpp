@@ -1469,7 +1469,8 @@ void AttentionGenerator::scheduleGPU() {
       scheduleGPUSplitRows(hh);
     return;
   }
-  // Long contexts, five launches: the scores (a thread per cache row, its
+  // Long contexts, several tokens (a generated token takes the split):
+  // five launches: the scores (a thread per cache row, its
   // dot product inside it), the softmax's maximum (a block per (head,
   // token), block-wide), the exponentials (a thread per row), their sum (as
   // the maximum), and the output (a thread per element, its weighted sum
@@ -1513,10 +1514,13 @@ void AttentionGenerator::scheduleGPUSplitRows(Var head) {
   part.compute_root().gpu_blocks(c, ph, pm).gpu_threads(pd);
   Func queryRow = q.in(chunkDot);
   queryRow.compute_at(part, c).gpu_threads(queryRow.args()[0]);
+  // Two rows a thread (128 threads): with a thread a row, ptxas (11.8 and
+  // 13) spilled 8 to 20 bytes under the runtime's cap of 64 registers at
+  // head_dim 128 (none at caps of 56 or 80: its allocation, not the
+  // kernel's needs).
   Var to("to"), tt("tt");
-  for (Func f : {chunkScore, chunkExp}) {
+  for (Func f : {chunkScore, chunkExp})
     f.compute_at(part, c).split(t, to, tt, rows / 2, TailStrategy::GuardWithIf).gpu_threads(tt);
-  }
   chunkDot.compute_at(chunkScore, tt);
   for (Func f : {chunkMax, chunkSum}) {
     f.compute_at(part, c);
