@@ -25,6 +25,7 @@
 #include "attn_prefill.h"
 #include "attn_long.h"
 #include "attn_split.h"
+#include "attn_block.h"
 #include "attn_hd128.h"
 #include "attn_lanes.h"
 #include "attn_lanes_decode.h"
@@ -746,6 +747,7 @@ int main(int argc, char **argv) {
   // a partial chunk (700), the last row of a one-chunk position (255).
   testAttention("attention decode over 700 rows", attn_split, 1, 4, 2, 32, 700, rng,
                 {0, 255, 256, 400, 699});
+  testAttention("attention 64-token block", attn_block, 64, 4, 2, 64, 192, rng, {0, 64, 128});
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
