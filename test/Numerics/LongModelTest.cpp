@@ -12,7 +12,7 @@
 //
 // Bounds: activation quantization is discontinuous (BITNET.md): where a
 // float part differs from the reference's in its last bits (Halide's
-// attention sums in another order, another exp), a value at a rounding
+// attention sums in another order), a value at a rounding
 // boundary takes the neighbouring int8 code, and from then on the logits
 // of every later position move a little (the changed row stays in the
 // next layers' caches). Seen here first at position 98, identically for
