@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Reference/Reference.h"
+#include "../Common/Logits.h"
 
 #include <cmath>
 #include <cstdio>
@@ -40,6 +41,7 @@ extern "C" int32_t long_b158_m64(const int32_t *, int32_t, float *, float *, flo
 extern "C" int32_t long_b158_m64_logits(const float *, float *);
 
 namespace ref = bitnet::ref;
+using bitnet::test::argmax;
 
 namespace {
 
@@ -68,14 +70,6 @@ double rowError(const float *a, const float *b, size_t n) {
       worst = std::isnan(d) ? INFINITY : d;
   }
   return worst;
-}
-
-int argmax(const float *v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best])
-      best = static_cast<int>(i);
-  return best;
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Reference/Reference.h"
+#include "../Common/Logits.h"
 #ifdef MODEL_NEEDS_AVXVNNI
 #include "../Common/CpuFeatures.h"
 #endif
@@ -72,6 +73,7 @@ DECLARE_MODEL(binary)
 DECLARE_MODEL(vanilla)
 
 namespace ref = bitnet::ref;
+using bitnet::test::argmax;
 
 using ForwardFn = ModelResult (*)(const int32_t *tokens, int32_t pos,
                                   float *kCache, float *vCache, float *out);
@@ -127,14 +129,6 @@ double maxRelativeError(const std::vector<float> &a, const std::vector<float> &b
       worst = std::isnan(d) ? INFINITY : d;
   }
   return worst;
-}
-
-int argmax(const float *v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best])
-      best = static_cast<int>(i);
-  return best;
 }
 
 bool runCase(const Case &c) {
