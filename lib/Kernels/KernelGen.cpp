@@ -1058,22 +1058,18 @@ protected:
   Func y{"y"};
 };
 
-/// RoPE's inverse frequencies, computed here exactly as the reference does.
-Buffer<float> ropeInverseFrequencies(int64_t headDim, float theta) {
-  const int64_t half = headDim / 2;
-  Buffer<float> invFreq(static_cast<int>(half), "inv_freq");
-  for (int64_t i = 0; i < half; ++i)
-    invFreq(static_cast<int>(i)) =
-        std::pow(theta, -static_cast<float>(2 * i) / static_cast<float>(headDim));
-  return invFreq;
-}
-
 /// The cosine and sine of RoPE's angle for pair i of token m (at position
 /// + m): a Func of its own, so that a CPU schedule computes them once per
 /// token and pair rather than once per head (on a 2B-4T's queries 64
 /// pairs against 2560 elements a token; each a call of the C library's
-/// cosf and sinf, as the reference computes them).
-Func ropeRotation(Var i, Var m, Expr position, const Buffer<float> &invFreq) {
+/// cosf and sinf, as the reference computes them). The inverse
+/// frequencies are computed here exactly as the reference does.
+Func ropeRotation(Var i, Var m, Expr position, int64_t headDim, float theta) {
+  const int64_t half = headDim / 2;
+  Buffer<float> invFreq(static_cast<int>(half), "inv_freq");
+  for (int64_t k = 0; k < half; ++k)
+    invFreq(static_cast<int>(k)) =
+        std::pow(theta, -static_cast<float>(2 * k) / static_cast<float>(headDim));
   Func rotation("rope_rotation");
   Expr angle = cast<float>(position + m) * invFreq(i);
   rotation(i, m) = Tuple(cos(angle), sin(angle));
@@ -1102,7 +1098,7 @@ private:
   void define() override {
     const int64_t D = spec.heads * spec.headDim, M = spec.m;
     constrain(x, {D, M});
-    rotation = ropeRotation(pair, m, position, ropeInverseFrequencies(spec.headDim, spec.theta));
+    rotation = ropeRotation(pair, m, position, spec.headDim, spec.theta);
     y(d, m) = ropeValue(x, d, m, spec.headDim, D, rotation);
     constrain(y.output_buffer(), {D, M});
     built.outputs = {y};
@@ -1134,7 +1130,7 @@ private:
     constrain(query, {queryWidth, M});
     constrain(key, {kvWidth, M});
     constrain(value, {kvWidth, M});
-    rotation = ropeRotation(pair, m, position, ropeInverseFrequencies(hd, spec.theta));
+    rotation = ropeRotation(pair, m, position, hd, spec.theta);
     queryRotated(d, m) = ropeValue(query, d, m, hd, queryWidth, rotation);
     keyAndValue(d, m) = Tuple(ropeValue(key, d, m, hd, kvWidth, rotation), value(d, m));
     constrain(queryRotated.output_buffer(), {queryWidth, M});
