@@ -1324,8 +1324,14 @@ void AttentionGenerator::define() {
   // a block per chunk and head (flash-decoding): each chunk's softmax
   // relative to its own maximum, then the chunks rescaled to the largest
   // (exp(max_c - max)) and added (a float sum in another order than the
-  // reference's, within the attention kernels' bound).
-  splitRows = target.family == ScheduleFamily::GPU && M == 1 && C > kChunkRows;
+  // reference's, within the attention kernels' bound). Several tokens keep
+  // the one launch (a block per head and token is parallel enough) where
+  // it fits; where it does not (a cache past the rows one block keeps),
+  // they take the same two launches, a block per (chunk, head, token).
+  // (The chunk's block has a thread per head-dimension element and two
+  // more: hd + 2 within the block's most threads.)
+  splitRows = target.family == ScheduleFamily::GPU && C > kChunkRows &&
+              hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch());
   if (splitRows) {
     const int64_t chunks = (C + kChunkRows - 1) / kChunkRows;
     const int R = i32(kChunkRows);
@@ -1361,8 +1367,8 @@ void AttentionGenerator::define() {
     wholeSum(h, m) = wholeSum(h, m) + part(i32(hd), rc, h, m) * rescale;
     wholeAcc(d, h, m) = 0.0f;
     wholeAcc(d, h, m) = wholeAcc(d, h, m) + part(d, rc, h, m) * rescale;
-    // (The token's last visible row, position + M - 1 = position, is past
-    // the first chunk.)
+    // (Used beside the one launch, so M = 1: the token's last visible row,
+    // position, is past the first chunk.)
     longPosition = position >= R;
     Expr split = wholeAcc(dd % i32(hd), dd / i32(hd), m) / wholeSum(dd / i32(hd), m);
     // Where the one launch fits, it serves the first chunk's positions.
@@ -1427,7 +1433,7 @@ void AttentionGenerator::scheduleGPU() {
   Var di("di");
   const int rowGroups = this->rowGroups();
   if (splitRows && !oneLaunch()) {
-    // Decode with no one-launch schedule: always the split (two launches).
+    // No one-launch schedule: always the split (two launches).
     Var hh("hh");
     y.split(dd, hh, di, i32(hd)).gpu_blocks(hh, m).gpu_threads(di);
     scheduleGPUSplitRows(hh);
@@ -1483,8 +1489,8 @@ void AttentionGenerator::scheduleGPU() {
       scheduleGPUSplitRows(hh);
     return;
   }
-  // Long contexts, several tokens (a generated token takes the split):
-  // five launches: the scores (a thread per cache row, its
+  // Head dimensions past the split's block (hd + 2 > 256 threads) where
+  // the one launch does not fit: five launches: the scores (a thread per cache row, its
   // dot product inside it), the softmax's maximum (a block per (head,
   // token), block-wide), the exponentials (a thread per row), their sum (as
   // the maximum), and the output (a thread per element, its weighted sum

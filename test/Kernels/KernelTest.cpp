@@ -27,6 +27,7 @@
 #include "attn_split.h"
 #include "attn_block.h"
 #include "attn_hd128.h"
+#include "attn_wide.h"
 #include "attn_lanes.h"
 #include "attn_lanes_decode.h"
 #include "bl_gemm_b1.h"
@@ -741,7 +742,11 @@ int main(int argc, char **argv) {
   testAttention("attention decode hd=32", attn_lanes_decode, 1, 4, 1, 32, 11, rng);
   testAttention("attention prefill hd=32", attn_lanes, 5, 4, 1, 32, 11, rng);
   testAttention("attention hd=128", attn_hd128, 2, 4, 2, 128, 300, rng);
-  testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng);
+  // Two tokens on either side of a chunk boundary (255: rows 0..255 and
+  // 0..256), the last rows.
+  testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng,
+                {0, 255, 1000, 4098});
+  testAttention("attention hd=264", attn_wide, 2, 2, 1, 264, 4100, rng, {0, 4098});
   // GPU decode from the second chunk of 256 rows on: a block per chunk and
   // head, then the chunks combined. The last row alone in its chunk (256),
   // a partial chunk (700), the last row of a one-chunk position (255).
