@@ -80,32 +80,35 @@ struct TargetParams {
   /// product that feeds a sum of the reference's must be rounded explicitly
   /// (roundedAddProduct).
   bool fusesMultiplyAdd;
+  /// CPU vector registers (the accumulators a loop may keep in them); 0 on
+  /// GPUs.
+  int vectorRegisters;
 };
 
 const TargetParams kTargets[] = {
     // target, family, lanes, codeDot, signedCodes, ternaryDotKernel,
     // f16MatmulKernel, gpuThreads, gpuHeadThreads, gpuSharedBytes,
-    // fusesMultiplyAdd
+    // fusesMultiplyAdd, vectorRegisters
     {KernelTarget::X86AVX2, ScheduleFamily::CPU, 8, CodeDot::PairsInI16, false,
-     nullptr, "bitnet_f16_matmul", 0, 0, 0, false},
+     nullptr, "bitnet_f16_matmul", 0, 0, 0, false, 16},
     // Halide 14 has no AVX-VNNI feature: the AVX2 kernels, except the
     // single-token BitLinear's dot products (256-bit {vex} vpdpbusd in C).
     {KernelTarget::X86AVXVNNI, ScheduleFamily::CPU, 8, CodeDot::PairsInI16,
-     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, 0, false},
+     false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, 0, false, 16},
     {KernelTarget::X86AVX512, ScheduleFamily::CPU, 16, CodeDot::FourWay, false,
-     nullptr, "bitnet_f16_matmul_avx512", 0, 0, 0, false},
+     nullptr, "bitnet_f16_matmul_avx512", 0, 0, 0, false, 32},
     {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false, 32},
     {KernelTarget::ARM64DotProd, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
-     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false},
+     nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false, 32},
     // CUDA: 48 KB of static shared memory a block.
     {KernelTarget::CUDA, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32, 48 * 1024, true},
+     nullptr, nullptr, 64, 32, 48 * 1024, true, 0},
     // OpenCL C: Halide writes the product and the sum as two statements,
     // which FP_CONTRACT does not fuse. 32 KB of local memory: the least a
     // full-profile device has (phones' GPUs have no more).
     {KernelTarget::OpenCL, ScheduleFamily::GPU, 1, CodeDot::FourWay, false,
-     nullptr, nullptr, 64, 32, 32 * 1024, false},
+     nullptr, nullptr, 64, 32, 32 * 1024, false, 0},
 };
 
 const TargetParams &targetParams(KernelTarget target) {
@@ -1252,7 +1255,9 @@ private:
   Param<int32_t> position{"position"};
   Var t{"t"}, h{"h"}, m{"m"}, d{"d"}, l{"l"}, dd{"dd"};
   Func dotp{"dot"}, lane{"lane"}, score{"score"}, mx{"mx"}, e{"e"},
-      sum{"sum"}, acc{"acc"}, y{"y"};
+      sum{"sum"}, weight{"weight"}, acc{"acc"}, y{"y"};
+  // CPU: the lanes' sums halved until one is left (laneDot).
+  std::vector<Func> laneHalves;
   // GPU decode past the first chunk of rows (splitRows): each chunk's
   // scores, maximum, exponentials, their sum and weighted values (`part`:
   // the head dimension's sums, then the sum, then the maximum), and the
@@ -1266,7 +1271,7 @@ private:
   static constexpr int64_t kMaxOneLaunchRows = 4096, kMaxBlockThreads = 256;
   // GPU decode: cache rows per block of the split schedule.
   static constexpr int64_t kChunkRows = 256;
-  RDom rl, rk, rt, rr, rc;
+  RDom rk, rt, rr, rc;
   Expr longPosition;
   int64_t hd = 0;
   bool laneDot = false, splitRows = false;
@@ -1293,14 +1298,26 @@ void AttentionGenerator::define() {
   // instead turns every load of k into a gather: ~100 cycles per row.)
   const int lanes = target.lanes;
   laneDot = lanes > 1 && hd % lanes == 0 && hd > lanes;
-  rl = RDom(0, lanes, "rl");
   if (laneDot) {
     rk = RDom(0, i32(hd / lanes), "rk");
     Expr d0 = rk * lanes + l;
+    // (A block of rows past the cache's last row, computed and never used,
+    // reads that row.)
     lane(l, t, h, m) = 0.0f;
-    lane(l, t, h, m) = lane(l, t, h, m) + q(h * i32(hd) + d0, m) * kc(kvh * i32(hd) + d0, t);
-    dotp(t, h, m) = 0.0f;
-    dotp(t, h, m) = dotp(t, h, m) + lane(rl, t, h, m);
+    lane(l, t, h, m) = lane(l, t, h, m) +
+                       q(h * i32(hd) + d0, m) * kc(kvh * i32(hd) + d0, min(t, i32(C - 1)));
+    // The lanes' sums added pairwise, half the vector onto the other half
+    // (vector adds and shuffles; strict float keeps a sum over the lanes as
+    // written, one scalar add after another).
+    Func level = lane;
+    laneHalves.clear();
+    for (int width = lanes / 2; width >= 1; width /= 2) {
+      Func half("lane_half" + std::to_string(width));
+      half(l, t, h, m) = level(l, t, h, m) + level(l + width, t, h, m);
+      laneHalves.push_back(half);
+      level = half;
+    }
+    dotp(t, h, m) = level(0, t, h, m);
   } else {
     RDom rd(0, i32(hd), "rd");
     dotp(t, h, m) = 0.0f;
@@ -1317,7 +1334,9 @@ void AttentionGenerator::define() {
   sum(h, m) = 0.0f;
   sum(h, m) = sum(h, m) + e(rt, h, m);
   acc(d, h, m) = 0.0f;
-  acc(d, h, m) = acc(d, h, m) + (e(rt, h, m) / sum(h, m)) * vc(kvh * i32(hd) + d, rt);
+  // (The CPUs compute each row's weight once, vectorized; GPUs inline it.)
+  weight(t, h, m) = e(t, h, m) / sum(h, m);
+  acc(d, h, m) = acc(d, h, m) + weight(rt, h, m) * vc(kvh * i32(hd) + d, rt);
   // A generated token on a GPU has a block per head in the schedule above:
   // 20 blocks of a 132-SM GPU for a 2B-4T, each streaming its head's whole
   // cache. Past the first kChunkRows rows it instead spreads the rows over
@@ -1385,32 +1404,79 @@ void AttentionGenerator::define() {
 }
 
 void AttentionGenerator::scheduleCPU() {
-  // One task per (head, token): a generated token (m = 1) still spreads
-  // its heads over the threads.
+  // One task per (KV head, token): the query heads that share a KV head
+  // (the group) read each cache row once. With a task per query head each
+  // head streamed its KV head's rows on its own: a group's times the cache
+  // traffic (4x for a 2B-4T), which made attention 66% of a 2048-token
+  // prompt and 53% of a token generated after it. A generated token still
+  // spreads its KV heads over the threads.
   const int vec = target.lanes;
-  Var hh("hh"), di("di"), task("task");
-  y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp).fuse(hh, m, task).parallel(task);
-  for (Func f : {dotp, score, mx, e, sum, acc})
+  const int64_t group = spec.heads / spec.kvHeads;
+  // Accumulators kept in vector registers, with room for the operands.
+  const int64_t accumulators = target.vectorRegisters / 2;
+  const bool groupInRegisters = group <= accumulators;
+  Var hh("hh"), di("di"), kv("kv"), g("g"), task("task");
+  y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp)
+      .split(hh, kv, g, i32(group))
+      .fuse(kv, m, task)
+      .parallel(task);
+  for (Func f : {dotp, score, mx, e, sum, weight, acc})
     f.compute_at(y, task);
   if (laneDot) {
-    // Four cache rows at a time: four independent chains of FMAs over the
-    // head dimension, each q vector loaded once for the four.
+    // A few cache rows at a time against every head of the group: rows x
+    // group independent chains of FMAs over the head dimension, each k
+    // vector loaded once for the group and each q vector once for the rows.
+    const int rows = groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group)) : 4;
+    // The block's sums have constant extents (bound_extent: a last block
+    // past the visible rows computes them too), so that they live in
+    // registers, not in an array indexed by the block's size.
     Var to("to"), ti("ti");
-    dotp.update().split(t, to, ti, 4, TailStrategy::GuardWithIf).unroll(ti);
-    lane.compute_at(dotp, to).vectorize(l);
-    lane.update().reorder(l, t, rk).vectorize(l).unroll(t, 4, TailStrategy::GuardWithIf);
-    dotp.update().atomic().vectorize(rl);
+    dotp.split(t, to, ti, rows, TailStrategy::GuardWithIf).unroll(ti);
+    lane.compute_at(dotp, to).bound_extent(t, rows).vectorize(l);
+    for (Func half : laneHalves)
+      half.compute_at(dotp, to).bound_extent(t, rows).vectorize(l).unroll(t);
+    if (groupInRegisters) {
+      dotp.reorder(ti, h, to).unroll(h);
+      lane.update().reorder(l, t, h, rk).vectorize(l).unroll(t).unroll(h);
+      for (Func half : laneHalves)
+        half.reorder(l, t, h).unroll(h);
+    } else {
+      lane.update().reorder(l, t, rk).vectorize(l).unroll(t);
+    }
   } else {
     dotp.update().vectorize(t, vec, TailStrategy::GuardWithIf);
   }
-  e.vectorize(t, vec, TailStrategy::GuardWithIf);
-  // Each cache row updates the whole head's accumulators: hd / vec
-  // independent vector chains instead of one chain per vector.
-  Var dv("dv"), dl("dl");
-  if (hd % vec == 0)
-    acc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rt);
-  else
+  for (Func f : {e, weight})
+    f.vectorize(t, vec, TailStrategy::GuardWithIf);
+  // The group's maxima and sums side by side: independent chains, each
+  // head's rows still in order (the reference's sum).
+  if (groupInRegisters)
+    for (Func f : {mx, sum})
+      f.update().reorder(h, rt).unroll(h);
+  // Each cache row updates the head's accumulators: independent vector
+  // chains instead of one chain per vector. With the group in registers,
+  // each value row is loaded once for the group: a slice of the head
+  // dimension at a time (slice x group accumulators), the rows walked once
+  // a slice.
+  Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi");
+  if (hd % vec == 0) {
+    const int64_t vectors = hd / vec;
+    int64_t slice = groupInRegisters ? std::max<int64_t>(1, accumulators / group) : vectors;
+    while (vectors % slice != 0)
+      --slice;
+    if (groupInRegisters)
+      acc.update()
+          .split(d, dv, dl, vec)
+          .split(dv, dvo, dvi, i32(slice))
+          .reorder(dl, dvi, h, rt, dvo)
+          .vectorize(dl)
+          .unroll(dvi)
+          .unroll(h);
+    else
+      acc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rt);
+  } else {
     acc.update().vectorize(d, vec, TailStrategy::GuardWithIf);
+  }
 }
 
 int AttentionGenerator::rowGroups() const {
