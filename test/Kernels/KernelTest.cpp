@@ -26,6 +26,8 @@
 #include "attn_long.h"
 #include "attn_split.h"
 #include "attn_block.h"
+#include "attn_group8.h"
+#include "attn_group16.h"
 #include "attn_hd128.h"
 #include "attn_wide.h"
 #include "attn_lanes.h"
@@ -753,6 +755,8 @@ int main(int argc, char **argv) {
   testAttention("attention decode over 700 rows", attn_split, 1, 4, 2, 32, 700, rng,
                 {0, 255, 256, 400, 699});
   testAttention("attention 64-token block", attn_block, 64, 4, 2, 64, 192, rng, {0, 64, 128});
+  testAttention("attention group of 8", attn_group8, 3, 16, 2, 32, 40, rng, {0, 17, 37});
+  testAttention("attention group of 16", attn_group16, 2, 16, 1, 80, 37, rng, {0, 6, 35});
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
