@@ -552,8 +552,9 @@ void BitLinearGenerator::define() {
     // then dp4a over that u32 and the activations' four bytes, as a
     // VectorReduce written out. (Halide's own vectorization of the byte
     // loop worked byte by byte in 16-bit registers and packed the bytes
-    // again: 535 SASS instructions for the 2B-4T's 2560 x 2560 GEMV against
-    // 319, ptxas 11.8 for sm_90.) CUDA only: Halide 14's OpenCL C writes
+    // again: 70 SASS instructions a lane's word against 28, ptxas 11.8 for
+    // sm_90 at the 2B-4T's shapes; docs/Kernels.md.) CUDA only: Halide 14's
+    // OpenCL C writes
     // the u32 -> char4 reinterpretation as as_char(), which does not
     // compile.
     wordSwar = warpGemv && !base3 && group == 4;
