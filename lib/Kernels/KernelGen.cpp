@@ -554,9 +554,8 @@ void BitLinearGenerator::define() {
     // loop worked byte by byte in 16-bit registers and packed the bytes
     // again: 70 SASS instructions a lane's word against 28, ptxas 11.8 for
     // sm_90 at the 2B-4T's shapes; docs/Kernels.md.) CUDA only: Halide 14's
-    // OpenCL C writes
-    // the u32 -> char4 reinterpretation as as_char(), which does not
-    // compile.
+    // OpenCL C writes the u32 -> char4 reinterpretation as as_char(),
+    // which does not compile.
     wordSwar = warpGemv && !base3 && group == 4;
     if (wordSwar) {
       using namespace Halide::Internal;
