@@ -368,8 +368,8 @@ void BitLinearGenerator::define() {
   const int64_t storedRows = (N + tn - 1) / tn * tn;
   auto byteIndex = [&](Expr j, Expr tc) {
     Expr row = min(n, i32(storedRows - 1));
-    return ((row / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) + (row % i32(tn)) * i32(rowBytes) +
-           j;
+    return ((row / i32(tn)) * i32(colTiles) + tc) * i32(tileBytes) +
+           (row % i32(tn)) * i32(rowBytes) + j;
   };
   auto decode = [&](Expr j, Expr slot, Expr tc) {
     Expr byte = w(byteIndex(j, tc));
@@ -560,7 +560,8 @@ void BitLinearGenerator::define() {
     if (wordSwar) {
       using namespace Halide::Internal;
       Expr at = byteIndex(st * i32(stepBytes), tc);
-      Expr word = reinterpret(UInt(32), Shuffle::make_concat({w(at), w(at + 1), w(at + 2), w(at + 3)}));
+      Expr word =
+          reinterpret(UInt(32), Shuffle::make_concat({w(at), w(at + 1), w(at + 2), w(at + 3)}));
       auto bytes = [](uint32_t v) { return UIntImm::make(UInt(32), v); };
       Expr codes = bits1 ? ((word >> cast<uint32_t>(sl)) & bytes(0x01010101u)) * bytes(2)
                          : (word >> cast<uint32_t>(sl * 2)) & bytes(0x03030303u);
@@ -1459,9 +1460,11 @@ void AttentionGenerator::scheduleCPU() {
     f.compute_at(y, task);
   if (laneDot) {
     // A few cache rows at a time against every head of the group: rows x
-    // group independent chains of FMAs over the head dimension, each k
-    // vector loaded once for the group and each q vector once for the rows.
-    const int rows = groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group)) : 4;
+    // group independent chains of multiplies and adds over the head
+    // dimension, each k vector loaded once for the group and each q vector
+    // once for the rows.
+    const int rows =
+        groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group)) : 4;
     // The block's sums have constant extents (bound_extent: a last block
     // past the visible rows computes them too), so that they live in
     // registers, not in an array indexed by the block's size.
@@ -1591,12 +1594,13 @@ void AttentionGenerator::scheduleGPU() {
     return;
   }
   // Head dimensions past the split's block (hd + 2 > 256 threads) where
-  // the one launch does not fit: five launches: the scores (a thread per cache row, its
-  // dot product inside it), the softmax's maximum (a block per (head,
-  // token), block-wide), the exponentials (a thread per row), their sum (as
-  // the maximum), and the output (a thread per element, its weighted sum
-  // of the values inside it). Each reduction's initial value is computed
-  // in its own launch, not one of its own (that made ten launches).
+  // the one launch does not fit: five launches: the scores (a thread per
+  // cache row, its dot product inside it), the softmax's maximum (a block
+  // per (head, token), block-wide), the exponentials (a thread per row),
+  // their sum (as the maximum), and the output (a thread per element, its
+  // weighted sum of the values inside it). Each reduction's initial value
+  // is computed in its own launch, not one of its own (that made ten
+  // launches).
   Var scoreThread = gpuTileAll(score.compute_root(), t, {h, m}, threads);
   dotp.compute_at(score, scoreThread);
   gpuTileAll(e.compute_root(), t, {h, m}, threads);
