@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitnet/Kernels/KernelGen.h"
+#include "bitnet/Kernels/PackedWords.h"
 #include "bitnet/Reference/Reference.h"
 
 #include "Halide.h"
@@ -547,9 +548,8 @@ void BitLinearGenerator::define() {
     Expr tc = min(tile, i32(colTiles - 1));
     // Words of 2-bit or 1-bit codes: the word's four bytes loaded as one
     // u32 and the slot's codes turned into four weights at once, with
-    // 32-bit operations (c - 1 in every byte, no borrow across bytes:
-    // ((c | 0x80) - 1) ^ 0x80, for c in 0..3; binary codes b as 2b first),
-    // then dp4a over that u32 and the activations' four bytes, as a
+    // 32-bit operations (packedWordWeights), then dp4a over that u32 and
+    // the activations' four bytes, as a
     // VectorReduce written out. (Halide's own vectorization of the byte
     // loop worked byte by byte in 16-bit registers and packed the bytes
     // again: 70 SASS instructions a lane's word against 28, ptxas 11.8 for
@@ -562,10 +562,7 @@ void BitLinearGenerator::define() {
       Expr at = byteIndex(st * i32(stepBytes), tc);
       Expr word =
           reinterpret(UInt(32), Shuffle::make_concat({w(at), w(at + 1), w(at + 2), w(at + 3)}));
-      auto bytes = [](uint32_t v) { return UIntImm::make(UInt(32), v); };
-      Expr codes = bits1 ? ((word >> cast<uint32_t>(sl)) & bytes(0x01010101u)) * bytes(2)
-                         : (word >> cast<uint32_t>(sl * 2)) & bytes(0x03030303u);
-      Expr weights = ((codes | bytes(0x80808080u)) - bytes(0x01010101u)) ^ bytes(0x80808080u);
+      Expr weights = packedWordWeights(word, sl, bits1);
       Expr col = decode(st * i32(stepBytes), sl, tc).second;
       std::vector<Expr> activations;
       for (int i = 0; i < 4; ++i)
