@@ -11,7 +11,9 @@
 // split past it: a block per chunk of 256 rows and head, then one
 // combining them) and 8192 rows (the split at every position: at 255 the
 // split's second launch against the one launch), the bytes counted being
-// the K and V rows read. The GEMV weights
+// the K and V rows read; and a 64-token prompt block's attention ending at
+// the same rows, in the one launch (4096 rows) and in the split (8192). The
+// GEMV weights
 // rotate through enough copies to exceed the L2 cache (an H200 has 50 MB),
 // so each call streams its weights from device memory as in a model.
 //
@@ -264,7 +266,7 @@ CallTimes timeCalls(int warm, int calls, int rounds, const std::function<int(int
 void printRow(const char *what, int64_t m, const char *rows, CallTimes t, double bytes,
               double bandwidth, double ops) {
   auto gbps = [&](double seconds) { return bytes / seconds / 1e9; };
-  std::printf("%-26s %4lld %5s %9.1f %7.0f%%", what, (long long)m, rows, t.wall * 1e6,
+  std::printf("%-32s %4lld %5s %9.1f %7.0f%%", what, (long long)m, rows, t.wall * 1e6,
               100.0 * gbps(t.wall) / bandwidth);
   if (t.device > 0)
     std::printf(" %9.1f %9.1f %7.0f%%", t.device * 1e6, gbps(t.device),
@@ -326,7 +328,7 @@ int main(int argc, char **argv) {
   std::printf("BitLinear weights: offset2, tile 1x16; decode GEMVs rotate through >= %lld "
               "MiB of copies\n\n",
               (long long)rotateMiB);
-  std::printf("%-26s %4s %5s %9s %8s %9s %9s %8s %9s\n", "kernel (N x K)", "M", "rows",
+  std::printf("%-32s %4s %5s %9s %8s %9s %9s %8s %9s\n", "kernel (N x K)", "M", "rows",
               "wall (us)", "of bw", "dev (us)", "GB/s", "of bw", "GOPS");
 
   ref::Rng rng(7);
@@ -364,17 +366,21 @@ int main(int argc, char **argv) {
              2.0 * kernel.n * kernel.k * kernel.m);
   }
 
-  // Decode attention, 2B-4T shapes. The caches rotate through copies past
-  // the L2 cache, as 30 layers' caches would.
+  // Attention, 2B-4T shapes: a generated token's and a 64-token prompt
+  // block's. The caches rotate through copies past the L2 cache, as 30
+  // layers' caches would.
   {
     const int heads = 20, kvDim = 5 * 128, headDim = 128;
     struct AttentionKernel {
       const char *schedule;
-      int context;
+      int m, context;
       AttentionFn fn;
     };
-    const AttentionKernel kernels[] = {{"c4096", 4096, bench_gpu_attention_c4096},
-                                       {"c8192 split", 8192, bench_gpu_attention_c8192}};
+    const AttentionKernel kernels[] = {
+        {"c4096", 1, 4096, bench_gpu_attention_c4096},
+        {"c8192 split", 1, 8192, bench_gpu_attention_c8192},
+        {"m64 c4096", 64, 4096, bench_gpu_attention_m64_c4096},
+        {"m64 c8192 split", 64, 8192, bench_gpu_attention_m64_c8192}};
     for (const AttentionKernel &kernel : kernels) {
       const size_t cacheBytes = size_t(kvDim) * kernel.context * sizeof(float);
       const size_t copies = std::max<size_t>(2, (size_t(rotateMiB) << 20) / (2 * cacheBytes) + 1);
@@ -386,11 +392,13 @@ int main(int argc, char **argv) {
           cache.set_host_dirty();
           pool->push_back(std::move(cache));
         }
-      Buffer<float> q(heads * headDim, 1);
+      Buffer<float> q(heads * headDim, kernel.m);
       q.fill(0.5f);
       q.set_host_dirty();
-      Buffer<float> y(heads * headDim, 1);
-      for (int32_t position : {255, 1023, 4095}) {
+      Buffer<float> y(heads * headDim, kernel.m);
+      // The last visible row at 255, 1023 and 4095.
+      for (int32_t last : {255, 1023, 4095}) {
+        const int32_t position = last - (kernel.m - 1);
         CallTimes t = timeCalls(
             static_cast<int>(copies), calls, kRounds,
             [&](int i) {
@@ -399,9 +407,12 @@ int main(int argc, char **argv) {
             [&] { y.device_sync(); }, timer);
         char what[64];
         std::snprintf(what, sizeof what, "attention %s p%d", kernel.schedule, position);
-        const double rows = position + 1.0;
-        printRow(what, 1, "-", t, 2.0 * rows * kvDim * sizeof(float), bandwidth,
-                 4.0 * heads * headDim * rows);
+        // Bytes: the visible rows of both caches (each read once at best);
+        // ops: every token's q . k and weighted values over its rows.
+        const double rows = last + 1.0, tokenRows = kernel.m * (last + 1.0) -
+                                                    kernel.m * (kernel.m - 1) / 2.0;
+        printRow(what, kernel.m, "-", t, 2.0 * rows * kvDim * sizeof(float), bandwidth,
+                 4.0 * heads * headDim * tokenRows);
       }
     }
   }
