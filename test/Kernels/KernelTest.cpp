@@ -28,6 +28,7 @@
 #include "attn_block.h"
 #include "attn_group8.h"
 #include "attn_group16.h"
+#include "attn_group3.h"
 #include "attn_hd128.h"
 #include "attn_wide.h"
 #include "attn_lanes.h"
@@ -757,6 +758,7 @@ int main(int argc, char **argv) {
   testAttention("attention 64-token block", attn_block, 64, 4, 2, 64, 192, rng, {0, 64, 128});
   testAttention("attention group of 8", attn_group8, 3, 16, 2, 32, 40, rng, {0, 17, 37});
   testAttention("attention group of 16", attn_group16, 2, 16, 1, 80, 37, rng, {0, 6, 35});
+  testAttention("attention group of 3", attn_group3, 2, 6, 2, 48, 50, rng, {0, 9, 48});
   testElementwise(rng);
   testFloatMatmul("float_matmul gemv", fmm_gemv, 1, rng);
   testFloatMatmul("float_matmul gemm", fmm_gemm, 5, rng);
