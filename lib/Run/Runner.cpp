@@ -272,14 +272,21 @@ double ReadBandwidthProbe::measure(int threads) {
 llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
                                                         const BenchOptions &options) {
   const bitnet_model &m = model.model();
+  const int32_t depth = options.depth;
+  if (depth < 0 || depth >= m.context)
+    return fail("-d " + llvm::Twine(depth) + " must be in [0, context " +
+                llvm::Twine(m.context) + ")");
+  // The room a test has: the context less the tokens already in the cache.
+  auto room = [&]() -> std::string {
+    return depth ? ("context " + llvm::Twine(m.context) + " - depth " + llvm::Twine(depth)).str()
+                 : ("context " + llvm::Twine(m.context)).str();
+  };
   for (int32_t n : options.promptTokens)
-    if (n > m.context || n < 1)
-      return fail("-p " + llvm::Twine(n) + " must be in [1, context " +
-                  llvm::Twine(m.context) + "]");
+    if (n > m.context - depth || n < 1)
+      return fail("-p " + llvm::Twine(n) + " must be in [1, " + room() + "]");
   for (int32_t n : options.generatedTokens)
-    if (n > m.context || n < 1)
-      return fail("-n " + llvm::Twine(n) + " must be in [1, context " +
-                  llvm::Twine(m.context) + "]");
+    if (n > m.context - depth || n < 1)
+      return fail("-n " + llvm::Twine(n) + " must be in [1, " + room() + "]");
   std::vector<BenchRow> rows;
   ref::Rng tokenRng(7); // random prompt and generated token ids
   // Far larger than any last-level cache; allocated only for generation.
@@ -295,10 +302,22 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
       std::vector<double> rates, bandwidths;
       std::vector<int32_t> ids(static_cast<size_t>(tokens));
       std::vector<float> logits(m.vocab);
+      if (depth > 0) {
+        // The cache's first `depth` rows, once: each repetition then writes
+        // the rows from `depth` on before anything reads them.
+        std::vector<int32_t> earlier(static_cast<size_t>(depth));
+        for (int32_t &id : earlier)
+          id = static_cast<int32_t>(tokenRng.range(0, m.vocab - 1));
+        model.reset(s);
+        if (int32_t status = model.forward(s, earlier.data(), depth, 0, BITNET_LOGITS_LAST,
+                                           logits.data()))
+          return fail("the model failed with status " + llvm::Twine(status));
+      }
       for (int32_t r = 0; r < options.repetitions + 1; ++r) {
         for (int32_t &id : ids)
           id = static_cast<int32_t>(tokenRng.range(0, m.vocab - 1));
-        model.reset(s);
+        if (depth == 0)
+          model.reset(s);
         // Generation is paired with the read bandwidth of the same moments:
         // a probe before each timed repetition and after the last (this
         // machine's bandwidth moves by tens of percent within seconds).
@@ -308,10 +327,10 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
         int32_t status = 0;
         if (prompt)
           // As llama-bench: the logits of the prompt's last token.
-          status = model.forward(s, ids.data(), tokens, 0, BITNET_LOGITS_LAST, logits.data());
+          status = model.forward(s, ids.data(), tokens, depth, BITNET_LOGITS_LAST, logits.data());
         else
           for (int32_t i = 0; i < tokens && status == 0; ++i)
-            status = model.forward(s, &ids[i], 1, i, BITNET_LOGITS_LAST, logits.data());
+            status = model.forward(s, &ids[i], 1, depth + i, BITNET_LOGITS_LAST, logits.data());
         double t = seconds(t0, Clock::now());
         if (status != 0)
           return fail("the model failed with status " + llvm::Twine(status));
@@ -327,6 +346,7 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
       row.threads = threads;
       row.test = test;
       row.tokens = tokens;
+      row.depth = depth;
       double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / rates.size(), var = 0;
       for (double x : rates)
         var += (x - mean) * (x - mean);
@@ -356,6 +376,12 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
     return rows.takeError();
   const bitnet_model &m = model.model();
   const double weightGB = m.read_bytes / 1e9;
+  // A generated token at position p reads the K and V rows 0..p of every
+  // layer (f32); the mean over a test's tokens.
+  auto cacheGB = [&](const BenchRow &row) {
+    return 2.0 * m.layers * m.kv_dim * sizeof(float) * (row.depth + (row.tokens + 1) / 2.0) /
+           1e9;
+  };
   // A fat object: the variant a state runs (the one create picks).
   std::string variant;
   if (m.variant_count > 0) {
@@ -376,19 +402,21 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
   if (device)
     out << "kernels on the " << model.deviceAPI()
         << " device: the host's read bandwidth does not bound them (no roofline)\n";
-  out << llvm::format("%-6s %-8s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
+  out << llvm::format("%-6s %-12s %10s %18s %12s %12s %9s\n", "thr", "test", "tokens",
                       "t/s (mean +- sd)", "bw GB/s", "roofline t/s", "of roof");
   for (const BenchRow &row : *rows) {
     const bool prompt = row.test == BenchTest::PromptProcessing;
-    std::string test = (prompt ? "pp" : "tg") + std::to_string(row.tokens);
+    // As llama-bench names a test at a depth ("pp512 @ d2048"), without spaces.
+    std::string test = (prompt ? "pp" : "tg") + std::to_string(row.tokens) +
+                       (row.depth ? "@d" + std::to_string(row.depth) : "");
     if (prompt || device) {
-      out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12s %12s %9s\n", row.threads,
+      out << llvm::format("%-6d %-12s %10d %10.2f +- %5.2f %12s %12s %9s\n", row.threads,
                           test.c_str(), row.tokens, row.meanTokensPerSecond,
                           row.sdTokensPerSecond, "", "", "");
       continue;
     }
-    double bandwidth = row.bandwidthGBs, roofline = bandwidth / weightGB;
-    out << llvm::format("%-6d %-8s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", row.threads,
+    double bandwidth = row.bandwidthGBs, roofline = bandwidth / (weightGB + cacheGB(row));
+    out << llvm::format("%-6d %-12s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", row.threads,
                         test.c_str(), row.tokens, row.meanTokensPerSecond,
                         row.sdTokensPerSecond, bandwidth, roofline,
                         100.0 * row.meanTokensPerSecond / roofline);

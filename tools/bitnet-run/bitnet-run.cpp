@@ -102,6 +102,11 @@ static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile: prompt 
                                       cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
                                     cl::init(3), cl::Prefix, cl::cat(category));
+static cl::opt<int32_t> depth(
+    "d",
+    cl::desc("--bench: tokens already in the KV cache when each test starts, as llama-bench's "
+             "-d (a prompt of that many tokens, run untimed; default 0)"),
+    cl::init(0), cl::Prefix, cl::cat(category));
 
 static int fail(const Twine &message) {
   errs() << "bitnet-run: error: " << message << "\n";
@@ -121,6 +126,10 @@ int main(int argc, char **argv) {
     return fail("--top-p must be a number in (0, 1]");
   if (topK < 0 || repetitions < 1)
     return fail("--top-k >= 0 and -r >= 1 are required");
+  if (depth < 0)
+    return fail("-d " + Twine(depth) + " must be >= 0");
+  if (depth != 0 && !benchMode)
+    return fail("-d is a --bench option");
   for (int32_t n : generated)
     if (n < 0)
       return fail("-n " + Twine(n) + " must be >= 0");
@@ -245,6 +254,7 @@ int main(int argc, char **argv) {
     if (!threads.empty())
       options.threads.assign(threads.begin(), threads.end());
     options.repetitions = repetitions;
+    options.depth = depth;
     if (Error e = run::bench(**model, library, options, outs()))
       return fail(toString(std::move(e)));
     return 0;

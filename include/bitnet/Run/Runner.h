@@ -124,6 +124,10 @@ struct BenchOptions {
   std::vector<int32_t> generatedTokens = {128};
   std::vector<int32_t> threads = {1, 2};
   int32_t repetitions = 3;
+  /// Tokens already in the KV cache when each test starts (llama-bench's
+  /// -d): a prompt of that many tokens, run untimed before the test's
+  /// repetitions, which then start at that position.
+  int32_t depth = 0;
 };
 
 enum class BenchTest { PromptProcessing, Generation };
@@ -134,6 +138,7 @@ struct BenchRow {
   int32_t threads = 0;
   BenchTest test = BenchTest::PromptProcessing;
   int32_t tokens = 0;
+  int32_t depth = 0; // tokens in the KV cache before the test (BenchOptions)
   double meanTokensPerSecond = 0;
   double sdTokensPerSecond = 0; // sample sd; 0 with one repetition
   /// Generation: the mean read bandwidth on as many threads, probed before
@@ -143,13 +148,15 @@ struct BenchRow {
 
 /// Runs every test of `options` on every thread count, in the order
 /// threads x (prompt tests, then generation tests); an error for token
-/// counts outside [1, context] (nothing is run then) or a failing model.
+/// counts outside [1, context - depth] or a depth outside [0, context)
+/// (nothing is run then) or a failing model.
 llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
                                                         const BenchOptions &options);
 
 /// bitnet-run --bench: measureThroughput's rows printed one per line, and for
-/// generation the memory roofline (the model's weight bytes per token against
-/// the read bandwidth measured in the same run).
+/// generation the memory roofline (the model's weight bytes per token and the
+/// KV-cache rows each token reads, against the read bandwidth measured in the
+/// same run).
 llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
                   llvm::raw_ostream &out);
 
