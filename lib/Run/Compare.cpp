@@ -50,13 +50,6 @@ const std::vector<Family> &families() {
   return all;
 }
 
-double readBytesPerGeneratedToken(const bitnet_model &model, int32_t generated) {
-  // The token at position i reads K and V rows 0 .. i of every layer (f32);
-  // the mean over i = 0 .. generated-1 is (generated + 1) / 2 rows.
-  double kvBytesPerRow = 2.0 * model.layers * model.kv_dim * sizeof(float);
-  return model.read_bytes + kvBytesPerRow * (generated + 1) / 2.0;
-}
-
 void printComparison(const Comparison &c, llvm::raw_ostream &out) {
   const std::string pp = "pp" + std::to_string(c.bench.promptTokens[0]);
   const std::string tg = "tg" + std::to_string(c.bench.generatedTokens[0]);

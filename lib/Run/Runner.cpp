@@ -369,19 +369,21 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
   return rows;
 }
 
+double readBytesPerGeneratedToken(const bitnet_model &model, int32_t generated, int32_t depth) {
+  // The token at position p reads K and V rows 0 .. p of every layer (f32);
+  // the mean over p = depth .. depth + generated - 1 is depth +
+  // (generated + 1) / 2 rows.
+  double kvBytesPerRow = 2.0 * model.layers * model.kv_dim * sizeof(float);
+  return model.read_bytes + kvBytesPerRow * (depth + (generated + 1) / 2.0);
+}
+
 llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions &options,
                   llvm::raw_ostream &out) {
   llvm::Expected<std::vector<BenchRow>> rows = measureThroughput(model, options);
   if (!rows)
     return rows.takeError();
   const bitnet_model &m = model.model();
-  const double weightGB = m.read_bytes / 1e9;
-  // A generated token at position p reads the K and V rows 0..p of every
-  // layer (f32); the mean over a test's tokens.
-  auto cacheGB = [&](const BenchRow &row) {
-    return 2.0 * m.layers * m.kv_dim * sizeof(float) * (row.depth + (row.tokens + 1) / 2.0) /
-           1e9;
-  };
+
   // A fat object: the variant a state runs (the one create picks).
   std::string variant;
   if (m.variant_count > 0) {
@@ -415,7 +417,8 @@ llvm::Error bench(LoadedModel &model, llvm::StringRef label, const BenchOptions 
                           row.sdTokensPerSecond, "", "", "");
       continue;
     }
-    double bandwidth = row.bandwidthGBs, roofline = bandwidth / (weightGB + cacheGB(row));
+    double bandwidth = row.bandwidthGBs,
+           roofline = bandwidth / (readBytesPerGeneratedToken(m, row.tokens, row.depth) / 1e9);
     out << llvm::format("%-6d %-12s %10d %10.2f +- %5.2f %12.2f %12.2f %8.0f%%\n", row.threads,
                         test.c_str(), row.tokens, row.meanTokensPerSecond,
                         row.sdTokensPerSecond, bandwidth, roofline,

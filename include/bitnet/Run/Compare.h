@@ -62,10 +62,6 @@ struct Family {
 };
 const std::vector<Family> &families();
 
-/// Weight bytes plus the mean KV-cache bytes (f32 K and V rows 0 .. position
-/// of every layer) one of `generated` tokens from position 0 reads.
-double readBytesPerGeneratedToken(const bitnet_model &model, int32_t generated);
-
 /// The row of `figures` for `threads` and `test` (measureThroughput gives one
 /// per pair it was asked for).
 const BenchRow &benchRow(const FamilyFigures &figures, int32_t threads, BenchTest test);

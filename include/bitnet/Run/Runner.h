@@ -153,6 +153,11 @@ struct BenchRow {
 llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
                                                         const BenchOptions &options);
 
+/// Weight bytes plus the mean KV-cache bytes (f32 K and V rows 0 .. position
+/// of every layer) one of `generated` tokens from position `depth` reads.
+double readBytesPerGeneratedToken(const bitnet_model &model, int32_t generated,
+                                  int32_t depth = 0);
+
 /// bitnet-run --bench: measureThroughput's rows printed one per line, and for
 /// generation the memory roofline (the model's weight bytes per token and the
 /// KV-cache rows each token reads, against the read bandwidth measured in the
