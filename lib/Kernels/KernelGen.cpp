@@ -549,13 +549,12 @@ void BitLinearGenerator::define() {
     // Words of 2-bit or 1-bit codes: the word's four bytes loaded as one
     // u32 and the slot's codes turned into four weights at once, with
     // 32-bit operations (packedWordWeights), then dp4a over that u32 and
-    // the activations' four bytes, as a
-    // VectorReduce written out. (Halide's own vectorization of the byte
-    // loop worked byte by byte in 16-bit registers and packed the bytes
-    // again: 70 SASS instructions a lane's word against 28, ptxas 11.8 for
-    // sm_90 at the 2B-4T's shapes; docs/Kernels.md.) CUDA only: Halide 14's
-    // OpenCL C writes the u32 -> char4 reinterpretation as as_char(),
-    // which does not compile.
+    // the activations' four bytes, as a VectorReduce written out. (Halide's
+    // own vectorization of the byte loop worked byte by byte in 16-bit
+    // registers and packed the bytes again: 70 SASS instructions a lane's
+    // word against 28, ptxas 11.8 for sm_90 at the 2B-4T's shapes;
+    // docs/Kernels.md.) CUDA only: Halide 14's OpenCL C writes the u32 ->
+    // char4 reinterpretation as as_char(), which does not compile.
     wordSwar = warpGemv && !base3 && group == 4;
     if (wordSwar) {
       using namespace Halide::Internal;
@@ -1343,7 +1342,6 @@ void AttentionGenerator::define() {
     // (vector adds and shuffles; strict float keeps a sum over the lanes as
     // written, one scalar add after another).
     Func level = lane;
-    laneHalves.clear();
     for (int width = lanes / 2; width >= 1; width /= 2) {
       Func half("lane_half" + std::to_string(width));
       half(l, t, h, m) = level(l, t, h, m) + level(l + width, t, h, m);
