@@ -311,9 +311,10 @@ private:
   ImageParam w{UInt(8), 1, "w"};    // packed weights
   Param<float> gamma{"gamma"};
   ImageParam gammas{Float(32), 1, "gammas"}; // one scale per segment
-  Var n{"n"}, m{"m"}, lane{"lane"}, h{"h"}, tb{"tb"};
+  Var n{"n"}, m{"m"}, lane{"lane"}, h{"h"}, tb{"tb"}, step{"step"}, slot{"slot"}, tile{"tile"};
   Var no{"no"}, ni{"ni"}, nt{"nt"}, nr{"nr"};
-  Func qz{"qz"}, partial{"partial"}, pairs{"pairs"}, dot{"dot"}, qsum{"qsum"};
+  Func qz{"qz"}, partial{"partial"}, pairs{"pairs"}, pairProducts{"pair_products"}, dot{"dot"},
+      qsum{"qsum"};
   Func vnniDot{"vnni_dot"}, y{"y"};
   // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
   Func weightWords{"weight_words"}, activationWords{"activation_words"},
@@ -322,7 +323,7 @@ private:
   // OpenCL's sum of the work-group's lanes.
   Func wordSums{"word_sums"}, laneSums{"lane_sums"}, warpDot, groupDot{"group_dot"};
   std::vector<Func> laneTree;
-  RDom rp, r, rl, rw, rc, rlane, rbyte;
+  RDom rp, rpair, r, rl, rw, rc, rlane, rbyte;
   int64_t K = 0, M = 0, tn = 0, colTiles = 0, lanes = 0, group = 0;
   // GPU GEMV: the threads that share a row (a CUDA warp, an OpenCL
   // work-group's gpuThreads) and a lane's rounds of that many column tiles.
@@ -416,24 +417,31 @@ void BitLinearGenerator::define() {
     // (u8 x i8 pairs -> i16) and are summed in i16 over every slot, step and
     // column tile of a block, then widened to i32 once per block. Halide
     // selects vpmaddubsw only for a saturating pairwise sum, whose
-    // associativity it cannot prove, hence atomic(true). The i16 sums never
-    // saturate, so they are exact: a pair is at most 2 * maxCode * 128 (512
-    // for 2-bit codes, 256 for bits), and a block holds at most
-    // 32767 / that many pairs per lane (63, or 127).
+    // associativity it cannot prove, hence atomic(true): that sum is its own
+    // Func, and the block's sum of pairs a plain add (vpaddw). A saturating
+    // add there (vpaddsw) would be the same sums, but Zen 3 issues it only
+    // on the two pipes that multiply: 3.0 G pmaddubsw + add a second against
+    // 4.5 with vpaddw. The i16 sums never saturate or wrap, so they are
+    // exact: a pair is at most 2 * maxCode * 128 (512 for 2-bit codes, 256
+    // for bits), and a block holds at most 32767 / that many pairs per lane
+    // (63, or 127).
     const int64_t pairsPerTile = perByte * steps;
     const int64_t maxPairs = 32767 / (2 * maxCode * 128);
     int64_t block = 1;
     for (int64_t b = 1; b <= colTiles && pairsPerTile * b <= maxPairs; ++b)
       if (colTiles % b == 0)
         block = b;
-    // (byte in a pair, code slot, vector step, column tile in the block)
-    rp = RDom(0, 2, 0, i32(perByte), 0, i32(steps), 0, i32(block), "rp");
-    auto [code, col] = decode(rp.z * i32(stepBytes) + h * 2 + rp.x, rp.y,
-                              tb * i32(block) + rp[3]);
-    pairs(h, n, m, tb) = cast<int16_t>(0);
-    pairs(h, n, m, tb) =
-        saturating_add(pairs(h, n, m, tb),
+    // (byte in a pair)
+    rpair = RDom(0, 2, "rpair");
+    auto [code, col] = decode(step * i32(stepBytes) + h * 2 + rpair, slot, tile);
+    pairProducts(h, n, m, step, slot, tile) = cast<int16_t>(0);
+    pairProducts(h, n, m, step, slot, tile) =
+        saturating_add(pairProducts(h, n, m, step, slot, tile),
                        cast<int16_t>(code) * cast<int16_t>(qz(col, m)));
+    // (code slot, vector step, column tile in the block)
+    rp = RDom(0, i32(perByte), 0, i32(steps), 0, i32(block), "rp");
+    pairs(h, n, m, tb) = cast<int16_t>(0);
+    pairs(h, n, m, tb) += pairProducts(h, n, m, rp.y, rp.x, tb * i32(block) + rp.z);
     // (i16 pair in an i32 lane, block)
     r = RDom(0, 2, 0, i32(colTiles / block), "r");
     partial(lane, n, m) += cast<int32_t>(pairs(lane * 2 + r.x, n, m, r.y));
@@ -648,13 +656,14 @@ void BitLinearGenerator::schedulePairsInI16() {
   update.split(m, mo, mi, i32(tokens)).reorder(r.x, lane, mi, n, r.y, mo);
   pairs.compute_at(partial, n).vectorize(h);
   pairs.update()
-      .atomic(true)
-      .vectorize(rp.x)
       .vectorize(h)
-      .reorder(rp.x, h, m, rp.y, rp.z, rp[3])
+      .reorder(h, m, rp.x, rp.y, rp.z)
       .unroll(m)
-      .unroll(rp.y)
-      .prefetch(w, rp[3], rp[3], 64, PrefetchBoundStrategy::NonFaulting);
+      .unroll(rp.x)
+      .prefetch(w, rp.z, rp.z, 64, PrefetchBoundStrategy::NonFaulting);
+  // One vector of pairs (one vpmaddubsw) where the sum uses it.
+  pairProducts.compute_at(pairs, m).vectorize(h);
+  pairProducts.update().atomic(true).vectorize(rpair).vectorize(h);
   // Rows are not unrolled: the blocks already hold a row's activations in
   // L1, and unrolling them only spills.
 }
