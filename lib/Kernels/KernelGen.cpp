@@ -1325,7 +1325,7 @@ private:
   RDom rk, rt, rr, rc;
   Expr longPosition;
   int64_t hd = 0;
-  bool laneDot = false, splitRows = false;
+  bool laneDot = false, splitRows = false, cpuSplit = false;
   /// The split schedule, where y's block variable over heads is `head`.
   void scheduleGPUSplitRows(Var head);
   /// GPU: the one-launch schedule's groups of rows, and whether the
@@ -1399,8 +1399,13 @@ void AttentionGenerator::define() {
   // they take the same two launches, a block per (chunk, head, token).
   // (The chunk's block has a thread per head-dimension element and two
   // more: hd + 2 within the block's most threads.)
-  splitRows = target.family == ScheduleFamily::GPU && C > kChunkRows &&
-              hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch());
+  // On CPUs a generated token splits its rows the same way: a task per
+  // (KV head, chunk) instead of one per KV head (5 tasks of a 2B-4T on 2
+  // threads left one thread a third of the time idle, and more threads
+  // got nothing more to do).
+  cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kChunkRows;
+  splitRows = cpuSplit || (target.family == ScheduleFamily::GPU && C > kChunkRows &&
+                           hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch()));
   if (splitRows) {
     const int64_t chunks = (C + kChunkRows - 1) / kChunkRows;
     const int R = i32(kChunkRows);
@@ -1409,10 +1414,15 @@ void AttentionGenerator::define() {
     // The last chunk's rows past the cache are never used (rr's
     // predicate); the clamp keeps Halide's bounds inside the buffers.
     Expr cached = min(t, i32(C - 1));
-    chunkDot(t, h, m) = 0.0f;
-    chunkDot(t, h, m) =
-        chunkDot(t, h, m) + q(h * i32(hd) + rd, m) * kc(kvh * i32(hd) + rd, cached);
-    chunkScore(t, h, m) = chunkDot(t, h, m) * scale;
+    if (cpuSplit) {
+      // (The CPUs score rows only here: the scores above.)
+      chunkScore(t, h, m) = score(t, h, m);
+    } else {
+      chunkDot(t, h, m) = 0.0f;
+      chunkDot(t, h, m) =
+          chunkDot(t, h, m) + q(h * i32(hd) + rd, m) * kc(kvh * i32(hd) + rd, cached);
+      chunkScore(t, h, m) = chunkDot(t, h, m) * scale;
+    }
     rr = RDom(0, R, "rr");
     rr.where(c * R + rr <= last);
     Expr row = c * R + rr;
@@ -1441,7 +1451,7 @@ void AttentionGenerator::define() {
     longPosition = position >= R;
     Expr split = wholeAcc(dd % i32(hd), dd / i32(hd), m) / wholeSum(dd / i32(hd), m);
     // Where the one launch fits, it serves the first chunk's positions.
-    if (oneLaunch())
+    if (!cpuSplit && oneLaunch())
       y(dd, m) = select(longPosition, split, acc(dd % i32(hd), dd / i32(hd), m));
     else
       y(dd, m) = split;
@@ -1458,20 +1468,45 @@ void AttentionGenerator::scheduleCPU() {
   // (the group) read each cache row once. With a task per query head each
   // head streamed its KV head's rows on its own: a group's times the cache
   // traffic (4x for a 2B-4T), which made attention 66% of a 2048-token
-  // prompt and 53% of a token generated after it. A generated token still
-  // spreads its KV heads over the threads.
+  // prompt and 53% of a token generated after it. A generated token past
+  // the first chunk of rows (cpuSplit) has a task per (KV head, chunk).
   const int vec = target.lanes;
   const int64_t group = spec.heads / spec.kvHeads;
   // Accumulators kept in vector registers, with room for the operands.
   const int64_t accumulators = target.vectorRegisters / 2;
   const bool groupInRegisters = group <= accumulators;
   Var hh("hh"), di("di"), kv("kv"), g("g"), task("task");
-  y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp)
-      .split(hh, kv, g, i32(group))
-      .fuse(kv, m, task)
-      .parallel(task);
-  for (Func f : {dotp, score, mx, e, sum, weight, acc})
-    f.compute_at(y, task);
+  // The softmax of a task's rows: the whole cache's, or a chunk's.
+  Func rowMax = mx, rowExp = e, rowSum = sum, rowAcc = acc;
+  RDom rows = rt;
+  if (cpuSplit) {
+    Var c("c");
+    rowMax = chunkMax, rowExp = chunkExp, rowSum = chunkSum, rowAcc = chunkAcc;
+    rows = rr;
+    // Each chunk's weighted values, sum and maximum (`part`) by its task;
+    // then per head the chunks rescaled and added, on the calling thread
+    // (chunks x head_dim multiplies and adds a head).
+    part.compute_root()
+        .split(h, kv, g, i32(group))
+        .reorder(d, g, c, kv, m)
+        .fuse(c, kv, task)
+        .parallel(task);
+    for (Func f : {dotp, score, chunkMax, chunkExp, chunkSum, chunkAcc})
+      f.compute_at(part, task);
+    y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp).vectorize(di, vec);
+    for (Func f : {wholeMax, wholeSum, wholeAcc})
+      f.compute_at(y, hh);
+    wholeAcc.vectorize(d, vec);
+    wholeAcc.update().vectorize(d, vec);
+  } else {
+    y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp)
+        .split(hh, kv, g, i32(group))
+        .fuse(kv, m, task)
+        .parallel(task);
+    for (Func f : {dotp, score, mx, e, sum, weight, acc})
+      f.compute_at(y, task);
+    weight.vectorize(t, vec, TailStrategy::GuardWithIf);
+  }
   if (laneDot) {
     // A few cache rows at a time against every head of the group: rows x
     // group independent chains of multiplies and adds over the head
@@ -1498,13 +1533,12 @@ void AttentionGenerator::scheduleCPU() {
   } else {
     dotp.update().vectorize(t, vec, TailStrategy::GuardWithIf);
   }
-  for (Func f : {e, weight})
-    f.vectorize(t, vec, TailStrategy::GuardWithIf);
+  rowExp.vectorize(t, vec, TailStrategy::GuardWithIf);
   // The group's maxima and sums side by side: independent chains, each
   // head's rows still in order (the reference's sum).
   if (groupInRegisters)
-    for (Func f : {mx, sum})
-      f.update().reorder(h, rt).unroll(h);
+    for (Func f : {rowMax, rowSum})
+      f.update().reorder(h, rows.x).unroll(h);
   // Each cache row updates the head's accumulators: independent vector
   // chains instead of one chain per vector. With the group in registers,
   // each value row is loaded once for the group: a slice of the head
@@ -1524,18 +1558,18 @@ void AttentionGenerator::scheduleCPU() {
     // caches of 30 layers rotated: 1.35 -> 1.07 ms (bit-identical).
     RVar rto("rto"), rti("rti");
     if (groupInRegisters)
-      acc.update()
+      rowAcc.update()
           .split(d, dv, dl, vec)
           .split(dv, dvo, dvi, i32(slice))
-          .split(rt, rto, rti, i32(kValueRunRows))
+          .split(rows.x, rto, rti, i32(kValueRunRows))
           .reorder(dl, dvi, h, rti, dvo, rto)
           .vectorize(dl)
           .unroll(dvi)
           .unroll(h);
     else
-      acc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rt);
+      rowAcc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rows.x);
   } else {
-    acc.update().vectorize(d, vec, TailStrategy::GuardWithIf);
+    rowAcc.update().vectorize(d, vec, TailStrategy::GuardWithIf);
   }
 }
 

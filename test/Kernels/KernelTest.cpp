@@ -750,9 +750,11 @@ int main(int argc, char **argv) {
   testAttention("attention over 4100 rows", attn_long, 2, 2, 1, 8, 4100, rng,
                 {0, 255, 1000, 4098});
   testAttention("attention hd=264", attn_wide, 2, 2, 1, 264, 4100, rng, {0, 4098});
-  // GPU decode from the second chunk of 256 rows on: a block per chunk and
-  // head, then the chunks combined. The last row alone in its chunk (256),
-  // a partial chunk (700), the last row of a one-chunk position (255).
+  // Decode over a cache past one chunk of 256 rows (GPUs: a block per chunk
+  // and head; CPUs, whose vectors divide the head dimension here: a task per
+  // chunk and KV head), then the chunks combined. The last row alone in its
+  // chunk (256), a partial chunk (700), the last row of a one-chunk
+  // position (255).
   testAttention("attention decode over 700 rows", attn_split, 1, 4, 2, 32, 700, rng,
                 {0, 255, 256, 400, 699});
   testAttention("attention 64-token block", attn_block, 64, 4, 2, 64, 192, rng, {0, 64, 128});
