@@ -1410,14 +1410,15 @@ void AttentionGenerator::define() {
     const int64_t chunks = (C + kChunkRows - 1) / kChunkRows;
     const int R = i32(kChunkRows);
     Var c("c");
-    RDom rd(0, i32(hd), "rd_chunk");
-    // The last chunk's rows past the cache are never used (rr's
-    // predicate); the clamp keeps Halide's bounds inside the buffers.
-    Expr cached = min(t, i32(C - 1));
     if (cpuSplit) {
-      // (The CPUs score rows only here: the scores above.)
+      // CPUs score a chunk's rows with the lane-wise scores above (no
+      // other consumer scores them there).
       chunkScore(t, h, m) = score(t, h, m);
     } else {
+      RDom rd(0, i32(hd), "rd_chunk");
+      // The last chunk's rows past the cache are never used (rr's
+      // predicate); the clamp keeps Halide's bounds inside the buffers.
+      Expr cached = min(t, i32(C - 1));
       chunkDot(t, h, m) = 0.0f;
       chunkDot(t, h, m) =
           chunkDot(t, h, m) + q(h * i32(hd) + rd, m) * kc(kvh * i32(hd) + rd, cached);
