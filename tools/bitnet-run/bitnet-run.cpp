@@ -10,9 +10,11 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cmath>
+#include <iterator>
 
 using namespace llvm;
 namespace run = bitnet::run;
@@ -75,7 +77,7 @@ static cl::opt<bool> ignoreEos("ignore-eos",
                                cl::desc("Generate all -n tokens, past end of generation"),
                                cl::cat(category));
 static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; a list "
-                                                 "with --bench)"),
+                                                 "with --bench, where 0 skips generation)"),
                                    cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<float> temperature("temp", cl::desc("Sampling temperature (0: greedy, the "
                                                    "default)"),
@@ -98,7 +100,8 @@ static cl::opt<bool> profileMode(
 static cl::opt<bool> benchMode("bench", cl::desc("Benchmark prompt processing (-p) and "
                                                  "generation (-n) instead of generating"),
                                cl::cat(category));
-static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile: prompt tokens (default 128)"),
+static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile: prompt tokens (default "
+                                                    "128; --bench: 0 skips the prompt tests)"),
                                       cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
                                     cl::init(3), cl::Prefix, cl::cat(category));
@@ -133,9 +136,10 @@ int main(int argc, char **argv) {
   for (int32_t n : generated)
     if (n < 0)
       return fail("-n " + Twine(n) + " must be >= 0");
+  // As llama-bench: in --bench a 0 in -p or -n drops that kind of test.
   for (int32_t p : promptTokens)
-    if (p < 1)
-      return fail("-p " + Twine(p) + " must be >= 1");
+    if (p < 0 || (p == 0 && !benchMode))
+      return fail("-p " + Twine(p) + " must be >= 1" + (benchMode ? " (or 0: no prompt tests)" : ""));
   for (int32_t t : threads)
     if (!run::validThreadCount(t))
       return fail("-t " + Twine(t) + " must be in [1, " + Twine(run::kMaxThreads) + "]");
@@ -247,10 +251,18 @@ int main(int argc, char **argv) {
   }
   if (benchMode) {
     run::BenchOptions options;
+    auto tests = [](const cl::list<int32_t> &counts) {
+      std::vector<int32_t> nonzero;
+      std::copy_if(counts.begin(), counts.end(), std::back_inserter(nonzero),
+                   [](int32_t n) { return n != 0; });
+      return nonzero;
+    };
     if (!promptTokens.empty())
-      options.promptTokens.assign(promptTokens.begin(), promptTokens.end());
+      options.promptTokens = tests(promptTokens);
     if (!generated.empty())
-      options.generatedTokens.assign(generated.begin(), generated.end());
+      options.generatedTokens = tests(generated);
+    if (options.promptTokens.empty() && options.generatedTokens.empty())
+      return fail("--bench: -p 0 and -n 0 leave nothing to measure");
     if (!threads.empty())
       options.threads.assign(threads.begin(), threads.end());
     options.repetitions = repetitions;
