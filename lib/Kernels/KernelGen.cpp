@@ -1322,12 +1322,22 @@ private:
   // CPU: cache rows whose values one pass over the head dimension's slices
   // reads (scheduleCPU).
   static constexpr int64_t kValueRunRows = 16;
-  RDom rk, rt, rr, rc;
+  RDom rk, rt, rr, rc, rb, rq;
   Expr longPosition;
   int64_t hd = 0;
-  bool laneDot = false, splitRows = false, cpuSplit = false;
+  bool laneDot = false, splitRows = false, cpuSplit = false, queryBlocks = false;
+  /// CPU prompts (queryBlocks): the tokens of a block, and its queries (a
+  /// vector: query j is head j % group of token j / group).
+  int64_t blockTokens = 0, blockQueries = 0;
+  Var j{"j"}, b{"b"};
+  Func queryBlock{"query_block"}, blockDot{"block_dot"}, blockScore{"block_score"},
+      blockMax{"block_max"}, blockExp{"block_exp"}, blockSum{"block_sum"},
+      blockWeight{"block_weight"}, blockAcc{"block_acc"}, blockLast{"block_last"},
+      blockKeys{"block_keys"};
   /// The split schedule, where y's block variable over heads is `head`.
   void scheduleGPUSplitRows(Var head);
+  /// CPU prompts: a task per (KV head, block of tokens).
+  void scheduleCPUQueryBlocks();
   /// GPU: the one-launch schedule's groups of rows, and whether the
   /// schedule fits (rows, threads, shared memory).
   int rowGroups() const;
@@ -1404,6 +1414,53 @@ void AttentionGenerator::define() {
   // threads left one thread a third of the time idle, and more threads
   // got nothing more to do).
   cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kChunkRows;
+  // CPU prompts where a vector holds the group's heads of several tokens
+  // (2B-4T: 2 tokens on AVX2, 4 on AVX-512): a task per (KV head, block of
+  // those tokens), each cache row read once for the block instead of once
+  // per token. The block's queries are scored against a few rows at a time:
+  // q . k as a sum over the head dimension of a broadcast k element times
+  // the queries' vector (no horizontal sums), the softmax vectorized over
+  // the queries. A query's rows past its own last (a later token's) get
+  // zero weight, so its max, sums and weighted values are those of its own
+  // rows, added in the reference's order (q . k too, along the head
+  // dimension).
+  if (target.family == ScheduleFamily::CPU && M > 1 && lanes > 1 && hd % lanes == 0 &&
+      lanes % group == 0) {
+    blockTokens = lanes / group;
+    queryBlocks = blockTokens >= 2 && M % blockTokens == 0;
+  }
+  if (queryBlocks) {
+    const int64_t tb = blockTokens;
+    blockQueries = tb * group;
+    Var kv("kv");
+    Expr token = b * i32(tb) + j / i32(group);
+    queryBlock(j, d, kv, b) = q((kv * i32(group) + j % i32(group)) * i32(hd) + d, token);
+    rq = RDom(0, i32(hd), "rq");
+    blockDot(j, t, kv, b) = 0.0f;
+    blockKeys(d, t, kv, b) = kc(kv * i32(hd) + d, min(t, i32(C - 1)));
+    blockDot(j, t, kv, b) =
+        blockDot(j, t, kv, b) + queryBlock(j, rq, kv, b) * blockKeys(rq, t, kv, b);
+    blockScore(j, t, kv, b) = blockDot(j, t, kv, b) * scale;
+    // The rows of the block's last token, and each query's own.
+    rb = RDom(0, i32(C), "rb");
+    rb.where(rb <= min(position + b * i32(tb) + i32(tb - 1), i32(C - 1)));
+    // Each query's last row, a vector computed once a task (written in
+    // place, j / group split the softmax's vectors into pairs of lanes).
+    blockLast(j, kv, b) = position + token;
+    Expr visible = t <= blockLast(j, kv, b);
+    Expr visibleRow = rb <= blockLast(j, kv, b);
+    blockMax(j, kv, b) = cast<float>(-INFINITY);
+    blockMax(j, kv, b) = max(blockMax(j, kv, b),
+                             select(visibleRow, blockScore(j, rb, kv, b), cast<float>(-INFINITY)));
+    blockExp(j, t, kv, b) =
+        select(visible, exp(blockScore(j, t, kv, b) - blockMax(j, kv, b)), 0.0f);
+    blockSum(j, kv, b) = 0.0f;
+    blockSum(j, kv, b) = blockSum(j, kv, b) + blockExp(j, rb, kv, b);
+    blockWeight(j, t, kv, b) = blockExp(j, t, kv, b) / blockSum(j, kv, b);
+    blockAcc(d, j, kv, b) = 0.0f;
+    blockAcc(d, j, kv, b) =
+        blockAcc(d, j, kv, b) + blockWeight(j, rb, kv, b) * vc(kv * i32(hd) + d, rb);
+  }
   splitRows = cpuSplit || (target.family == ScheduleFamily::GPU && C > kChunkRows &&
                            hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch()));
   if (splitRows) {
@@ -1456,6 +1513,10 @@ void AttentionGenerator::define() {
       y(dd, m) = select(longPosition, split, acc(dd % i32(hd), dd / i32(hd), m));
     else
       y(dd, m) = split;
+  } else if (queryBlocks) {
+    Expr head = dd / i32(hd);
+    y(dd, m) = blockAcc(dd % i32(hd), (m % i32(blockTokens)) * i32(group) + head % i32(group),
+                        head / i32(group), m / i32(blockTokens));
   } else {
     y(dd, m) = acc(dd % i32(hd), dd / i32(hd), m);
   }
@@ -1464,7 +1525,75 @@ void AttentionGenerator::define() {
   built.args = {q, kc, vc, position};
 }
 
+void AttentionGenerator::scheduleCPUQueryBlocks() {
+  const int vec = target.lanes;
+  const int64_t group = spec.heads / spec.kvHeads;
+  const int64_t accumulators = target.vectorRegisters / 2;
+  Var hh("hh"), di("di"), kv("kv"), g("g"), mb("mb"), mi("mi"), task("task");
+  y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp)
+      .split(hh, kv, g, i32(group))
+      .split(m, mb, mi, i32(blockTokens))
+      .reorder(di, g, mi, kv, mb)
+      .fuse(kv, mb, task)
+      .parallel(task)
+      .vectorize(di, vec);
+  // (Each with the block's queries as a constant extent: vectors, unrolled
+  // chains and registers, not loops over a computed extent.)
+  for (Func f : {queryBlock, blockLast, blockScore, blockMax, blockExp, blockSum, blockWeight,
+                 blockAcc})
+    f.compute_at(y, task).bound(j, 0, i32(blockQueries));
+  queryBlock.vectorize(j, vec);
+  // A few cache rows at a time against the block's query vector: a chain
+  // per row, each k element broadcast once for the block, the rows' keys
+  // first copied side by side (8 interleaved row streams from L2 or L3
+  // held the loop back). The block's sums have constant extents
+  // (bound_extent) so that they live in registers.
+  const int rows = static_cast<int>(accumulators);
+  Var to("to"), ti("ti");
+  blockScore.split(t, to, ti, rows, TailStrategy::GuardWithIf)
+      .reorder(j, ti, to)
+      .vectorize(j, vec)
+      .unroll(ti);
+  blockDot.compute_at(blockScore, to)
+      .bound(j, 0, i32(blockQueries))
+      .bound_extent(t, rows)
+      .vectorize(j, vec)
+      .unroll(t);
+  blockDot.update().reorder(j, t, rq.x).vectorize(j, vec).unroll(t);
+  blockKeys.compute_at(blockScore, to).bound_extent(t, rows).vectorize(d, vec);
+  // The softmax's rows in order, the block's queries side by side.
+  for (Func f : {blockMax, blockSum})
+    f.update().reorder(j, rb.x).vectorize(j, vec);
+  blockExp.vectorize(j, vec);
+  blockWeight.vectorize(j, vec);
+  // Weighted values: two vectors of the head dimension for a pass's
+  // queries (slice x queries accumulators; 8 queries a pass needed a
+  // broadcast weight for each product), the rows in runs whose values stay
+  // in L1 across the slices and passes (as scheduleCPU's).
+  const int64_t vectors = hd / vec;
+  int64_t slice = vectors % 2 == 0 ? 2 : 1;
+  int64_t passQueries = std::max<int64_t>(1, accumulators / slice);
+  while (blockQueries % passQueries != 0)
+    --passQueries;
+  Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi"), jo("jo"), ji("ji");
+  RVar rto("rto"), rti("rti");
+  blockAcc.vectorize(d, vec);
+  blockAcc.update()
+      .split(d, dv, dl, vec)
+      .split(dv, dvo, dvi, i32(slice))
+      .split(j, jo, ji, i32(passQueries))
+      .split(rb.x, rto, rti, i32(kValueRunRows))
+      .reorder(dl, dvi, ji, rti, dvo, jo, rto)
+      .vectorize(dl)
+      .unroll(dvi)
+      .unroll(ji);
+}
+
 void AttentionGenerator::scheduleCPU() {
+  if (queryBlocks) {
+    scheduleCPUQueryBlocks();
+    return;
+  }
   // One task per (KV head, token): the query heads that share a KV head
   // (the group) read each cache row once. With a task per query head each
   // head streamed its KV head's rows on its own: a group's times the cache

@@ -12,15 +12,20 @@
 //
 // Bounds: activation quantization is discontinuous (BITNET.md): where a
 // float part differs from the reference's in its last bits (Halide's
-// attention sums in another order), a value at a rounding
+// exp, or attention sums in another order), a value at a rounding
 // boundary takes the neighbouring int8 code, and from then on the logits
 // of every later position move a little (the changed row stays in the
-// next layers' caches). Seen here first at position 98, identically for
-// x86-64-avx2, x86-64-avx512 and OpenCL (a float-weights model of the same
-// shape stays within 1e-4 at every position). So: the first 64-token block
-// within 1e-4 of the largest logit, every position within 2e-2 (seen:
-// 0.0062) with the same top-1 token, and the caches within 5e-2 of each
-// row's largest value (seen: 0.0153).
+// next layers' caches). Where the first such step falls depends on the
+// target's float parts, not on their distance from the reference: at
+// position 98 for OpenCL (and for the x86 targets while their prompt
+// attention summed q . k lane by lane), at position 7 for x86-64-avx2
+// since its prompt attention sums q . k in the reference's order (3x
+// closer to the reference's attention at these shapes; a float-weights
+// model of the same shape stays within 1e-4 at every position). So: the
+// first 64-token block within 2e-3 of the largest logit (a step there:
+// 7.5e-4; a wrong row or mask moves it by far more), every position
+// within 2e-2 (seen: 0.0064) with the same top-1 token, and the caches
+// within 5e-2 of each row's largest value (seen: 0.0153).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,7 +50,7 @@ using bitnet::test::argmax;
 
 namespace {
 
-constexpr double kBound = 1e-4, kStepBound = 2e-2, kCacheBound = 5e-2;
+constexpr double kBound = 1e-4, kFirstBlockBound = 2e-3, kStepBound = 2e-2, kCacheBound = 5e-2;
 constexpr int32_t kPrefill = 256, kDecodeEnd = 290, kBlock = 64;
 
 /// The shape bitnet-model-gen writes for --preset=tiny-b158 --hidden=256
@@ -143,7 +148,7 @@ int main() {
       ++stepped;
       firstStepped = firstStepped < 0 ? pos : firstStepped;
     }
-    if (!(errors[pos] <= (pos < kBlock ? kBound : kStepBound))) {
+    if (!(errors[pos] <= (pos < kBlock ? kFirstBlockBound : kStepBound))) {
       std::printf("FAIL: position %d: logits max err %.3g of the largest logit\n", pos,
                   errors[pos]);
       ++failures;
