@@ -139,7 +139,8 @@ int main(int argc, char **argv) {
   // As llama-bench: in --bench a 0 in -p or -n drops that kind of test.
   for (int32_t p : promptTokens)
     if (p < 0 || (p == 0 && !benchMode))
-      return fail("-p " + Twine(p) + " must be >= 1" + (benchMode ? " (or 0: no prompt tests)" : ""));
+      return fail("-p " + Twine(p) + " must be >= 1" +
+                  (benchMode ? " (or 0: no prompt tests)" : ""));
   for (int32_t t : threads)
     if (!run::validThreadCount(t))
       return fail("-t " + Twine(t) + " must be in [1, " + Twine(run::kMaxThreads) + "]");
