@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -1338,6 +1339,13 @@ private:
   void scheduleGPUSplitRows(Var head);
   /// CPU prompts: a task per (KV head, block of tokens).
   void scheduleCPUQueryBlocks();
+  /// CPU weighted values (an update of acc(d, query, ...) over the cache
+  /// rows `row`): `slice` vectors of the head dimension x the `query`
+  /// loop's queries at a time, the rows in runs of kValueRunRows that every
+  /// slice (and every `queryPass`, where the queries take several) walks in
+  /// turn.
+  void scheduleValueRuns(Stage values, Var query, RVar row, int64_t slice,
+                         std::optional<Var> queryPass = std::nullopt);
   /// GPU: the one-launch schedule's groups of rows, and whether the
   /// schedule fits (rows, threads, shared memory).
   int rowGroups() const;
@@ -1424,8 +1432,7 @@ void AttentionGenerator::define() {
   // zero weight, so its max, sums and weighted values are those of its own
   // rows, added in the reference's order (q . k too, along the head
   // dimension).
-  if (target.family == ScheduleFamily::CPU && M > 1 && lanes > 1 && hd % lanes == 0 &&
-      lanes % group == 0) {
+  if (target.family == ScheduleFamily::CPU && M > 1 && hd % lanes == 0 && lanes % group == 0) {
     blockTokens = lanes / group;
     queryBlocks = blockTokens >= 2 && M % blockTokens == 0;
   }
@@ -1436,16 +1443,17 @@ void AttentionGenerator::define() {
     Expr token = b * i32(tb) + j / i32(group);
     queryBlock(j, d, kv, b) = q((kv * i32(group) + j % i32(group)) * i32(hd) + d, token);
     rq = RDom(0, i32(hd), "rq");
-    blockDot(j, t, kv, b) = 0.0f;
     blockKeys(d, t, kv, b) = kc(kv * i32(hd) + d, min(t, i32(C - 1)));
+    blockDot(j, t, kv, b) = 0.0f;
     blockDot(j, t, kv, b) =
         blockDot(j, t, kv, b) + queryBlock(j, rq, kv, b) * blockKeys(rq, t, kv, b);
     blockScore(j, t, kv, b) = blockDot(j, t, kv, b) * scale;
     // The rows of the block's last token, and each query's own.
     rb = RDom(0, i32(C), "rb");
     rb.where(rb <= min(position + b * i32(tb) + i32(tb - 1), i32(C - 1)));
-    // Each query's last row, a vector computed once a task (written in
-    // place, j / group split the softmax's vectors into pairs of lanes).
+    // Each query's last row, a vector computed once a task (j / group
+    // written into the softmax's expressions split its vectors into pairs
+    // of lanes).
     blockLast(j, kv, b) = position + token;
     Expr visible = t <= blockLast(j, kv, b);
     Expr visibleRow = rb <= blockLast(j, kv, b);
@@ -1575,18 +1583,26 @@ void AttentionGenerator::scheduleCPUQueryBlocks() {
   int64_t passQueries = std::max<int64_t>(1, accumulators / slice);
   while (blockQueries % passQueries != 0)
     --passQueries;
-  Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi"), jo("jo"), ji("ji");
-  RVar rto("rto"), rti("rti");
+  Var jo("jo"), ji("ji");
   blockAcc.vectorize(d, vec);
-  blockAcc.update()
-      .split(d, dv, dl, vec)
+  scheduleValueRuns(blockAcc.update().split(j, jo, ji, i32(passQueries)), ji, rb.x, slice, jo);
+}
+
+void AttentionGenerator::scheduleValueRuns(Stage values, Var query, RVar row, int64_t slice,
+                                           std::optional<Var> queryPass) {
+  Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi");
+  RVar rto("rto"), rti("rti");
+  std::vector<VarOrRVar> order = {dl, dvi, query, rti, dvo};
+  if (queryPass)
+    order.push_back(*queryPass);
+  order.push_back(rto);
+  values.split(d, dv, dl, target.lanes)
       .split(dv, dvo, dvi, i32(slice))
-      .split(j, jo, ji, i32(passQueries))
-      .split(rb.x, rto, rti, i32(kValueRunRows))
-      .reorder(dl, dvi, ji, rti, dvo, jo, rto)
+      .split(row, rto, rti, i32(kValueRunRows))
+      .reorder(order)
       .vectorize(dl)
       .unroll(dvi)
-      .unroll(ji);
+      .unroll(query);
 }
 
 void AttentionGenerator::scheduleCPU() {
@@ -1674,7 +1690,7 @@ void AttentionGenerator::scheduleCPU() {
   // each value row is loaded once for the group: a slice of the head
   // dimension at a time (slice x group accumulators), the rows walked once
   // a slice.
-  Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi");
+  Var dv("dv"), dl("dl");
   if (hd % vec == 0) {
     const int64_t vectors = hd / vec;
     int64_t slice = groupInRegisters ? std::max<int64_t>(1, accumulators / group) : vectors;
@@ -1686,16 +1702,8 @@ void AttentionGenerator::scheduleCPU() {
     // again from L3 or DRAM (8 slices of a head_dim of 128 on AVX2). A
     // generated token at position 2047 of a 2B-4T layer on one Zen 3 core,
     // caches of 30 layers rotated: 1.35 -> 1.07 ms (bit-identical).
-    RVar rto("rto"), rti("rti");
     if (groupInRegisters)
-      rowAcc.update()
-          .split(d, dv, dl, vec)
-          .split(dv, dvo, dvi, i32(slice))
-          .split(rows.x, rto, rti, i32(kValueRunRows))
-          .reorder(dl, dvi, h, rti, dvo, rto)
-          .vectorize(dl)
-          .unroll(dvi)
-          .unroll(h);
+      scheduleValueRuns(rowAcc.update(), h, rows.x, slice);
     else
       rowAcc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rows.x);
   } else {
