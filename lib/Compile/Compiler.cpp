@@ -350,6 +350,12 @@ struct WeightFigures {
   int64_t weightBytes = 0, readBytes = 0;
 };
 
+/// How the model's weights were read and its LM head stored (ModelAPI.h's
+/// BITNET_WEIGHTS_* and BITNET_LM_HEAD_*).
+struct ModelKinds {
+  int64_t weightKind = BITNET_WEIGHTS_FROM_IR, lmHead = BITNET_LM_HEAD_F16;
+};
+
 /// The pointer fields of a descriptor (null where absent).
 struct DescriptorLinks {
   llvm::Constant *entries, *lastLogits, *slots, *info, *loaded, *variants;
@@ -397,7 +403,8 @@ addTokenizer(llvm::Module &module, llvm::StringRef name, llvm::ArrayRef<uint8_t>
 /// the layout).
 void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
                     int64_t entryCount, const DescriptorLinks &links,
-                    const WeightFigures &figures, int64_t variantCount) {
+                    const WeightFigures &figures, const ModelKinds &kinds,
+                    int64_t variantCount) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   auto int64 = [&](int64_t v) { return llvm::ConstantInt::get(llvm::Type::getInt64Ty(ctx), v); };
@@ -422,11 +429,13 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
        {offsetof(bitnet_model, tokenizer), links.tokenizer},
        {offsetof(bitnet_model, tokenizer_bytes), int64(links.tokenizerBytes)},
        {offsetof(bitnet_model, tokenizer_handle), links.tokenizerHandle},
-       {offsetof(bitnet_model, chat_template), links.chatTemplate}},
+       {offsetof(bitnet_model, chat_template), links.chatTemplate},
+       {offsetof(bitnet_model, weight_kind), int64(kinds.weightKind)},
+       {offsetof(bitnet_model, lm_head), int64(kinds.lmHead)}},
       sizeof(bitnet_model));
   // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
   // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 20 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_model) == 22 * 8, "set every bitnet_model field above");
   auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, descriptor,
                                           (name + "_model").str());
@@ -439,7 +448,7 @@ WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                                  const std::vector<EntryPoint> &entries,
                                  llvm::StringRef lastLogits, int64_t gatheredBytes,
                                  int64_t weightDataBytes, llvm::ArrayRef<uint8_t> tokenizer,
-                                 llvm::StringRef chatTemplate) {
+                                 llvm::StringRef chatTemplate, const ModelKinds &kinds) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
@@ -479,7 +488,7 @@ WeightFigures addModelDescriptor(llvm::Module &module, llvm::StringRef name,
                   llvm::ConstantPointerNull::get(ptr), tokenizerData, tokenizerHandle,
                   static_cast<int64_t>(tokenizer.size()),
                   addChatTemplate(module, name, chatTemplate)},
-                 figures, /*variantCount=*/0);
+                 figures, kinds, /*variantCount=*/0);
   return figures;
 }
 
@@ -494,7 +503,8 @@ struct FatVariant {
 /// of the first variant, no entries of its own, and the variants' table
 /// (best first).
 void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint &e,
-                      const WeightFigures &figures, const std::vector<FatVariant> &variants,
+                      const WeightFigures &figures, const ModelKinds &kinds,
+                      const std::vector<FatVariant> &variants,
                       llvm::ArrayRef<uint8_t> tokenizer, llvm::StringRef chatTemplate) {
   llvm::LLVMContext &ctx = module.getContext();
   const llvm::DataLayout &layout = module.getDataLayout();
@@ -528,7 +538,7 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
                  {null, null, null, null, null, tableGlobal, tokenizerData, tokenizerHandle,
                   static_cast<int64_t>(tokenizer.size()),
                   addChatTemplate(module, name, chatTemplate)},
-                 figures, static_cast<int64_t>(variants.size()));
+                 figures, kinds, static_cast<int64_t>(variants.size()));
 }
 
 /// The machine that compiles glue for `triple`. x86-64's medium code model
@@ -747,6 +757,7 @@ private:
   std::vector<std::string> kernelObjects;
   std::string runtimeObject;
   WeightFigures figures;
+  ModelKinds kinds; // --weight-kind of a checkpoint (loadModel), --lm-head
   /// Fat objects: the weight data of variants compiled before, which this
   /// one uses instead of its own where they are the same bytes.
   struct SharedWeightData {
@@ -794,15 +805,19 @@ llvm::Error CompileSession::loadModel() {
     import.context = o.context;
     import.lazyTensors = true; // read once, while the weight data is written
     import.tokenizer = o.tokenizer.empty();
-    if (o.weightKind == "ternary")
+    if (o.weightKind == "ternary") {
       import.kind = ::bitnet::ref::WeightKind::Ternary;
-    else if (o.weightKind == "binary")
+      kinds.weightKind = BITNET_WEIGHTS_TERNARY;
+    } else if (o.weightKind == "binary") {
       import.kind = ::bitnet::ref::WeightKind::Binary;
-    else if (o.weightKind == "float")
+      kinds.weightKind = BITNET_WEIGHTS_BINARY;
+    } else if (o.weightKind == "float") {
       import.kind = ::bitnet::ref::WeightKind::Float;
-    else
+      kinds.weightKind = BITNET_WEIGHTS_FLOAT;
+    } else {
       return compileError("--weight-kind '" + o.weightKind +
                           "' is not ternary, binary or float");
+    }
     llvm::Expected<::bitnet::ref::ModelWeights> weights = format->import(o.input, import);
     if (!weights)
       return weights.takeError();
@@ -874,6 +889,7 @@ llvm::Error CompileSession::splitEntryPoints() {
 
 llvm::Error CompileSession::runKernelPipeline() {
   const bool int8Head = o.lmHead == "int8";
+  kinds.lmHead = int8Head ? BITNET_LM_HEAD_INT8 : BITNET_LM_HEAD_F16;
   gatheredBytes = gatheredOnlyBytes(*module, int8Head);
   auto phase = Clock::now();
   PassManager pm(&context);
@@ -992,7 +1008,7 @@ llvm::Error CompileSession::emitGlue() {
   figures = addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
                                weightData ? static_cast<int64_t>(weightData->bytes) : 0,
                                embedTokenizer ? tokenizerBlob : std::vector<uint8_t>(),
-                               embedTokenizer ? chatTemplate : std::string());
+                               embedTokenizer ? chatTemplate : std::string(), kinds);
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -1322,6 +1338,7 @@ public:
     std::vector<std::string> objects;
     std::vector<EntryPoint> entries;
     WeightFigures figures;
+    ModelKinds kinds;
     std::vector<uint8_t> tokenizer;
     std::string chatTemplate;
     std::vector<CompileSession::SharedWeightData> written;
@@ -1349,6 +1366,7 @@ public:
       if (entries.empty()) {
         entries = session.entries;
         figures = session.figures;
+        kinds = session.kinds;
         tokenizer = session.tokenizerBlob;
         chatTemplate = session.chatTemplate;
       }
@@ -1365,7 +1383,7 @@ public:
     llvm::Module module(o.name, context);
     module.setTargetTriple(triple);
     module.setDataLayout((*machine)->createDataLayout());
-    addFatDescriptor(module, o.name, entries.front(), figures, variants, tokenizer,
+    addFatDescriptor(module, o.name, entries.front(), figures, kinds, variants, tokenizer,
                      chatTemplate);
     llvm::SmallVector<char> bytes;
     llvm::raw_svector_ostream os(bytes);

@@ -3,6 +3,7 @@
 #include "bitnet/Run/Chat.h"
 #include "bitnet/Run/Perplexity.h"
 #include "bitnet/Run/Runner.h"
+#include "bitnet/Run/Verify.h"
 #include "bitnet/Support/LLVMInput.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -52,6 +53,16 @@ static cl::opt<std::string> perplexityFile(
     cl::desc("Perplexity of the model over a text file, as llama-perplexity computes it: "
              "chunks of -c tokens, the second half of each scored"),
     cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> verifyCheckpoint(
+    "verify",
+    cl::desc("Check the model against the golden reference forward pass of the checkpoint it "
+             "was compiled from (a Hugging Face directory or a GGUF file, imported in full: "
+             "a byte per weight, four for --weight-kind=float): the prompt (-p seeded random "
+             "ids, default 16, or --prompt-ids, --prompt-file, --prompt, --file) in one call, "
+             "then -n tokens (default 16; both defaults fit the compiled context) one at a "
+             "time, every position's logits compared; exits 1 when they differ beyond the "
+             "bounds of docs/Numerics.md"),
+    cl::value_desc("checkpoint"), cl::cat(category));
 static cl::opt<int32_t> chunkTokens("c",
                                     cl::desc("--perplexity: tokens per chunk (default 512, "
                                              "or the compiled context if smaller)"),
@@ -87,7 +98,9 @@ static cl::opt<int32_t> topK("top-k", cl::desc("Sample among the k most likely t
                              cl::init(0), cl::cat(category));
 static cl::opt<float> topP("top-p", cl::desc("Sample within this probability mass"),
                            cl::init(1.0f), cl::cat(category));
-static cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(1),
+static cl::opt<uint64_t> seed("seed",
+                              cl::desc("Sampling seed (--verify: of the random prompt ids)"),
+                              cl::init(1),
                               cl::cat(category));
 static cl::list<int32_t> threads("t", cl::desc("Threads (default: the Halide runtime's; "
                                                "with --bench a list, default 1,2)"),
@@ -114,6 +127,21 @@ static cl::opt<int32_t> depth(
 static int fail(const Twine &message) {
   errs() << "bitnet-run: error: " << message << "\n";
   return 1;
+}
+
+/// The ids of a text prompt in `ids`, or why there are none (`instead`:
+/// what to give when the model has no tokenizer).
+static std::string tokenizePrompt(run::LoadedModel &model, StringRef text, StringRef instead,
+                                  std::vector<int32_t> &ids) {
+  if (!model.hasTokenizer())
+    return (library + " has no tokenizer (compiled from a checkpoint without one, or with "
+                      "--tokenizer=none): give " + instead)
+        .str();
+  Expected<std::vector<int32_t>> tokens = model.tokenize(text, true, parseSpecial);
+  if (!tokens)
+    return toString(tokens.takeError());
+  ids = std::move(*tokens);
+  return ids.empty() ? "the prompt text gives no tokens" : "";
 }
 
 int main(int argc, char **argv) {
@@ -184,8 +212,9 @@ int main(int argc, char **argv) {
       return fail(toString(std::move(e)));
 
   if (!perplexityFile.empty()) {
-    if (profileMode || benchMode || textPrompt || !ids.empty())
-      return fail("--perplexity is a run of its own: no prompt, --bench or --profile");
+    if (profileMode || benchMode || textPrompt || !ids.empty() || !verifyCheckpoint.empty())
+      return fail("--perplexity is a run of its own: no prompt, --bench, --profile or "
+                  "--verify");
     if (threads.size() > 1)
       return fail("-t takes one value with --perplexity");
     if (!(*model)->hasTokenizer())
@@ -231,6 +260,43 @@ int main(int argc, char **argv) {
                      result->perplexity, result->standardError, (long long)result->chunks,
                      chunk, (long long)result->scored);
     return 0;
+  }
+  if (!verifyCheckpoint.empty()) {
+    if (profileMode || benchMode || chatMode)
+      return fail("--verify is a run of its own: no --bench, --profile or --chat");
+    if (promptTokens.size() > 1 || generated.size() > 1 || threads.size() > 1)
+      return fail("-p, -n and -t take one value with --verify");
+    if (!promptTokens.empty() && (textPrompt || !ids.empty()))
+      return fail("give -p (random ids) or a prompt, not both");
+    const bitnet_model &m = (*model)->model();
+    if (textPrompt) {
+      std::string why = tokenizePrompt(**model, text, "--prompt-ids or -p", ids);
+      if (!why.empty())
+        return fail(why);
+    } else if (ids.empty()) {
+      bitnet::ref::Rng rng(seed);
+      // The defaults fit a small compiled context.
+      int32_t count = promptTokens.empty()
+                          ? int32_t(std::clamp<int64_t>(m.context / 2, 1, 16))
+                          : promptTokens.front();
+      for (int32_t i = 0; i < count; ++i)
+        ids.push_back(static_cast<int32_t>(rng.next() % static_cast<uint64_t>(m.vocab)));
+    }
+    errs() << "bitnet-run: verify: importing " << verifyCheckpoint << "\n";
+    Expected<bitnet::ref::ModelWeights> golden = run::importForVerify(**model, verifyCheckpoint);
+    if (!golden)
+      return fail(toString(golden.takeError()));
+    int32_t count = generated.empty()
+                        ? int32_t(std::clamp<int64_t>(m.context - int64_t(ids.size()), 0, 16))
+                        : generated.front();
+    Expected<run::VerifyResult> result = run::verifyAgainstReference(
+        **model, *golden, ids, count,
+        threads.empty() ? 0 : threads.front(),
+        [](StringRef what) { errs() << "bitnet-run: verify: " << what << "\n"; });
+    if (!result)
+      return fail(toString(result.takeError()));
+    run::printVerifyResult(outs(), *result);
+    return result->verdict == run::VerifyVerdict::Differs ? 1 : 0;
   }
   if (chatMode && (profileMode || benchMode || !perplexityFile.empty()))
     return fail("--chat is a run of its own: no --bench, --profile or --perplexity");
@@ -321,15 +387,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (textPrompt) {
-    if (!(*model)->hasTokenizer())
-      return fail(library + " has no tokenizer (compiled from a checkpoint without one, or "
-                            "with --tokenizer=none): give --prompt-ids");
-    Expected<std::vector<int32_t>> tokens = (*model)->tokenize(text, true, parseSpecial);
-    if (!tokens)
-      return fail(toString(tokens.takeError()));
-    ids = std::move(*tokens);
-    if (ids.empty())
-      return fail("the prompt text gives no tokens");
+    std::string why = tokenizePrompt(**model, text, "--prompt-ids", ids);
+    if (!why.empty())
+      return fail(why);
   }
   if (ids.empty())
     return fail("give a prompt: --prompt=TEXT, --file=FILE, --prompt-ids=ID,ID,... or "

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 6
+#define BITNET_MODEL_ABI 7
 
 /* A compiled model is split where the logits start, so that a prompt's
  * forward pass computes the LM head only for the rows the caller wants.
@@ -57,6 +57,19 @@ enum {
   BITNET_CPU_ARM_DOTPROD = 8 /* AArch64 dot product (sdot, HWCAP_ASIMDDP) */
 };
 
+/* How the compiler read a checkpoint's linear layers (its --weight-kind),
+ * and the LM head's format (--lm-head): what a runner needs to rebuild the
+ * golden forward pass of the same checkpoint (bitnet-run --verify). A model
+ * compiled from bitnet-dialect IR, whose layers may mix kinds, says
+ * BITNET_WEIGHTS_FROM_IR. */
+enum {
+  BITNET_WEIGHTS_FROM_IR = 0,
+  BITNET_WEIGHTS_TERNARY = 1,
+  BITNET_WEIGHTS_BINARY = 2,
+  BITNET_WEIGHTS_FLOAT = 3
+};
+enum { BITNET_LM_HEAD_F16 = 0, BITNET_LM_HEAD_INT8 = 1 };
+
 struct bitnet_model;
 /* One variant of a fat object: the same model compiled for one target. */
 typedef struct bitnet_model_variant {
@@ -97,6 +110,8 @@ typedef struct bitnet_model {
   /* The checkpoint's chat template (its Jinja text, NUL-terminated), which
    * runners match against the formats they know; NULL without one. */
   const char *chat_template;
+  int64_t weight_kind; /* BITNET_WEIGHTS_* */
+  int64_t lm_head;     /* BITNET_LM_HEAD_* */
 } bitnet_model;
 
 /* The time a state's forward passes spent in one parallel loop (its Halide

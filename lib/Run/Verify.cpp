@@ -1,0 +1,274 @@
+//===- Verify.cpp - A compiled model against the golden reference ---------===//
+
+#include "bitnet/Run/Verify.h"
+
+#include "bitnet/Import/Importers.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace bitnet {
+namespace run {
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int32_t mostLikely(const float *logits, int64_t vocab) {
+  return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
+}
+
+/// Written so that a NaN on either side is the largest difference.
+PositionAgreement compareRow(const float *got, const float *want, int64_t vocab) {
+  PositionAgreement row;
+  double largest = 0, worst = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    double diff = std::fabs(double(got[i]) - double(want[i]));
+    if (!(diff <= worst))
+      worst = std::isnan(diff) ? INFINITY : diff;
+    double relative = diff / std::max(1.0, std::fabs(double(want[i])));
+    if (!(relative <= row.relative))
+      row.relative = std::isnan(relative) ? INFINITY : relative;
+    largest = std::max(largest, std::fabs(double(want[i])));
+  }
+  row.ofLargest = largest > 0 ? worst / largest : worst;
+  row.sameTop = mostLikely(got, vocab) == mostLikely(want, vocab);
+  return row;
+}
+
+} // namespace
+
+llvm::Expected<ref::ModelWeights> importForVerify(const LoadedModel &model,
+                                                  llvm::StringRef checkpoint) {
+  const bitnet_model &m = model.model();
+  import::ImportOptions options;
+  switch (m.weight_kind) {
+  case BITNET_WEIGHTS_TERNARY:
+    options.kind = ref::WeightKind::Ternary;
+    break;
+  case BITNET_WEIGHTS_BINARY:
+    options.kind = ref::WeightKind::Binary;
+    break;
+  case BITNET_WEIGHTS_FLOAT:
+    options.kind = ref::WeightKind::Float;
+    break;
+  case BITNET_WEIGHTS_FROM_IR:
+    return fail("the model was compiled from bitnet-dialect IR, not from a checkpoint: "
+                "--verify needs a model compiled from a Hugging Face directory or a GGUF file");
+  default:
+    return fail("the model's descriptor names an unknown weight kind " +
+                llvm::Twine(m.weight_kind));
+  }
+  if (m.weights_loaded && !*m.weights_loaded)
+    return fail("the model keeps its weights in a file (--weights=file): give it with --weights");
+  options.context = m.context;
+  options.tokenizer = false;
+  if (!llvm::sys::fs::exists(checkpoint))
+    return fail(checkpoint + ": no such file or directory");
+  const import::CheckpointFormat *format = import::findCheckpointFormat(checkpoint);
+  if (!format)
+    return fail(checkpoint + ": neither a Hugging Face checkpoint directory nor a GGUF file");
+  llvm::Expected<ref::ModelWeights> weights = format->import(checkpoint, options);
+  if (!weights)
+    return weights.takeError();
+  const ref::ModelConfig &c = weights->config;
+  if (c.vocab != m.vocab || c.layers != m.layers || c.hidden != m.hidden ||
+      c.kvDim() != m.kv_dim)
+    return fail(checkpoint + " (" + format->name + ": " + llvm::Twine(c.layers) +
+                " layers, hidden " + llvm::Twine(c.hidden) + ", kv dim " +
+                llvm::Twine(c.kvDim()) + ", vocab " + llvm::Twine(c.vocab) +
+                ") is not the checkpoint the model was compiled from (" +
+                llvm::Twine(m.layers) + " layers, hidden " + llvm::Twine(m.hidden) +
+                ", kv dim " + llvm::Twine(m.kv_dim) + ", vocab " + llvm::Twine(m.vocab) + ")");
+  return weights;
+}
+
+llvm::Expected<VerifyResult>
+verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
+                       const std::vector<int32_t> &prompt, int32_t generated, int32_t threads,
+                       const std::function<void(llvm::StringRef)> &progress) {
+  const bitnet_model &m = model.model();
+  const int64_t vocab = m.vocab;
+  if (prompt.empty())
+    return fail("the prompt is empty");
+  if (generated < 0)
+    return fail("the generated token count " + llvm::Twine(generated) + " is negative");
+  if (static_cast<int64_t>(prompt.size()) + generated > m.context)
+    return fail("prompt (" + llvm::Twine(prompt.size()) + ") + generated (" +
+                llvm::Twine(generated) + ") tokens exceed the compiled context " +
+                llvm::Twine(m.context));
+  for (int32_t id : prompt)
+    if (id < 0 || id >= vocab)
+      return fail("token id " + llvm::Twine(id) + " is outside the vocabulary [0, " +
+                  llvm::Twine(vocab) + ")");
+  auto say = [&](const std::string &what) {
+    if (progress)
+      progress(what);
+  };
+  VerifyResult result;
+  const int32_t count = static_cast<int32_t>(prompt.size());
+  const int32_t positions = count + generated;
+  result.promptTokens = count;
+  auto row = [&](std::vector<float> &logits, int32_t pos) {
+    return &logits[static_cast<size_t>(pos) * vocab];
+  };
+
+  // The compiled model: the prompt, then its most likely tokens.
+  std::vector<int32_t> tokens = prompt;
+  std::vector<float> got(static_cast<size_t>(positions) * vocab);
+  bitnet_state *s = model.create(0, threads);
+  if (!s)
+    return fail("cannot create a state (out of memory, or the weights file is not loaded)");
+  auto t0 = Clock::now();
+  int32_t status = model.forward(s, prompt.data(), count, 0, BITNET_LOGITS_ALL, got.data());
+  for (int32_t pos = count; pos < positions && status == 0; ++pos) {
+    tokens.push_back(mostLikely(row(got, pos - 1), vocab));
+    status = model.forward(s, &tokens[pos], 1, pos, BITNET_LOGITS_LAST, row(got, pos));
+  }
+  result.compiledSeconds = secondsSince(t0);
+  model.destroy(s);
+  if (status != 0)
+    return fail("the model failed with status " + llvm::Twine(status));
+  say(llvm::formatv("the compiled model ran {0} positions in {1:F2} s; now the golden "
+                    "reference (plain C++ on one thread: slower)",
+                    positions, result.compiledSeconds)
+          .str());
+
+  // The golden reference on the same tokens, the same calls.
+  ref::ReferenceModel golden(weights, m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8
+                                                                        : ref::HeadFormat::F16);
+  auto runReference = [&](std::vector<float> &logits) {
+    golden.reset();
+    auto start = Clock::now();
+    bool ran = golden.forward(tokens.data(), count, 0, logits.data());
+    for (int32_t pos = count; pos < positions && ran; ++pos)
+      ran = golden.forward(&tokens[pos], 1, pos, row(logits, pos));
+    result.referenceSeconds += secondsSince(start);
+    return ran;
+  };
+  std::vector<float> want(got.size());
+  if (!runReference(want))
+    return fail("the golden reference refused the tokens");
+  say(llvm::formatv("the golden reference ran them in {0:F2} s", result.referenceSeconds).str());
+  for (int32_t pos = 0; pos < positions; ++pos)
+    result.positions.push_back(compareRow(row(got, pos), row(want, pos), vocab));
+
+  auto largest = [](const std::vector<PositionAgreement> &rows, double PositionAgreement::*f) {
+    double worst = 0;
+    for (const PositionAgreement &p : rows)
+      worst = std::max(worst, p.*f);
+    return worst;
+  };
+  if (largest(result.positions, &PositionAgreement::relative) <= kVerifyRelativeBound) {
+    result.verdict = VerifyVerdict::Matches;
+    return result;
+  }
+  const double difference = largest(result.positions, &PositionAgreement::ofLargest);
+  if (difference > kVerifyCodeStepBound) {
+    // How far the reference's own codes step when its floats move by about
+    // two roundings: every norm weight scaled, run, restored.
+    say("past 2e-02 of the largest logit: the golden reference again, its norm weights "
+        "scaled by 1 + 2^-22, to see how far its own activation codes step");
+    std::vector<std::vector<float> *> norms = {&weights.finalNorm};
+    for (ref::LayerWeights &layer : weights.layers)
+      for (std::vector<float> *norm :
+           {&layer.inputNorm, &layer.attnSubNorm, &layer.postAttnNorm, &layer.ffnSubNorm})
+        norms.push_back(norm);
+    std::vector<std::vector<float>> saved;
+    for (std::vector<float> *norm : norms) {
+      saved.push_back(*norm);
+      for (float &w : *norm)
+        w = static_cast<float>(w * (1 + kVerifyNoiseScale));
+    }
+    std::vector<float> moved(got.size());
+    bool ran = runReference(moved);
+    for (size_t i = 0; i < norms.size(); ++i)
+      *norms[i] = std::move(saved[i]);
+    if (!ran)
+      return fail("the golden reference refused the tokens");
+    result.referenceNoise = 0;
+    for (int32_t pos = 0; pos < positions; ++pos)
+      result.referenceNoise = std::max(
+          result.referenceNoise, compareRow(row(moved, pos), row(want, pos), vocab).ofLargest);
+    result.stepBound = std::max(kVerifyCodeStepBound, kVerifyNoiseFactor * result.referenceNoise);
+  }
+  result.verdict = difference <= result.stepBound ? VerifyVerdict::MatchesUpToCodeSteps
+                                                  : VerifyVerdict::Differs;
+  return result;
+}
+
+void printVerifyResult(llvm::raw_ostream &out, const VerifyResult &result) {
+  const auto &positions = result.positions;
+  const int64_t total = static_cast<int64_t>(positions.size());
+  int64_t worstRelative = 0, worstOfLargest = 0, withinBound = 0, sameTop = 0;
+  int64_t firstPastBound = -1, firstPastSteps = -1;
+  for (int64_t i = 0; i < total; ++i) {
+    const PositionAgreement &p = positions[i];
+    if (p.relative > positions[worstRelative].relative)
+      worstRelative = i;
+    if (p.ofLargest > positions[worstOfLargest].ofLargest)
+      worstOfLargest = i;
+    if (p.relative <= kVerifyRelativeBound)
+      ++withinBound;
+    else if (firstPastBound < 0)
+      firstPastBound = i;
+    if (p.ofLargest > result.stepBound && firstPastSteps < 0)
+      firstPastSteps = i;
+    if (p.sameTop)
+      ++sameTop;
+  }
+  out << "positions 0-" << result.promptTokens - 1 << ": a prompt of " << result.promptTokens
+      << " tokens in one call";
+  if (total > result.promptTokens)
+    out << "; " << result.promptTokens << "-" << total - 1
+        << ": the compiled model's most likely tokens, one at a time";
+  out << "\n";
+  out << llvm::format("largest |compiled - reference| / max(1, |reference|): %.3g at position "
+                      "%lld; within %.0e at %lld of %lld positions\n",
+                      positions[worstRelative].relative, (long long)worstRelative,
+                      kVerifyRelativeBound, (long long)withinBound, (long long)total);
+  out << llvm::format("largest difference over the position's largest reference logit: %.3g "
+                      "at position %lld\n",
+                      positions[worstOfLargest].ofLargest, (long long)worstOfLargest);
+  if (result.referenceNoise >= 0)
+    out << llvm::format("the golden reference with its norm weights scaled by 1 + 2^-22 moves "
+                        "by up to %.3g of the largest logit: steps allowed up to %.3g\n",
+                        result.referenceNoise, result.stepBound);
+  out << "the same most likely token at " << sameTop << " of " << total << " positions\n";
+  out << llvm::format("time: compiled model %.2f s, golden reference %.2f s\n",
+                      result.compiledSeconds, result.referenceSeconds);
+  switch (result.verdict) {
+  case VerifyVerdict::Matches:
+    out << "verify: the model matches the golden reference\n";
+    break;
+  case VerifyVerdict::MatchesUpToCodeSteps:
+    out << llvm::format(
+        "verify: the model matches the golden reference up to activation-code steps: %lld "
+        "positions (the first: %lld) differ by more than %.0e but by at most %.3g of their "
+        "largest logit (a float sum in another order moved an int8 activation code by one; "
+        "docs/Numerics.md)\n",
+        (long long)(total - withinBound), (long long)firstPastBound, kVerifyRelativeBound,
+        result.stepBound);
+    break;
+  case VerifyVerdict::Differs:
+    out << llvm::format("verify: the model DIFFERS from the golden reference from position "
+                        "%lld on (more than %.3g of the largest logit)\n",
+                        (long long)firstPastSteps, result.stepBound);
+    break;
+  }
+}
+
+} // namespace run
+} // namespace bitnet
