@@ -47,13 +47,16 @@ enum class ScheduleFamily { CPU, GPU };
 enum class CodeDot {
   /// Each i32 lane sums 4 adjacent bytes' products (one byte when a tile
   /// row is not a whole number of 4 bytes): `vpdpbusd` with AVX512-VNNI,
-  /// `sdot` with ARM's dot-product extension, widening multiplies on plain
-  /// NEON.
+  /// `sdot` with ARM's dot-product extension.
   FourWay,
   /// AVX2 (no 4-way instruction): `vpmaddubsw` u8 x i8 pairs summed in i16
   /// over blocks of column tiles; FourWay's one-byte lanes when a tile row
   /// is not a whole number of 4 bytes.
   PairsInI16,
+  /// Plain NEON (no 4-way instruction): each byte's i8 x i8 products summed
+  /// in an i16 lane over blocks of column tiles (`smlal`, `smlal2`);
+  /// FourWay for base-3 codes and rows of no whole number of 4 bytes.
+  ProductsInI16,
 };
 
 struct TargetParams {
@@ -99,7 +102,7 @@ const TargetParams kTargets[] = {
      false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, 0, false, 16},
     {KernelTarget::X86AVX512, ScheduleFamily::CPU, 16, CodeDot::FourWay, false,
      nullptr, "bitnet_f16_matmul_avx512", 0, 0, 0, false, 32},
-    {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
+    {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::ProductsInI16, true,
      nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false, 32},
     {KernelTarget::ARM64DotProd, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
      nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false, 32},
@@ -303,6 +306,7 @@ private:
   /// reduced as the target's CodeDot says (the next two).
   void scheduleCPU() override;
   void schedulePairsInI16();
+  void scheduleProductsInI16();
   void scheduleFourWay();
   void scheduleGPU() override;
   void scheduleGPUTiles();
@@ -315,7 +319,7 @@ private:
   Var n{"n"}, m{"m"}, lane{"lane"}, h{"h"}, tb{"tb"}, step{"step"}, slot{"slot"}, tile{"tile"};
   Var no{"no"}, ni{"ni"}, nt{"nt"}, nr{"nr"};
   Func qz{"qz"}, partial{"partial"}, pairs{"pairs"}, pairProducts{"pair_products"}, dot{"dot"},
-      qsum{"qsum"}, pairOnes{"pair_ones"};
+      qsum{"qsum"}, pairOnes{"pair_ones"}, byteSums{"byte_sums"};
   Func vnniDot{"vnni_dot"}, y{"y"};
   // GPU GEMM: decoded weights [4, K/4, n], activations [4, K/4, m].
   Func weightWords{"weight_words"}, activationWords{"activation_words"},
@@ -329,7 +333,8 @@ private:
   // GPU GEMV: the threads that share a row (a CUDA warp, an OpenCL
   // work-group's gpuThreads) and a lane's rounds of that many column tiles.
   int64_t rowLanes = 0, laneRounds = 0;
-  bool pairsInI16 = false, externDot = false, centered = false, gpuTiled = false,
+  bool pairsInI16 = false, productsInI16 = false, externDot = false, centered = false,
+       gpuTiled = false,
        laneGemv = false, warpGemv = false;
   // GPU GEMV: each word's weights decoded as one u32 (define()).
   bool wordSwar = false;
@@ -398,6 +403,7 @@ void BitLinearGenerator::define() {
   // vector step covers `lanes * 4` bytes of a tile row and must divide it.
   // ARM dotprod and AVX512-VNNI map the 4-way sum to sdot / vpdpbusd.
   pairsInI16 = target.codeDot == CodeDot::PairsInI16 && rowBytes % 4 == 0;
+  productsInI16 = target.codeDot == CodeDot::ProductsInI16 && rowBytes % 4 == 0 && !base3;
   // GPUs multiply signed bytes (dp4a.s32.s32): the decoded weight itself,
   // -1..1, so no per-token activation sum is subtracted (on the CPUs the
   // u8 x i8 instructions want the offset codes 0..2 instead).
@@ -452,6 +458,28 @@ void BitLinearGenerator::define() {
     pairOnes(h) = cast<int16_t>(1);
     partial(lane, n, m) += cast<int32_t>(pairs(lane * 2 + r.x, n, m, r.y)) *
                            cast<int32_t>(pairOnes(lane * 2 + r.x));
+  } else if (productsInI16) {
+    // Plain NEON has no 4-way instruction either (FourWay's 4-way sum there
+    // is smull, saddlp and addp per 8 bytes). Each byte of a vector step
+    // sums its codes x activations in an i16 lane (smlal / smlal2 widen
+    // and add) over every slot, step and column tile of a block, widened to
+    // i32 once per block. Exact: a product is at most maxCode * 128 in
+    // magnitude, and a block holds at most 32767 / that many per lane (127
+    // for 2-bit codes, 255 for bits).
+    const int64_t productsPerTile = perByte * steps;
+    const int64_t maxProducts = 32767 / (maxCode * 128);
+    int64_t block = 1;
+    for (int64_t b = 1; b <= colTiles && productsPerTile * b <= maxProducts; ++b)
+      if (colTiles % b == 0)
+        block = b;
+    // (code slot, vector step, column tile in the block)
+    rp = RDom(0, i32(perByte), 0, i32(steps), 0, i32(block), "rp");
+    auto [code, col] = decode(rp.y * i32(stepBytes) + h, rp.x, tb * i32(block) + rp.z);
+    byteSums(h, n, m, tb) = cast<int16_t>(0);
+    byteSums(h, n, m, tb) += cast<int16_t>(cast<int8_t>(code)) * cast<int16_t>(qz(col, m));
+    // (byte in an i32 lane's group, block)
+    r = RDom(0, i32(group), 0, i32(colTiles / block), "r");
+    partial(lane, n, m) += cast<int32_t>(byteSums(lane * i32(group) + r.x, n, m, r.y));
   } else {
     // (byte in a lane's group, vector step in the row, slot, column tile)
     r = RDom(0, i32(group), 0, i32(steps), 0, i32(perByte), 0, i32(colTiles), "r");
@@ -641,6 +669,8 @@ void BitLinearGenerator::scheduleCPU() {
     dot.update().atomic().vectorize(rl);
   if (pairsInI16)
     schedulePairsInI16();
+  else if (productsInI16)
+    scheduleProductsInI16();
   else
     scheduleFourWay();
 }
@@ -674,6 +704,29 @@ void BitLinearGenerator::schedulePairsInI16() {
   pairProducts.update().atomic(true).vectorize(rpair).vectorize(h);
   // Rows are not unrolled: the blocks already hold a row's activations in
   // L1, and unrolling them only spills.
+}
+
+void BitLinearGenerator::scheduleProductsInI16() {
+  partial.compute_at(y, nt).vectorize(lane);
+  Stage update = partial.update();
+  update.atomic().vectorize(r.x);
+  update.vectorize(lane);
+  // Each decoded code vector serves the tile's rows (one token: their i16
+  // sums, two registers a row, stay in registers and each activation
+  // vector is loaded once for all) or a block of up to 4 tokens (a row at
+  // a time); the unrolled copies of the decode are one after CSE.
+  const int64_t tokens = M % 4 == 0 ? 4 : (M % 2 == 0 ? 2 : 1);
+  Var mo("mo"), mi("mi");
+  update.split(m, mo, mi, i32(tokens)).reorder(r.x, lane, mi, n, r.y, mo);
+  Stage sums = byteSums.update();
+  if (tokens == 1) {
+    byteSums.compute_at(partial, r.y).vectorize(h);
+    sums.reorder(h, n, m, rp.x, rp.y, rp.z).unroll(n);
+  } else {
+    byteSums.compute_at(partial, n).vectorize(h);
+    sums.reorder(h, m, n, rp.x, rp.y, rp.z).unroll(m);
+  }
+  sums.vectorize(h).unroll(rp.x);
 }
 
 void BitLinearGenerator::scheduleFourWay() {
