@@ -305,6 +305,9 @@ private:
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
   /// reduced as the target's CodeDot says (the next two).
   void scheduleCPU() override;
+  /// The i32 sums of the i16 blocks, computed at `at` of y, with tokens in
+  /// groups of up to 4 (returned).
+  int64_t scheduleI16Widening(const Var &at);
   void schedulePairsInI16();
   void scheduleProductsInI16();
   void scheduleFourWay();
@@ -417,6 +420,17 @@ void BitLinearGenerator::define() {
   const int64_t stepBytes = lanes * group;
   const int64_t steps = rowBytes / stepBytes;
 
+  // Column tiles summed in i16 before a widening (pairsInI16,
+  // productsInI16): the largest divisor of the tiles whose terms per i16
+  // lane (termsPerTile a tile) stay within maxTerms.
+  auto i16Block = [&](int64_t termsPerTile, int64_t maxTerms) {
+    int64_t block = 1;
+    for (int64_t b = 1; b <= colTiles && termsPerTile * b <= maxTerms; ++b)
+      if (colTiles % b == 0)
+        block = b;
+    return block;
+  };
+
   // Offset codes u = T + 1: sum T*q = sum u*q - sum q.
   partial(lane, n, m) = 0;
   if (pairsInI16) {
@@ -432,12 +446,7 @@ void BitLinearGenerator::define() {
     // exact: a pair is at most 2 * maxCode * 128 (512 for 2-bit codes, 256
     // for bits), and a block holds at most 32767 / that many pairs per lane
     // (63, or 127).
-    const int64_t pairsPerTile = perByte * steps;
-    const int64_t maxPairs = 32767 / (2 * maxCode * 128);
-    int64_t block = 1;
-    for (int64_t b = 1; b <= colTiles && pairsPerTile * b <= maxPairs; ++b)
-      if (colTiles % b == 0)
-        block = b;
+    const int64_t block = i16Block(perByte * steps, 32767 / (2 * maxCode * 128));
     // (byte in a pair)
     rpair = RDom(0, 2, "rpair");
     auto [code, col] = decode(step * i32(stepBytes) + h * 2 + rpair, slot, tile);
@@ -466,12 +475,7 @@ void BitLinearGenerator::define() {
     // i32 once per block. Exact: a product is at most maxCode * 128 in
     // magnitude, and a block holds at most 32767 / that many per lane (127
     // for 2-bit codes, 255 for bits).
-    const int64_t productsPerTile = perByte * steps;
-    const int64_t maxProducts = 32767 / (maxCode * 128);
-    int64_t block = 1;
-    for (int64_t b = 1; b <= colTiles && productsPerTile * b <= maxProducts; ++b)
-      if (colTiles % b == 0)
-        block = b;
+    const int64_t block = i16Block(perByte * steps, 32767 / (maxCode * 128));
     // (code slot, vector step, column tile in the block)
     rp = RDom(0, i32(perByte), 0, i32(steps), 0, i32(block), "rp");
     auto [code, col] = decode(rp.y * i32(stepBytes) + h, rp.x, tb * i32(block) + rp.z);
@@ -675,14 +679,8 @@ void BitLinearGenerator::scheduleCPU() {
     scheduleFourWay();
 }
 
-void BitLinearGenerator::schedulePairsInI16() {
-  // AVX2 GEMM whose activations overflow L1: all rows of a task are
-  // reduced per block of tokens, so that the block's activations stay in
-  // L1 across the rows. Otherwise one row (tile) at a time for all tokens.
-  if (M * K > 32 * 1024)
-    partial.compute_at(y, no).vectorize(lane);
-  else
-    partial.compute_at(y, nt).vectorize(lane);
+int64_t BitLinearGenerator::scheduleI16Widening(const Var &at) {
+  partial.compute_at(y, at).vectorize(lane);
   Stage update = partial.update();
   update.atomic().vectorize(r.x);
   update.vectorize(lane);
@@ -691,6 +689,14 @@ void BitLinearGenerator::schedulePairsInI16() {
   const int64_t tokens = M % 4 == 0 ? 4 : (M % 2 == 0 ? 2 : 1);
   Var mo("mo"), mi("mi");
   update.split(m, mo, mi, i32(tokens)).reorder(r.x, lane, mi, n, r.y, mo);
+  return tokens;
+}
+
+void BitLinearGenerator::schedulePairsInI16() {
+  // AVX2 GEMM whose activations overflow L1: all rows of a task are
+  // reduced per block of tokens, so that the block's activations stay in
+  // L1 across the rows. Otherwise one row (tile) at a time for all tokens.
+  scheduleI16Widening(M * K > 32 * 1024 ? no : nt);
   pairOnes.compute_root().vectorize(h, i32(2 * lanes));
   pairs.compute_at(partial, n).vectorize(h);
   pairs.update()
@@ -707,17 +713,11 @@ void BitLinearGenerator::schedulePairsInI16() {
 }
 
 void BitLinearGenerator::scheduleProductsInI16() {
-  partial.compute_at(y, nt).vectorize(lane);
-  Stage update = partial.update();
-  update.atomic().vectorize(r.x);
-  update.vectorize(lane);
   // Each decoded code vector serves the tile's rows (one token: their i16
   // sums, two registers a row, stay in registers and each activation
   // vector is loaded once for all) or a block of up to 4 tokens (a row at
-  // a time); the unrolled copies of the decode are one after CSE.
-  const int64_t tokens = M % 4 == 0 ? 4 : (M % 2 == 0 ? 2 : 1);
-  Var mo("mo"), mi("mi");
-  update.split(m, mo, mi, i32(tokens)).reorder(r.x, lane, mi, n, r.y, mo);
+  // a time).
+  const int64_t tokens = scheduleI16Widening(nt);
   Stage sums = byteSums.update();
   if (tokens == 1) {
     byteSums.compute_at(partial, r.y).vectorize(h);
