@@ -88,7 +88,8 @@ static cl::opt<bool> ignoreEos("ignore-eos",
                                cl::desc("Generate all -n tokens, past end of generation"),
                                cl::cat(category));
 static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; a list "
-                                                 "with --bench, where 0 skips generation)"),
+                                                 "with --bench, where 0 skips generation; "
+                                                 "--verify: 0 checks the prompt alone)"),
                                    cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<float> temperature("temp", cl::desc("Sampling temperature (0: greedy, the "
                                                    "default)"),
@@ -113,8 +114,9 @@ static cl::opt<bool> profileMode(
 static cl::opt<bool> benchMode("bench", cl::desc("Benchmark prompt processing (-p) and "
                                                  "generation (-n) instead of generating"),
                                cl::cat(category));
-static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile: prompt tokens (default "
-                                                    "128; --bench: 0 skips the prompt tests)"),
+static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile, --verify: prompt tokens "
+                                                    "(default 128, --verify 16; --bench: 0 "
+                                                    "skips the prompt tests)"),
                                       cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
                                     cl::init(3), cl::Prefix, cl::cat(category));
