@@ -2294,7 +2294,8 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
     if (spec.target == KernelTarget::ARM64DotProd) {
       // One static library (variants + a dispatcher) that picks the
       // dot-product variant at run time when the CPU has it
-      // (halide_can_use_target_features), else plain NEON.
+      // (halide_can_use_target_features), else plain NEON: the arm64
+      // target's kernel (BitLinear's own NEON formulation).
       outputs = {{OutputFileType::static_library, objectPath},
                  {OutputFileType::c_header, headerPath}};
       bool strict = build(spec).strictFloat;
@@ -2303,7 +2304,10 @@ std::string generateKernel(const KernelSpec &spec, const std::string &objectPath
       compile_multitarget(
           spec.name, outputs, targets, {"dotprod", "neon"},
           [&](const std::string &fnName, const Target &target) {
-            Built built = build(spec);
+            KernelSpec variant = spec;
+            if (!target.has_feature(Target::ARMDotProd))
+              variant.target = KernelTarget::ARM64;
+            Built built = build(variant);
             return Pipeline(built.outputs).compile_to_module(built.args, fnName,
                                                              target);
           });
