@@ -303,7 +303,7 @@ private:
                        kGemmChunkWords = kGemmChunk / 4;
   void define() override;
   /// Tasks of rows_per_task rows: the extern micro-kernel's, or row tiles
-  /// reduced as the target's CodeDot says (the next two).
+  /// reduced as the target's CodeDot says (the next four).
   void scheduleCPU() override;
   /// The i32 sums of the i16 blocks, computed at `at` of y, with tokens in
   /// groups of up to 4 (returned).
@@ -337,8 +337,7 @@ private:
   // work-group's gpuThreads) and a lane's rounds of that many column tiles.
   int64_t rowLanes = 0, laneRounds = 0;
   bool pairsInI16 = false, productsInI16 = false, externDot = false, centered = false,
-       gpuTiled = false,
-       laneGemv = false, warpGemv = false;
+       gpuTiled = false, laneGemv = false, warpGemv = false;
   // GPU GEMV: each word's weights decoded as one u32 (define()).
   bool wordSwar = false;
   // GPU GEMM: a tile row is one 4-byte word of codes (2-bit or 1-bit), so
