@@ -2166,10 +2166,15 @@ private:
     constrain(s, {M});
     constrain(w, {K, N});
     constrain(scales, {N});
-    // Each i32 lane sums adjacent pairs of i16 products (x86 vpmaddwd). Exact
-    // in i32: |product| <= 2^14 and K < 2^17.
+    // Each i32 lane sums adjacent pairs of i16 products on x86 (vpmaddwd;
+    // VNNI's u8 x i8 does not fit two signed operands) and 4 adjacent
+    // products on ARM (sdot with the dot-product extension; 16-byte steps
+    // on plain NEON instead of 8). Exact in i32: |product| <= 2^14 and
+    // K < 2^17.
     zero = 0;
-    group = 2;
+    const bool arm =
+        spec.target == KernelTarget::ARM64 || spec.target == KernelTarget::ARM64DotProd;
+    group = arm ? 4 : 2;
     // One token: a row at a time, so that a task reads its rows as one
     // sequential stream (interleaving 4 rows of 2560 bytes left the GEMV at
     // ~70% of the read bandwidth on 1 thread, one row reaches ~82%:
