@@ -321,12 +321,12 @@ void prepareInput(WeightKind kind, const float *x, int64_t M, int64_t K,
 }
 
 void applyLinear(WeightKind kind, const LinearWeights &lw,
-                 const LinearInput &in, float *y) {
+                 const LinearInput &in, float *y, int threads) {
   if (kind == WeightKind::Float)
-    floatLinear(in.x, lw.floats.data(), in.M, lw.out, in.K, y);
+    floatLinear(in.x, lw.floats.data(), in.M, lw.out, in.K, y, threads);
   else
     bitLinear(in.q.data(), in.s.data(), lw.values.data(), lw.scale, in.M,
-              lw.out, in.K, y);
+              lw.out, in.K, y, threads);
 }
 
 } // namespace
@@ -335,8 +335,9 @@ const char *headFormatName(HeadFormat format) {
   return format == HeadFormat::Int8 ? "int8" : "f16";
 }
 
-ReferenceModel::ReferenceModel(const ModelWeights &weights, HeadFormat head)
-    : w_(weights), headFormat_(head) {
+ReferenceModel::ReferenceModel(const ModelWeights &weights, HeadFormat head,
+                               int threads)
+    : w_(weights), headFormat_(head), threads_(threads) {
   if (head == HeadFormat::Int8 && weightsConsistent(w_)) {
     const std::vector<uint16_t> &f16 = w_.lmHead.empty() ? w_.embedding : w_.lmHead;
     int8Head_ = quantizeRowsF16(f16.data(), w_.config.vocab, w_.config.hidden);
@@ -388,9 +389,9 @@ bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
     // Attention.
     rmsNorm(x.data(), L.inputNorm.data(), M, D, c.rmsEps, a.data());
     prepareInput(kind, a.data(), M, D, in);
-    applyLinear(kind, L.q, in, q.data());
-    applyLinear(kind, L.k, in, k.data());
-    applyLinear(kind, L.v, in, v.data());
+    applyLinear(kind, L.q, in, q.data(), threads_);
+    applyLinear(kind, L.k, in, k.data(), threads_);
+    applyLinear(kind, L.v, in, v.data(), threads_);
     rope(q.data(), M, c.heads, hd, pos, c.ropeTheta);
     rope(k.data(), M, c.kvHeads, hd, pos, c.ropeTheta);
     for (size_t i = 0; i < MKV; ++i) {
@@ -400,18 +401,18 @@ bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
     attention(q.data(), kc, vc, M, c.heads, c.kvHeads, hd, pos, attn.data());
     rmsNorm(attn.data(), L.attnSubNorm.data(), M, D, c.rmsEps, a.data());
     prepareInput(kind, a.data(), M, D, in);
-    applyLinear(kind, L.o, in, y.data());
+    applyLinear(kind, L.o, in, y.data(), threads_);
     add(x.data(), y.data(), static_cast<int64_t>(MD), x.data());
 
     // Feed-forward.
     rmsNorm(x.data(), L.postAttnNorm.data(), M, D, c.rmsEps, a.data());
     prepareInput(kind, a.data(), M, D, in);
-    applyLinear(kind, L.gate, in, gate.data());
-    applyLinear(kind, L.up, in, up.data());
+    applyLinear(kind, L.gate, in, gate.data(), threads_);
+    applyLinear(kind, L.up, in, up.data(), threads_);
     glu(gate.data(), up.data(), static_cast<int64_t>(MI), c.glu, mlp.data());
     rmsNorm(mlp.data(), L.ffnSubNorm.data(), M, I, c.rmsEps, mlpNorm.data());
     prepareInput(kind, mlpNorm.data(), M, I, in);
-    applyLinear(kind, L.down, in, y.data());
+    applyLinear(kind, L.down, in, y.data(), threads_);
     add(x.data(), y.data(), static_cast<int64_t>(MD), x.data());
   }
 
@@ -421,11 +422,11 @@ bool ReferenceModel::forward(const int32_t *tokens, int64_t M, int64_t pos,
     std::vector<float> scales(static_cast<size_t>(M));
     quantizeActivations(a.data(), M, D, codes.data(), scales.data());
     int8Linear(codes.data(), scales.data(), int8Head_.values.data(),
-               int8Head_.scales.data(), M, c.vocab, D, logits);
+               int8Head_.scales.data(), M, c.vocab, D, logits, threads_);
     return true;
   }
   const std::vector<uint16_t> &head = w_.lmHead.empty() ? w_.embedding : w_.lmHead;
-  floatLinearF16(a.data(), head.data(), M, c.vocab, D, logits);
+  floatLinearF16(a.data(), head.data(), M, c.vocab, D, logits, threads_);
   return true;
 }
 

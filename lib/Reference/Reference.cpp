@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 namespace bitnet {
 namespace ref {
@@ -225,50 +227,160 @@ void quantizeActivations(const float *x, int64_t M, int64_t K, int8_t *q,
   }
 }
 
-void integerMatmul(const int8_t *q, const int8_t *w, int64_t M, int64_t N,
-                   int64_t K, int32_t *acc) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < N; ++n) {
-      int32_t sum = 0;
-      for (int64_t k = 0; k < K; ++k)
-        sum += static_cast<int32_t>(w[n * K + k]) *
-               static_cast<int32_t>(q[m * K + k]);
-      acc[m * N + n] = sum;
+namespace {
+
+/// Runs fn(n0, n1) over [0, N) split into `threads` contiguous ranges of
+/// rows, one std::thread each but the caller's. Each output is still computed
+/// by one loop in the documented order, so the split changes no bit.
+template <typename Fn> void forRowRanges(int64_t N, int threads, Fn fn) {
+  // Below this many rows a thread costs more than it saves.
+  constexpr int64_t kMinRowsPerThread = 64;
+  int64_t parts = threads < 1 ? 1 : threads;
+  if (parts > N / kMinRowsPerThread)
+    parts = N / kMinRowsPerThread;
+  if (parts <= 1) {
+    fn(int64_t(0), N);
+    return;
+  }
+  std::vector<std::thread> helpers;
+  helpers.reserve(static_cast<size_t>(parts - 1));
+  for (int64_t p = 1; p < parts; ++p)
+    helpers.emplace_back(fn, N * p / parts, N * (p + 1) / parts);
+  fn(int64_t(0), N / parts);
+  for (std::thread &t : helpers)
+    t.join();
+}
+
+} // namespace
+
+// The linear layers loop over output rows outside and tokens inside, so that
+// each weight row is read from memory once per call however many tokens
+// there are; every output's own sum runs in k order as documented.
+
+/// acc[m, n] for every token m of one weight row n, four tokens a pass so
+/// that the row is loaded once for four (integer sums: any order is exact).
+/// Operands are widened to int16 first: products of int16 summed into int32
+/// are what baseline x86-64 (SSE2 pmaddwd) and NEON multiply-add directly.
+static void integerRow(const int16_t *q, const int16_t *wRow, int64_t M,
+                       int64_t K, int32_t *sums) {
+  int64_t m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const int16_t *q0 = q + m * K, *q1 = q0 + K, *q2 = q1 + K, *q3 = q2 + K;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const int32_t wk = wRow[k];
+      s0 += wk * q0[k];
+      s1 += wk * q1[k];
+      s2 += wk * q2[k];
+      s3 += wk * q3[k];
     }
+    sums[m] = s0;
+    sums[m + 1] = s1;
+    sums[m + 2] = s2;
+    sums[m + 3] = s3;
+  }
+  for (; m < M; ++m) {
+    const int16_t *qm = q + m * K;
+    int32_t sum = 0;
+    for (int64_t k = 0; k < K; ++k)
+      sum += static_cast<int32_t>(wRow[k]) * qm[k];
+    sums[m] = sum;
+  }
+}
+
+/// Calls fn(n, sums) for every row n in [0, N) with sums[m] = acc[m, n],
+/// the rows split over `threads`.
+template <typename Fn>
+static void forEachRowSums(const int8_t *q, const int8_t *w, int64_t M,
+                           int64_t N, int64_t K, int threads, Fn fn) {
+  const std::vector<int16_t> q16(q, q + M * K);
+  const int16_t *qWide = q16.data();
+  forRowRanges(N, threads, [=, &fn](int64_t n0, int64_t n1) {
+    std::vector<int32_t> sums(static_cast<size_t>(M));
+    std::vector<int16_t> row(static_cast<size_t>(K));
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t k = 0; k < K; ++k)
+        row[k] = w[n * K + k];
+      integerRow(qWide, row.data(), M, K, sums.data());
+      fn(n, sums.data());
+    }
+  });
+}
+
+void integerMatmul(const int8_t *q, const int8_t *w, int64_t M, int64_t N,
+                   int64_t K, int32_t *acc, int threads) {
+  forEachRowSums(q, w, M, N, K, threads, [=](int64_t n, const int32_t *sums) {
+    for (int64_t m = 0; m < M; ++m)
+      acc[m * N + n] = sums[m];
+  });
 }
 
 void bitLinear(const int8_t *q, const float *s, const int8_t *w, float gamma,
-               int64_t M, int64_t N, int64_t K, float *y) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < N; ++n) {
-      int32_t sum = 0;
-      for (int64_t k = 0; k < K; ++k)
-        sum += static_cast<int32_t>(w[n * K + k]) *
-               static_cast<int32_t>(q[m * K + k]);
-      y[m * N + n] = (static_cast<float>(sum) / s[m]) * gamma;
-    }
+               int64_t M, int64_t N, int64_t K, float *y, int threads) {
+  forEachRowSums(q, w, M, N, K, threads, [=](int64_t n, const int32_t *sums) {
+    for (int64_t m = 0; m < M; ++m)
+      y[m * N + n] = (static_cast<float>(sums[m]) / s[m]) * gamma;
+  });
+}
+
+/// y[m, n0 .. n0+R) for the R rows at `rows` (each K floats), R <= 4: the R
+/// sums run side by side so that their adds overlap, each in k order.
+template <int R>
+static void floatRowBlock(const float *x, const float *const *rows, int64_t M,
+                          int64_t N, int64_t K, int64_t n0, float *y) {
+  for (int64_t m = 0; m < M; ++m) {
+    const float *xm = x + m * K;
+    float acc[R] = {};
+    for (int64_t k = 0; k < K; ++k)
+      for (int r = 0; r < R; ++r)
+        acc[r] += xm[k] * rows[r][k];
+    for (int r = 0; r < R; ++r)
+      y[m * N + n0 + r] = acc[r];
+  }
 }
 
 void floatLinear(const float *x, const float *w, int64_t M, int64_t N,
-                 int64_t K, float *y) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < N; ++n) {
-      float acc = 0.0f;
-      for (int64_t k = 0; k < K; ++k)
-        acc += x[m * K + k] * w[n * K + k];
-      y[m * N + n] = acc;
+                 int64_t K, float *y, int threads) {
+  forRowRanges(N, threads, [=](int64_t n0, int64_t n1) {
+    int64_t n = n0;
+    for (; n + 4 <= n1; n += 4) {
+      const float *rows[4] = {w + n * K, w + (n + 1) * K, w + (n + 2) * K, w + (n + 3) * K};
+      floatRowBlock<4>(x, rows, M, N, K, n, y);
     }
+    for (; n < n1; ++n) {
+      const float *row = w + n * K;
+      floatRowBlock<1>(x, &row, M, N, K, n, y);
+    }
+  });
 }
 
 void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
-                    int64_t K, float *y) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < N; ++n) {
-      float acc = 0.0f;
-      for (int64_t k = 0; k < K; ++k)
-        acc += x[m * K + k] * halfToFloat(w[n * K + k]);
-      y[m * N + n] = acc;
+                    int64_t K, float *y, int threads) {
+  forRowRanges(N, threads, [=](int64_t n0, int64_t n1) {
+    // Rows converted (exactly) once for all M tokens, four at a time.
+    std::vector<float> converted(static_cast<size_t>(4 * K));
+    const float *rows[4];
+    for (int r = 0; r < 4; ++r)
+      rows[r] = converted.data() + r * K;
+    for (int64_t n = n0; n < n1; n += 4) {
+      const int64_t count = n1 - n < 4 ? n1 - n : 4;
+      for (int64_t i = 0; i < count * K; ++i) {
+        // Normal numbers (nearly all weights) inline: rebias the exponent.
+        const uint16_t h = w[n * K + i];
+        const uint32_t exp = (h >> 10) & 0x1Fu;
+        converted[i] = exp != 0 && exp != 31
+                           ? bitsFloat((static_cast<uint32_t>(h & 0x8000u) << 16) |
+                                       ((exp + 127 - 15) << 23) |
+                                       (static_cast<uint32_t>(h & 0x3FFu) << 13))
+                           : halfToFloat(h);
+      }
+      if (count == 4)
+        floatRowBlock<4>(x, rows, M, N, K, n, y);
+      else
+        for (int64_t r = 0; r < count; ++r)
+          floatRowBlock<1>(x, &rows[r], M, N, K, n + r, y);
     }
+  });
 }
 
 RowQuantizedWeights quantizeRowsF16(const uint16_t *w, int64_t N, int64_t K) {
@@ -287,9 +399,10 @@ RowQuantizedWeights quantizeRowsF16(const uint16_t *w, int64_t N, int64_t K) {
 }
 
 void int8Linear(const int8_t *q, const float *s, const int8_t *w,
-                const float *scales, int64_t M, int64_t N, int64_t K, float *y) {
+                const float *scales, int64_t M, int64_t N, int64_t K, float *y,
+                int threads) {
   std::vector<int32_t> acc(static_cast<size_t>(M * N));
-  integerMatmul(q, w, M, N, K, acc.data());
+  integerMatmul(q, w, M, N, K, acc.data(), threads);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t n = 0; n < N; ++n)
       y[m * N + n] = (static_cast<float>(acc[m * N + n]) / s[m]) * scales[n];

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 namespace bitnet {
 namespace run {
@@ -141,14 +142,21 @@ verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
   model.destroy(s);
   if (status != 0)
     return fail("the model failed with status " + llvm::Twine(status));
+  // The reference on as many threads as the model (0: the machine's cores,
+  // as the Halide runtime takes it).
+  const int referenceThreads =
+      threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   say(llvm::formatv("the compiled model ran {0} positions in {1:F2} s; now the golden "
-                    "reference (plain C++ on one thread: slower)",
-                    positions, result.compiledSeconds)
+                    "reference (plain C++ on {2} thread{3}: slower)",
+                    positions, result.compiledSeconds, referenceThreads,
+                    referenceThreads == 1 ? "" : "s")
           .str());
 
   // The golden reference on the same tokens, the same calls.
-  ref::ReferenceModel golden(weights, m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8
-                                                                        : ref::HeadFormat::F16);
+  ref::ReferenceModel golden(weights,
+                             m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8
+                                                              : ref::HeadFormat::F16,
+                             referenceThreads);
   auto runReference = [&](std::vector<float> &logits) {
     golden.reset();
     auto start = Clock::now();

@@ -458,6 +458,72 @@ static void testFloatLinear() {
     CHECK_BITS(yh[i], y[i]);
 }
 
+/// The linear layers run output rows outside, tokens inside, four rows or
+/// tokens side by side, split over threads: every output must still be the
+/// documented sum in k order, bit for bit, for any thread count. Sizes leave
+/// tails everywhere (rows per thread and tokens not multiples of four).
+static void testLinearRowSplits() {
+  const int64_t M = 6, N = 203, K = 37;
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state]() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  std::vector<int8_t> q(M * K), w(N * K);
+  std::vector<float> x(M * K), wf(N * K), s(M), scales(N);
+  std::vector<uint16_t> wh(N * K);
+  for (int64_t i = 0; i < M * K; ++i) {
+    q[i] = static_cast<int8_t>(next() & 0xFF); // -128 included
+    x[i] = static_cast<float>(static_cast<int32_t>(next() % 20001) - 10000) / 997.0f;
+  }
+  for (int64_t i = 0; i < N * K; ++i) {
+    w[i] = static_cast<int8_t>(next() & 0xFF);
+    wf[i] = static_cast<float>(static_cast<int32_t>(next() % 20001) - 10000) / 1013.0f;
+    // Every finite f16, subnormals and zeros included (exponent 31 skipped).
+    uint16_t h = static_cast<uint16_t>(next() & 0xFFFF);
+    wh[i] = ((h >> 10) & 0x1F) == 0x1F ? static_cast<uint16_t>(h & 0x83FF) : h;
+  }
+  for (int64_t m = 0; m < M; ++m)
+    s[m] = 127.0f / static_cast<float>(1 + m);
+  for (int64_t n = 0; n < N; ++n)
+    scales[n] = 1.0f / static_cast<float>(3 + n);
+
+  std::vector<int32_t> accWant(M * N);
+  std::vector<float> bitWant(M * N), int8Want(M * N), floatWant(M * N), halfWant(M * N);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      int32_t acc = 0;
+      float f = 0.0f, h = 0.0f;
+      for (int64_t k = 0; k < K; ++k) {
+        acc += static_cast<int32_t>(w[n * K + k]) * q[m * K + k];
+        f += x[m * K + k] * wf[n * K + k];
+        h += x[m * K + k] * halfToFloat(wh[n * K + k]);
+      }
+      accWant[m * N + n] = acc;
+      bitWant[m * N + n] = (static_cast<float>(acc) / s[m]) * 0.75f;
+      int8Want[m * N + n] = (static_cast<float>(acc) / s[m]) * scales[n];
+      floatWant[m * N + n] = f;
+      halfWant[m * N + n] = h;
+    }
+  for (int threads : {1, 2, 3}) {
+    std::vector<int32_t> acc(M * N);
+    std::vector<float> bit(M * N), int8(M * N), flt(M * N), half(M * N);
+    integerMatmul(q.data(), w.data(), M, N, K, acc.data(), threads);
+    bitLinear(q.data(), s.data(), w.data(), 0.75f, M, N, K, bit.data(), threads);
+    int8Linear(q.data(), s.data(), w.data(), scales.data(), M, N, K, int8.data(), threads);
+    floatLinear(x.data(), wf.data(), M, N, K, flt.data(), threads);
+    floatLinearF16(x.data(), wh.data(), M, N, K, half.data(), threads);
+    int wrong = 0;
+    for (int64_t i = 0; i < M * N; ++i) {
+      auto same = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+      wrong += acc[i] != accWant[i] || !same(bit[i], bitWant[i]) ||
+               !same(int8[i], int8Want[i]) || !same(flt[i], floatWant[i]) ||
+               !same(half[i], halfWant[i]);
+    }
+    CHECK_EQ(wrong, 0);
+  }
+}
+
 //===--------------------------------------------------------------------===//
 // Block pieces
 //===--------------------------------------------------------------------===//
@@ -1424,6 +1490,7 @@ int main() {
   testIntegerMatmul();
   testBitLinear();
   testFloatLinear();
+  testLinearRowSplits();
   testRmsNorm();
   testRope();
   testAttention();

@@ -74,21 +74,25 @@ QuantizedWeights quantizeWeights(const float *w, size_t count, WeightKind kind);
 void quantizeActivations(const float *x, int64_t M, int64_t K, int8_t *q,
                          float *s);
 
+/// The linear layers below split their output rows over `threads` threads
+/// (each output is computed by one thread in the documented order, so the
+/// count changes no bit).
+
 /// Exact int32 accumulation: acc[m,n] = sum_k w[n,k] * q[m,k].
 void integerMatmul(const int8_t *q, const int8_t *w, int64_t M, int64_t N,
-                   int64_t K, int32_t *acc);
+                   int64_t K, int32_t *acc, int threads = 1);
 
 /// BitLinear: y[m,n] = ((float)acc[m,n] / s[m]) * gamma.
 void bitLinear(const int8_t *q, const float *s, const int8_t *w, float gamma,
-               int64_t M, int64_t N, int64_t K, float *y);
+               int64_t M, int64_t N, int64_t K, float *y, int threads = 1);
 
 /// Float linear (LM head, vanilla layers): y[m,n] = sum_k x[m,k] * w[n,k],
 /// accumulated in f32 in k order. `w` is f32 here; see floatLinearF16.
 void floatLinear(const float *x, const float *w, int64_t M, int64_t N,
-                 int64_t K, float *y);
+                 int64_t K, float *y, int threads = 1);
 /// Same with f16 weights (converted exactly to f32 before each multiply).
 void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
-                    int64_t K, float *y);
+                    int64_t K, float *y, int threads = 1);
 
 /// Int8 weights with one scale per output row: the LM head compiled with
 /// --lm-head=int8, which reads half the bytes of the f16 head.
@@ -102,7 +106,8 @@ struct RowQuantizedWeights {
 RowQuantizedWeights quantizeRowsF16(const uint16_t *w, int64_t N, int64_t K);
 /// y[m,n] = ((float)acc[m,n] / s[m]) * scales[n], acc exact in int32.
 void int8Linear(const int8_t *q, const float *s, const int8_t *w,
-                const float *scales, int64_t M, int64_t N, int64_t K, float *y);
+                const float *scales, int64_t M, int64_t N, int64_t K, float *y,
+                int threads = 1);
 
 //===--------------------------------------------------------------------===//
 // The rest of a block
@@ -313,8 +318,9 @@ const char *headFormatName(HeadFormat format);
 /// activation quantizer and use floatLinear.
 class ReferenceModel {
 public:
+  /// `threads` splits each linear layer's rows (no bit depends on it).
   explicit ReferenceModel(const ModelWeights &weights,
-                          HeadFormat head = HeadFormat::F16);
+                          HeadFormat head = HeadFormat::F16, int threads = 1);
   /// Runs M tokens at positions pos..pos+M-1, appending to the KV cache;
   /// writes logits [M, vocab]. Returns false (changing nothing) if a token is
   /// out of range or pos + M exceeds the context.
@@ -327,6 +333,7 @@ public:
 private:
   const ModelWeights &w_;
   HeadFormat headFormat_;
+  int threads_;
   RowQuantizedWeights int8Head_; // HeadFormat::Int8 only
   std::vector<float> kCache_, vCache_;
 };
