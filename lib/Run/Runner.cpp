@@ -4,6 +4,7 @@
 #include "bitnet/Run/ReadBandwidth.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
@@ -24,6 +25,34 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
+/// The prefixes of the `<prefix>_model` symbols a shared object exports (its
+/// dynamic symbols), in symbol-table order; empty when it is no ELF file.
+std::vector<std::string> exportedModelPrefixes(llvm::StringRef path) {
+  std::vector<std::string> prefixes;
+  auto binary = llvm::object::ObjectFile::createObjectFile(path);
+  if (!binary) {
+    llvm::consumeError(binary.takeError());
+    return prefixes;
+  }
+  auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(binary->getBinary());
+  if (!elf)
+    return prefixes;
+  for (const llvm::object::ELFSymbolRef &sym : elf->getDynamicSymbolIterators()) {
+    llvm::Expected<llvm::StringRef> symName = sym.getName();
+    if (!symName) {
+      llvm::consumeError(symName.takeError());
+      continue;
+    }
+    auto section = sym.getSection();
+    bool defined = section && *section != elf->section_end();
+    if (!section)
+      llvm::consumeError(section.takeError());
+    if (defined && symName->size() > 6 && symName->ends_with("_model"))
+      prefixes.push_back(symName->drop_back(6).str());
+  }
+  return prefixes;
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -34,7 +63,8 @@ double seconds(Clock::time_point a, Clock::time_point b) {
 llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef path,
                                                                llvm::StringRef name) {
   std::string prefix = name.str();
-  if (prefix.empty()) {
+  const bool guessed = prefix.empty();
+  if (guessed) {
     prefix = llvm::sys::path::filename(path).str();
     prefix = prefix.substr(0, prefix.find('.'));
   }
@@ -45,11 +75,28 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   if (!model->handle_)
     return fail(path + ": cannot load: " + dlerror());
   auto symbol = [&](const std::string &s) { return dlsym(model->handle_, s.c_str()); };
-  model->prefix_ = prefix;
   model->model_ = static_cast<const bitnet_model *>(symbol(prefix + "_model"));
-  if (!model->model_)
-    return fail(path + ": no descriptor '" + prefix + "_model' (compiled with --name=" +
-                prefix + " and --emit=shared? pass --name)");
+  if (!model->model_) {
+    // Without --name, an object whose one descriptor has another prefix than
+    // its file name (bitnet-compile's default --name is "model") is found.
+    std::vector<std::string> exported = exportedModelPrefixes(file);
+    if (guessed && exported.size() == 1) {
+      prefix = exported.front();
+      model->model_ = static_cast<const bitnet_model *>(symbol(prefix + "_model"));
+    }
+    if (!model->model_) {
+      std::string found = "it exports no <name>_model descriptor: was it compiled with "
+                          "bitnet-compile --emit=shared?";
+      if (!exported.empty()) {
+        found = "it exports ";
+        for (size_t i = 0; i < exported.size(); ++i)
+          found += (i ? ", '" : "'") + exported[i] + "_model'";
+        found += ": pass --name";
+      }
+      return fail(path + ": no descriptor '" + prefix + "_model' (" + found + ")");
+    }
+  }
+  model->prefix_ = prefix;
   if (model->model_->abi_version != BITNET_MODEL_ABI)
     return fail(path + ": descriptor ABI " + llvm::Twine(model->model_->abi_version) +
                 ", this runner reads ABI " + llvm::Twine(BITNET_MODEL_ABI));

@@ -26,7 +26,8 @@ static cl::opt<std::string> library(cl::Positional, cl::Required,
                                     cl::cat(category));
 static cl::opt<std::string> name("name",
                                  cl::desc("The --name the model was compiled with "
-                                          "(default: the file name up to its first '.')"),
+                                          "(default: the file name up to its first '.', "
+                                          "else the object's one descriptor)"),
                                  cl::cat(category));
 static cl::opt<std::string> weights("weights",
                                     cl::desc("Weights file of a model compiled with "

@@ -38,7 +38,8 @@ inline bool validThreadCount(int32_t threads) {
 class LoadedModel {
 public:
   /// `name` is the --name it was compiled with (the descriptor is
-  /// <name>_model); empty: the file name up to its first '.'.
+  /// <name>_model); empty: the file name up to its first '.', or else the
+  /// one descriptor the object exports.
   static llvm::Expected<std::unique_ptr<LoadedModel>> load(llvm::StringRef path,
                                                            llvm::StringRef name);
   ~LoadedModel();
