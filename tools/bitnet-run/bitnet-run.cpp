@@ -6,9 +6,12 @@
 #include "bitnet/Run/Verify.h"
 #include "bitnet/Support/LLVMInput.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -31,7 +34,8 @@ static cl::opt<std::string> name("name",
                                  cl::cat(category));
 static cl::opt<std::string> weights("weights",
                                     cl::desc("Weights file of a model compiled with "
-                                             "--weights=file"),
+                                             "--weights=file (default: the object's "
+                                             "name with .weights for its extension)"),
                                     cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> prompt(
     "prompt",
@@ -210,9 +214,19 @@ int main(int argc, char **argv) {
   Expected<std::unique_ptr<run::LoadedModel>> model = run::LoadedModel::load(library, name);
   if (!model)
     return fail(toString(model.takeError()));
-  if (!weights.empty())
+  if (!weights.empty()) {
     if (Error e = (*model)->loadWeights(weights))
       return fail(toString(std::move(e)));
+  } else if ((*model)->needsWeightsFile()) {
+    // bitnet-compile --weights=file writes <output stem>.weights beside the object.
+    SmallString<256> beside(library.getValue());
+    sys::path::replace_extension(beside, "weights");
+    if (!sys::fs::exists(beside))
+      return fail(library + " keeps its weights in a file (compiled with --weights=file) and " +
+                  beside + " is not there: give it with --weights");
+    if (Error e = (*model)->loadWeights(beside))
+      return fail(toString(std::move(e)));
+  }
 
   if (!perplexityFile.empty()) {
     if (profileMode || benchMode || textPrompt || !ids.empty() || !verifyCheckpoint.empty())

@@ -48,6 +48,11 @@ public:
   const std::string &prefix() const { return prefix_; }
   /// Loads a --weights=file model's weights; an error names the cause.
   llvm::Error loadWeights(llvm::StringRef path);
+  /// Whether the model keeps its weights in a file (--weights=file) that is
+  /// not loaded yet.
+  bool needsWeightsFile() const {
+    return model_->weights_loaded && !*model_->weights_loaded;
+  }
   /// A state whose forward passes use at most `threads` threads (0: all).
   bitnet_state *create(int32_t context, int32_t threads);
   /// `rows`: which logits to write (bitnet_logits_rows).
