@@ -89,17 +89,20 @@ int64_t packedStorageBytes(const PackedLayout &layout, int64_t N, int64_t K) {
 
 namespace {
 
-/// Visits every (padded) position of the matrix in storage order, giving the
-/// byte index within the packed buffer, the slot within that byte, the
-/// logical row and column (possibly in the padding).
+/// Visits every byte of the packed buffer in storage order, giving its index,
+/// its logical row (possibly in the padding) and where its slots' columns are:
+/// slot l holds column k0 + l * step (possibly in the padding).
 template <typename Fn>
-void forEachCode(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
+void forEachByte(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
   int64_t cpb = codesPerByte(layout.format);
   int64_t paddedN = roundUp(N, layout.tileN);
   int64_t paddedK = roundUp(K, layout.tileK);
   int64_t rowBytes = layout.tileK / cpb; // bytes per tile row
   int64_t tileBytes = layout.tileN * rowBytes;
   int64_t tilesK = paddedK / layout.tileK;
+  // Base3: 5 consecutive columns a byte, l the trit index; else strided runs.
+  const bool base3 = layout.format == PackFormat::Base3;
+  const int64_t step = base3 ? 1 : rowBytes;
   for (int64_t tn = 0; tn < paddedN / layout.tileN; ++tn)
     for (int64_t tk = 0; tk < tilesK; ++tk) {
       int64_t tileBase = (tn * tilesK + tk) * tileBytes;
@@ -107,17 +110,21 @@ void forEachCode(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
         int64_t n = tn * layout.tileN + r;
         int64_t rowBase = tileBase + r * rowBytes;
         for (int64_t j = 0; j < rowBytes; ++j)
-          for (int64_t l = 0; l < cpb; ++l) {
-            int64_t col;
-            if (layout.format == PackFormat::Base3)
-              col = cpb * j + l; // 5 consecutive columns, l = trit index
-            else
-              col = j + l * rowBytes; // strided runs
-            int64_t k = tk * layout.tileK + col;
-            fn(rowBase + j, l, n, k);
-          }
+          fn(rowBase + j, n, tk * layout.tileK + (base3 ? cpb * j : j), step);
       }
     }
+}
+
+/// Visits every (padded) position of the matrix in storage order, giving the
+/// byte index within the packed buffer, the slot within that byte, the
+/// logical row and column (possibly in the padding).
+template <typename Fn>
+void forEachCode(const PackedLayout &layout, int64_t N, int64_t K, Fn fn) {
+  const int64_t cpb = codesPerByte(layout.format);
+  forEachByte(layout, N, K, [&](int64_t byte, int64_t n, int64_t k0, int64_t step) {
+    for (int64_t l = 0; l < cpb; ++l)
+      fn(byte, l, n, k0 + l * step);
+  });
 }
 
 } // namespace
@@ -161,16 +168,33 @@ std::vector<uint8_t> packWeights(const PackedLayout &layout, const int8_t *w,
       out[i] = encodeBase3Byte(&trits[i * kTritsPerBase3Byte], kTritsPerBase3Byte);
     return out;
   }
-  bool bits1 = layout.format == PackFormat::Bits1;
-  forEachCode(layout, N, K, [&](int64_t byte, int64_t l, int64_t n, int64_t k) {
-    bool inside = n < N && k < K;
-    if (bits1) {
-      if (inside && w[n * K + k] > 0)
-        out[byte] |= static_cast<uint8_t>(1u << l);
-    } else {
-      unsigned code = inside ? static_cast<unsigned>(w[n * K + k] + 1) : 1u;
-      out[byte] |= static_cast<uint8_t>((code & 3u) << (2 * l));
+  // A byte at a time (a compile packs billions of weights).
+  const bool bits1 = layout.format == PackFormat::Bits1;
+  const int64_t cpb = codesPerByte(layout.format);
+  forEachByte(layout, N, K, [&](int64_t byte, int64_t n, int64_t k0, int64_t step) {
+    if (!bits1 && n < N && k0 + 3 * step < K) {
+      // Four ternary codes, none in the padding: the common byte.
+      const int8_t *p = w + n * K + k0;
+      out[byte] = static_cast<uint8_t>(
+          ((static_cast<unsigned>(p[0] + 1) & 3u)) |
+          ((static_cast<unsigned>(p[step] + 1) & 3u) << 2) |
+          ((static_cast<unsigned>(p[2 * step] + 1) & 3u) << 4) |
+          ((static_cast<unsigned>(p[3 * step] + 1) & 3u) << 6));
+      return;
     }
+    unsigned packed = 0;
+    for (int64_t l = 0; l < cpb; ++l) {
+      const int64_t k = k0 + l * step;
+      const bool inside = n < N && k < K;
+      if (bits1) {
+        if (inside && w[n * K + k] > 0)
+          packed |= 1u << l;
+      } else {
+        unsigned code = inside ? static_cast<unsigned>(w[n * K + k] + 1) : 1u;
+        packed |= (code & 3u) << (2 * l);
+      }
+    }
+    out[byte] = static_cast<uint8_t>(packed);
   });
   return out;
 }

@@ -129,6 +129,27 @@ static void testRoundHalfEven() {
   CHECK_BITS(roundHalfEven(0.49999997f), 0.0f);
   CHECK_BITS(roundHalfEven(126.5f), 126.0f);
   CHECK_BITS(roundHalfEven(127.5f), 128.0f);
+  CHECK_BITS(roundHalfEven(-0.25f), -0.0f);
+  CHECK_BITS(roundHalfEven(4194303.5f), 4194304.0f); // below 2^22, a tie
+  CHECK_BITS(roundHalfEven(4194304.5f), 4194304.0f); // past it, a tie
+  CHECK_BITS(roundHalfEven(8388609.0f), 8388609.0f);
+  // Against nearbyint (the default environment's round half to even): every
+  // tie and its neighbours up to 2^12, and a stride through all floats.
+  int wrong = 0;
+  auto same = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  for (int i = -4096; i <= 4096; ++i) {
+    float tie = static_cast<float>(i) + 0.5f;
+    for (float x : {tie, std::nextafter(tie, -1e9f), std::nextafter(tie, 1e9f)})
+      wrong += !same(roundHalfEven(x), std::nearbyint(x));
+  }
+  for (uint64_t bits = 0; bits <= 0xFFFFFFFFull; bits += 251) {
+    uint32_t b = static_cast<uint32_t>(bits);
+    float x;
+    std::memcpy(&x, &b, sizeof x);
+    if (!std::isnan(x))
+      wrong += !same(roundHalfEven(x), std::nearbyint(x));
+  }
+  CHECK_EQ(wrong, 0);
 }
 
 static void testHalf() {
