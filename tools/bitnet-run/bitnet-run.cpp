@@ -109,7 +109,9 @@ static cl::opt<uint64_t> seed("seed",
                               cl::init(1),
                               cl::cat(category));
 static cl::list<int32_t> threads("t", cl::desc("Threads (default: the Halide runtime's; "
-                                               "with --bench a list, default 1,2)"),
+                                               "with --bench a list, default 1,2; "
+                                               "--verify: the golden reference's too, "
+                                               "default the machine's cores)"),
                                  cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<bool> profileMode(
     "profile",
