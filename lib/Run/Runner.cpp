@@ -25,8 +25,9 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
-/// The prefixes of the `<prefix>_model` symbols a shared object exports (its
-/// dynamic symbols), in symbol-table order; empty when it is no ELF file.
+/// The prefixes of the `<prefix>_model` data symbols, each large enough to be
+/// a descriptor, that a shared object exports (its dynamic symbols), in
+/// symbol-table order; empty when it is no ELF file.
 std::vector<std::string> exportedModelPrefixes(llvm::StringRef path) {
   std::vector<std::string> prefixes;
   auto binary = llvm::object::ObjectFile::createObjectFile(path);
@@ -47,7 +48,9 @@ std::vector<std::string> exportedModelPrefixes(llvm::StringRef path) {
     bool defined = section && *section != elf->section_end();
     if (!section)
       llvm::consumeError(section.takeError());
-    if (defined && symName->size() > 6 && symName->ends_with("_model"))
+    if (defined && sym.getELFType() == llvm::ELF::STT_OBJECT &&
+        sym.getSize() >= sizeof(bitnet_model) && symName->size() > 6 &&
+        symName->ends_with("_model"))
       prefixes.push_back(symName->drop_back(6).str());
   }
   return prefixes;
