@@ -228,16 +228,13 @@ llvm::Error streamWeightData(const WeightDataPlan &plan, const TensorSources &so
   });
 
   uint64_t at = 0;
-  bool failed = false;
   for (const WeightDataPlan::Tensor &tensor : plan.tensors) {
     std::vector<uint8_t> bytes;
     {
       std::unique_lock<std::mutex> lock(handoff.mutex);
       handoff.changed.wait(lock, [&] { return handoff.full; });
-      if (handoff.failed) {
-        failed = true;
+      if (handoff.failed)
         break;
-      }
       bytes = std::move(handoff.bytes);
       handoff.bytes = {};
       handoff.full = false;
@@ -263,7 +260,7 @@ llvm::Error streamWeightData(const WeightDataPlan &plan, const TensorSources &so
     handoff.changed.notify_all();
   }
   reader.join();
-  if (failed)
+  if (handoff.failed)
     return weightError(handoff.error);
   pad(plan.bytes - at);
   return llvm::Error::success();

@@ -65,25 +65,33 @@ static float bitsFloat(uint32_t u) {
   return f;
 }
 
-float halfToFloat(uint16_t h) {
+/// Zeros, subnormals, infinities and NaNs: kept out of line so that the
+/// normal path of halfToFloat inlines into the loops that convert tables.
+[[gnu::noinline]] static float specialHalfToFloat(uint16_t h) {
   uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1Fu;
   uint32_t mant = h & 0x3FFu;
-  if (exp == 0) {
-    if (mant == 0)
-      return bitsFloat(sign); // +-0
-    // Subnormal: mant * 2^-24. Normalize so that bit 10 is the implicit one.
-    uint32_t e = 127 - 14;
-    while (!(mant & 0x400u)) {
-      mant <<= 1;
-      --e;
-    }
-    mant &= 0x3FFu;
-    return bitsFloat(sign | (e << 23) | (mant << 13));
-  }
   if (exp == 31) // inf (mant == 0) or NaN (payload kept)
     return bitsFloat(sign | 0x7F800000u | (mant << 13));
-  return bitsFloat(sign | ((exp + 127 - 15) << 23) | (mant << 13));
+  if (mant == 0)
+    return bitsFloat(sign); // +-0
+  // Subnormal: mant * 2^-24. Normalize so that bit 10 is the implicit one.
+  uint32_t e = 127 - 14;
+  while (!(mant & 0x400u)) {
+    mant <<= 1;
+    --e;
+  }
+  mant &= 0x3FFu;
+  return bitsFloat(sign | (e << 23) | (mant << 13));
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t exp = (h >> 10) & 0x1Fu;
+  if (exp == 0 || exp == 31)
+    return specialHalfToFloat(h);
+  // Normal: rebias the exponent.
+  return bitsFloat((static_cast<uint32_t>(h & 0x8000u) << 16) | ((exp + 127 - 15) << 23) |
+                   (static_cast<uint32_t>(h & 0x3FFu) << 13));
 }
 
 uint16_t floatToHalf(float f) {
@@ -371,16 +379,8 @@ void floatLinearF16(const float *x, const uint16_t *w, int64_t M, int64_t N,
       rows[r] = converted.data() + r * K;
     for (int64_t n = n0; n < n1; n += 4) {
       const int64_t count = n1 - n < 4 ? n1 - n : 4;
-      for (int64_t i = 0; i < count * K; ++i) {
-        // Normal numbers (nearly all weights) inline: rebias the exponent.
-        const uint16_t h = w[n * K + i];
-        const uint32_t exp = (h >> 10) & 0x1Fu;
-        converted[i] = exp != 0 && exp != 31
-                           ? bitsFloat((static_cast<uint32_t>(h & 0x8000u) << 16) |
-                                       ((exp + 127 - 15) << 23) |
-                                       (static_cast<uint32_t>(h & 0x3FFu) << 13))
-                           : halfToFloat(h);
-      }
+      for (int64_t i = 0; i < count * K; ++i)
+        converted[i] = halfToFloat(w[n * K + i]);
       if (count == 4)
         floatRowBlock<4>(x, rows, M, N, K, n, y);
       else
