@@ -3,6 +3,7 @@
 #include "bitnet/Run/Verify.h"
 
 #include "bitnet/Import/Importers.h"
+#include "bitnet/Run/IRReference.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -49,10 +50,48 @@ PositionAgreement compareRow(const float *got, const float *want, int64_t vocab)
   return row;
 }
 
+ref::HeadFormat headFormat(const bitnet_model &m) {
+  return m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8 : ref::HeadFormat::F16;
+}
+
 } // namespace
 
-llvm::Expected<ref::ModelWeights> importForVerify(const LoadedModel &model,
-                                                  llvm::StringRef checkpoint) {
+namespace {
+
+/// The reference model of a checkpoint's weights.
+class CheckpointGolden final : public GoldenModel {
+public:
+  CheckpointGolden(ref::ModelWeights weights, ref::HeadFormat head, int threads)
+      : weights_(std::move(weights)), model_(weights_, head, threads) {
+    norms_.push_back(&weights_.finalNorm);
+    for (ref::LayerWeights &layer : weights_.layers)
+      for (std::vector<float> *norm :
+           {&layer.inputNorm, &layer.attnSubNorm, &layer.postAttnNorm, &layer.ffnSubNorm})
+        norms_.push_back(norm);
+    for (std::vector<float> *norm : norms_)
+      original_.push_back(*norm);
+  }
+  void reset() override { model_.reset(); }
+  llvm::Error forward(const int32_t *tokens, int64_t M, int64_t pos, float *logits) override {
+    if (!model_.forward(tokens, M, pos, logits))
+      return fail("the golden reference refused the tokens");
+    return llvm::Error::success();
+  }
+  void scaleNorms(double factor) override {
+    for (size_t i = 0; i < norms_.size(); ++i)
+      for (size_t j = 0; j < norms_[i]->size(); ++j)
+        (*norms_[i])[j] = static_cast<float>(original_[i][j] * factor);
+  }
+
+private:
+  ref::ModelWeights weights_;
+  ref::ReferenceModel model_;
+  std::vector<std::vector<float> *> norms_;
+  std::vector<std::vector<float>> original_;
+};
+
+llvm::Expected<std::unique_ptr<GoldenModel>>
+loadCheckpointGolden(const LoadedModel &model, llvm::StringRef checkpoint, int threads) {
   const bitnet_model &m = model.model();
   import::ImportOptions options;
   switch (m.weight_kind) {
@@ -65,22 +104,16 @@ llvm::Expected<ref::ModelWeights> importForVerify(const LoadedModel &model,
   case BITNET_WEIGHTS_FLOAT:
     options.kind = ref::WeightKind::Float;
     break;
-  case BITNET_WEIGHTS_FROM_IR:
-    return fail("the model was compiled from bitnet-dialect IR, not from a checkpoint: "
-                "--verify needs a model compiled from a Hugging Face directory or a GGUF file");
   default:
     return fail("the model's descriptor names an unknown weight kind " +
                 llvm::Twine(m.weight_kind));
   }
-  if (m.weights_loaded && !*m.weights_loaded)
-    return fail("the model keeps its weights in a file (--weights=file): give it with --weights");
   options.context = m.context;
   options.tokenizer = false;
-  if (!llvm::sys::fs::exists(checkpoint))
-    return fail(checkpoint + ": no such file or directory");
   const import::CheckpointFormat *format = import::findCheckpointFormat(checkpoint);
   if (!format)
-    return fail(checkpoint + ": neither a Hugging Face checkpoint directory nor a GGUF file");
+    return fail(checkpoint + ": neither a Hugging Face checkpoint directory nor a GGUF file "
+                             "(the model was compiled from one of those)");
   llvm::Expected<ref::ModelWeights> weights = format->import(checkpoint, options);
   if (!weights)
     return weights.takeError();
@@ -93,11 +126,35 @@ llvm::Expected<ref::ModelWeights> importForVerify(const LoadedModel &model,
                 ") is not the checkpoint the model was compiled from (" +
                 llvm::Twine(m.layers) + " layers, hidden " + llvm::Twine(m.hidden) +
                 ", kv dim " + llvm::Twine(m.kv_dim) + ", vocab " + llvm::Twine(m.vocab) + ")");
-  return weights;
+  return std::make_unique<CheckpointGolden>(std::move(*weights), headFormat(m), threads);
+}
+
+} // namespace
+
+int goldenThreads(int32_t threads) {
+  return threads > 0 ? threads
+                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+llvm::Expected<std::unique_ptr<GoldenModel>> loadGoldenModel(const LoadedModel &model,
+                                                             llvm::StringRef source,
+                                                             int threads) {
+  const bitnet_model &m = model.model();
+  if (m.weights_loaded && !*m.weights_loaded)
+    return fail("the model keeps its weights in a file (--weights=file): give it with --weights");
+  if (!llvm::sys::fs::exists(source))
+    return fail(source + ": no such file or directory");
+  if (m.weight_kind == BITNET_WEIGHTS_FROM_IR) {
+    if (import::findCheckpointFormat(source))
+      return fail("the model was compiled from bitnet-dialect IR, not from a checkpoint: "
+                  "--verify needs that IR file, not " + source);
+    return loadIRGolden(m, source, headFormat(m), threads);
+  }
+  return loadCheckpointGolden(model, source, threads);
 }
 
 llvm::Expected<VerifyResult>
-verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
+verifyAgainstReference(LoadedModel &model, GoldenModel &golden,
                        const std::vector<int32_t> &prompt, int32_t generated, int32_t threads,
                        const std::function<void(llvm::StringRef)> &progress) {
   const bitnet_model &m = model.model();
@@ -142,10 +199,7 @@ verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
   model.destroy(s);
   if (status != 0)
     return fail("the model failed with status " + llvm::Twine(status));
-  // The reference on as many threads as the model (0: the machine's cores,
-  // as the Halide runtime takes it).
-  const int referenceThreads =
-      threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int referenceThreads = goldenThreads(threads);
   say(llvm::formatv("the compiled model ran {0} positions in {1:F2} s; now the golden "
                     "reference (plain C++ on {2} thread{3}: slower)",
                     positions, result.compiledSeconds, referenceThreads,
@@ -153,22 +207,18 @@ verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
           .str());
 
   // The golden reference on the same tokens, the same calls.
-  ref::ReferenceModel golden(weights,
-                             m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8
-                                                              : ref::HeadFormat::F16,
-                             referenceThreads);
-  auto runReference = [&](std::vector<float> &logits) {
+  auto runReference = [&](std::vector<float> &logits) -> llvm::Error {
     golden.reset();
     auto start = Clock::now();
-    bool ran = golden.forward(tokens.data(), count, 0, logits.data());
-    for (int32_t pos = count; pos < positions && ran; ++pos)
-      ran = golden.forward(&tokens[pos], 1, pos, row(logits, pos));
+    llvm::Error error = golden.forward(tokens.data(), count, 0, logits.data());
+    for (int32_t pos = count; pos < positions && !error; ++pos)
+      error = golden.forward(&tokens[pos], 1, pos, row(logits, pos));
     result.referenceSeconds += secondsSince(start);
-    return ran;
+    return error;
   };
   std::vector<float> want(got.size());
-  if (!runReference(want))
-    return fail("the golden reference refused the tokens");
+  if (llvm::Error error = runReference(want))
+    return std::move(error);
   say(llvm::formatv("the golden reference ran them in {0:F2} s", result.referenceSeconds).str());
   for (int32_t pos = 0; pos < positions; ++pos)
     result.positions.push_back(compareRow(row(got, pos), row(want, pos), vocab));
@@ -189,23 +239,12 @@ verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
     // two roundings: every norm weight scaled, run, restored.
     say("past 2e-02 of the largest logit: the golden reference again, its norm weights "
         "scaled by 1 + 2^-22, to see how far its own activation codes step");
-    std::vector<std::vector<float> *> norms = {&weights.finalNorm};
-    for (ref::LayerWeights &layer : weights.layers)
-      for (std::vector<float> *norm :
-           {&layer.inputNorm, &layer.attnSubNorm, &layer.postAttnNorm, &layer.ffnSubNorm})
-        norms.push_back(norm);
-    std::vector<std::vector<float>> saved;
-    for (std::vector<float> *norm : norms) {
-      saved.push_back(*norm);
-      for (float &w : *norm)
-        w = static_cast<float>(w * (1 + kVerifyNoiseScale));
-    }
+    golden.scaleNorms(1 + kVerifyNoiseScale);
     std::vector<float> moved(got.size());
-    bool ran = runReference(moved);
-    for (size_t i = 0; i < norms.size(); ++i)
-      *norms[i] = std::move(saved[i]);
-    if (!ran)
-      return fail("the golden reference refused the tokens");
+    llvm::Error error = runReference(moved);
+    golden.scaleNorms(1);
+    if (error)
+      return std::move(error);
     result.referenceNoise = 0;
     for (int32_t pos = 0; pos < positions; ++pos)
       result.referenceNoise = std::max(

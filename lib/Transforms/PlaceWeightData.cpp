@@ -6,12 +6,12 @@
 #include "bitnet/Transforms/WeightData.h"
 
 #include "bitnet/Dialect/BitNet/BitNet.h"
+#include "bitnet/Dialect/BitNet/WeightValues.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
-#include <cstring>
 
 namespace mlir {
 namespace bitnet {
@@ -134,36 +134,3 @@ struct PlaceWeightDataPass
 
 } // namespace
 
-bool mlir::bitnet::denseValueBytes(ElementsAttr value, std::vector<uint8_t> *out) {
-  uint64_t elementBytes = 0;
-  Type element = value.getElementType();
-  if (element.isIntOrFloat() && element.getIntOrFloatBitWidth() % 8 == 0)
-    elementBytes = element.getIntOrFloatBitWidth() / 8;
-  if (elementBytes == 0)
-    return false;
-  const uint64_t bytes = static_cast<uint64_t>(value.getNumElements()) * elementBytes;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    ArrayRef<char> raw = dense.getRawData();
-    if (dense.isSplat() ? raw.size() != elementBytes : raw.size() != bytes)
-      return false;
-    if (!out)
-      return true;
-    out->resize(bytes);
-    if (!dense.isSplat()) {
-      std::memcpy(out->data(), raw.data(), bytes);
-      return true;
-    }
-    for (uint64_t at = 0; at < bytes; at += elementBytes)
-      std::memcpy(out->data() + at, raw.data(), elementBytes);
-    return true;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != bytes)
-      return false;
-    if (out)
-      out->assign(blob->getData().begin(), blob->getData().end());
-    return true;
-  }
-  return false;
-}

@@ -60,14 +60,15 @@ static cl::opt<std::string> perplexityFile(
     cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> verifyCheckpoint(
     "verify",
-    cl::desc("Check the model against the golden reference forward pass of the checkpoint it "
-             "was compiled from (a Hugging Face directory or a GGUF file, imported in full: "
-             "a byte per weight, four for --weight-kind=float): the prompt (-p seeded random "
+    cl::desc("Check the model against the golden reference forward pass of what it was "
+             "compiled from: a Hugging Face directory or a GGUF file (imported in full: a "
+             "byte per weight, four for --weight-kind=float), or a bitnet IR file (each op "
+             "evaluated by the reference): the prompt (-p seeded random "
              "ids, default 16, or --prompt-ids, --prompt-file, --prompt, --file) in one call, "
              "then -n tokens (default 16; both defaults fit the compiled context) one at a "
              "time, every position's logits compared; exits 1 when they differ beyond the "
              "bounds of docs/Numerics.md"),
-    cl::value_desc("checkpoint"), cl::cat(category));
+    cl::value_desc("checkpoint or .mlir"), cl::cat(category));
 static cl::opt<int32_t> chunkTokens("c",
                                     cl::desc("--perplexity: tokens per chunk (default 512, "
                                              "or the compiled context if smaller)"),
@@ -301,16 +302,19 @@ int main(int argc, char **argv) {
       for (int32_t i = 0; i < count; ++i)
         ids.push_back(static_cast<int32_t>(rng.next() % static_cast<uint64_t>(m.vocab)));
     }
-    errs() << "bitnet-run: verify: importing " << verifyCheckpoint << "\n";
-    Expected<bitnet::ref::ModelWeights> golden = run::importForVerify(**model, verifyCheckpoint);
+    const int32_t verifyThreads = threads.empty() ? 0 : threads.front();
+    errs() << "bitnet-run: verify: "
+           << (m.weight_kind == BITNET_WEIGHTS_FROM_IR ? "reading " : "importing ")
+           << verifyCheckpoint << "\n";
+    Expected<std::unique_ptr<run::GoldenModel>> golden =
+        run::loadGoldenModel(**model, verifyCheckpoint, run::goldenThreads(verifyThreads));
     if (!golden)
       return fail(toString(golden.takeError()));
     int32_t count = generated.empty()
                         ? int32_t(std::clamp<int64_t>(m.context - int64_t(ids.size()), 0, 16))
                         : generated.front();
     Expected<run::VerifyResult> result = run::verifyAgainstReference(
-        **model, *golden, ids, count,
-        threads.empty() ? 0 : threads.front(),
+        **model, **golden, ids, count, verifyThreads,
         [](StringRef what) { errs() << "bitnet-run: verify: " << what << "\n"; });
     if (!result)
       return fail(toString(result.takeError()));

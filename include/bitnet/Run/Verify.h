@@ -1,7 +1,9 @@
 //===- Verify.h - A compiled model against the golden reference -*- C++ -*-===//
 //
 // bitnet-run --verify: the checkpoint a model was compiled from, imported in
-// full and run through the golden forward pass (lib/Reference), against the
+// full and run through the golden forward pass (lib/Reference), or the
+// bitnet IR it was compiled from evaluated op by op by the same reference
+// functions (IRReference.h), against the
 // compiled model on the same tokens: a prompt in one call, then tokens one
 // at a time (the reference's most likely ones, fed to both). Every
 // position's logits are compared with the bounds docs/Numerics.md gives for
@@ -20,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace bitnet {
@@ -61,19 +64,44 @@ struct VerifyResult {
   VerifyVerdict verdict = VerifyVerdict::Matches;
 };
 
-/// Imports `checkpoint` (a Hugging Face directory or a GGUF file) in full,
-/// as bitnet-compile read it for `model` (the descriptor's weight kind and
-/// context), and checks that its shape is the compiled model's. Errors name
-/// the file and what does not fit.
-llvm::Expected<ref::ModelWeights> importForVerify(const LoadedModel &model,
-                                                  llvm::StringRef checkpoint);
+/// A golden forward pass that --verify runs beside a compiled model: the
+/// reference model of a checkpoint's weights, or each op of the bitnet IR a
+/// model was compiled from evaluated by the reference (IRReference.h).
+class GoldenModel {
+public:
+  virtual ~GoldenModel() = default;
+  /// Empties the KV cache.
+  virtual void reset() = 0;
+  /// Runs M tokens at positions pos..pos+M-1, appending to the KV cache;
+  /// writes logits [M, vocab]. Errors say what was refused.
+  virtual llvm::Error forward(const int32_t *tokens, int64_t M, int64_t pos,
+                              float *logits) = 0;
+  /// Every RMSNorm weight multiplied by `factor` (in double, rounded to
+  /// float) from the next forward on; 1 restores the model's own.
+  virtual void scaleNorms(double factor) = 0;
+};
+
+/// Threads of the golden reference for `threads` of the compiled model (0:
+/// the machine's cores, as the Halide runtime takes it).
+int goldenThreads(int32_t threads);
+
+/// The golden model of what `model` was compiled from: for a checkpoint (a
+/// Hugging Face directory or a GGUF file), its import in full as
+/// bitnet-compile read it (the descriptor's weight kind and context); for a
+/// model compiled from bitnet IR, that .mlir file. Checks that its shape is
+/// the compiled model's; errors name the file and what does not fit. The
+/// reference runs on `threads` threads.
+llvm::Expected<std::unique_ptr<GoldenModel>> loadGoldenModel(const LoadedModel &model,
+                                                             llvm::StringRef source,
+                                                             int threads);
 
 /// Runs `prompt` (one call) and then `generated` tokens one at a time (the
 /// compiled model's most likely ones) through `model` on `threads` threads
-/// (0: all) and through the golden forward pass of `weights` (whose norms a
-/// second pass scales, then restores); `progress` (if any) hears each phase.
+/// (0: all) and through `golden` (run a second time with its norms scaled
+/// when the logits part by more than code steps); `progress` (if any) hears
+/// each phase.
 llvm::Expected<VerifyResult>
-verifyAgainstReference(LoadedModel &model, ref::ModelWeights &weights,
+verifyAgainstReference(LoadedModel &model, GoldenModel &golden,
                        const std::vector<int32_t> &prompt, int32_t generated, int32_t threads,
                        const std::function<void(llvm::StringRef)> &progress = nullptr);
 

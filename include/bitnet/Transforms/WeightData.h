@@ -27,11 +27,6 @@ constexpr llvm::StringLiteral kWeightDataAttrName = "bitnet.weight_data";
 /// advise it page by page).
 constexpr uint64_t kWeightDataAlignment = 4096;
 
-/// The in-memory bytes of a dense or dense_resource value whose elements
-/// are whole bytes (a splat expanded); false for any other value. With a
-/// null `out`, only whether it can.
-bool denseValueBytes(ElementsAttr value, std::vector<uint8_t> *out);
-
 } // namespace bitnet
 } // namespace mlir
 

@@ -36,6 +36,11 @@ std::optional<std::vector<int8_t>> readLogicalWeights(ElementsAttr attr);
 /// Raw bytes of an i8 elements attribute; std::nullopt when unreadable.
 std::optional<std::vector<uint8_t>> readBytes(ElementsAttr attr);
 
+/// The in-memory bytes of a dense or dense_resource value whose elements
+/// are whole bytes (a splat expanded); false for any other value. With a
+/// null `out`, only whether it can.
+bool denseValueBytes(ElementsAttr value, std::vector<uint8_t> *out);
+
 /// Index of the first value not allowed for `kind`, or -1.
 int64_t findIllegalWeight(const std::vector<int8_t> &values, WeightKind kind);
 
