@@ -7,6 +7,8 @@
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <dlfcn.h>
 
@@ -56,6 +58,43 @@ std::vector<std::string> exportedModelPrefixes(llvm::StringRef path) {
   return prefixes;
 }
 
+/// What dlopen would crash on or misreport, refused first: a file that is no
+/// ELF shared library, one built for another machine (dlopen says "No such
+/// file"), or one whose loadable segments reach past the end of the file
+/// (a truncated copy: the loader maps pages with no file behind them, and
+/// the first touch of one kills the process with SIGBUS).
+llvm::Error checkSharedLibrary(llvm::StringRef path) {
+  auto binary = llvm::object::ObjectFile::createObjectFile(path);
+  if (!binary)
+    return fail(path + ": cannot be loaded (truncated, corrupt or no shared library): " +
+                llvm::toString(binary.takeError()));
+  auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(binary->getBinary());
+  if (!elf)
+    return fail(path + ": not a 64-bit little-endian ELF shared library (" +
+                binary->getBinary()->getFileFormatName() + ")");
+  const llvm::Triple host(llvm::sys::getProcessTriple());
+  if (elf->getArch() != host.getArch())
+    return fail(path + ": a shared library for " +
+                llvm::Triple::getArchTypeName(elf->getArch()) + ", but this machine is " +
+                llvm::Triple::getArchTypeName(host.getArch()));
+  const auto &file = elf->getELFFile();
+  if (file.getHeader().e_type != llvm::ELF::ET_DYN)
+    return fail(path + ": an ELF file but not a shared library (compile with "
+                       "bitnet-compile --emit=shared)");
+  auto segments = file.program_headers();
+  if (!segments)
+    return fail(path + ": unreadable program headers: " +
+                llvm::toString(segments.takeError()));
+  const uint64_t size = binary->getBinary()->getData().size();
+  for (const auto &segment : *segments)
+    if (segment.p_type == llvm::ELF::PT_LOAD &&
+        (segment.p_offset > size || segment.p_filesz > size - segment.p_offset))
+      return fail(path + ": truncated or corrupt: a loadable segment ends at byte " +
+                  llvm::Twine(segment.p_offset + segment.p_filesz) + " of a " +
+                  llvm::Twine(size) + "-byte file");
+  return llvm::Error::success();
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -73,6 +112,8 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   }
   // A bare file name would make dlopen search the library path.
   std::string file = path.contains('/') ? path.str() : ("./" + path).str();
+  if (llvm::Error error = checkSharedLibrary(path))
+    return std::move(error);
   auto model = std::make_unique<LoadedModel>();
   model->handle_ = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->handle_)
