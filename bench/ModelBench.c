@@ -20,10 +20,46 @@
 #include "bitnet/Runtime/ModelAPI.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* NULL when `path` is a 64-bit ELF shared library whose program and
+ * section headers and loadable segments lie inside the file, else why not:
+ * dlopen of a truncated copy maps pages with no file behind them and dies
+ * of SIGBUS at the first touch (bitnet-run checks the same with LLVM). */
+static const char *truncated_or_not_a_library(const char *path) {
+  static char why[160];
+  Elf64_Ehdr header;
+  Elf64_Phdr segment;
+  long size = 0;
+  int i;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return "cannot open it";
+  why[0] = 0;
+  if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+      fread(&header, sizeof header, 1, f) != 1 || memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_type != ET_DYN ||
+      header.e_phentsize != sizeof segment)
+    snprintf(why, sizeof why, "not a 64-bit ELF shared library");
+  else if (header.e_shoff + (unsigned long)header.e_shnum * header.e_shentsize >
+               (unsigned long)size ||
+           header.e_phoff + (unsigned long)header.e_phnum * sizeof segment > (unsigned long)size)
+    snprintf(why, sizeof why, "truncated: its headers reach past the end of the file");
+  for (i = 0; !why[0] && i < header.e_phnum; ++i) {
+    if (fseek(f, (long)(header.e_phoff + (unsigned long)i * sizeof segment), SEEK_SET) != 0 ||
+        fread(&segment, sizeof segment, 1, f) != 1)
+      snprintf(why, sizeof why, "unreadable program headers");
+    else if (segment.p_type == PT_LOAD && segment.p_offset + segment.p_filesz > (unsigned long)size)
+      snprintf(why, sizeof why, "truncated: a loadable segment ends at byte %llu of %ld",
+               (unsigned long long)(segment.p_offset + segment.p_filesz), size);
+  }
+  fclose(f);
+  return why[0] ? why : NULL;
+}
 
 static double now(void) {
   struct timespec t;
@@ -86,6 +122,13 @@ int main(int argc, char **argv) {
   }
   /* A bare file name would make dlopen search the library path. */
   snprintf(symbol, sizeof symbol, "%s%s", strchr(path, '/') ? "" : "./", path);
+  {
+    const char *why = truncated_or_not_a_library(symbol);
+    if (why) {
+      fprintf(stderr, "bitnet-bench-model: %s: %s\n", path, why);
+      return 1;
+    }
+  }
   handle = dlopen(symbol, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     fprintf(stderr, "bitnet-bench-model: %s\n", dlerror());
@@ -100,10 +143,21 @@ int main(int argc, char **argv) {
   BITNET_BENCH_FN(bitnet_rt2_destroy);
   BITNET_BENCH_FN(bitnet_rt2_load_weights);
   BITNET_BENCH_FN(bitnet_rt2_load_zero_weights);
+  BITNET_BENCH_FN(bitnet_rt2_can_run);
   if (!m || !p_bitnet_rt2_create || !p_bitnet_rt2_forward || !p_bitnet_rt2_reset ||
       !p_bitnet_rt2_destroy || !p_bitnet_rt2_load_weights) {
     fprintf(stderr, "bitnet-bench-model: %s: no %s or model API (compiled with --name=%s "
                     "and --emit=shared?)\n", path, symbol, name);
+    return 1;
+  }
+  if (m->abi_version != BITNET_MODEL_ABI || !p_bitnet_rt2_can_run) {
+    fprintf(stderr, "bitnet-bench-model: %s: descriptor ABI %lld, this tool reads ABI %d: "
+                    "compile it again\n", path, (long long)m->abi_version, BITNET_MODEL_ABI);
+    return 1;
+  }
+  if (!p_bitnet_rt2_can_run(m)) {
+    fprintf(stderr, "bitnet-bench-model: %s: this CPU lacks what the model was compiled for "
+                    "(bitnet-run names it)\n", path);
     return 1;
   }
   if (m->weight_slots) {

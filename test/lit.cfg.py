@@ -39,3 +39,12 @@ config.substitutions.append(("%bitnet_kernelgen_path",
 # bitnet-compare draws its PNG with gnuplot (Debian: gnuplot-nox).
 if shutil.which("gnuplot"):
     config.available_features.add("gnuplot")
+# What the x86-64-avx512 target needs (ModelAPI.c's check: AVX-512 F, BW, VL
+# and VNNI), for tests that run such code or show that it is refused.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = set(next((l for l in cpuinfo if l.startswith("flags")), "").split())
+    if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= flags:
+        config.available_features.add("cpu-avx512")
+except OSError:
+    pass

@@ -354,6 +354,8 @@ struct WeightFigures {
 /// BITNET_WEIGHTS_* and BITNET_LM_HEAD_*).
 struct ModelKinds {
   int64_t weightKind = BITNET_WEIGHTS_FROM_IR, lmHead = BITNET_LM_HEAD_F16;
+  /// BITNET_CPU_* bits the target's code needs (0 for a fat descriptor).
+  int64_t cpuFeatures = 0;
 };
 
 /// The pointer fields of a descriptor (null where absent).
@@ -431,11 +433,12 @@ void emitDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoint
        {offsetof(bitnet_model, tokenizer_handle), links.tokenizerHandle},
        {offsetof(bitnet_model, chat_template), links.chatTemplate},
        {offsetof(bitnet_model, weight_kind), int64(kinds.weightKind)},
-       {offsetof(bitnet_model, lm_head), int64(kinds.lmHead)}},
+       {offsetof(bitnet_model, lm_head), int64(kinds.lmHead)},
+       {offsetof(bitnet_model, cpu_features), int64(kinds.cpuFeatures)}},
       sizeof(bitnet_model));
   // Every field of bitnet_model is 8 bytes: a field added to ModelAPI.h and
   // not here fails this count.
-  static_assert(sizeof(bitnet_model) == 22 * 8, "set every bitnet_model field above");
+  static_assert(sizeof(bitnet_model) == 23 * 8, "set every bitnet_model field above");
   auto *global = new llvm::GlobalVariable(module, descriptor->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::ExternalLinkage, descriptor,
                                           (name + "_model").str());
@@ -534,11 +537,13 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
   tableGlobal->setAlignment(llvm::Align(alignof(bitnet_model_variant)));
   llvm::Constant *null = llvm::ConstantPointerNull::get(ptr);
   auto [tokenizerData, tokenizerHandle] = addTokenizer(module, name, tokenizer);
+  ModelKinds fatKinds = kinds;
+  fatKinds.cpuFeatures = 0; // each variant's descriptor says its own
   emitDescriptor(module, name, e, /*entryCount=*/0,
                  {null, null, null, null, null, tableGlobal, tokenizerData, tokenizerHandle,
                   static_cast<int64_t>(tokenizer.size()),
                   addChatTemplate(module, name, chatTemplate)},
-                 figures, kinds, static_cast<int64_t>(variants.size()));
+                 figures, fatKinds, static_cast<int64_t>(variants.size()));
 }
 
 /// The machine that compiles glue for `triple`. x86-64's medium code model
@@ -781,6 +786,7 @@ llvm::Error CompileSession::checkOptions() {
     return compileError("unknown target '" + o.target + "' (expected " + known +
                         " or host)");
   }
+  kinds.cpuFeatures = ::bitnet::target::cpuFeaturesOf(*target);
   if (!isIdentifier(o.name))
     return compileError("--name '" + o.name + "' is not a C identifier");
   if (o.lmHead != "f16" && o.lmHead != "int8")

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <numeric>
 #include <thread>
@@ -95,6 +96,20 @@ llvm::Error checkSharedLibrary(llvm::StringRef path) {
   return llvm::Error::success();
 }
 
+/// The CPU features of BITNET_CPU_* `bits`, for messages.
+std::string cpuFeatureNames(int64_t bits) {
+  static const std::pair<int64_t, const char *> names[] = {
+      {BITNET_CPU_AVX2, "AVX2"},
+      {BITNET_CPU_AVXVNNI, "AVX-VNNI"},
+      {BITNET_CPU_AVX512, "AVX-512 F, BW, VL and VNNI"},
+      {BITNET_CPU_ARM_DOTPROD, "the AArch64 dot product"}};
+  std::string text;
+  for (const auto &[bit, name] : names)
+    if (bits & bit)
+      text += (text.empty() ? "" : ", ") + std::string(name);
+  return text.empty() ? "nothing beyond its architecture" : text;
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -161,6 +176,7 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   model->tokenBos_ = reinterpret_cast<decltype(tokenBos_)>(symbol("bitnet_rt2_token_bos"));
   model->tokenizerError_ =
       reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
+  model->canRun_ = reinterpret_cast<decltype(canRun_)>(symbol("bitnet_rt2_can_run"));
   if (symbol("halide_cuda_device_interface"))
     model->deviceAPI_ = "CUDA";
   else if (symbol("halide_opencl_device_interface"))
@@ -169,8 +185,25 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
       !model->shutdownThreadPool_ || !model->tokenize_ ||
       !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_ ||
-      !model->tokenBos_)
+      !model->tokenBos_ || !model->canRun_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
+  // Its kernels would die of SIGILL at the first instruction this CPU lacks.
+  if (!model->canRun_(model->model_)) {
+    const bitnet_model &m = *model->model_;
+    if (m.variant_count == 0)
+      return fail(path + ": compiled for CPUs with " + cpuFeatureNames(m.cpu_features) +
+                  "; this CPU lacks some of that (compile it for --target=host, or for a fat "
+                  "target: x86-64, aarch64)");
+    std::string names;
+    for (int64_t i = 0; i < m.variant_count; ++i)
+      names += (i ? ", " : "") + std::string(m.variants[i].name);
+    const char *forced = std::getenv("BITNET_VARIANT");
+    return fail(path + ": " +
+                (forced && *forced ? "BITNET_VARIANT=" + std::string(forced) +
+                                         " names no variant this CPU can run"
+                                   : std::string("none of its variants runs on this CPU")) +
+                " (variants: " + names + ")");
+  }
   return std::move(model);
 }
 

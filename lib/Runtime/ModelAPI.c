@@ -699,14 +699,22 @@ static const bitnet_model *bitnet_pick_variant(const bitnet_model *model) {
   return NULL;
 }
 
+BITNET_WEAK int32_t bitnet_rt2_can_run(const bitnet_model *model) {
+  if (!model || model->abi_version != BITNET_MODEL_ABI)
+    return 0;
+  model = bitnet_pick_variant(model);
+  return model && model->abi_version == BITNET_MODEL_ABI &&
+         (model->cpu_features & ~bitnet_cpu_features()) == 0;
+}
+
 BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context,
                                             int32_t threads) {
   bitnet_state *s;
   size_t floats;
-  if (!model || model->abi_version != BITNET_MODEL_ABI)
+  if (!bitnet_rt2_can_run(model))
     return NULL;
   model = bitnet_pick_variant(model);
-  if (!model || model->abi_version != BITNET_MODEL_ABI || model->entry_count < 1)
+  if (!model || model->entry_count < 1)
     return NULL;
   if (model->weights_loaded && !*model->weights_loaded)
     return NULL;

@@ -104,6 +104,14 @@ const FatTarget *lookupFatTarget(const std::string &name) {
   return nullptr;
 }
 
+int64_t cpuFeaturesOf(const TargetDescription &target) {
+  for (const FatTarget &fat : allFatTargets())
+    for (const FatTarget::Variant &v : fat.variants)
+      if (target.name == std::string(v.target))
+        return v.cpuFeatures;
+  return 0;
+}
+
 const TargetDescription *lookupTarget(const std::string &name) {
   std::string resolved = name == "host" ? resolveHost() : name;
   for (const TargetDescription &t : allTargets())

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define BITNET_MODEL_ABI 7
+#define BITNET_MODEL_ABI 8
 
 /* A compiled model is split where the logits start, so that a prompt's
  * forward pass computes the LM head only for the rows the caller wants.
@@ -112,6 +112,10 @@ typedef struct bitnet_model {
   const char *chat_template;
   int64_t weight_kind; /* BITNET_WEIGHTS_* */
   int64_t lm_head;     /* BITNET_LM_HEAD_* */
+  /* BITNET_CPU_* bits the model's code needs (a one-target object compiled
+   * for x86-64-avx512, say); 0 in a fat object's descriptor, whose variants
+   * say theirs. */
+  int64_t cpu_features;
 } bitnet_model;
 
 /* The time a state's forward passes spent in one parallel loop (its Halide
@@ -152,13 +156,19 @@ typedef struct bitnet_state {
  * no more threads than cores); 0: all of the Halide runtime's pool, which
  * has one thread per core unless HL_NUM_THREADS says otherwise. States with
  * different counts may run at once. NULL when
- * out of memory, for a descriptor of another ABI, or while file weights are
- * not loaded. The first create installs the model API's parallel-for and
+ * out of memory, for a descriptor of another ABI, on a CPU that lacks what
+ * the model needs (bitnet_rt2_can_run), or while file weights are not
+ * loaded. The first create installs the model API's parallel-for and
  * error handler in the Halide runtime (halide_set_custom_do_par_for,
  * halide_set_error_handler: a failing kernel's message goes to stderr and
  * its status comes back from forward, where Halide's own handler would
  * abort the process). */
 bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t context, int32_t threads);
+
+/* 1 when this CPU can run the model (has its cpu_features; for a fat
+ * object, one of its variants does, or the one BITNET_VARIANT names), else
+ * 0: its kernels would stop at the first instruction the CPU lacks. */
+int32_t bitnet_rt2_can_run(const bitnet_model *model);
 
 /* Runs `count` tokens at positions pos .. pos + count - 1 in chunks of the
  * compiled token counts (largest first) and writes the logits `rows` asks

@@ -91,6 +91,10 @@ const std::vector<FatTarget> &allFatTargets();
 /// The fat target named `name`, or nullptr.
 const FatTarget *lookupFatTarget(const std::string &name);
 
+/// BITNET_CPU_* bits (ModelAPI.h) a CPU needs to run code for `target`: those
+/// of the fat-target variant it is, 0 for targets that are none (GPUs).
+int64_t cpuFeaturesOf(const TargetDescription &target);
+
 /// The layout for a quantized BitLinear of `kind` weights, N outputs and K
 /// inputs: the target's rule, its tile rows replaced by those of the first
 /// matching entry of `tuning` (if any; set in `entry`, else nullptr). "" or,
