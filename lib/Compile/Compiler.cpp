@@ -1452,15 +1452,103 @@ private:
 
 } // namespace
 
+namespace {
+
+/// The files a compile writes, by role: the output (or "-"), its header, a
+/// --weights=file file, the weight data of --emit=llvm / asm.
+std::vector<std::pair<const char *, std::string>> plannedOutputs(const CompileOptions &o) {
+  const char *suffix = ".mlir";
+  switch (o.emit) {
+  case EmitKind::BitNet:
+  case EmitKind::MLIR:
+    break;
+  case EmitKind::LLVM:
+    suffix = ".ll";
+    break;
+  case EmitKind::Assembly:
+    suffix = ".s";
+    break;
+  case EmitKind::Object:
+    suffix = ".o";
+    break;
+  case EmitKind::Shared:
+    suffix = ".so";
+    break;
+  case EmitKind::Header:
+    suffix = ".h";
+    break;
+  }
+  const std::string output = o.output.empty() ? o.name + suffix : o.output;
+  std::vector<std::pair<const char *, std::string>> files = {{"the output", output}};
+  if (output == "-")
+    return files;
+  auto beside = [&](const char *extension) {
+    llvm::SmallString<256> path(output);
+    llvm::sys::path::replace_extension(path, extension);
+    return std::string(path);
+  };
+  if (o.emit == EmitKind::Object || o.emit == EmitKind::Shared) {
+    files.push_back({"its header", headerPathFor(output)});
+    if (o.externalWeights)
+      files.push_back({"its weights file", beside("weights")});
+  }
+  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly)
+    files.push_back({"its weight-data object", beside("weight-data.o")});
+  return files;
+}
+
+/// Refuses, before any work, outputs that cannot be written or would
+/// destroy something: an object to standard output, a file that is the
+/// input, two outputs at one path (-o w.h: the object and its header), a
+/// directory that does not exist.
+llvm::Error checkOutputPaths(const CompileOptions &o) {
+  auto files = plannedOutputs(o);
+  if (files.front().second == "-") {
+    if (o.emit == EmitKind::Object || o.emit == EmitKind::Shared)
+      return compileError("-o -: an object or shared library does not go to standard "
+                          "output; give -o a file");
+    return llvm::Error::success();
+  }
+  auto absolute = [](const std::string &path) {
+    llvm::SmallString<256> full(path);
+    llvm::sys::fs::make_absolute(full);
+    llvm::sys::path::remove_dots(full, /*remove_dot_dot=*/true);
+    return std::string(full);
+  };
+  const bool inputIsFile = o.input != "-";
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto &[role, path] = files[i];
+    bool same = false;
+    if (inputIsFile && (llvm::sys::fs::equivalent(o.input, path, same) || !same))
+      same = absolute(o.input) == absolute(path);
+    if (same)
+      return compileError(llvm::Twine(role) + " '" + path + "' is the input " + o.input +
+                          ": give -o another path");
+    for (size_t j = 0; j < i; ++j)
+      if (absolute(files[j].second) == absolute(path))
+        return compileError(llvm::Twine(files[j].first) + " and " + role + " would both be '" +
+                            path + "': give -o a path whose extension is not ." +
+                            llvm::sys::path::extension(path).drop_front());
+    llvm::StringRef parent = llvm::sys::path::parent_path(path);
+    if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
+      return compileError("cannot write '" + path + "': '" + parent + "' is not a directory");
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
 int mlir::bitnet::compileModel(const CompileOptions &options, llvm::raw_ostream &log) {
   int status = 0;
-  llvm::Error result = llvm::Error::success();
-  if (const auto *fat = ::bitnet::target::lookupFatTarget(options.target)) {
-    FatCompile compile(options, *fat, log);
-    result = compile.run();
-  } else {
-    CompileSession session(options, log);
-    result = session.run();
+  llvm::Error result = checkOutputPaths(options);
+  if (!result) {
+    if (const auto *fat = ::bitnet::target::lookupFatTarget(options.target)) {
+      FatCompile compile(options, *fat, log);
+      result = compile.run();
+    } else {
+      CompileSession session(options, log);
+      result = session.run();
+    }
   }
   llvm::handleAllErrors(std::move(result), [&](const llvm::ErrorInfoBase &error) {
     status = 1;
