@@ -171,6 +171,14 @@ int main(int argc, char **argv) {
   if (!(margin >= 0 && margin < 1))
     return fail("--margin " + Twine(std::to_string(margin.getValue())) + " is not in [0, 1)");
   options.margin = margin;
+  // Checked before the measurements, which take minutes on a 2B model.
+  if (output != "-") {
+    StringRef parent = sys::path::parent_path(output);
+    if (!parent.empty() && !sys::fs::is_directory(parent))
+      return fail("cannot write '" + output + "': '" + parent + "' is not a directory");
+    if (sys::fs::is_directory(output))
+      return fail("cannot write '" + output + "': it is a directory");
+  }
   std::string self = sys::fs::getMainExecutable(argv[0], (void *)&main);
   options.kernelgen = kernelgen;
   if (options.kernelgen.empty())
