@@ -832,6 +832,13 @@ llvm::Error CompileSession::loadModel() {
         return compileError("--tokens value " + llvm::Twine(m) +
                             " must be in [1, context = " +
                             llvm::Twine(weights->config.context) + "]");
+    for (size_t i = 0; i < o.tokenCounts.size(); ++i)
+      if (llvm::is_contained(llvm::ArrayRef(o.tokenCounts).take_front(i), o.tokenCounts[i]))
+        return compileError("--tokens value " + llvm::Twine(o.tokenCounts[i]) +
+                            " is given twice");
+    if (!o.tokenCounts.empty() && !llvm::is_contained(o.tokenCounts, 1))
+      return compileError("--tokens must include 1: generation runs one token at a time "
+                          "(without it the model could not generate)");
     std::vector<int64_t> tokenCounts = o.tokenCounts;
     if (tokenCounts.empty()) {
       // Generation, and prompts in blocks that share each weight read.
@@ -890,7 +897,13 @@ llvm::Error CompileSession::splitEntryPoints() {
   }
   if (failed(pm.run(*module)))
     return alreadyReported();
-  return collectEntryPoints(*module, entries, lastLogits);
+  if (llvm::Error e = collectEntryPoints(*module, entries, lastLogits))
+    return e;
+  if (entries.back().tokens != 1)
+    log << "bitnet-compile: warning: no entry point takes one token (the smallest takes "
+        << entries.back().tokens << "): the model cannot generate, and runs only batches "
+        << "that chunks of its token counts cover\n";
+  return llvm::Error::success();
 }
 
 llvm::Error CompileSession::runKernelPipeline() {

@@ -175,12 +175,18 @@ int main(int argc, char **argv) {
   std::vector<int64_t> counts(tokens.begin(), tokens.end());
   if (counts.empty())
     counts.push_back(1);
-  for (int64_t m : counts)
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const int64_t m = counts[i];
     if (m <= 0 || m > cfg.context) {
       errs() << "bitnet-model-gen: --tokens value " << m
              << " must be in [1, context = " << cfg.context << "]\n";
       return 1;
     }
+    if (llvm::is_contained(llvm::ArrayRef(counts).take_front(i), m)) {
+      errs() << "bitnet-model-gen: --tokens value " << m << " is given twice\n";
+      return 1;
+    }
+  }
 
   if (outputFormat != Format::MLIR) {
     if (output == "-") {
