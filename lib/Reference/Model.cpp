@@ -40,8 +40,9 @@ std::string ModelConfig::validate() const {
            ") must be even for RoPE";
   if (!(ropeTheta > 0.0f) || !std::isfinite(ropeTheta))
     return "ropeTheta must be positive and finite";
-  if (!(rmsEps >= 0.0f) || !std::isfinite(rmsEps))
-    return "rmsEps must be non-negative and finite";
+  // The dialect's norms require it too: a zero-valued row would divide by 0.
+  if (!(rmsEps > 0.0f) || !std::isfinite(rmsEps))
+    return "rmsEps must be positive and finite";
   return "";
 }
 
