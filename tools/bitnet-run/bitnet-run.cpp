@@ -245,8 +245,9 @@ int main(int argc, char **argv) {
     if (!why.empty())
       return fail(why);
     const bitnet_model &m = (*model)->model();
-    int32_t chunk = chunkTokens > 0 ? int32_t(chunkTokens)
-                                    : int32_t(std::min<int64_t>(512, m.context));
+    int32_t chunk = chunkTokens.getNumOccurrences()
+                        ? int32_t(chunkTokens)
+                        : int32_t(std::min<int64_t>(512, m.context));
     if (chunk < 4 || chunk > m.context)
       return fail("-c " + Twine(chunk) + " must be in [4, " + Twine(m.context) +
                   "] (the compiled context)");
