@@ -811,7 +811,7 @@ llvm::Error CompileSession::loadModel() {
     import.context = o.context;
     import.lazyTensors = true; // read once, while the weight data is written
     import.tokenizer = o.tokenizer.empty();
-    if (o.weightKind == "ternary") {
+    if (o.weightKind == "ternary" || o.weightKind.empty()) {
       import.kind = ::bitnet::ref::WeightKind::Ternary;
       kinds.weightKind = BITNET_WEIGHTS_TERNARY;
     } else if (o.weightKind == "binary") {
@@ -864,6 +864,15 @@ llvm::Error CompileSession::loadModel() {
         << ", vocab " << model.config.vocab << "): "
         << llvm::format("%.2f", secondsSince(phase)) << " s" << peakMemory() << "\n";
   } else {
+    // IR fixes these in its functions' types and constants.
+    if (!o.tokenCounts.empty() || o.context != 0 || !o.weightKind.empty())
+      return compileError(llvm::Twine(!o.tokenCounts.empty() ? "--tokens"
+                                      : o.context != 0      ? "--context"
+                                                            : "--weight-kind") +
+                          " applies to checkpoint input (a Hugging Face directory or a GGUF "
+                          "file); " + o.input +
+                          " is read as bitnet IR, whose functions fix their token counts, "
+                          "KV-cache rows and weights");
     llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> input =
         ::bitnet::openInputBufferOrStdin(o.input, ::bitnet::kMaxStdinModelBytes);
     if (!input)
@@ -1370,7 +1379,7 @@ public:
       // One set of entry points for all variants (the header describes
       // them once): the first variant's, whose prompt block may come from
       // the tuning table.
-      if (vo.tokenCounts.empty())
+      if (vo.tokenCounts.empty() && ::bitnet::import::findCheckpointFormat(o.input))
         for (const EntryPoint &e : entries)
           vo.tokenCounts.push_back(e.tokens);
       log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";

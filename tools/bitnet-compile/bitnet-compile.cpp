@@ -72,7 +72,7 @@ static cl::opt<std::string> weightKind(
     "weight-kind",
     cl::desc("Checkpoint input: what master weights become: ternary (absmean, "
              "the default), binary or float"),
-    cl::init("ternary"), cl::cat(category));
+    cl::cat(category));
 static cl::opt<std::string> tokenizer(
     "tokenizer",
     cl::desc("The tokenizer the object carries (its <name>_tokenize etc.): by default the "

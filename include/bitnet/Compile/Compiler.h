@@ -43,7 +43,7 @@ struct CompileOptions {
   /// else 16; the context if it is shorter.
   std::vector<int64_t> tokenCounts;
   int64_t context = 0;
-  std::string weightKind = "ternary";
+  std::string weightKind; // "" = ternary
   /// A tuning table (bitnet-tune's output) consulted before the built-in
   /// one; "" = the built-in alone, "none" = no table (the target's rules).
   std::string tuning;
