@@ -35,6 +35,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Process.h"
@@ -878,6 +879,16 @@ llvm::Error CompileSession::loadModel() {
     if (!input)
       return input.takeError();
     llvm::StringRef text = (*input)->getBuffer();
+    // What the checkpoint formats did not recognise is read as MLIR text; a
+    // file that cannot be that gets the reason, not the parser's echo of
+    // its bytes.
+    if (llvm::sys::path::extension(o.input).equals_insensitive(".gguf"))
+      return ::bitnet::inputError(o.input + ": not a GGUF file (it does not start with the "
+                                            "magic 'GGUF')");
+    if (size_t zero = text.find('\0'); zero != llvm::StringRef::npos)
+      return ::bitnet::inputError(o.input + ": neither a checkpoint (a Hugging Face "
+                                            "directory, a GGUF file) nor MLIR text (a zero "
+                                            "byte at offset " + llvm::Twine(zero) + ")");
     std::string why = ::bitnet::checkMlirNesting(std::string_view(text.data(), text.size()));
     if (!why.empty())
       return ::bitnet::inputError(o.input + ": " + why);
@@ -1157,6 +1168,22 @@ llvm::Error CompileSession::writeWeightData() {
   return llvm::Error::success();
 }
 
+/// Whether a cached kernel (or runtime) object can be linked: a truncated
+/// or damaged entry parses as no object file, and is removed so that it is
+/// generated again instead of failing every later link.
+static bool usableCacheEntry(const std::string &path, llvm::raw_ostream &log) {
+  if (!llvm::sys::fs::exists(path))
+    return false;
+  llvm::Expected<llvm::object::OwningBinary<llvm::object::ObjectFile>> object =
+      llvm::object::ObjectFile::createObjectFile(path);
+  if (object)
+    return true;
+  log << "bitnet-compile: kernel cache: " << path << " is damaged ("
+      << llvm::toString(object.takeError()) << "): generating it again\n";
+  llvm::sys::fs::remove(path);
+  return false;
+}
+
 llvm::Error CompileSession::generateKernels() {
   auto phase = Clock::now();
   std::string cache = o.kernelCache;
@@ -1199,12 +1226,12 @@ llvm::Error CompileSession::generateKernels() {
       job.args.push_back("-o");
       job.args.push_back(cache);
       kernelObjects.push_back(job.object);
-      if (!llvm::sys::fs::exists(job.object))
+      if (!usableCacheEntry(job.object, log))
         jobs.push_back(job);
     }
   runtimeObject = cache + "/halide_runtime_" +
                   ::bitnet::kernels::kernelTargetName(target->kernels) + ".o";
-  if (!llvm::sys::fs::exists(runtimeObject))
+  if (!usableCacheEntry(runtimeObject, log))
     jobs.push_back({runtimeObject,
                     {"--runtime",
                      std::string("target=") +
