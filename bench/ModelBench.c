@@ -67,7 +67,14 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int usage(const char *self) {
+/* The usage line after why the arguments were refused (`what`, a printf
+ * format of one string argument, and that argument). */
+static int usage(const char *self, const char *what, const char *arg) {
+  if (what) {
+    fprintf(stderr, "bitnet-bench-model: ");
+    fprintf(stderr, what, arg);
+    fprintf(stderr, "\n");
+  }
   fprintf(stderr,
           "usage: %s MODEL.so NAME [--weights FILE | --zero-weights] [-p N] [-n N] [-r N] "
           "[-t N] [--bandwidth GBS]\n",
@@ -95,7 +102,7 @@ int main(int argc, char **argv) {
   float *logits;
   double pp = 0, tg = 0;
   if (argc < 3)
-    return usage(argv[0]);
+    return usage(argv[0], "give the model and its --name", "");
   path = argv[1];
   name = argv[2];
   for (i = 3; i < argc; ++i) {
@@ -106,7 +113,7 @@ int main(int argc, char **argv) {
                                                : NULL;
     if (count && i + 1 < argc) {
       if ((*count = positive(argv[++i])) < 0)
-        return usage(argv[0]);
+        return usage(argv[0], "%s must be followed by a positive integer", argv[i - 1]);
     } else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc) {
       weights = argv[++i];
     } else if (strcmp(argv[i], "--zero-weights") == 0) {
@@ -115,9 +122,9 @@ int main(int argc, char **argv) {
       char *end;
       bandwidth = strtod(argv[++i], &end);
       if (*end || !(bandwidth > 0 && bandwidth < 1e9))
-        return usage(argv[0]);
+        return usage(argv[0], "--bandwidth %s is not a positive number of GB/s", argv[i]);
     } else {
-      return usage(argv[0]);
+      return usage(argv[0], "unknown or incomplete argument '%s'", argv[i]);
     }
   }
   /* A bare file name would make dlopen search the library path. */
@@ -144,13 +151,15 @@ int main(int argc, char **argv) {
   BITNET_BENCH_FN(bitnet_rt2_load_weights);
   BITNET_BENCH_FN(bitnet_rt2_load_zero_weights);
   BITNET_BENCH_FN(bitnet_rt2_can_run);
+  BITNET_BENCH_FN(bitnet_rt2_weights_error);
   if (!m || !p_bitnet_rt2_create || !p_bitnet_rt2_forward || !p_bitnet_rt2_reset ||
       !p_bitnet_rt2_destroy || !p_bitnet_rt2_load_weights) {
     fprintf(stderr, "bitnet-bench-model: %s: no %s or model API (compiled with --name=%s "
                     "and --emit=shared?)\n", path, symbol, name);
     return 1;
   }
-  if (m->abi_version != BITNET_MODEL_ABI || !p_bitnet_rt2_can_run) {
+  if (m->abi_version != BITNET_MODEL_ABI || !p_bitnet_rt2_can_run ||
+      !p_bitnet_rt2_weights_error) {
     fprintf(stderr, "bitnet-bench-model: %s: descriptor ABI %lld, this tool reads ABI %d: "
                     "compile it again\n", path, (long long)m->abi_version, BITNET_MODEL_ABI);
     return 1;
@@ -158,6 +167,11 @@ int main(int argc, char **argv) {
   if (!p_bitnet_rt2_can_run(m)) {
     fprintf(stderr, "bitnet-bench-model: %s: this CPU lacks what the model was compiled for "
                     "(bitnet-run names it)\n", path);
+    return 1;
+  }
+  if (!m->weight_slots && (weights || zero)) {
+    fprintf(stderr, "bitnet-bench-model: %s embeds its weights: drop %s\n", path,
+            weights ? "--weights" : "--zero-weights");
     return 1;
   }
   if (m->weight_slots) {
@@ -175,7 +189,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (status != 0) {
-      fprintf(stderr, "bitnet-bench-model: cannot load the weights (status %d)\n", status);
+      fprintf(stderr, "bitnet-bench-model: %s: %s (status %d)\n", zero ? path : weights,
+              p_bitnet_rt2_weights_error(status), status);
       return 1;
     }
   }

@@ -177,6 +177,8 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   model->tokenizerError_ =
       reinterpret_cast<decltype(tokenizerError_)>(symbol("bitnet_rt2_tokenizer_error"));
   model->canRun_ = reinterpret_cast<decltype(canRun_)>(symbol("bitnet_rt2_can_run"));
+  model->weightsError_ =
+      reinterpret_cast<decltype(weightsError_)>(symbol("bitnet_rt2_weights_error"));
   if (symbol("halide_cuda_device_interface"))
     model->deviceAPI_ = "CUDA";
   else if (symbol("halide_opencl_device_interface"))
@@ -185,7 +187,7 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
       !model->loadWeights_ || !model->profile_ || !model->profileRead_ ||
       !model->shutdownThreadPool_ || !model->tokenize_ ||
       !model->tokenIsEog_ || !model->tokenizerError_ || !model->detokenize_ ||
-      !model->tokenBos_ || !model->canRun_)
+      !model->tokenBos_ || !model->canRun_ || !model->weightsError_)
     return fail(path + ": the model API (bitnet_rt2_*) or the Halide runtime is missing");
   // Its kernels would die of SIGILL at the first instruction this CPU lacks.
   if (!model->canRun_(model->model_)) {
@@ -217,18 +219,11 @@ LoadedModel::~LoadedModel() {
 
 llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
   int32_t status = loadWeights_(model_, path.str().c_str());
-  switch (status) {
-  case 0: return llvm::Error::success();
-  case -1: return fail(path + ": this model's weights are embedded; drop --weights");
-  case -2: return fail(path + ": cannot open the weights file");
-  case -3: return fail(path + ": not a bitnet weights file");
-  case -4: return fail(path + ": the weights of another compile of the model");
-  case -5: return fail(path + ": truncated weights file");
-  case -6:
-    return fail(path + ": the weights data does not match its checksum (corrupted, "
-                       "replaced or extended after the compile)");
-  default: return fail(path + ": cannot load the weights (status " + llvm::Twine(status) + ")");
-  }
+  if (status == 0)
+    return llvm::Error::success();
+  if (status == -1)
+    return fail(path + ": this model's weights are embedded; drop --weights");
+  return fail(path + ": " + weightsError_(status) + " (status " + llvm::Twine(status) + ")");
 }
 
 bitnet_state *LoadedModel::create(int32_t context, int32_t threads) {

@@ -1070,6 +1070,28 @@ BITNET_WEAK int32_t bitnet_rt2_load_zero_weights(const bitnet_model *m) {
   return 0;
 }
 
+BITNET_WEAK const char *bitnet_rt2_weights_error(int32_t status) {
+  switch (status) {
+  case 0:
+    return NULL;
+  case -1:
+    return "this model's weights are embedded: it takes no weights file";
+  case -2:
+    return "cannot open the weights file";
+  case -3:
+    return "not a bitnet weights file";
+  case -4:
+    return "the weights of another compile of the model";
+  case -5:
+    return "truncated weights file";
+  case -6:
+    return "the weights data does not match its checksum (corrupted, replaced or extended "
+           "after the compile)";
+  default:
+    return "cannot load the weights";
+  }
+}
+
 BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *path) {
   unsigned char head[64];
   uint64_t info[3];

@@ -102,6 +102,7 @@ private:
   decltype(&bitnet_rt2_token_is_eog) tokenIsEog_ = nullptr;
   decltype(&bitnet_rt2_token_bos) tokenBos_ = nullptr;
   decltype(&bitnet_rt2_can_run) canRun_ = nullptr;
+  decltype(&bitnet_rt2_weights_error) weightsError_ = nullptr;
   decltype(&bitnet_rt2_tokenizer_error) tokenizerError_ = nullptr;
   void (*shutdownThreadPool_)() = nullptr;
 };

@@ -208,6 +208,10 @@ int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_
  * before that pass, and let one thread run it before others start. */
 int32_t bitnet_rt2_load_weights(const bitnet_model *model, const char *path);
 
+/* What a status of bitnet_rt2_load_weights means, as a phrase for messages
+ * ("truncated weights file"); NULL for 0. */
+const char *bitnet_rt2_weights_error(int32_t status);
+
 /* For speed measurements without the weights file (a device machine that
  * has the compiled object alone): fills the slots of a --weights=file model
  * with zero bytes and marks it loaded. Kernels take the same time on any
