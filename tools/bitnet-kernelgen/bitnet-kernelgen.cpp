@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <filesystem>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -174,8 +175,14 @@ int main(int argc, char **argv) {
   }
   if (outDir.empty())
     return fail("no output directory (-o DIR)");
-  if (!isDirectory(outDir))
-    return fail("output directory '" + outDir + "' does not exist");
+  if (!isDirectory(outDir)) {
+    std::error_code ec;
+    if (std::filesystem::exists(outDir, ec))
+      return fail("-o '" + outDir + "' is not a directory");
+    if (!std::filesystem::create_directories(outDir, ec) || ec)
+      return fail("cannot create the output directory '" + outDir + "': " +
+                  (ec ? ec.message() : std::string("unknown error")));
+  }
 
   StagingDir staging(outDir);
   if (!staging.ok())
