@@ -188,6 +188,10 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (output.empty()) {
+    errs() << "bitnet-model-gen: -o needs a path ('-' for standard output)\n";
+    return 1;
+  }
   if (outputFormat != Format::MLIR) {
     if (output == "-") {
       errs() << "bitnet-model-gen: --format=hf-* and gguf-* write files: give -o\n";
