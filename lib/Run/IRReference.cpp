@@ -25,6 +25,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <array>
 #include <cstring>
 
 namespace bitnet {
@@ -389,11 +390,20 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
       return e;
     return expectDim(in[s]->dim(0) == in[q]->dim(0), "has a scale count other than its tokens");
   };
-  auto checkWeights = [&](size_t w, int64_t K) -> llvm::Error {
-    if (llvm::Error e = expect(w, Element::I8, 2))
-      return e;
-    return expectDim(in[w]->dim(1) == K, "weights of " + llvm::Twine(in[w]->dim(1)) +
-                                             " columns for an input of " + llvm::Twine(K));
+  // A linear layer's operands: codes q [M, K] and their scales [M], i8
+  // weights [N, K], weight scales of rank `scaleRank`; its (M, N, K).
+  auto checkLinear = [&](int64_t scaleRank) -> llvm::Expected<std::array<int64_t, 3>> {
+    if (llvm::Error e = checkCodes(0, 1))
+      return std::move(e);
+    if (llvm::Error e = expect(2, Element::I8, 2))
+      return std::move(e);
+    if (llvm::Error e = expect(3, Element::F32, scaleRank))
+      return std::move(e);
+    const int64_t M = in[0]->dim(0), K = in[0]->dim(1), N = in[2]->dim(0);
+    if (in[2]->dim(1) != K)
+      return opError(op, "weights of " + llvm::Twine(in[2]->dim(1)) +
+                             " columns for an input of " + llvm::Twine(K));
+    return std::array<int64_t, 3>{M, N, K};
   };
   auto positionOf = [&](size_t i) -> llvm::Expected<int64_t> {
     if (llvm::Error e = expect(i, Element::I32, 0))
@@ -526,14 +536,10 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         return llvm::Error::success();
       })
       .Case([&](bn::BitLinearOp) -> llvm::Error {
-        if (llvm::Error e = checkCodes(0, 1))
-          return e;
-        const int64_t M = in[0]->dim(0), K = in[0]->dim(1);
-        if (llvm::Error e = checkWeights(2, K))
-          return e;
-        if (llvm::Error e = expect(3, Element::F32, 0))
-          return e;
-        const int64_t N = in[2]->dim(0);
+        llvm::Expected<std::array<int64_t, 3>> shape = checkLinear(0);
+        if (!shape)
+          return shape.takeError();
+        const auto [M, N, K] = *shape;
         TensorPtr y = makeTensor(Element::F32, {M, N});
         ref::bitLinear(in[0]->i8.data(), in[1]->f32.data(), in[2]->i8.data(), in[3]->f32[0], M,
                        N, K, y->f32.data(), threads);
@@ -541,15 +547,11 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         return llvm::Error::success();
       })
       .Case([&](bn::BitLinearFusedOp f) -> llvm::Error {
-        if (llvm::Error e = checkCodes(0, 1))
-          return e;
-        const int64_t M = in[0]->dim(0), K = in[0]->dim(1);
-        if (llvm::Error e = checkWeights(2, K))
-          return e;
-        if (llvm::Error e = expect(3, Element::F32, 1))
-          return e;
+        llvm::Expected<std::array<int64_t, 3>> shape = checkLinear(1);
+        if (!shape)
+          return shape.takeError();
+        const auto [M, N, K] = *shape;
         llvm::ArrayRef<int64_t> segments = f.getSegments();
-        const int64_t N = in[2]->dim(0);
         int64_t total = 0;
         for (int64_t rows : segments)
           total += rows;
@@ -607,14 +609,10 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         return llvm::Error::success();
       })
       .Case([&](bn::Int8LinearOp) -> llvm::Error {
-        if (llvm::Error e = checkCodes(0, 1))
-          return e;
-        const int64_t M = in[0]->dim(0), K = in[0]->dim(1);
-        if (llvm::Error e = checkWeights(2, K))
-          return e;
-        if (llvm::Error e = expect(3, Element::F32, 1))
-          return e;
-        const int64_t N = in[2]->dim(0);
+        llvm::Expected<std::array<int64_t, 3>> shape = checkLinear(1);
+        if (!shape)
+          return shape.takeError();
+        const auto [M, N, K] = *shape;
         if (in[3]->dim(0) != N)
           return opError(op, "has a scale count other than its weights' rows");
         TensorPtr y = makeTensor(Element::F32, {M, N});
