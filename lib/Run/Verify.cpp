@@ -54,10 +54,6 @@ ref::HeadFormat headFormat(const bitnet_model &m) {
   return m.lm_head == BITNET_LM_HEAD_INT8 ? ref::HeadFormat::Int8 : ref::HeadFormat::F16;
 }
 
-} // namespace
-
-namespace {
-
 /// The reference model of a checkpoint's weights.
 class CheckpointGolden final : public GoldenModel {
 public:

@@ -3,11 +3,11 @@
 // bitnet-run --verify: the checkpoint a model was compiled from, imported in
 // full and run through the golden forward pass (lib/Reference), or the
 // bitnet IR it was compiled from evaluated op by op by the same reference
-// functions (IRReference.h), against the
-// compiled model on the same tokens: a prompt in one call, then tokens one
-// at a time (the reference's most likely ones, fed to both). Every
-// position's logits are compared with the bounds docs/Numerics.md gives for
-// compiled models, so a user can check a model on the machine it runs on.
+// functions (IRReference.h), against the compiled model on the same tokens:
+// a prompt in one call, then tokens one at a time (the reference's most
+// likely ones, fed to both). Every position's logits are compared with the
+// bounds docs/Numerics.md gives for compiled models, so a user can check a
+// model on the machine it runs on.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BITNET_RUN_VERIFY_H
