@@ -199,6 +199,8 @@ public:
       const llvm::json::Object *map = root ? root->getObject("weight_map") : nullptr;
       if (!map)
         return fail(index + ": missing object 'weight_map'");
+      if (map->empty())
+        return fail(index + ": 'weight_map' names no tensor");
       for (const auto &[name, file] : *map) {
         std::optional<llvm::StringRef> shard = file.getAsString();
         if (!shard || shard->contains('/') || shard->contains('\\'))
