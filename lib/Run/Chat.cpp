@@ -127,7 +127,7 @@ llvm::Error Conversation::say(llvm::StringRef user, int32_t maxTokens,
     }
   }
   if (status != 0)
-    return fail("the model failed with status " + llvm::Twine(status));
+    return model_.failed(status);
   return llvm::Error::success();
 }
 

@@ -217,6 +217,17 @@ LoadedModel::~LoadedModel() {
   }
 }
 
+llvm::Error LoadedModel::failed(int32_t status) const {
+  const bitnet_model &m = model_->variant_count ? *model_->variants[0].model : *model_;
+  const bool oneToken = m.entry_count > 0 && m.entries[m.entry_count - 1].tokens == 1;
+  if (status == -1 && !oneToken)
+    return fail("the model refused the call: it has no one-token entry point (its smallest "
+                "takes " + llvm::Twine(m.entries[m.entry_count - 1].tokens) +
+                " tokens), so it runs only batches that chunks of its token counts cover "
+                "and cannot generate; compile it with a one-token entry point");
+  return fail("the model failed with status " + llvm::Twine(status));
+}
+
 llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
   int32_t status = loadWeights_(model_, path.str().c_str());
   if (status == 0)
@@ -355,7 +366,7 @@ llvm::Expected<std::vector<int32_t>> generate(LoadedModel &model,
   }
   model.destroy(s);
   if (status != 0)
-    return fail("the model failed with status " + llvm::Twine(status));
+    return model.failed(status);
   return out;
 }
 
@@ -430,7 +441,7 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
         model.reset(s);
         if (int32_t status = model.forward(s, earlier.data(), depth, 0, BITNET_LOGITS_LAST,
                                            logits.data()))
-          return fail("the model failed with status " + llvm::Twine(status));
+          return model.failed(status);
       }
       for (int32_t r = 0; r < options.repetitions + 1; ++r) {
         for (int32_t &id : ids)
@@ -452,7 +463,7 @@ llvm::Expected<std::vector<BenchRow>> measureThroughput(LoadedModel &model,
             status = model.forward(s, &ids[i], 1, depth + i, BITNET_LOGITS_LAST, logits.data());
         double t = seconds(t0, Clock::now());
         if (status != 0)
-          return fail("the model failed with status " + llvm::Twine(status));
+          return model.failed(status);
         if (r > 0) // the first run warms caches and the thread pool
           rates.push_back(tokens / t);
       }
@@ -631,7 +642,7 @@ llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw
   auto failed = [&](int32_t status) {
     model.profile(s, 0);
     model.destroy(s);
-    return fail("the model failed with status " + llvm::Twine(status));
+    return model.failed(status);
   };
   // Warm-up: caches, the thread pool, the glue's buffers.
   int32_t status =

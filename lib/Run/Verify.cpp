@@ -194,7 +194,7 @@ verifyAgainstReference(LoadedModel &model, GoldenModel &golden,
   result.compiledSeconds = secondsSince(t0);
   model.destroy(s);
   if (status != 0)
-    return fail("the model failed with status " + llvm::Twine(status));
+    return model.failed(status);
   const int referenceThreads = goldenThreads(threads);
   say(llvm::formatv("the compiled model ran {0} positions in {1:F2} s; now the golden "
                     "reference (plain C++ on {2} thread{3}: slower)",

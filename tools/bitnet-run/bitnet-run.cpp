@@ -266,8 +266,7 @@ int main(int argc, char **argv) {
           (*model)->reset(s);
           int32_t status = (*model)->forward(s, input, count, 0, BITNET_LOGITS_ALL, logits);
           if (status != 0)
-            return createStringError(inconvertibleErrorCode(),
-                                     "the model failed with status " + Twine(status));
+            return (*model)->failed(status);
           return Error::success();
         },
         [&](int64_t done, int64_t chunks, double estimate) {

@@ -48,6 +48,10 @@ public:
   const std::string &prefix() const { return prefix_; }
   /// Loads a --weights=file model's weights; an error names the cause.
   llvm::Error loadWeights(llvm::StringRef path);
+  /// The error for a nonzero status of forward: a kernel's, or -1 for a
+  /// call the model refused (which, in a model without a one-token entry
+  /// point, is every batch its token counts cannot chunk).
+  llvm::Error failed(int32_t status) const;
   /// Whether the model keeps its weights in a file (--weights=file) that is
   /// not loaded yet.
   bool needsWeightsFile() const {
