@@ -442,7 +442,8 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         }
         std::optional<std::vector<uint8_t>> bytes = bn::readBytes(c.getValue());
         TensorPtr t = makeTensor(Element::I8, {layout.getRows(), layout.getCols()});
-        if (!bytes || !ref::unpackWeights(bn::toReference(layout), bytes->data(),
+        if (!bytes || static_cast<int64_t>(bytes->size()) != layout.getStorageBytes() ||
+            !ref::unpackWeights(bn::toReference(layout), bytes->data(),
                                           layout.getRows(), layout.getCols(), t->i8))
           return opError(op, "holds packed weights that cannot be read or decoded");
         set(0, t);
