@@ -42,7 +42,8 @@ std::string ModelConfig::validate() const {
     return "ropeTheta must be positive and finite";
   // The dialect's norms require it too: a zero-valued row would divide by 0.
   if (!(rmsEps > 0.0f) || !std::isfinite(rmsEps))
-    return "rmsEps must be positive and finite";
+    return "rmsEps (the RMSNorm epsilon) must be positive and finite, got " +
+           std::to_string(rmsEps);
   return "";
 }
 
