@@ -21,6 +21,9 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +39,16 @@ static const char *truncated_or_not_a_library(const char *path) {
   Elf64_Phdr segment;
   long size = 0;
   int i;
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  struct stat st;
+  FILE *f;
+  /* O_NONBLOCK: a FIFO must not wait for a writer. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return "cannot open it";
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "rb"))) {
+    close(fd);
+    return "not a regular file";
+  }
   why[0] = 0;
   if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
       fread(&header, sizeof header, 1, f) != 1 || memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||

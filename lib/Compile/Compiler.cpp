@@ -167,6 +167,21 @@ llvm::Error collectEntryPoints(ModuleOp module, std::vector<EntryPoint> &entries
     if (entries[i].tokens == entries[i - 1].tokens)
       return compileError("two entry points take " + llvm::Twine(entries[i].tokens) +
                      " tokens (@" + entries[i - 1].body + ", @" + entries[i].body + ")");
+  // One descriptor and one KV cache serve them all: an entry point of other
+  // dimensions would index the state's buffers out of bounds.
+  const EntryPoint &first = entries.front();
+  for (const EntryPoint &e : entries) {
+    const std::pair<const char *, int64_t> dims[] = {
+        {"vocab", e.vocab - first.vocab},     {"hidden size", e.hidden - first.hidden},
+        {"layers", e.layers - first.layers},  {"KV-cache rows", e.context - first.context},
+        {"KV dim", e.kvDim - first.kvDim}};
+    for (const auto &[what, difference] : dims)
+      if (difference != 0)
+        return compileError("the entry points @" + first.body + " and @" + e.body +
+                            " differ in their " + what +
+                            ": every entry point of a model must share its dimensions and "
+                            "KV cache");
+  }
   return llvm::Error::success();
 }
 
@@ -1541,15 +1556,18 @@ std::vector<std::pair<const char *, std::string>> plannedOutputs(const CompileOp
     if (o.externalWeights)
       files.push_back({"its weights file", beside("weights")});
   }
-  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly)
+  if (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly) {
     files.push_back({"its weight-data object", beside("weight-data.o")});
+    if (o.externalWeights)
+      files.push_back({"its weights file", beside("weights")});
+  }
   return files;
 }
 
 /// Refuses, before any work, outputs that cannot be written or would
 /// destroy something: an object to standard output, a file that is the
 /// input, two outputs at one path (-o w.h: the object and its header), a
-/// directory that does not exist.
+/// directory that does not exist, an output path that is a directory.
 llvm::Error checkOutputPaths(const CompileOptions &o) {
   auto files = plannedOutputs(o);
   if (files.front().second == "-") {
@@ -1581,6 +1599,10 @@ llvm::Error checkOutputPaths(const CompileOptions &o) {
     llvm::StringRef parent = llvm::sys::path::parent_path(path);
     if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
       return compileError("cannot write '" + path + "': '" + parent + "' is not a directory");
+    // Found only after the output was written, it would leave that behind.
+    if (llvm::sys::fs::is_directory(path))
+      return compileError("cannot write " + llvm::Twine(role) + " '" + path +
+                          "': it is a directory");
   }
   return llvm::Error::success();
 }

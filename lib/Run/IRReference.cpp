@@ -22,6 +22,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -170,6 +171,9 @@ private:
   llvm::SourceMgr sourceMgr_;
   OwningOpRef<ModuleOp> module_;
   func::FuncOp entry_;
+  /// The entry point's ops that its results depend on (what the compiler
+  /// keeps); the rest, an unused constant say, is never evaluated.
+  llvm::DenseSet<Operation *> live_;
   Env constants_;
   /// Int8 LM heads, quantized once from their f16 tables.
   llvm::DenseMap<const Tensor *, ref::RowQuantizedWeights> int8Heads_;
@@ -222,10 +226,15 @@ llvm::Error IRGolden::load(const bitnet_model &m, llvm::StringRef path) {
   kCache_ = makeTensor(Element::F32, {layers, rows, kvDim});
   vCache_ = makeTensor(Element::F32, {layers, rows, kvDim});
 
+  for (Operation &op : llvm::reverse(entry_.getBody().front()))
+    if (isa<func::ReturnOp>(op) || llvm::any_of(op.getUsers(), [&](Operation *user) {
+          return live_.contains(user);
+        }))
+      live_.insert(&op);
   // Everything computed from constants alone (the weights, their
   // quantization) once.
   for (Operation &op : entry_.getBody().front()) {
-    if (isa<func::ReturnOp>(op) || op.getNumRegions() != 0)
+    if (isa<func::ReturnOp>(op) || op.getNumRegions() != 0 || !live_.contains(&op))
       continue;
     bool fromConstants = llvm::all_of(op.getOperands(), [&](Value v) {
       return constants_.count(v) != 0;
@@ -268,8 +277,9 @@ llvm::Error IRGolden::forward(const int32_t *tokens, int64_t M, int64_t pos, flo
       vCache_ = v;
       return llvm::Error::success();
     }
-    if (llvm::all_of(op.getResults(), [&](Value r) { return constants_.count(r) != 0; }) &&
-        op.getNumResults() != 0)
+    if (!live_.contains(&op) ||
+        (llvm::all_of(op.getResults(), [&](Value r) { return constants_.count(r) != 0; }) &&
+         op.getNumResults() != 0))
       continue;
     if (llvm::Error error = evaluate(&op, env))
       return error;
@@ -746,6 +756,21 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         set(0, y);
         return llvm::Error::success();
       })
+      .Case([&](tensor::FromElementsOp) -> llvm::Error {
+        // A fused BitLinear's weight scales, gathered from scalars.
+        auto type = cast<RankedTensorType>(op->getResult(0).getType());
+        if (type.getRank() != 1 || !type.getElementType().isF32() ||
+            type.getDimSize(0) != static_cast<int64_t>(in.size()))
+          return opError(op, "is not a vector of f32 scalars");
+        TensorPtr y = makeTensor(Element::F32, {type.getDimSize(0)});
+        for (size_t i = 0; i < in.size(); ++i) {
+          if (llvm::Error e = expect(i, Element::F32, 0))
+            return e;
+          y->f32[i] = in[i]->f32[0];
+        }
+        set(0, y);
+        return llvm::Error::success();
+      })
       .Case([&](tensor::ExtractSliceOp slice) -> llvm::Error {
         // The columns of one projection out of a fused BitLinear's result.
         // A dimension the static slice covers whole is taken whole (the
@@ -779,8 +804,8 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
       })
       .Default([&](Operation *) -> llvm::Error {
         return opError(op, "is not an op the golden reference evaluates (the model-level "
-                           "bitnet ops, arith.constant, tensor.extract_slice and "
-                           "func.return)");
+                           "bitnet ops, arith.constant, tensor.extract_slice, "
+                           "tensor.from_elements and func.return)");
       });
 }
 

@@ -2,6 +2,7 @@
 
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Run/ReadBandwidth.h"
+#include "bitnet/Support/Input.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ELFObjectFile.h"
@@ -11,6 +12,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -65,6 +67,13 @@ std::vector<std::string> exportedModelPrefixes(llvm::StringRef path) {
 /// (a truncated copy: the loader maps pages with no file behind them, and
 /// the first touch of one kills the process with SIGBUS).
 llvm::Error checkSharedLibrary(llvm::StringRef path) {
+  // A FIFO or a device would block the reads below (or never end).
+  int fd = -1;
+  uint64_t bytes = 0;
+  std::string why = openRegularFile(path.str(), kAnySize, fd, bytes);
+  if (!why.empty())
+    return fail(why);
+  ::close(fd);
   auto binary = llvm::object::ObjectFile::createObjectFile(path);
   if (!binary)
     return fail(path + ": cannot be loaded (truncated, corrupt or no shared library): " +
@@ -229,6 +238,11 @@ llvm::Error LoadedModel::failed(int32_t status) const {
 }
 
 llvm::Error LoadedModel::loadWeights(llvm::StringRef path) {
+  int fd = -1;
+  uint64_t size = 0;
+  if (std::string why = openRegularFile(path.str(), kAnySize, fd, size); !why.empty())
+    return fail(why);
+  ::close(fd);
   int32_t status = loadWeights_(model_, path.str().c_str());
   if (status == 0)
     return llvm::Error::success();

@@ -22,7 +22,9 @@
 #include <unistd.h>
 #include <time.h>
 #if defined(__linux__)
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -1077,7 +1079,7 @@ BITNET_WEAK const char *bitnet_rt2_weights_error(int32_t status) {
   case -1:
     return "this model's weights are embedded: it takes no weights file";
   case -2:
-    return "cannot open the weights file";
+    return "cannot open the weights file, or it is no regular file";
   case -3:
     return "not a bitnet weights file";
   case -4:
@@ -1098,12 +1100,20 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
   int64_t i;
   long end;
   bitnet_checksum checksum;
+  struct stat st;
   FILE *f;
+  int fd;
   if (!m || !path || !m->weights_loaded)
     return -1;
-  f = fopen(path, "rb");
-  if (!f)
+  /* O_NONBLOCK: a FIFO must not wait for a writer; only regular files are
+   * read. */
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return -2;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "rb"))) {
+    close(fd);
+    return -2;
+  }
   if (fread(head, 1, 64, f) != 64 || memcmp(head, "BITNETW\1", 8) != 0) {
     fclose(f);
     return -3;
@@ -1128,6 +1138,10 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
     fclose(f);
     return (uint64_t)end < info[2] ? -5 : -6;
   }
+  /* The slots are overwritten from here on: until the checksum holds, the
+   * model is not loaded (a failed reload must not leave the flag set over
+   * bytes it did not check). */
+  *m->weights_loaded = 0;
   bitnet_checksum_init(&checksum);
   for (i = 0; i < (int64_t)info[1]; ++i) {
     const bitnet_weight_slot *slot = &m->weight_slots[i];

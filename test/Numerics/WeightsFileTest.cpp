@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 namespace {
 bitnet::test::Checks checks;
 
@@ -113,5 +115,24 @@ int main(int argc, char **argv) {
                               kernels_b158_destroy, KERNELS_B158_VOCAB);
   expect(!fromFile.empty() && fromFile == embedded,
          "logits from the weights file equal those of the embedded weights");
+
+  // Regression: a reload that failed its checksum after overwriting the
+  // slots left the model marked loaded over bytes nobody checked.
+  std::vector<char> flipped(good.begin(), good.end());
+  flipped[good.size() / 2] ^= 0x10;
+  expect(file_b158_load_weights(writeScratch(dir, "reload.weights", flipped).c_str()) == -6,
+         "a corrupted reload: -6");
+  expect(*file_b158_model.weights_loaded == 0 && file_b158_create(0, 0) == nullptr,
+         "a failed reload leaves the model unloaded");
+  expect(file_b158_load_weights(weights.c_str()) == 0, "the right file loads again");
+  expect(run<file_b158_state>(file_b158_create, file_b158_forward, file_b158_destroy,
+                              FILE_B158_VOCAB) == embedded,
+         "and gives the embedded weights' logits again");
+  // Not a regular file: refused at once instead of waiting for a writer.
+  const std::string fifo = dir + "/fifo.weights";
+  std::remove(fifo.c_str());
+  expect(mkfifo(fifo.c_str(), 0600) == 0 && file_b158_load_weights(fifo.c_str()) == -2,
+         "a FIFO: -2, without blocking");
+  expect(file_b158_load_weights(dir.c_str()) == -2, "a directory: -2");
   return checks.finish();
 }

@@ -198,11 +198,14 @@ int32_t bitnet_rt2_profile(bitnet_state *state, int32_t enable);
 int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_entry **entries);
 
 /* Reads the weights file of a model compiled with --weights=file. Returns 0;
- * -1 if the model's weights are embedded; -2 if the file cannot be opened;
+ * -1 if the model's weights are embedded; -2 if the file cannot be opened
+ * or is no regular file (a FIFO, a device, a directory);
  * -3 if it is not a bitnet weights file; -4 if it belongs to another model
  * (fingerprint, slot count or size differ); -5 if it is truncated; -6 if its
  * data does not match the fingerprint (corrupted or substituted bytes, or
- * bytes appended). The model stays unloaded on any error. A GPU model
+ * bytes appended). The model stays unloaded on any error; an error while
+ * reloading a loaded model (after its header checked out) unloads it, and
+ * states created before read whatever the failed load left: destroy them. A GPU model
  * (cuda-*, opencl) copies its constants to the device at its first forward
  * pass and keeps them there for the life of the process: load the weights
  * before that pass, and let one thread run it before others start. */
