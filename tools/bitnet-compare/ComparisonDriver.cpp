@@ -289,6 +289,12 @@ llvm::Error ComparisonRun::compileFamilies() {
   for (size_t i = 0; i < families().size(); ++i) {
     const Family &family = families()[i];
     if (reused(i)) {
+      // Checked now, not after the other families' benchmarks.
+      llvm::Expected<std::unique_ptr<LoadedModel>> model =
+          LoadedModel::load(libraries_[i], family.name);
+      if (!model)
+        return fail("--reuse: " + llvm::toString(model.takeError()) +
+                    " (drop --reuse to compile it again)");
       progress_ << "bitnet-compare: reusing " << libraries_[i] << "\n";
       continue;
     }
@@ -369,8 +375,11 @@ llvm::Expected<Comparison> ComparisonRun::benchmarkFamilies() {
 /// The perplexity of the last family added over --text.
 llvm::Error ComparisonRun::scoreText(Comparison &comparison, LoadedModel &model) {
   if (!model.hasTokenizer())
-    return fail("the model has no tokenizer for --text (the masters have no tokenizer.json: "
-                "give --tokenizer=FILE)");
+    return fail(options_.reuse && !options_.tokenizer.empty()
+                    ? "the reused model has no tokenizer for --text (--tokenizer applies when "
+                      "compiling: drop --reuse)"
+                    : "the model has no tokenizer for --text (the masters have no "
+                      "tokenizer.json: give --tokenizer=FILE)");
   std::string text;
   std::string why = readRegularFile(options_.textFile, kMaxTextInputBytes, text);
   if (!why.empty())
