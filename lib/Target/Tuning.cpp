@@ -3,10 +3,13 @@
 #include "bitnet/Target/Tuning.h"
 #include "bitnet/Support/Input.h"
 #include "bitnet/Target/TargetTable.h"
+#include "bitnet/Kernels/KernelSpec.h"
 
 #include <cerrno>
 #include <cstdlib>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 namespace bitnet {
 namespace target {
@@ -61,12 +64,15 @@ std::string parseLine(const std::string &line, TuningEntry &e) {
            " (expected bitlinear or prompt)";
   const bool bitlinear = e.kind == TuningEntry::Kind::BitLinear;
   bool hasTarget = false, hasN = false, hasK = false, hasTokens = false;
+  std::set<std::string> seen;
   std::string word;
   while (words >> word) {
     size_t eq = word.find('=');
     if (eq == std::string::npos)
       return "expected key=value, got " + quoteForDiagnostic(word);
     std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (!seen.insert(key).second)
+      return "key '" + key + "' given twice";
     auto bad = [&](const std::string &expected) {
       return "bad value " + quoteForDiagnostic(value) + " for '" + key + "' (" +
              expected + ")";
@@ -120,6 +126,20 @@ std::string parseLine(const std::string &line, TuningEntry &e) {
     return "a prompt entry needs hidden= and tokens=";
   if (bitlinear && e.tileN == 0 && e.gemvRows == 0 && e.gemmRows == 0)
     return "a bitlinear entry sets none of tile_n, gemv_rows, gemm_rows";
+  // A GPU block's rows are bounded (KernelSpec::maxGPURowsPerTask): past
+  // that, bitnet-kernelgen would fail without naming this line.
+  const TargetDescription *target = lookupTarget(e.target);
+  if (bitlinear && kernels::isGPUTarget(target->kernels)) {
+    kernels::KernelSpec spec;
+    spec.target = target->kernels;
+    for (auto [rows, key, tokens] : {std::make_tuple(e.gemvRows, "gemv_rows", 1),
+                                     std::make_tuple(e.gemmRows, "gemm_rows", 2)}) {
+      spec.m = tokens;
+      if (rows > spec.maxGPURowsPerTask())
+        return std::string(key) + "=" + std::to_string(rows) + ": a block on " + e.target +
+               " holds at most " + std::to_string(spec.maxGPURowsPerTask()) + " rows";
+    }
+  }
   return "";
 }
 
@@ -170,6 +190,8 @@ std::string TuningTable::parse(const std::string &text, const std::string &origi
   std::istringstream lines(text);
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {
+    if (line.find('\0') != std::string::npos)
+      return origin + ":" + std::to_string(number) + ": a zero byte: not a text table";
     if (size_t hash = line.find('#'); hash != std::string::npos)
       line.erase(hash);
     if (line.find_first_not_of(" \t\r") == std::string::npos)
