@@ -188,6 +188,19 @@ int main(int argc, char **argv) {
   const bool textPrompt = prompt.getNumOccurrences() > 0 || !textFile.empty();
   if (prompt.getNumOccurrences() > 0 && !textFile.empty())
     return fail("give the prompt text once: --prompt or --file");
+  // Options of a mode given without it did nothing, silently.
+  if (repetitions.getNumOccurrences() && !benchMode)
+    return fail("-r is a --bench option");
+  if (chunkTokens.getNumOccurrences() && perplexityFile.empty())
+    return fail("-c is a --perplexity option");
+  if ((systemPrompt.getNumOccurrences() || verbosePrompt) && !chatMode)
+    return fail("--system and --verbose-prompt are --chat options");
+  if (!promptTokens.empty() && !benchMode && !profileMode && verifyCheckpoint.empty())
+    return fail("-p is a --bench, --profile or --verify option (a prompt to generate from is "
+                "--prompt, --file or --prompt-ids)");
+  if (parseSpecial && !textPrompt && !chatMode)
+    return fail("--special reads special tokens in prompt text: give --prompt, --file or "
+                "--chat");
   if (textPrompt && (!ids.empty() || !promptFile.empty()))
     return fail("give text (--prompt, --file) or ids (--prompt-ids, --prompt-file), not both");
   if (!textFile.empty()) {
