@@ -128,6 +128,8 @@ int main(int argc, char **argv) {
   options.noPlot = noPlot;
   if (chunk != 0 && chunk < 4)
     return fail("--chunk " + Twine(chunk) + " must be at least 4 (0: the default)");
+  if (chunk.getNumOccurrences() && textFile.empty())
+    return fail("--chunk is a --text option (the perplexity's chunks)");
   if (!textFile.empty()) {
     // Read now: a bad path fails before three compiles.
     std::string contents;
