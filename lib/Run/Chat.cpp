@@ -110,13 +110,17 @@ llvm::Error Conversation::say(llvm::StringRef user, int32_t maxTokens,
   position_ += int32_t(ids->size());
   std::vector<int32_t> reply;
   size_t printed = 0;
-  for (int32_t i = 0; i < maxTokens && status == 0 && position_ < m.context; ++i) {
+  bool endOfTurn = false;
+  int32_t i = 0;
+  for (; i < maxTokens && status == 0 && position_ < m.context; ++i) {
     int32_t next = sampleToken(logits_.data(), int32_t(m.vocab), sampling_, rng_);
     // The token goes into the cache, the end of the turn included: the next
     // turn follows it.
     status = model_.forward(state_, &next, 1, position_++, BITNET_LOGITS_LAST, logits_.data());
-    if (model_.isEndOfGeneration(next))
+    if (model_.isEndOfGeneration(next)) {
+      endOfTurn = true;
       break;
+    }
     reply.push_back(next);
     llvm::Expected<std::string> now = model_.detokenize(reply);
     if (!now)
@@ -128,6 +132,11 @@ llvm::Error Conversation::say(llvm::StringRef user, int32_t maxTokens,
   }
   if (status != 0)
     return model_.failed(status);
+  // Cut off by the context, not by -n or the end of the turn: said, since
+  // no later turn fits either.
+  if (!endOfTurn && i < maxTokens && position_ >= m.context)
+    return fail("the reply reached the end of the compiled context of " +
+                llvm::Twine(m.context) + " tokens");
   return llvm::Error::success();
 }
 
