@@ -228,8 +228,7 @@ LoadedModel::~LoadedModel() {
 
 llvm::Error LoadedModel::failed(int32_t status) const {
   const bitnet_model &m = model_->variant_count ? *model_->variants[0].model : *model_;
-  const bool oneToken = m.entry_count > 0 && m.entries[m.entry_count - 1].tokens == 1;
-  if (status == -1 && !oneToken)
+  if (status == -1 && m.entry_count > 0 && m.entries[m.entry_count - 1].tokens != 1)
     return fail("the model refused the call: it has no one-token entry point (its smallest "
                 "takes " + llvm::Twine(m.entries[m.entry_count - 1].tokens) +
                 " tokens), so it runs only batches that chunks of its token counts cover "
