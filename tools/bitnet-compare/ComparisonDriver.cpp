@@ -92,6 +92,14 @@ llvm::Expected<std::string> findSibling(llvm::StringRef toolsDir, llvm::StringRe
   return program;
 }
 
+/// `path` made absolute, dots removed: one directory, one spelling.
+std::string absolutePath(llvm::StringRef path) {
+  llvm::SmallString<256> full(path);
+  fs::make_absolute(full);
+  llvm::sys::path::remove_dots(full, /*remove_dot_dot=*/true);
+  return std::string(full);
+}
+
 /// Writes `text` to a temporary file beside `target`, then renames it: a
 /// failure never leaves a half-written `target`.
 llvm::Error writeFileAtomically(llvm::StringRef target, llvm::StringRef text) {
@@ -218,6 +226,12 @@ public:
       libraries_.push_back(inWorkDir(std::string(family.name) + ".so"));
   }
 
+  /// With --reuse: refuses a work directory whose record (written by the
+  /// run that compiled its models) names other masters or compile options,
+  /// whose models would be benchmarked under this run's labels.
+  llvm::Error checkReuse() const;
+  /// Records what the work directory's models were made from.
+  llvm::Error recordSource() const;
   /// Generates, reuses or takes the masters, unless every model is reused;
   /// then checks the token counts against the context they will compile to.
   llvm::Error prepareMasters();
@@ -232,6 +246,16 @@ public:
 
 private:
   std::string inWorkDir(llvm::StringRef name) const { return joinPath(workDir_, name); }
+  /// One line naming the masters and the options the models compile with.
+  std::string sourceLine() const {
+    std::string line = options_.mastersDir.empty()
+                           ? "preset=" + options_.preset + " seed=" +
+                                 (options_.seed ? std::to_string(*options_.seed) : "default")
+                           : "masters=" + absolutePath(options_.mastersDir);
+    return line + " target=" + options_.target + " lm-head=" + options_.lmHead +
+           " context=" + std::to_string(options_.context) +
+           " tokenizer=" + options_.tokenizer + "\n";
+  }
   bool reused(size_t family) const {
     return options_.reuse && fs::exists(libraries_[family]);
   }
@@ -242,6 +266,25 @@ private:
   std::vector<std::string> libraries_; // per family
   std::string masters_;
 };
+
+llvm::Error ComparisonRun::checkReuse() const {
+  const std::string record = inWorkDir("source.txt");
+  if (!options_.reuse || !fs::exists(record))
+    return llvm::Error::success();
+  std::string text;
+  if (std::string why = readRegularFile(record, 4096, text); !why.empty())
+    return fail("--reuse: " + why);
+  if (text != sourceLine())
+    return fail("--reuse: the work directory's models were made from " +
+                llvm::StringRef(text).rtrim() + ", not " +
+                llvm::StringRef(sourceLine()).rtrim() +
+                ": drop --reuse or use another --work-dir");
+  return llvm::Error::success();
+}
+
+llvm::Error ComparisonRun::recordSource() const {
+  return writeFileAtomically(inWorkDir("source.txt"), sourceLine());
+}
 
 llvm::Error ComparisonRun::prepareMasters() {
   bool anyCompile = false;
@@ -515,9 +558,13 @@ llvm::Error runComparison(const CompareOptions &options, llvm::raw_ostream &out,
 
   ComparisonRun run(options, *workDir, *compiler, generator, progress);
   auto steps = [&]() -> llvm::Error {
+    if (llvm::Error e = run.checkReuse())
+      return e;
     if (llvm::Error e = run.prepareMasters())
       return e;
     if (llvm::Error e = run.compileFamilies())
+      return e;
+    if (llvm::Error e = run.recordSource())
       return e;
     llvm::Expected<Comparison> comparison = run.benchmarkFamilies();
     if (!comparison)
