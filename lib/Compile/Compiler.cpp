@@ -562,6 +562,27 @@ void addFatDescriptor(llvm::Module &module, llvm::StringRef name, const EntryPoi
                  figures, fatKinds, static_cast<int64_t>(variants.size()));
 }
 
+/// The file suffix of an output of `emit` kind, the default output being
+/// <name><suffix>.
+const char *emitSuffix(EmitKind emit) {
+  switch (emit) {
+  case EmitKind::BitNet:
+  case EmitKind::MLIR:
+    return ".mlir";
+  case EmitKind::LLVM:
+    return ".ll";
+  case EmitKind::Assembly:
+    return ".s";
+  case EmitKind::Object:
+    return ".o";
+  case EmitKind::Shared:
+    return ".so";
+  case EmitKind::Header:
+    return ".h";
+  }
+  llvm_unreachable("unknown emit kind");
+}
+
 /// The machine that compiles glue for `triple`. x86-64's medium code model
 /// puts constants and weight space above 64 KiB in .lrodata / .lbss,
 /// addressed with 64-bit offsets: a model's weights may exceed the 2 GiB
@@ -694,8 +715,9 @@ private:
     registerLLVMDialectTranslation(registry);
     return registry;
   }
-  std::string defaultOutput(const char *suffix) const {
-    return o.output.empty() ? o.name + suffix : o.output;
+  /// -o, or <name> with the emit kind's suffix.
+  std::string outputPath() const {
+    return o.output.empty() ? o.name + emitSuffix(o.emit) : o.output;
   }
   llvm::Error checkOptions();
   llvm::Error loadModel();
@@ -707,14 +729,12 @@ private:
   llvm::Error writeWeightData();
   llvm::Error generateKernels();
   llvm::Error link();
-  llvm::Error writeText(const char *suffix, llvm::StringRef text) {
-    return writeFile(defaultOutput(suffix), text);
-  }
+  llvm::Error writeText(llvm::StringRef text) { return writeFile(outputPath(), text); }
   llvm::Error writeModule() {
     std::string text;
     llvm::raw_string_ostream os(text);
     module->print(os);
-    return writeText(".mlir", text);
+    return writeText(text);
   }
   /// Renames the --weights=file temporary (and the weight-data object of
   /// --emit=llvm / asm) into place.
@@ -1067,7 +1087,7 @@ llvm::Error CompileSession::emitGlue() {
     std::string text;
     llvm::raw_string_ostream os(text);
     llvmModule->print(os, nullptr);
-    return writeText(".ll", text);
+    return writeText(text);
   }
   auto kind = o.emit == EmitKind::Assembly ? llvm::CodeGenFileType::AssemblyFile
                                            : llvm::CodeGenFileType::ObjectFile;
@@ -1080,7 +1100,7 @@ llvm::Error CompileSession::emitGlue() {
   log << "bitnet-compile: glue: " << llvm::format("%.2f", translating + secondsSince(phase))
       << " s" << peakMemory() << "\n";
   if (o.emit == EmitKind::Assembly)
-    return writeText(".s", {glue.data(), glue.size()});
+    return writeText({glue.data(), glue.size()});
   return llvm::Error::success();
 }
 
@@ -1121,9 +1141,7 @@ llvm::Error CompileSession::writeWeightData() {
   // The data object: linked into the output, or beside --emit=llvm / asm
   // output for whoever compiles that.
   const bool inspecting = o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly;
-  const std::string output = defaultOutput(o.emit == EmitKind::LLVM       ? ".ll"
-                                           : o.emit == EmitKind::Assembly ? ".s"
-                                                                          : ".o");
+  const std::string output = outputPath();
   if (output == "-") {
     if (o.externalWeights)
       return compileError("--weights=file writes its file beside the output: give -o a path");
@@ -1294,7 +1312,7 @@ llvm::Error CompileSession::link() {
   // One relocatable object: glue + kernels + runtime, linked with ld -r into
   // a temporary file that replaces the output only when complete.
   const bool shared = o.emit == EmitKind::Shared;
-  std::string objectPath = defaultOutput(shared ? ".so" : ".o");
+  std::string objectPath = outputPath();
   llvm::SmallString<128> gluePath;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("bitnet-glue", "o", fd, gluePath))
@@ -1363,7 +1381,7 @@ llvm::Error CompileSession::run() {
   if (llvm::Error e = splitEntryPoints())
     return e;
   if (o.emit == EmitKind::Header)
-    return writeText(".h", header());
+    return writeText(header());
   if (llvm::Error e = runKernelPipeline())
     return e;
   if (o.emit == EmitKind::MLIR)
@@ -1489,7 +1507,7 @@ private:
                    const std::vector<EntryPoint> &entries, size_t variantCount,
                    bool hasTokenizer) {
     const bool shared = o.emit == EmitKind::Shared;
-    std::string objectPath = o.output.empty() ? o.name + (shared ? ".so" : ".o") : o.output;
+    std::string objectPath = o.output.empty() ? o.name + emitSuffix(o.emit) : o.output;
     PendingFile partial{objectPath + ".tmp"};
     if (llvm::Error e = linkObjects(triple, inputs, shared, partial))
       return e;
@@ -1521,28 +1539,7 @@ namespace {
 /// The files a compile writes, by role: the output (or "-"), its header, a
 /// --weights=file file, the weight data of --emit=llvm / asm.
 std::vector<std::pair<const char *, std::string>> plannedOutputs(const CompileOptions &o) {
-  const char *suffix = ".mlir";
-  switch (o.emit) {
-  case EmitKind::BitNet:
-  case EmitKind::MLIR:
-    break;
-  case EmitKind::LLVM:
-    suffix = ".ll";
-    break;
-  case EmitKind::Assembly:
-    suffix = ".s";
-    break;
-  case EmitKind::Object:
-    suffix = ".o";
-    break;
-  case EmitKind::Shared:
-    suffix = ".so";
-    break;
-  case EmitKind::Header:
-    suffix = ".h";
-    break;
-  }
-  const std::string output = o.output.empty() ? o.name + suffix : o.output;
+  const std::string output = o.output.empty() ? o.name + emitSuffix(o.emit) : o.output;
   std::vector<std::pair<const char *, std::string>> files = {{"the output", output}};
   if (output == "-")
     return files;

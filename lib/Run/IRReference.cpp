@@ -369,8 +369,9 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
   const int threads = threads_;
 
   // [M, D] f32 through RMSNorm (weights scaled as scaleNorms says), then
-  // the activation quantizer: codes, scales, per-token code sums.
-  auto normQuantize = [&](const Tensor &x, const Tensor &w, float eps) {
+  // the activation quantizer: codes, scales and per-token code sums, the
+  // op's results from `first` on.
+  auto normQuantize = [&](const Tensor &x, const Tensor &w, float eps, unsigned first) {
     const int64_t M = x.dim(0), D = x.dim(1);
     std::vector<float> normed(x.f32.size());
     std::vector<float> weights = normWeights(w);
@@ -384,7 +385,9 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         sum += q->i8[static_cast<size_t>(m * D + d)];
       sums->i32[static_cast<size_t>(m)] = sum;
     }
-    return std::make_tuple(q, s, sums);
+    set(first, q);
+    set(first + 1, s);
+    set(first + 2, sums);
   };
   auto checkNorm = [&](size_t x, size_t w) -> llvm::Error {
     if (llvm::Error e = expect(x, Element::F32, 2))
@@ -509,10 +512,7 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
       .Case([&](bn::RMSNormQuantizeOp n) -> llvm::Error {
         if (llvm::Error e = checkNorm(0, 1))
           return e;
-        auto [q, s, sums] = normQuantize(*in[0], *in[1], n.getEpsilon().convertToFloat());
-        set(0, q);
-        set(1, s);
-        set(2, sums);
+        normQuantize(*in[0], *in[1], n.getEpsilon().convertToFloat(), 0);
         return llvm::Error::success();
       })
       .Case([&](bn::AddRMSNormQuantizeOp n) -> llvm::Error {
@@ -523,11 +523,8 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         TensorPtr sum = makeTensor(Element::F32, in[0]->shape);
         ref::add(in[0]->f32.data(), in[1]->f32.data(),
                  static_cast<int64_t>(sum->f32.size()), sum->f32.data());
-        auto [q, s, sums] = normQuantize(*sum, *in[2], n.getEpsilon().convertToFloat());
         set(0, sum);
-        set(1, q);
-        set(2, s);
-        set(3, sums);
+        normQuantize(*sum, *in[2], n.getEpsilon().convertToFloat(), 1);
         return llvm::Error::success();
       })
       .Case([&](bn::GLURMSNormQuantizeOp n) -> llvm::Error {
@@ -540,10 +537,7 @@ llvm::Error IRGolden::evaluate(Operation *op, Env &env) {
         mlp.f32.resize(in[0]->f32.size());
         ref::glu(in[0]->f32.data(), in[1]->f32.data(), static_cast<int64_t>(mlp.f32.size()),
                  gluOf(n.getActivation()), mlp.f32.data());
-        auto [q, s, sums] = normQuantize(mlp, *in[2], n.getEpsilon().convertToFloat());
-        set(0, q);
-        set(1, s);
-        set(2, sums);
+        normQuantize(mlp, *in[2], n.getEpsilon().convertToFloat(), 0);
         return llvm::Error::success();
       })
       .Case([&](bn::BitLinearOp) -> llvm::Error {
