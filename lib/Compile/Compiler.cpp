@@ -52,9 +52,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <cctype>
 
 using namespace mlir;
@@ -767,6 +769,9 @@ private:
   /// The serialized tokenizer (empty: none), and whether this object's
   /// descriptor carries it (a fat object's variants do not).
   std::vector<uint8_t> tokenizerBlob;
+  /// --tokenizer's vocabulary, serialized into tokenizerBlob once the entry
+  /// points say the model's vocabulary size (splitEntryPoints).
+  std::optional<::bitnet::tokenizer::Vocabulary> tokenizerFile;
   std::string chatTemplate; // the checkpoint's (empty: none)
   bool embedTokenizer = true;
   /// Whether to print the tokenizer line (a fat object's first variant
@@ -937,8 +942,8 @@ llvm::Error CompileSession::loadModel() {
         ::bitnet::tokenizer::vocabularyFromTokenizerJson(o.tokenizer);
     if (!vocab)
       return vocab.takeError();
-    tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*vocab);
     chatTemplate = vocab->chatTemplate;
+    tokenizerFile = std::move(*vocab);
   }
   return prefixEntryPoints(*module, o.name);
 }
@@ -954,6 +959,13 @@ llvm::Error CompileSession::splitEntryPoints() {
     return alreadyReported();
   if (llvm::Error e = collectEntryPoints(*module, entries, lastLogits))
     return e;
+  if (tokenizerFile) {
+    if (llvm::Error e =
+            ::bitnet::tokenizer::fitVocabularyToModel(*tokenizerFile, entries.front().vocab))
+      return compileError(o.tokenizer + ": " + llvm::toString(std::move(e)));
+    tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*tokenizerFile);
+    tokenizerFile.reset();
+  }
   if (entries.back().tokens != 1)
     log << "bitnet-compile: warning: no entry point takes one token (the smallest takes "
         << entries.back().tokens << "): the model cannot generate, and runs only batches "
@@ -1046,13 +1058,21 @@ llvm::Error CompileSession::checkTokenizer() {
   std::memcpy(&kind, tokenizerBlob.data() + 12, 4);
   std::memcpy(&tokens, tokenizerBlob.data() + 40, 4);
   std::memcpy(&merges, tokenizerBlob.data() + 44, 4);
-  if (int64_t(tokens) > entries.front().vocab)
-    return compileError("the tokenizer has " + llvm::Twine(tokens) +
-                        " tokens but the model's vocabulary is " +
-                        llvm::Twine(entries.front().vocab));
+  // The importers and splitEntryPoints fitted the vocabulary to the model.
+  assert(int64_t(tokens) == entries.front().vocab && "tokenizer not fitted to the model");
+  // Unused tokens at the end: fitVocabularyToModel's padding (u8 types
+  // after the offsets and scores).
+  uint32_t padding = 0;
+  const uint8_t *types = tokenizerBlob.data() + 72 + 4 * (size_t(tokens) + 1) + 4 * size_t(tokens);
+  while (padding < tokens && types[tokens - 1 - padding] == 5)
+    ++padding;
   if (describeTokenizer)
     log << "bitnet-compile: tokenizer: " << (kind == 2 ? "byte-level BPE" : "SentencePiece BPE")
-        << ", " << tokens << " tokens, " << merges << " merges, "
+        << ", " << tokens << " tokens"
+        << (padding ? " (the last " + std::to_string(padding) + " unused, padding up to the "
+                          "model's vocabulary)"
+                    : std::string())
+        << ", " << merges << " merges, "
         << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB"
         << (chatTemplate.empty() ? ", no chat template" : ", a chat template")
         << (embedTokenizer ? "" : " (in the fat descriptor)") << "\n";

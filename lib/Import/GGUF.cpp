@@ -1136,13 +1136,11 @@ public:
         return keyError("tokenizer.chat_template", "is not a string");
       keys.chatTemplate = chat->s;
     }
-    if (int64_t(keys.tokens.size()) > vocabRows)
-      return keyError("tokenizer.ggml.tokens",
-                      "has " + llvm::Twine(keys.tokens.size()) +
-                          " tokens but the embedding only " + llvm::Twine(vocabRows) + " rows");
     llvm::Expected<tokenizer::Vocabulary> vocab = tokenizer::vocabularyFromGGUFKeys(keys);
     if (!vocab)
       return fail(f.path() + ": " + llvm::toString(vocab.takeError()));
+    if (llvm::Error e = tokenizer::fitVocabularyToModel(*vocab, vocabRows))
+      return keyError("tokenizer.ggml.tokens", "has " + llvm::toString(std::move(e)));
     chatTemplate = vocab->chatTemplate;
     return tokenizer::serializeVocabulary(*vocab);
   }

@@ -589,10 +589,8 @@ llvm::Expected<ref::ModelWeights> importHuggingFace(llvm::StringRef directory,
         tokenizer::vocabularyFromTokenizerJson(tokenizerPath);
     if (!vocab)
       return vocab.takeError();
-    if (int64_t(vocab->tokens.size()) > weights->config.vocab)
-      return fail(tokenizerPath + ": " + llvm::Twine(vocab->tokens.size()) +
-                  " tokens but the embedding only has " + llvm::Twine(weights->config.vocab) +
-                  " rows");
+    if (llvm::Error e = tokenizer::fitVocabularyToModel(*vocab, weights->config.vocab))
+      return fail(tokenizerPath + ": " + llvm::toString(std::move(e)));
     weights->tokenizer = tokenizer::serializeVocabulary(*vocab);
     weights->chatTemplate = vocab->chatTemplate;
   }

@@ -29,6 +29,10 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
+/// The text of an id no token of the tokenizer has (a hole in its ids, or
+/// past its last up to the model's vocabulary): llama.cpp's converter's.
+std::string paddingToken(int64_t id) { return "[PAD" + std::to_string(id) + "]"; }
+
 /// tokenizer.json files are megabytes (Llama 3's: 9 MB); this bounds a
 /// hostile one.
 constexpr uint64_t kMaxTokenizerJsonBytes = 256ull << 20;
@@ -344,6 +348,20 @@ llvm::Error verifyVocabulary(const Vocabulary &vocab) {
   return llvm::Error::success();
 }
 
+llvm::Error fitVocabularyToModel(Vocabulary &vocab, int64_t rows) {
+  int64_t n = static_cast<int64_t>(vocab.tokens.size());
+  if (n > rows)
+    return fail(llvm::formatv("{0} tokens but the model's embedding has only {1} rows", n,
+                              rows)
+                    .str());
+  vocab.tokens.reserve(rows);
+  for (int64_t id = n; id < rows; ++id)
+    vocab.tokens.push_back(paddingToken(id));
+  vocab.scores.resize(rows, 0.0f);
+  vocab.types.resize(rows, TokenType::Unused);
+  return llvm::Error::success();
+}
+
 std::vector<uint8_t> serializeVocabulary(const Vocabulary &vocab) {
   const llvm::StringRef magic = BITNET_TOKENIZER_MAGIC;
   std::vector<uint8_t> blob(magic.begin(), magic.end());
@@ -578,7 +596,7 @@ llvm::Expected<Vocabulary> vocabularyFromTokenizerJson(llvm::StringRef pathRef) 
     if (!texts[id]) {
       // A hole in the ids: a placeholder no text turns into, as
       // llama.cpp's converter pads vocabularies.
-      vocab.tokens[id] = "[PAD" + std::to_string(id) + "]";
+      vocab.tokens[id] = paddingToken(id);
       vocab.types[id] = TokenType::Unused;
       continue;
     }

@@ -783,6 +783,55 @@ void testGGUFKeys() {
   refusal(k, "tokenizer.ggml.scores", "a short score list refused");
 }
 
+/// fitVocabularyToModel: padding up to the model's rows with unused tokens
+/// that text never becomes and that detokenize to nothing; more tokens than
+/// rows refused.
+void testFitToModel() {
+  for (bool gpt2 : {false, true}) {
+    const std::string kind = gpt2 ? "byte-level" : "SentencePiece";
+    tk::Vocabulary plain = gpt2 ? gpt2Vocab(tk::PreTokenizer::LlamaBpe) : llamaVocab();
+    const int64_t n = static_cast<int64_t>(plain.tokens.size());
+    tk::Vocabulary same = plain;
+    llvm::Error e = tk::fitVocabularyToModel(same, n);
+    expect(!e && tk::serializeVocabulary(same) == tk::serializeVocabulary(plain),
+           kind + ": a vocabulary of the model's size is left as it is");
+    llvm::consumeError(std::move(e));
+
+    tk::Vocabulary padded = plain;
+    e = tk::fitVocabularyToModel(padded, n + 5);
+    expect(!e, kind + ": padding to 5 more rows: " + (e ? llvm::toString(std::move(e)) : ""));
+    if (padded.tokens.size() != size_t(n + 5) || padded.scores.size() != size_t(n + 5) ||
+        padded.types.size() != size_t(n + 5)) {
+      expect(false, kind + ": padded to n + 5 tokens, scores and types");
+      continue;
+    }
+    expect(padded.tokens[n] == "[PAD" + std::to_string(n) + "]" &&
+               padded.types[n + 4] == tk::TokenType::Unused,
+           kind + ": the padding is unused [PAD<id>] tokens");
+    Handle plainTok(plain), paddedTok(padded);
+    if (!plainTok.tok || !paddedTok.tok)
+      continue;
+    expect(bitnet_tokenizer_vocab_size(paddedTok.tok) == n + 5, kind + ": vocab size n + 5");
+    for (const std::string &text : {std::string("hello world"), "[PAD" + std::to_string(n) + "]"})
+      paddedTok.expectIds(text, plainTok.tokenize(text),
+                          kind + ": text tokenizes as without the padding");
+    Ids withPad = {plain.bos >= 0 ? plain.bos : 0, int32_t(n), int32_t(n + 4)};
+    Ids without = {withPad[0]};
+    expect(paddedTok.detokenize(withPad) == plainTok.detokenize(without),
+           kind + ": padding ids detokenize to nothing");
+    char piece[16];
+    expect(bitnet_tokenizer_token_to_piece(paddedTok.tok, int32_t(n + 2), piece, 16) == 0,
+           kind + ": a padding id's piece is empty");
+
+    tk::Vocabulary tooMany = plain;
+    e = tk::fitVocabularyToModel(tooMany, n - 1);
+    std::string message = e ? llvm::toString(std::move(e)) : "";
+    expect(message == std::to_string(n) + " tokens but the model's embedding has only " +
+                          std::to_string(n - 1) + " rows",
+           kind + ": more tokens than rows refused: '" + message + "'");
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -797,5 +846,6 @@ int main(int argc, char **argv) {
   testCorruptBlobs();
   testTokenizerJson(dir);
   testGGUFKeys();
+  testFitToModel();
   return checks.finish();
 }

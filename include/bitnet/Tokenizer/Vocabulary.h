@@ -83,6 +83,15 @@ struct Vocabulary {
 /// that passes serializes to a blob bitnet_tokenizer_open accepts.
 llvm::Error verifyVocabulary(const Vocabulary &vocab);
 
+/// Fits `vocab` to a model whose embedding has `rows` rows. More tokens
+/// than rows is an error ("N tokens but the model's embedding has only R
+/// rows"; the caller names the file). Fewer are padded with unused tokens
+/// "[PAD<id>]", as llama.cpp's converter pads a vocabulary to the model's
+/// vocab_size (checkpoints often round it up): tokenizing never produces
+/// them and detokenizing renders them as nothing, so every id the model
+/// can generate has a token.
+llvm::Error fitVocabularyToModel(Vocabulary &vocab, int64_t rows);
+
 /// The blob (layout in include/bitnet/Runtime/Tokenizer.h). `vocab` must
 /// pass verifyVocabulary.
 std::vector<uint8_t> serializeVocabulary(const Vocabulary &vocab);
