@@ -961,15 +961,25 @@ public:
       field = *n;
       return llvm::Error::success();
     };
-    if (llvm::Error e = integer(arch + ".embedding_length", cfg.hidden, std::nullopt))
+    ref::ModelConfigKeys names;
+    names.hidden = arch + ".embedding_length";
+    names.intermediate = arch + ".feed_forward_length";
+    names.layers = arch + ".block_count";
+    names.heads = arch + ".attention.head_count";
+    names.kvHeads = arch + ".attention.head_count_kv";
+    names.vocab = "the rows of token_embd.weight";
+    names.context = options.context > 0 ? "the context (--context)" : arch + ".context_length";
+    names.ropeTheta = arch + ".rope.freq_base";
+    names.rmsEps = arch + ".attention.layer_norm_rms_epsilon";
+    if (llvm::Error e = integer(names.hidden, cfg.hidden, std::nullopt))
       return std::move(e);
-    if (llvm::Error e = integer(arch + ".feed_forward_length", cfg.intermediate, std::nullopt))
+    if (llvm::Error e = integer(names.intermediate, cfg.intermediate, std::nullopt))
       return std::move(e);
-    if (llvm::Error e = integer(arch + ".block_count", cfg.layers, std::nullopt))
+    if (llvm::Error e = integer(names.layers, cfg.layers, std::nullopt))
       return std::move(e);
-    if (llvm::Error e = integer(arch + ".attention.head_count", cfg.heads, std::nullopt))
+    if (llvm::Error e = integer(names.heads, cfg.heads, std::nullopt))
       return std::move(e);
-    if (llvm::Error e = integer(arch + ".attention.head_count_kv", cfg.kvHeads, cfg.heads))
+    if (llvm::Error e = integer(names.kvHeads, cfg.kvHeads, cfg.heads))
       return std::move(e);
     if (llvm::Error e = integer(arch + ".context_length", cfg.context, std::nullopt))
       return std::move(e);
@@ -983,16 +993,16 @@ public:
       field = static_cast<float>(*d);
       return llvm::Error::success();
     };
-    if (llvm::Error e = number(arch + ".rope.freq_base", 10000.0, cfg.ropeTheta))
+    if (llvm::Error e = number(names.ropeTheta, 10000.0, cfg.ropeTheta))
       return std::move(e);
-    if (llvm::Error e = number(arch + ".attention.layer_norm_rms_epsilon", 1e-5, cfg.rmsEps))
+    if (llvm::Error e = number(names.rmsEps, 1e-5, cfg.rmsEps))
       return std::move(e);
     cfg.weightKind = options.kind;
     const GGUFTensor *embd = f.tensor("token_embd.weight");
     if (!embd || embd->dims.size() != 2)
       return fail(f.path() + ": tensor 'token_embd.weight' is missing or not 2-D");
     cfg.vocab = embd->dims[1];
-    std::string invalid = cfg.validate();
+    std::string invalid = cfg.validate(names);
     if (!invalid.empty())
       return fail(f.path() + ": " + invalid);
     // The layer count sizes everything below: its last layer must exist.

@@ -114,6 +114,23 @@ private:
   std::string prefix;
 };
 
+/// config.json's keys of the model's sizes (Hugging Face's LlamaConfig
+/// and BitNetConfig names); `contextOption`: the context came from
+/// --context rather than max_position_embeddings.
+ref::ModelConfigKeys configKeys(bool contextOption) {
+  ref::ModelConfigKeys keys;
+  keys.hidden = "hidden_size";
+  keys.intermediate = "intermediate_size";
+  keys.layers = "num_hidden_layers";
+  keys.heads = "num_attention_heads";
+  keys.kvHeads = "num_key_value_heads";
+  keys.vocab = "vocab_size";
+  keys.context = contextOption ? "the context (--context)" : "max_position_embeddings";
+  keys.ropeTheta = "rope_theta";
+  keys.rmsEps = "rms_norm_eps";
+  return keys;
+}
+
 llvm::Expected<HFConfig> parseConfig(const std::string &path,
                                      const ImportOptions &options) {
   llvm::Expected<llvm::json::Value> json = readJsonFile(path, kMaxConfigBytes);
@@ -136,20 +153,22 @@ llvm::Expected<HFConfig> parseConfig(const std::string &path,
                 " is not supported (expected bitnet or llama)");
   }
   ref::ModelConfig &m = c.model;
-  const std::pair<const char *, int64_t *> required[] = {
-      {"hidden_size", &m.hidden},       {"intermediate_size", &m.intermediate},
-      {"num_hidden_layers", &m.layers}, {"num_attention_heads", &m.heads},
-      {"vocab_size", &m.vocab},         {"max_position_embeddings", &m.context}};
+  const ref::ModelConfigKeys names = configKeys(options.context > 0);
+  const ref::ModelConfigKeys fileNames = configKeys(false);
+  const std::pair<const std::string &, int64_t *> required[] = {
+      {fileNames.hidden, &m.hidden}, {fileNames.intermediate, &m.intermediate},
+      {fileNames.layers, &m.layers}, {fileNames.heads, &m.heads},
+      {fileNames.vocab, &m.vocab},   {fileNames.context, &m.context}};
   for (const auto &[key, field] : required)
-    if (llvm::Error e = keys.integer(key, *field, std::nullopt))
+    if (llvm::Error e = keys.integer(key.c_str(), *field, std::nullopt))
       return std::move(e);
-  if (llvm::Error e = keys.integer("num_key_value_heads", m.kvHeads, m.heads))
+  if (llvm::Error e = keys.integer(fileNames.kvHeads.c_str(), m.kvHeads, m.heads))
     return std::move(e);
   if (options.context > 0)
     m.context = options.context;
-  if (llvm::Error e = keys.number("rope_theta", m.ropeTheta, 10000.0))
+  if (llvm::Error e = keys.number(fileNames.ropeTheta.c_str(), m.ropeTheta, 10000.0))
     return std::move(e);
-  if (llvm::Error e = keys.number("rms_norm_eps", m.rmsEps, 1e-5))
+  if (llvm::Error e = keys.number(fileNames.rmsEps.c_str(), m.rmsEps, 1e-5))
     return std::move(e);
   std::optional<llvm::StringRef> act;
   if (llvm::Error e = keys.string("hidden_act", act, /*required=*/true))
@@ -179,7 +198,7 @@ llvm::Expected<HFConfig> parseConfig(const std::string &path,
       c.scaleIsInverse = *cls == "bitlinear";
     }
   }
-  std::string invalid = m.validate();
+  std::string invalid = m.validate(names);
   if (!invalid.empty())
     return fail(path + ": " + invalid);
   return c;

@@ -13,36 +13,35 @@ namespace ref {
 // ModelConfig
 //===--------------------------------------------------------------------===//
 
-std::string ModelConfig::validate() const {
+std::string ModelConfig::validate(const ModelConfigKeys &keys) const {
   struct {
-    const char *name;
+    const std::string &name;
     int64_t value, bound;
-  } sizes[] = {{"hidden", hidden, kMaxExtent},   {"intermediate", intermediate, kMaxExtent},
-               {"layers", layers, kMaxLayers},   {"heads", heads, kMaxExtent},
-               {"kvHeads", kvHeads, kMaxExtent}, {"vocab", vocab, kMaxExtent},
-               {"context", context, kMaxExtent}};
+  } sizes[] = {{keys.hidden, hidden, kMaxExtent}, {keys.intermediate, intermediate, kMaxExtent},
+               {keys.layers, layers, kMaxLayers}, {keys.heads, heads, kMaxExtent},
+               {keys.kvHeads, kvHeads, kMaxExtent}, {keys.vocab, vocab, kMaxExtent},
+               {keys.context, context, kMaxExtent}};
   for (const auto &s : sizes) {
     if (s.value <= 0)
-      return std::string(s.name) + " must be positive, got " +
-             std::to_string(s.value);
+      return s.name + " must be positive, got " + std::to_string(s.value);
     if (s.value > s.bound)
-      return std::string(s.name) + " is " + std::to_string(s.value) +
-             ", more than the " + std::to_string(s.bound) + " a model may have";
+      return s.name + " is " + std::to_string(s.value) + ", more than the " +
+             std::to_string(s.bound) + " a model may have";
   }
   if (hidden % heads != 0)
-    return "hidden (" + std::to_string(hidden) +
-           ") must be divisible by heads (" + std::to_string(heads) + ")";
+    return keys.hidden + " (" + std::to_string(hidden) + ") must be divisible by " +
+           keys.heads + " (" + std::to_string(heads) + ")";
   if (heads % kvHeads != 0)
-    return "heads (" + std::to_string(heads) +
-           ") must be divisible by kvHeads (" + std::to_string(kvHeads) + ")";
+    return keys.heads + " (" + std::to_string(heads) + ") must be divisible by " +
+           keys.kvHeads + " (" + std::to_string(kvHeads) + ")";
   if (headDim() % 2 != 0)
-    return "headDim (hidden / heads = " + std::to_string(headDim()) +
-           ") must be even for RoPE";
+    return "the head dimension (" + keys.hidden + " / " + keys.heads + " = " +
+           std::to_string(headDim()) + ") must be even for RoPE";
   if (!(ropeTheta > 0.0f) || !std::isfinite(ropeTheta))
-    return "ropeTheta must be positive and finite";
+    return keys.ropeTheta + " must be positive and finite";
   // The dialect's norms require it too: a zero-valued row would divide by 0.
   if (!(rmsEps > 0.0f) || !std::isfinite(rmsEps))
-    return "rmsEps (the RMSNorm epsilon) must be positive and finite, got " +
+    return keys.rmsEps + " (the RMSNorm epsilon) must be positive and finite, got " +
            std::to_string(rmsEps);
   return "";
 }

@@ -641,12 +641,16 @@ int main(int argc, char **argv) {
       return bytes;
     };
     expectGGUFError(bad, "layers-huge.gguf", withU32("bitnet-b1.58.block_count", 10000000),
-                    {"layers is 10000000, more than the 4096 a model may have"});
+                    {"bitnet-b1.58.block_count is 10000000, more than the 4096 a model may have"});
     expectGGUFError(bad, "layers-missing.gguf", withU32("bitnet-b1.58.block_count", 3),
                     {"key 'bitnet-b1.58.block_count' is 3 but the file has no tensor "
                      "'blk.2.attn_norm.weight'"});
     expectGGUFError(bad, "context-huge.gguf", withU32("bitnet-b1.58.context_length", 0xFFFFFFFFu),
-                    {"context is 4294967295, more than the 16777216 a model may have"});
+                    {"bitnet-b1.58.context_length is 4294967295, more than the 16777216 a model may have"});
+    // Shape errors name the file's keys, not the importer's fields.
+    expectGGUFError(bad, "heads-indivisible.gguf", withU32("bitnet-b1.58.attention.head_count", 3),
+                    {"bitnet-b1.58.embedding_length (256) must be divisible by "
+                     "bitnet-b1.58.attention.head_count (3)"});
     GGUFBytes longString;
     longString.raw("GGUF", 4).u32(3).u64(0).u64(1).u64(uint64_t(1) << 40);
     expectGGUFError(bad, "string.gguf", longString.bytes, {"a key has length"});

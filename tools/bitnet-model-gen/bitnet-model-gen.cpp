@@ -145,7 +145,15 @@ static bool parseConfig(ref::ModelConfig &cfg) {
            << "' (expected ternary, binary or float)\n";
     return false;
   }
-  std::string why = cfg.validate();
+  ref::ModelConfigKeys names;
+  names.hidden = "--hidden";
+  names.intermediate = "--intermediate";
+  names.layers = "--layers";
+  names.heads = "--heads";
+  names.kvHeads = "--kv-heads";
+  names.vocab = "--vocab";
+  names.context = "--context";
+  std::string why = cfg.validate(names);
   if (!why.empty()) {
     errs() << "bitnet-model-gen: invalid model shape: " << why << "\n";
     return false;

@@ -167,6 +167,16 @@ void add(const float *a, const float *b, int64_t count, float *y);
 // Whole models
 //===--------------------------------------------------------------------===//
 
+/// What a checkpoint format calls each ModelConfig field, so that
+/// ModelConfig::validate names the key a user wrote (config.json's
+/// "hidden_size", a GGUF's "bitnet-b1.58.embedding_length"); by default the
+/// fields' own names.
+struct ModelConfigKeys {
+  std::string hidden = "hidden", intermediate = "intermediate", layers = "layers",
+              heads = "heads", kvHeads = "kvHeads", vocab = "vocab", context = "context",
+              ropeTheta = "ropeTheta", rmsEps = "rmsEps";
+};
+
 struct ModelConfig {
   int64_t hidden = 128;
   int64_t intermediate = 384;
@@ -188,8 +198,9 @@ struct ModelConfig {
 
   int64_t headDim() const { return hidden / heads; }
   int64_t kvDim() const { return kvHeads * headDim(); }
-  /// Empty when valid, else a message naming the offending field.
-  std::string validate() const;
+  /// Empty when valid, else a message naming the offending field by its
+  /// key in `keys`.
+  std::string validate(const ModelConfigKeys &keys = {}) const;
   /// The 2B-4T family (relu2 GLU, GQA) and the 1bitLLM family (SiLU, MHA),
   /// at a tiny size.
   static ModelConfig tinyB158();
