@@ -353,9 +353,12 @@ llvm::Error ComparisonRun::compileFamilies() {
                                      libraries_[i],
                                      "--kernel-cache=" + kernelCache,
                                      "-j" + std::to_string(options_.jobs),
-                                     "--weights=file",
                                      "--target=" + options_.target,
                                      "--lm-head=" + options_.lmHead};
+    // A fat object (--target=x86-64, aarch64) embeds its weights: its
+    // variants cannot share one weights file.
+    if (!target::lookupFatTarget(options_.target))
+      args.push_back("--weights=file");
     if (options_.context > 0)
       args.push_back("--context=" + std::to_string(options_.context));
     if (!options_.tokenizer.empty())
