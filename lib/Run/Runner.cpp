@@ -320,10 +320,14 @@ int32_t sampleToken(const float *logits, int32_t vocab, const Sampling &sampling
   std::stable_sort(ids.begin(), ids.end(),
                    [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
   size_t keep = sampling.topK > 0 ? std::min<size_t>(ids.size(), sampling.topK) : ids.size();
+  // Differences from the top logit, divided in double: logit / temperature
+  // overflowed a float for tiny temperatures (inf - inf: NaN weights, and
+  // then the least likely kept token was picked).
   std::vector<double> p(keep);
-  double top = logits[ids[0]] / sampling.temperature, sum = 0;
+  const double top = logits[ids[0]];
+  double sum = 0;
   for (size_t i = 0; i < keep; ++i)
-    sum += p[i] = std::exp(logits[ids[i]] / sampling.temperature - top);
+    sum += p[i] = std::exp((double(logits[ids[i]]) - top) / double(sampling.temperature));
   if (sampling.topP < 1.0f) {
     double mass = 0;
     for (size_t i = 0; i < keep; ++i) {
