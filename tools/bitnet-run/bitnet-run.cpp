@@ -93,9 +93,11 @@ static cl::opt<bool> parseSpecial("special",
 static cl::opt<bool> ignoreEos("ignore-eos",
                                cl::desc("Generate all -n tokens, past end of generation"),
                                cl::cat(category));
-static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; a list "
-                                                 "with --bench, where 0 skips generation; "
-                                                 "--verify: 0 checks the prompt alone)"),
+static cl::list<int32_t> generated("n", cl::desc("Tokens to generate (default 16; --chat: "
+                                                 "per reply, default 256; --bench: a list, "
+                                                 "default 128 or the context if smaller, 0 "
+                                                 "skips generation; --verify: 0 checks the "
+                                                 "prompt alone)"),
                                    cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<float> temperature("temp", cl::desc("Sampling temperature (0: greedy, the "
                                                    "default)"),
@@ -116,15 +118,17 @@ static cl::list<int32_t> threads("t", cl::desc("Threads (default: the Halide run
                                  cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<bool> profileMode(
     "profile",
-    cl::desc("Time a prompt (-p, default 128 tokens) and generated tokens (-n, default 16) "
-             "by kernel kind and parallel loop on -t threads (default 1)"),
+    cl::desc("Time a prompt (-p, default 128 tokens) and generated tokens (-n, default 16; "
+             "both fewer where the context is smaller) by kernel kind and parallel loop on -t "
+             "threads (default 1)"),
     cl::cat(category));
 static cl::opt<bool> benchMode("bench", cl::desc("Benchmark prompt processing (-p) and "
                                                  "generation (-n) instead of generating"),
                                cl::cat(category));
 static cl::list<int32_t> promptTokens("p", cl::desc("--bench, --profile, --verify: prompt tokens "
-                                                    "(default 128, --verify 16; --bench: 0 "
-                                                    "skips the prompt tests)"),
+                                                    "(default 128 or the context if smaller, "
+                                                    "--verify 16; --bench: 0 skips the "
+                                                    "prompt tests)"),
                                       cl::CommaSeparated, cl::Prefix, cl::cat(category));
 static cl::opt<int32_t> repetitions("r", cl::desc("--bench: repetitions (default 3)"),
                                     cl::init(3), cl::Prefix, cl::cat(category));
@@ -261,6 +265,9 @@ int main(int argc, char **argv) {
     int32_t chunk = chunkTokens.getNumOccurrences()
                         ? int32_t(chunkTokens)
                         : int32_t(std::min<int64_t>(512, m.context));
+    if (m.context < 4)
+      return fail("--perplexity needs a context of at least 4 tokens; the model's is " +
+                  Twine(m.context));
     if (chunk < 4 || chunk > m.context)
       return fail("-c " + Twine(chunk) + " must be in [4, " + Twine(m.context) +
                   "] (the compiled context)");
@@ -340,8 +347,17 @@ int main(int argc, char **argv) {
     return fail("--profile and --bench are different runs: give one");
   if (profileMode) {
     run::ProfileOptions options;
+    const bitnet_model &m = (*model)->model();
     if (promptTokens.size() > 1 || generated.size() > 1 || threads.size() > 1)
       return fail("--profile takes one value each for -p, -n and -t");
+    if (promptTokens.empty() && generated.empty() &&
+        options.promptTokens + options.generatedTokens > m.context) {
+      // Defaults that fit a small context: an eighth of it generated.
+      options.generatedTokens =
+          int32_t(std::min<int64_t>(options.generatedTokens, std::max<int64_t>(1, m.context / 8)));
+      options.promptTokens =
+          int32_t(std::min<int64_t>(options.promptTokens, m.context - options.generatedTokens));
+    }
     if (!promptTokens.empty())
       options.promptTokens = promptTokens.front();
     if (!generated.empty())
@@ -354,12 +370,19 @@ int main(int argc, char **argv) {
   }
   if (benchMode) {
     run::BenchOptions options;
+    const bitnet_model &m = (*model)->model();
     auto tests = [](const cl::list<int32_t> &counts) {
       std::vector<int32_t> nonzero;
       std::copy_if(counts.begin(), counts.end(), std::back_inserter(nonzero),
                    [](int32_t n) { return n != 0; });
       return nonzero;
     };
+    // Defaults that fit a small context (after -d's tokens).
+    const int64_t room = m.context - std::max<int64_t>(0, depth);
+    for (std::vector<int32_t> *counts : {&options.promptTokens, &options.generatedTokens})
+      if (room >= 1)
+        for (int32_t &n : *counts)
+          n = int32_t(std::min<int64_t>(n, room));
     if (!promptTokens.empty())
       options.promptTokens = tests(promptTokens);
     if (!generated.empty())
