@@ -77,19 +77,38 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+#define USAGE_LINE                                                                         \
+  "usage: %s MODEL.so NAME [--weights FILE | --zero-weights] [-p N] [-n N] [-r N] [-t N] "  \
+  "[--bandwidth GBS]\n"
+
 /* The usage line after why the arguments were refused (`what`, a printf
  * format of one string argument, and that argument). */
 static int usage(const char *self, const char *what, const char *arg) {
   if (what) {
-    fprintf(stderr, "bitnet-bench-model: ");
+    fprintf(stderr, "bitnet-bench-model: error: ");
     fprintf(stderr, what, arg);
     fprintf(stderr, "\n");
   }
-  fprintf(stderr,
-          "usage: %s MODEL.so NAME [--weights FILE | --zero-weights] [-p N] [-n N] [-r N] "
-          "[-t N] [--bandwidth GBS]\n",
-          self);
+  fprintf(stderr, USAGE_LINE, self);
   return 2;
+}
+
+static int help(const char *self) {
+  printf(USAGE_LINE, self);
+  printf("\nTimes a model compiled with bitnet-compile --emit=shared: a prompt of -p tokens in\n"
+         "one forward call, then -n tokens generated one at a time from position 0 (the mean\n"
+         "tokens/s of -r repetitions after a warm-up), with libc and libdl alone.\n\n"
+         "  MODEL.so          the shared library\n"
+         "  NAME              the --name it was compiled with (its descriptor is NAME_model)\n"
+         "  --weights FILE    its weights file, for a model compiled with --weights=file\n"
+         "  --zero-weights    zero weights instead (speed only: no file needed)\n"
+         "  -p N              prompt tokens (default 128, or the context if smaller)\n"
+         "  -n N              generated tokens (default 64, or the context if smaller)\n"
+         "  -r N              repetitions (default 3)\n"
+         "  -t N              threads (default 1)\n"
+         "  --bandwidth GBS   this machine's memory bandwidth: print the generation's weight\n"
+         "                    traffic as a share of it\n");
+  return 0;
 }
 
 /* A positive integer argument, or -1. */
@@ -103,6 +122,7 @@ int main(int argc, char **argv) {
   const char *path, *name, *weights = NULL;
   int zero = 0, i;
   long prompt = 128, generated = 64, reps = 3, threads = 1;
+  int prompt_given = 0, generated_given = 0;
   double bandwidth = 0;
   char symbol[4096];
   void *handle;
@@ -111,8 +131,11 @@ int main(int argc, char **argv) {
   int32_t *ids;
   float *logits;
   double pp = 0, tg = 0;
+  for (i = 1; i < argc; ++i)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return help(argv[0]);
   if (argc < 3)
-    return usage(argv[0], "give the model and its --name", "");
+    return usage(argv[0], "give the model and the --name it was compiled with%s", "");
   path = argv[1];
   name = argv[2];
   for (i = 3; i < argc; ++i) {
@@ -124,6 +147,8 @@ int main(int argc, char **argv) {
     if (count && i + 1 < argc) {
       if ((*count = positive(argv[++i])) < 0)
         return usage(argv[0], "%s must be followed by a positive integer", argv[i - 1]);
+      prompt_given |= count == &prompt;
+      generated_given |= count == &generated;
     } else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc) {
       weights = argv[++i];
     } else if (strcmp(argv[i], "--zero-weights") == 0) {
@@ -142,13 +167,13 @@ int main(int argc, char **argv) {
   {
     const char *why = truncated_or_not_a_library(symbol);
     if (why) {
-      fprintf(stderr, "bitnet-bench-model: %s: %s\n", path, why);
+      fprintf(stderr, "bitnet-bench-model: error: %s: %s\n", path, why);
       return 1;
     }
   }
   handle = dlopen(symbol, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
-    fprintf(stderr, "bitnet-bench-model: %s\n", dlerror());
+    fprintf(stderr, "bitnet-bench-model: error: %s\n", dlerror());
     return 1;
   }
   snprintf(symbol, sizeof symbol, "%s_model", name);
@@ -164,29 +189,29 @@ int main(int argc, char **argv) {
   BITNET_BENCH_FN(bitnet_rt2_weights_error);
   if (!m || !p_bitnet_rt2_create || !p_bitnet_rt2_forward || !p_bitnet_rt2_reset ||
       !p_bitnet_rt2_destroy || !p_bitnet_rt2_load_weights) {
-    fprintf(stderr, "bitnet-bench-model: %s: no %s or model API (compiled with --name=%s "
+    fprintf(stderr, "bitnet-bench-model: error: %s: no %s or model API (compiled with --name=%s "
                     "and --emit=shared?)\n", path, symbol, name);
     return 1;
   }
   if (m->abi_version != BITNET_MODEL_ABI || !p_bitnet_rt2_can_run ||
       !p_bitnet_rt2_weights_error) {
-    fprintf(stderr, "bitnet-bench-model: %s: descriptor ABI %lld, this tool reads ABI %d: "
+    fprintf(stderr, "bitnet-bench-model: error: %s: descriptor ABI %lld, this tool reads ABI %d: "
                     "compile it again\n", path, (long long)m->abi_version, BITNET_MODEL_ABI);
     return 1;
   }
   if (!p_bitnet_rt2_can_run(m)) {
-    fprintf(stderr, "bitnet-bench-model: %s: this CPU lacks what the model was compiled for "
+    fprintf(stderr, "bitnet-bench-model: error: %s: this CPU lacks what the model was compiled for "
                     "(bitnet-run names it)\n", path);
     return 1;
   }
   if (!m->weight_slots && (weights || zero)) {
-    fprintf(stderr, "bitnet-bench-model: %s embeds its weights: drop %s\n", path,
+    fprintf(stderr, "bitnet-bench-model: error: %s embeds its weights: drop %s\n", path,
             weights ? "--weights" : "--zero-weights");
     return 1;
   }
   if (m->weight_slots) {
     if (zero && !p_bitnet_rt2_load_zero_weights) {
-      fprintf(stderr, "bitnet-bench-model: %s predates bitnet_rt2_load_zero_weights: "
+      fprintf(stderr, "bitnet-bench-model: error: %s predates bitnet_rt2_load_zero_weights: "
                       "compile it again\n", path);
       return 1;
     }
@@ -194,18 +219,23 @@ int main(int argc, char **argv) {
                      : weights ? p_bitnet_rt2_load_weights(m, weights)
                                : -100;
     if (status == -100) {
-      fprintf(stderr, "bitnet-bench-model: %s keeps its weights in a file: give --weights "
+      fprintf(stderr, "bitnet-bench-model: error: %s keeps its weights in a file: give --weights "
                       "FILE or --zero-weights\n", path);
       return 1;
     }
     if (status != 0) {
-      fprintf(stderr, "bitnet-bench-model: %s: %s (status %d)\n", zero ? path : weights,
+      fprintf(stderr, "bitnet-bench-model: error: %s: %s (status %d)\n", zero ? path : weights,
               p_bitnet_rt2_weights_error(status), status);
       return 1;
     }
   }
+  /* Defaults that fit a smaller context. */
+  if (!prompt_given && prompt > m->context)
+    prompt = (long)m->context;
+  if (!generated_given && generated > m->context)
+    generated = (long)m->context;
   if (prompt > m->context || generated > m->context) {
-    fprintf(stderr, "bitnet-bench-model: -p and -n must not exceed the context %lld\n",
+    fprintf(stderr, "bitnet-bench-model: error: -p and -n must not exceed the context %lld\n",
             (long long)m->context);
     return 1;
   }
@@ -213,7 +243,7 @@ int main(int argc, char **argv) {
   ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)(prompt > generated ? prompt : generated));
   logits = (float *)malloc(sizeof(float) * (size_t)m->vocab);
   if (!s || !ids || !logits) {
-    fprintf(stderr, "bitnet-bench-model: cannot create a state (out of memory, or no "
+    fprintf(stderr, "bitnet-bench-model: error: cannot create a state (out of memory, or no "
                     "device: see the runtime's message above)\n");
     return 1;
   }
@@ -232,7 +262,16 @@ int main(int argc, char **argv) {
       status = p_bitnet_rt2_forward(s, &ids[j], 1, j, BITNET_LOGITS_LAST, logits);
     t3 = now();
     if (status) {
-      fprintf(stderr, "bitnet-bench-model: forward failed with status %d\n", status);
+      /* A one-target object's entries (a fat one's are its variants'). */
+      const bitnet_model *entries = m->variant_count ? m->variants[0].model : m;
+      if (status == -1 && entries->entry_count > 0 &&
+          entries->entries[entries->entry_count - 1].tokens != 1)
+        fprintf(stderr, "bitnet-bench-model: error: the model refused the call: it has no "
+                        "one-token entry point (its smallest takes %lld tokens), so it cannot "
+                        "generate; compile it with a one-token entry point\n",
+                (long long)entries->entries[entries->entry_count - 1].tokens);
+      else
+        fprintf(stderr, "bitnet-bench-model: error: forward failed with status %d\n", status);
       return 1;
     }
     if (i > 0) {

@@ -113,7 +113,7 @@ static bool parseConfig(ref::ModelConfig &cfg) {
   else if (preset == "2b-4t")
     cfg = ref::ModelConfig::b158_2B4T();
   else {
-    errs() << "bitnet-model-gen: unknown preset '" << preset
+    errs() << "bitnet-model-gen: error: unknown preset '" << preset
            << "' (expected tiny-b158, tiny-1bitllm, 700m or 2b-4t)\n";
     return false;
   }
@@ -128,7 +128,7 @@ static bool parseConfig(ref::ModelConfig &cfg) {
     if (!flag->getNumOccurrences())
       continue;
     if (*flag < 1) {
-      errs() << "bitnet-model-gen: --" << flag->ArgStr << " " << *flag << " must be >= 1\n";
+      errs() << "bitnet-model-gen: error: --" << flag->ArgStr << " " << *flag << " must be >= 1\n";
       return false;
     }
     *field = *flag;
@@ -141,7 +141,7 @@ static bool parseConfig(ref::ModelConfig &cfg) {
   else if (weightKind == "float")
     cfg.weightKind = ref::WeightKind::Float;
   else {
-    errs() << "bitnet-model-gen: unknown --weight-kind '" << weightKind
+    errs() << "bitnet-model-gen: error: unknown --weight-kind '" << weightKind
            << "' (expected ternary, binary or float)\n";
     return false;
   }
@@ -155,14 +155,14 @@ static bool parseConfig(ref::ModelConfig &cfg) {
   names.context = "--context";
   std::string why = cfg.validate(names);
   if (!why.empty()) {
-    errs() << "bitnet-model-gen: invalid model shape: " << why << "\n";
+    errs() << "bitnet-model-gen: error: invalid model shape: " << why << "\n";
     return false;
   }
   int64_t weights = 0;
   for (const ref::TensorShape &t : ref::modelTensors(cfg))
     weights += t.rows * t.cols;
   if (weights > kMaxGeneratedWeights) {
-    errs() << "bitnet-model-gen: the shape has " << weights
+    errs() << "bitnet-model-gen: error: the shape has " << weights
            << " weights, more than the " << kMaxGeneratedWeights
            << " the generator makes (2^33, 3.5 times the 2b-4t preset)\n";
     return false;
@@ -186,29 +186,29 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < counts.size(); ++i) {
     const int64_t m = counts[i];
     if (m <= 0 || m > cfg.context) {
-      errs() << "bitnet-model-gen: --tokens value " << m
+      errs() << "bitnet-model-gen: error: --tokens value " << m
              << " must be in [1, context = " << cfg.context << "]\n";
       return 1;
     }
     if (llvm::is_contained(llvm::ArrayRef(counts).take_front(i), m)) {
-      errs() << "bitnet-model-gen: --tokens value " << m << " is given twice\n";
+      errs() << "bitnet-model-gen: error: --tokens value " << m << " is given twice\n";
       return 1;
     }
   }
 
   if (output.empty()) {
-    errs() << "bitnet-model-gen: -o needs a path ('-' for standard output)\n";
+    errs() << "bitnet-model-gen: error: -o needs a path ('-' for standard output)\n";
     return 1;
   }
   if (outputFormat != Format::MLIR) {
     if (output == "-") {
-      errs() << "bitnet-model-gen: --format=hf-* and gguf-* write files: give -o\n";
+      errs() << "bitnet-model-gen: error: --format=hf-* and gguf-* write files: give -o\n";
       return 1;
     }
     bool ternaryOnly = outputFormat == Format::HFPacked || outputFormat == Format::GGUFI2S ||
                        outputFormat == Format::GGUFTQ2 || outputFormat == Format::GGUFTQ1;
     if (ternaryOnly && cfg.weightKind != ref::WeightKind::Ternary) {
-      errs() << "bitnet-model-gen: --format=hf-packed, gguf-i2s, gguf-tq2 and "
+      errs() << "bitnet-model-gen: error: --format=hf-packed, gguf-i2s, gguf-tq2 and "
                 "gguf-tq1 hold ternary weights only; use --format=hf-bf16 or "
                 "gguf-f16 for the master weights\n";
       return 1;
@@ -220,7 +220,7 @@ int main(int argc, char **argv) {
                       : outputFormat == Format::GGUFTQ1 ? GGUFType::TQ1_0
                                                         : GGUFType::F16;
       if (llvm::Error e = bitnet::import::writeGGUF(output, cfg, seed, {type, ggufArch, ggufTableType})) {
-        errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
+        errs() << "bitnet-model-gen: error: " << toString(std::move(e)) << "\n";
         return 1;
       }
       return 0;
@@ -229,7 +229,7 @@ int main(int argc, char **argv) {
             output, cfg, seed,
             outputFormat == Format::HFPacked ? bitnet::import::HFWeightFormat::Packed
                                        : bitnet::import::HFWeightFormat::BF16)) {
-      errs() << "bitnet-model-gen: " << toString(std::move(e)) << "\n";
+      errs() << "bitnet-model-gen: error: " << toString(std::move(e)) << "\n";
       return 1;
     }
     return 0;
@@ -241,13 +241,13 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::bitnet::buildModelModule(&ctx, weights, name, counts);
   if (failed(mlir::verify(*module))) {
-    errs() << "bitnet-model-gen: internal error: generated IR does not verify\n";
+    errs() << "bitnet-model-gen: error: internal: generated IR does not verify\n";
     return 1;
   }
   std::string error;
   std::unique_ptr<ToolOutputFile> out = mlir::openOutputFile(output, &error);
   if (!out) {
-    errs() << "bitnet-model-gen: " << error << "\n";
+    errs() << "bitnet-model-gen: error: " << error << "\n";
     return 1;
   }
   out->os() << "// Generated by bitnet-model-gen --preset=" << preset
@@ -260,7 +260,7 @@ int main(int argc, char **argv) {
   out->os() << "\n";
   out->os().flush();
   if (out->os().has_error()) {
-    errs() << "bitnet-model-gen: cannot write '" << output << "'\n";
+    errs() << "bitnet-model-gen: error: cannot write '" << output << "'\n";
     out->os().clear_error();
     return 1;
   }
