@@ -46,5 +46,7 @@ try:
         flags = set(next((l for l in cpuinfo if l.startswith("flags")), "").split())
     if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= flags:
         config.available_features.add("cpu-avx512")
+    if "avx_vnni" in flags:
+        config.available_features.add("cpu-avxvnni")
 except OSError:
     pass

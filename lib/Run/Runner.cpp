@@ -3,6 +3,7 @@
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Run/ReadBandwidth.h"
 #include "bitnet/Support/Input.h"
+#include "bitnet/Target/TargetTable.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ELFObjectFile.h"
@@ -201,10 +202,11 @@ llvm::Expected<std::unique_ptr<LoadedModel>> LoadedModel::load(llvm::StringRef p
   // Its kernels would die of SIGILL at the first instruction this CPU lacks.
   if (!model->canRun_(model->model_)) {
     const bitnet_model &m = *model->model_;
+    const int64_t missing = m.cpu_features & ~target::hostCpuFeatures();
     if (m.variant_count == 0)
       return fail(path + ": compiled for CPUs with " + cpuFeatureNames(m.cpu_features) +
-                  "; this CPU lacks some of that (compile it for --target=host, or for a fat "
-                  "target: x86-64, aarch64)");
+                  "; this CPU lacks " + (missing ? cpuFeatureNames(missing) : "some of that") +
+                  " (compile it for --target=host, or for a fat target: x86-64, aarch64)");
     std::string names;
     for (int64_t i = 0; i < m.variant_count; ++i)
       names += (i ? ", " : "") + std::string(m.variants[i].name);
