@@ -329,6 +329,17 @@ llvm::Error ComparisonRun::prepareMasters() {
 
 llvm::Error ComparisonRun::compileFamilies() {
   const std::string kernelCache = inWorkDir("kernel-cache");
+  // --text's tokenizer, known before anything compiles (a compiled model
+  // without one was found only after all three compiles).
+  bool compiles = false;
+  for (size_t i = 0; i < families().size(); ++i)
+    compiles |= !reused(i);
+  llvm::SmallString<256> tokenizerJson(masters_);
+  llvm::sys::path::append(tokenizerJson, "tokenizer.json");
+  if (compiles && !options_.textFile.empty() && options_.tokenizer.empty() &&
+      !fs::exists(tokenizerJson))
+    return fail("--text needs a tokenizer: the masters have no tokenizer.json (give "
+                "--tokenizer=FILE)");
   for (size_t i = 0; i < families().size(); ++i) {
     const Family &family = families()[i];
     if (reused(i)) {
@@ -473,8 +484,14 @@ llvm::Error ComparisonRun::writeReport(const Comparison &comparison, llvm::Strin
   writeComparisonData(comparison, dataOut);
   if (llvm::Error e = writeFileAtomically(dataPath, data))
     return e;
-  if (llvm::Error e =
-          writeFileAtomically(scriptPath, comparisonPlotScript(comparison, dataPath, png)))
+  // Absolute paths in the script, so that `gnuplot <stem>.gp` redraws the
+  // plot from any directory.
+  llvm::SmallString<256> absoluteData(dataPath), absolutePng(png);
+  fs::make_absolute(absoluteData);
+  fs::make_absolute(absolutePng);
+  if (llvm::Error e = writeFileAtomically(
+          scriptPath, comparisonPlotScript(comparison, absoluteData.str().str(),
+                                           absolutePng.str().str())))
     return e;
   if (options_.noPlot) {
     progress_ << "bitnet-compare: wrote " << dataPath << " and " << scriptPath

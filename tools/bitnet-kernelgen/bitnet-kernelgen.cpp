@@ -175,6 +175,12 @@ int main(int argc, char **argv) {
   }
   if (outDir.empty())
     return fail("no output directory (-o DIR)");
+  if (!runtime) {
+    std::string why = spec.validate();
+    if (!why.empty())
+      return fail("invalid spec: " + why);
+  }
+  bool madeOutDir = false;
   if (!isDirectory(outDir)) {
     std::error_code ec;
     if (std::filesystem::exists(outDir, ec))
@@ -182,29 +188,36 @@ int main(int argc, char **argv) {
     if (!std::filesystem::create_directories(outDir, ec) || ec)
       return fail("cannot create the output directory '" + outDir + "': " +
                   (ec ? ec.message() : std::string("unknown error")));
+    madeOutDir = true;
   }
+  // A failure leaves no directory this run made (remove() takes only an
+  // empty one).
+  auto failed = [&](const std::string &why) {
+    std::error_code ec;
+    if (madeOutDir)
+      std::filesystem::remove(outDir, ec);
+    return fail(why);
+  };
 
-  StagingDir staging(outDir);
-  if (!staging.ok())
-    return fail("cannot create a temporary directory in '" + outDir +
-                "': " + std::strerror(errno));
   std::string error;
-  if (runtime) {
-    std::string object = std::string("halide_runtime_") +
-                         kernelTargetName(spec.target) + ".o";
-    error = generateRuntime(spec.target, staging.file(object));
-  } else {
-    std::string why = spec.validate();
-    if (!why.empty())
-      return fail("invalid spec: " + why);
-    error = generateKernel(
-        spec, staging.file(spec.name + kernelObjectSuffixFor(spec.target)),
-        staging.file(spec.name + ".h"));
-  }
+  {
+    StagingDir staging(outDir);
+    if (!staging.ok())
+      return failed("cannot create a temporary directory in '" + outDir +
+                    "': " + std::strerror(errno));
+    if (runtime) {
+      std::string object = std::string("halide_runtime_") +
+                           kernelTargetName(spec.target) + ".o";
+      error = generateRuntime(spec.target, staging.file(object));
+    } else {
+      error = generateKernel(
+          spec, staging.file(spec.name + kernelObjectSuffixFor(spec.target)),
+          staging.file(spec.name + ".h"));
+    }
+    if (error.empty())
+      error = staging.commit();
+  } // the staging directory is gone here
   if (!error.empty())
-    return fail(error);
-  error = staging.commit();
-  if (!error.empty())
-    return fail(error);
+    return failed(error);
   return 0;
 }
