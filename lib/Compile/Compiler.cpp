@@ -1321,7 +1321,8 @@ llvm::Error CompileSession::generateKernels() {
     }
     ++done;
   }
-  log << "bitnet-compile: kernels: " << kernelObjects.size() << " (" << jobs.size()
+  log << "bitnet-compile: kernels: " << kernelObjects.size() << " and the Halide runtime ("
+      << jobs.size()
       << " generated, " << (kernelObjects.size() + 1 - jobs.size()) << " cache hits), "
       << llvm::format("%.2f", secondsSince(phase)) << " s" << peakMemory() << "\n";
   return llvm::Error::success();

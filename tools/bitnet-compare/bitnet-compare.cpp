@@ -7,6 +7,7 @@
 #include "ComparisonDriver.h"
 
 #include "bitnet/Support/Input.h"
+#include "bitnet/Support/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -100,6 +101,7 @@ static int fail(const Twine &message) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  bitnet::setToolVersionPrinter("bitnet-compare");
   cl::ParseCommandLineOptions(
       argc, argv,
       "bitnet-compare: compiles one shape as the vanilla (float), 1-bit (binary) and "

@@ -30,7 +30,8 @@ static cl::opt<std::string> target(
              "| cuda-sm90 | opencl | host (this machine; the default)"),
     cl::init("host"), cl::cat(category));
 static cl::opt<std::string> name("name",
-                                 cl::desc("Prefix of every exported symbol"),
+                                 cl::desc("Prefix of every exported symbol, and the "
+                                          "output's name without -o (default: model)"),
                                  cl::init("model"), cl::cat(category));
 static cl::opt<mlir::bitnet::EmitKind> emit(
     "emit", cl::desc("What to write"),

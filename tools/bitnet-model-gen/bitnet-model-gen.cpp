@@ -10,6 +10,7 @@
 #include "bitnet/InitAll.h"
 #include "bitnet/ModelGen/ModelIR.h"
 #include "bitnet/Reference/Reference.h"
+#include "bitnet/Support/ToolVersion.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -173,6 +174,7 @@ static bool parseConfig(ref::ModelConfig &cfg) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  bitnet::setToolVersionPrinter("bitnet-model-gen");
   cl::ParseCommandLineOptions(
       argc, argv,
       "bitnet-model-gen: writes a seeded random BitNet model as bitnet-dialect "

@@ -7,6 +7,7 @@
 
 #include "bitnet/InitAll.h"
 #include "bitnet/Support/LLVMInput.h"
+#include "bitnet/Support/ToolVersion.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -25,6 +26,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::bitnet::registerAllDialects(registry);
   mlir::bitnet::registerAllPasses();
+  bitnet::setToolVersionPrinter("bitnet-opt");
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "bitnet-opt: runs bitnet passes and pipelines\n", registry);
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();

@@ -5,6 +5,7 @@
 #include "bitnet/Run/Runner.h"
 #include "bitnet/Run/Verify.h"
 #include "bitnet/Support/LLVMInput.h"
+#include "bitnet/Support/ToolVersion.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
@@ -161,6 +162,7 @@ static std::string tokenizePrompt(run::LoadedModel &model, StringRef text, Strin
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  bitnet::setToolVersionPrinter("bitnet-run");
   cl::ParseCommandLineOptions(argc, argv,
                               "bitnet-run: generates tokens with, or benchmarks, a model "
                               "compiled by bitnet-compile --emit=shared\n");

@@ -6,6 +6,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "bitnet/Support/ToolPaths.h"
+#include "bitnet/Support/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -98,7 +99,7 @@ std::string describeCpu() {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::SetVersionPrinter([](raw_ostream &os) { os << "bitnet-tune " << BITNET_VERSION << "\n"; });
+  bitnet::setToolVersionPrinter("bitnet-tune");
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
