@@ -674,7 +674,22 @@ llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw
     return fail("out of memory for the profile");
   }
   const bitnet_profile_entry *entries = nullptr;
-  out << llvm::format("model %s, %d thread(s)\n", name.c_str(), options.threads);
+  // The kernels' symbol prefix is that of the descriptor the state runs: a
+  // fat object's variant is <name>_<suffix>_model, and its kernels
+  // <name>_<suffix>_<kind>_<hash>.
+  std::string kernelPrefix = name;
+  Dl_info info;
+  if (dladdr(s->model, &info) && info.dli_sname) {
+    llvm::StringRef symbol(info.dli_sname);
+    if (symbol.consume_back("_model"))
+      kernelPrefix = symbol.str();
+  }
+  std::string variant;
+  for (int64_t i = 0; i < m.variant_count; ++i)
+    if (m.variants[i].model == s->model)
+      variant = std::string(" (variant ") + m.variants[i].name + ")";
+  out << llvm::format("model %s%s, %d thread(s)\n", name.c_str(), variant.c_str(),
+                      options.threads);
   auto t0 = Clock::now();
   status =
       model.forward(s, ids.data(), options.promptTokens, 0, BITNET_LOGITS_LAST, logits.data());
@@ -683,7 +698,7 @@ llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw
     return failed(status);
   int32_t count = model.profileRead(s, &entries);
   printProfile(out, "prompt of " + std::to_string(options.promptTokens) + " tokens", prompt,
-               options.promptTokens, entries, count, name);
+               options.promptTokens, entries, count, kernelPrefix);
   model.profile(s, 1); // from zero
   t0 = Clock::now();
   for (int32_t i = 0; i < options.generatedTokens && status == 0; ++i)
@@ -694,7 +709,7 @@ llvm::Error profile(LoadedModel &model, const ProfileOptions &options, llvm::raw
     return failed(status);
   count = model.profileRead(s, &entries);
   printProfile(out, std::to_string(options.generatedTokens) + " generated tokens", generation,
-               options.generatedTokens, entries, count, name);
+               options.generatedTokens, entries, count, kernelPrefix);
   model.profile(s, 0);
   model.destroy(s);
   return llvm::Error::success();
