@@ -774,6 +774,8 @@ private:
   std::optional<::bitnet::tokenizer::Vocabulary> tokenizerFile;
   std::string chatTemplate; // the checkpoint's (empty: none)
   bool embedTokenizer = true;
+  /// Whether this session compiles one variant of a fat object.
+  bool fatVariant = false;
   /// Whether to print the tokenizer line (a fat object's first variant
   /// prints it for the fat descriptor, which carries the tokenizer).
   bool describeTokenizer = true;
@@ -1386,9 +1388,14 @@ llvm::Error CompileSession::link() {
     return e;
   log << "bitnet-compile: link: " << llvm::format("%.2f", secondsSince(phase)) << " s"
       << peakMemory() << "\n";
-  log << "bitnet-compile: wrote " << objectPath << " and " << headerPath
-      << (o.externalWeights ? " and " + weightsPath : std::string()) << " in "
-      << llvm::format("%.2f", secondsSince(start)) << " s\n";
+  if (fatVariant)
+    // Its object is an intermediate in a temporary directory.
+    log << "bitnet-compile: variant " << target->name << " compiled in "
+        << llvm::format("%.2f", secondsSince(start)) << " s\n";
+  else
+    log << "bitnet-compile: wrote " << objectPath << " and " << headerPath
+        << (o.externalWeights ? " and " + weightsPath : std::string()) << " in "
+        << llvm::format("%.2f", secondsSince(start)) << " s\n";
   return llvm::Error::success();
 }
 
@@ -1467,6 +1474,7 @@ public:
       CompileSession session(vo, log);
       session.shareableWeightData = written;
       session.embedTokenizer = false; // the fat descriptor carries it
+      session.fatVariant = true;
       session.describeTokenizer = entries.empty();
       if (llvm::Error e = session.run())
         return e;
