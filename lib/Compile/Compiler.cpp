@@ -9,6 +9,7 @@
 #include "bitnet/InitAll.h"
 #include "bitnet/Pipelines/Pipelines.h"
 #include "bitnet/Target/TargetTable.h"
+#include "bitnet/Runtime/Tokenizer.h"
 #include "bitnet/Tokenizer/Vocabulary.h"
 
 #include "ModelAPIHeader.inc"
@@ -1066,7 +1067,7 @@ llvm::Error CompileSession::checkTokenizer() {
   // after the offsets and scores).
   uint32_t padding = 0;
   const uint8_t *types = tokenizerBlob.data() + 72 + 4 * (size_t(tokens) + 1) + 4 * size_t(tokens);
-  while (padding < tokens && types[tokens - 1 - padding] == 5)
+  while (padding < tokens && types[tokens - 1 - padding] == BITNET_TOKEN_UNUSED)
     ++padding;
   if (describeTokenizer)
     log << "bitnet-compile: tokenizer: " << (kind == 2 ? "byte-level BPE" : "SentencePiece BPE")
