@@ -34,6 +34,9 @@ config.substitutions.append(("%bitnet_example_tiny",
 config.substitutions.append(("%bitnet_dlopen_check",
                              os.path.join(config.bitnet_obj_root, "test",
                                           "bitnet-dlopen-check")))
+config.substitutions.append(("%bitnet_two_models",
+                             os.path.join(config.bitnet_obj_root, "test",
+                                          "bitnet-two-models")))
 config.substitutions.append(("%bitnet_kernelgen_path",
                              os.path.join(config.bitnet_tools_dir, "bitnet-kernelgen")))
 # bitnet-compare draws its PNG with gnuplot (Debian: gnuplot-nox).

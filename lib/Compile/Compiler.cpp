@@ -669,8 +669,14 @@ llvm::Error linkObjects(const llvm::Triple &triple, const std::vector<std::strin
     PendingFile library{partial.path + ".so.tmp"};
     // DT_NEEDED for what the model calls (sincosf, expf, pthreads, malloc):
     // a program that links neither libm nor anything else can dlopen it.
-    std::string sharedError = runProgram(
-        *ld, {"-shared", partial.path, "-o", library.path, "--as-needed", "-lm", "-lc"});
+    // -Bsymbolic: the library's glue and kernels call its own runtime (the
+    // Halide runtime's hooks, the buffer allocator), never another model's
+    // that a program exports (-rdynamic) or loaded RTLD_GLOBAL first: bound
+    // to that one, a model ran on the other's thread pool hooks and crashed
+    // once the other library was unloaded.
+    std::string sharedError =
+        runProgram(*ld, {"-shared", "-Bsymbolic", partial.path, "-o", library.path,
+                         "--as-needed", "-lm", "-lc"});
     if (!sharedError.empty())
       return compileError("shared link failed: " + sharedError);
     llvm::sys::fs::remove(partial.path);
