@@ -975,7 +975,11 @@ llvm::Error CompileSession::splitEntryPoints() {
     tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*tokenizerFile);
     tokenizerFile.reset();
   }
-  if (entries.back().tokens != 1)
+  // ModelAPI.c pads a rest to the smallest entry when it fills a quarter.
+  if (entries.back().tokens != 1 && entries.back().tokens <= 4)
+    log << "bitnet-compile: warning: no entry point takes one token: each generated token "
+        << "runs the smallest (" << entries.back().tokens << " tokens), padded\n";
+  else if (entries.back().tokens != 1)
     log << "bitnet-compile: warning: no entry point takes one token (the smallest takes "
         << entries.back().tokens << "): the model cannot generate, and runs only batches "
         << "that chunks of its token counts cover\n";

@@ -758,20 +758,24 @@ BITNET_WEAK bitnet_state *bitnet_rt2_create(const bitnet_model *model, int32_t c
  * them. Sets *real to the chunk's real tokens; -1 when nothing fits. */
 static int64_t bitnet_next_chunk(const bitnet_model *m, int32_t left, int32_t pos,
                                  int32_t context, int may_pad, int32_t *real) {
-  int64_t e, fit;
+  int64_t fit;
+  const int has_one = m->entries[m->entry_count - 1].tokens == 1;
+  /* The smallest entry above one token (-1: none). */
+  const int64_t smallest = m->entry_count - 1 - has_one;
   for (fit = 0; fit < m->entry_count && m->entries[fit].tokens > left; ++fit) {
+  }
+  /* A rest that no multi-token entry fits, padded to the smallest when it
+   * fills a quarter of it; never a single token a one-token entry runs
+   * (padded, each generated token would cost a whole chunk). */
+  if (may_pad && smallest >= 0 && (fit == m->entry_count || m->entries[fit].tokens == 1) &&
+      (left > 1 || !has_one) && (int64_t)left * 4 >= m->entries[smallest].tokens &&
+      pos + m->entries[smallest].tokens <= (int64_t)context) {
+    *real = left;
+    return smallest;
   }
   if (fit == m->entry_count)
     return -1;
   *real = (int32_t)m->entries[fit].tokens;
-  if (may_pad && m->entries[fit].tokens == 1 && fit > 0) {
-    e = fit - 1; /* the smallest entry above one token */
-    if ((int64_t)left * 4 >= m->entries[e].tokens &&
-        pos + m->entries[e].tokens <= (int64_t)context) {
-      *real = left;
-      return e;
-    }
-  }
   return fit;
 }
 

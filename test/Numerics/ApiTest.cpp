@@ -224,6 +224,21 @@ int main() {
              kernels_b158_forward(s, &a[4], 1, 4, BITNET_LOGITS_LAST, next.data()) == 0 &&
              maxDifference(next.data(), &want[4 * V]) <= 1e-4,
          "BITNET_LOGITS_NONE fills the cache for the next token");
+  // One token runs the one-token entry, never padded to the 3-token one
+  // (1 is a quarter of 3, and each generated token then cost a 3-token
+  // chunk): the cache rows after it stay as reset left them (zero), where
+  // the padding wrote rows 1 and 2.
+  kernels_b158_reset(s);
+  const int64_t kvDim = kernels_b158_model.kv_dim;
+  expect(kernels_b158_forward(s, a.data(), 1, 0, BITNET_LOGITS_LAST, next.data()) == 0 &&
+             maxDifference(next.data(), &want[0]) <= 1e-4,
+         "one token's logits");
+  bool untouched = true, written = false;
+  for (int64_t i = 0; i < kvDim; ++i) {
+    written |= s->k_cache[i] != 0.0f;
+    untouched &= s->k_cache[kvDim + i] == 0.0f && s->k_cache[2 * kvDim + i] == 0.0f;
+  }
+  expect(written && untouched, "one token writes its cache row only (no padding)");
   expect(kernels_b158_vocab() == 256 && kernels_b158_layers() == 2 &&
              kernels_b158_max_context() == 64,
          "model dimensions");

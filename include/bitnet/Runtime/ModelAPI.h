@@ -175,7 +175,8 @@ int32_t bitnet_rt2_can_run(const bitnet_model *model);
  * for (bitnet_logits_rows): the last token's (1 x vocab), every token's
  * (count x vocab) or none. The LM head runs only for those rows. Without
  * BITNET_LOGITS_ALL, a rest too short for the multi-token entries but at
- * least a quarter of the smallest one runs as that entry, padded: its
+ * least a quarter of the smallest one runs as that entry, padded (a single
+ * token only where no one-token entry exists): its
  * padding may write KV-cache rows after pos + count - 1 (up to the entry's
  * length, within the context), which later tokens overwrite before reading.
  * Returns 0; -1 for a NULL state or tokens, NULL logits when rows asks for
