@@ -83,6 +83,8 @@ static void bitnet_profile_add(bitnet_state *s, const void *task, int64_t ns) {
   s->profile[i].nanoseconds += ns;
 }
 
+static void bitnet_report(const char *message);
+
 /* The glue's buffers.
  *
  * bitnet-compile lowers the glue's allocations to MLIR's generic functions
@@ -119,8 +121,15 @@ BITNET_WEAK void *_mlir_memref_to_llvm_alloc(size_t bytes) {
         return buffer;
       }
   if (bytes > (size_t)-1 - BITNET_BUFFER_HEADER ||
-      posix_memalign(&block, BITNET_BUFFER_HEADER, BITNET_BUFFER_HEADER + bytes) != 0)
+      posix_memalign(&block, BITNET_BUFFER_HEADER, BITNET_BUFFER_HEADER + bytes) != 0) {
+    /* The glue passes the NULL on, and a kernel given it answers as a
+     * bounds query and computes nothing: counted here, the error becomes
+     * forward()'s status instead of logits computed from unwritten
+     * buffers. */
+    if (s && s->runtime_errors++ == 0)
+      bitnet_report("out of memory for a buffer of the forward pass");
     return NULL;
+  }
   h = (bitnet_buffer_header *)block;
   h->bytes = bytes;
   h->owner = s;
@@ -978,6 +987,10 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
     status = m->last_logits(s->hidden + (size_t)(real - 1) * (size_t)m->hidden, logits);
   if (s->pool)
     bitnet_pool_set_active(s->pool, 0);
+  /* An error reported while every kernel returned 0 (a glue buffer that
+   * could not be allocated): the logits are not the model's. */
+  if (status == 0 && s->runtime_errors > 0)
+    status = -11; /* halide_error_code_out_of_memory */
   if (s->runtime_errors > 1) {
     char more[64];
     snprintf(more, sizeof more, "%d more errors in this forward pass",

@@ -38,6 +38,25 @@ int halide_default_do_task(void *, halide_task_t, int, uint8_t *);
 
 namespace ref = bitnet::ref;
 
+#ifndef API_TEST_GPU
+// posix_memalign, made to fail once (the glue's buffers come from it: a
+// failed allocation must become forward()'s status, not logits computed
+// from a buffer no kernel wrote).
+#include <dlfcn.h>
+static int failAllocationsFrom = -1; // -1: none fail
+extern "C" int posix_memalign(void **out, size_t alignment, size_t bytes) {
+  using Real = int (*)(void **, size_t, size_t);
+  static Real real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "posix_memalign"));
+  if (failAllocationsFrom == 0) {
+    failAllocationsFrom = -1;
+    return 12; // ENOMEM
+  }
+  if (failAllocationsFrom > 0)
+    --failAllocationsFrom;
+  return real(out, alignment, bytes);
+}
+#endif
+
 namespace {
 bitnet::test::Checks checks;
 
@@ -239,6 +258,26 @@ int main() {
     untouched &= s->k_cache[kvDim + i] == 0.0f && s->k_cache[2 * kvDim + i] == 0.0f;
   }
   expect(written && untouched, "one token writes its cache row only (no padding)");
+#ifndef API_TEST_GPU
+  // The first buffer of a fresh state's pass cannot be allocated: the pass
+  // fails with Halide's out-of-memory code (it returned 0 with wrong
+  // logits), and the state works again afterwards.
+  {
+    kernels_b158_state *fresh = kernels_b158_create(0, 1);
+    std::vector<float> all(a.size() * V);
+    failAllocationsFrom = 0;
+    int32_t failed = kernels_b158_forward(fresh, a.data(), int32_t(a.size()), 0,
+                                          BITNET_LOGITS_ALL, all.data());
+    failAllocationsFrom = -1;
+    expect(failed == -11, "a failed buffer allocation is forward's status -11, got " +
+                              std::to_string(failed));
+    kernels_b158_reset(fresh);
+    expect(kernels_b158_forward(fresh, a.data(), 1, 0, BITNET_LOGITS_LAST, next.data()) == 0 &&
+               maxDifference(next.data(), &want[0]) <= 1e-4,
+           "the state runs again after the failed pass");
+    kernels_b158_destroy(fresh);
+  }
+#endif
   expect(kernels_b158_vocab() == 256 && kernels_b158_layers() == 2 &&
              kernels_b158_max_context() == 64,
          "model dimensions");

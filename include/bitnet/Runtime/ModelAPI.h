@@ -182,7 +182,8 @@ int32_t bitnet_rt2_can_run(const bitnet_model *model);
  * Returns 0; -1 for a NULL state or tokens, NULL logits when rows asks for
  * some, an unknown `rows`, a token id outside [0, vocab), positions beyond
  * the state's context, or a count no chunking covers (nothing is run then);
- * or the status of a failing kernel. */
+ * or the status of a failing kernel; -11 (Halide's out-of-memory code) when
+ * a buffer of the pass could not be allocated. */
 int32_t bitnet_rt2_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
                            int32_t pos, int32_t rows, float *logits);
 
