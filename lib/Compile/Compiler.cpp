@@ -259,8 +259,9 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
        << "static inline int32_t " << n << "_load_weights(const char *path) {\n"
        << "  return bitnet_rt2_load_weights(&" << n << "_model, path);\n}\n\n";
   os << "/* bitnet_rt2_create: room for `context` tokens (0: the compiled context);\n"
-     << " * forward passes on at most `threads` threads (0: all). NULL when out of memory"
-     << (externalWeights ? " or\n * before " + n + "_load_weights succeeded" : std::string())
+     << " * forward passes on at most `threads` threads (0: all). NULL when out of memory,\n"
+     << " * on a CPU without what the model was compiled for (bitnet_rt2_can_run)"
+     << (externalWeights ? ",\n * or before " + n + "_load_weights succeeded" : std::string())
      << ". */\n"
      << "static inline " << n << "_state *" << n << "_create(int32_t context, int32_t threads) {\n"
      << "  return bitnet_rt2_create(&" << n << "_model, context, threads);\n}\n\n"
@@ -268,7 +269,8 @@ std::string headerText(llvm::StringRef name, llvm::StringRef target,
      << " * the compiled token counts; `rows` (bitnet_logits_rows) picks the logits\n"
      << " * written: BITNET_LOGITS_LAST 1 x VOCAB, BITNET_LOGITS_ALL count x VOCAB,\n"
      << " * BITNET_LOGITS_NONE none. 0; -1 refused (bad argument, token id or\n"
-     << " * position; nothing run); or a kernel's status. */\n"
+     << " * position, or a count the token counts cannot chunk; nothing run); -11\n"
+     << " * out of memory for the pass's buffers; or a kernel's status. */\n"
      << "static inline int32_t " << n << "_forward(" << n << "_state *s, const int32_t *tokens,\n"
      << "    int32_t count, int32_t pos, int32_t rows, float *logits) {\n"
      << "  return bitnet_rt2_forward(s, tokens, count, pos, rows, logits);\n}\n\n"

@@ -1120,8 +1120,10 @@ BITNET_WEAK int32_t bitnet_rt2_load_weights(const bitnet_model *m, const char *p
   struct stat st;
   FILE *f;
   int fd;
-  if (!m || !path || !m->weights_loaded)
+  if (!m || !m->weights_loaded)
     return -1;
+  if (!path)
+    return -2;
   /* O_NONBLOCK: a FIFO must not wait for a writer; only regular files are
    * read. */
   fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);

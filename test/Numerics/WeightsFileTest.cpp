@@ -134,5 +134,7 @@ int main(int argc, char **argv) {
   expect(mkfifo(fifo.c_str(), 0600) == 0 && file_b158_load_weights(fifo.c_str()) == -2,
          "a FIFO: -2, without blocking");
   expect(file_b158_load_weights(dir.c_str()) == -2, "a directory: -2");
+  // A NULL path is a file that cannot be opened (it said "embedded").
+  expect(file_b158_load_weights(nullptr) == -2, "a NULL path: -2");
   return checks.finish();
 }

@@ -150,7 +150,9 @@ typedef struct bitnet_state {
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
- * context: the compiled context) whose forward passes run on `threads`
+ * context: the compiled context; a smaller one bounds the positions, not
+ * the memory: the KV caches always have the compiled context's rows, the
+ * layout the compiled code indexes) whose forward passes run on `threads`
  * threads: the caller's and, from 2 on, threads - 1 workers the state owns,
  * which spin while a forward pass runs and sleep between passes (so give it
  * no more threads than cores); 0: all of the Halide runtime's pool, which
@@ -182,6 +184,7 @@ int32_t bitnet_rt2_can_run(const bitnet_model *model);
  * Returns 0; -1 for a NULL state or tokens, NULL logits when rows asks for
  * some, an unknown `rows`, a token id outside [0, vocab), positions beyond
  * the state's context, or a count no chunking covers (nothing is run then);
+ * a count of 0 runs nothing and writes no logits (returns 0);
  * or the status of a failing kernel; -11 (Halide's out-of-memory code) when
  * a buffer of the pass could not be allocated. */
 int32_t bitnet_rt2_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
@@ -200,8 +203,9 @@ int32_t bitnet_rt2_profile(bitnet_state *state, int32_t enable);
 int32_t bitnet_rt2_profile_read(const bitnet_state *state, const bitnet_profile_entry **entries);
 
 /* Reads the weights file of a model compiled with --weights=file. Returns 0;
- * -1 if the model's weights are embedded; -2 if the file cannot be opened
- * or is no regular file (a FIFO, a device, a directory);
+ * -1 if the model's weights are embedded (or `model` is NULL); -2 if the
+ * file cannot be opened (or `path` is NULL) or is no regular file (a FIFO,
+ * a device, a directory);
  * -3 if it is not a bitnet weights file; -4 if it belongs to another model
  * (fingerprint, slot count or size differ); -5 if it is truncated; -6 if its
  * data does not match the fingerprint (corrupted or substituted bytes, or
@@ -231,7 +235,7 @@ int32_t bitnet_rt2_load_zero_weights(const bitnet_model *model);
  * minus the bytes needed. add_special adds the BOS (and EOS) token the
  * vocabulary asks for; parse_special reads special tokens written in the
  * text (e.g. "<|eot_id|>") as themselves; remove_special drops them from
- * detokenized text. Every function returns BITNET_TOKEN_ERROR for a model
+ * detokenized text. These three return BITNET_TOKEN_ERROR for a model
  * compiled without a tokenizer, an id outside the vocabulary or a
  * tokenizer that cannot run (a byte-level BPE needs libpcre2-8.so.0);
  * bitnet_rt2_tokenizer_error says why. Calls from several threads are
@@ -245,7 +249,8 @@ int32_t bitnet_rt2_token_to_piece(const bitnet_model *model, int32_t id, char *b
 int32_t bitnet_rt2_detokenize(const bitnet_model *model, const int32_t *ids, int32_t n,
                               char *buf, int32_t len, int32_t remove_special);
 /* The BOS / EOS ids (-1: none, or no tokenizer); whether `id` ends
- * generation (EOS, end-of-turn and the like). */
+ * generation (EOS, end-of-turn and the like; 0 for an id outside the
+ * vocabulary or without a tokenizer). */
 int32_t bitnet_rt2_token_bos(const bitnet_model *model);
 int32_t bitnet_rt2_token_eos(const bitnet_model *model);
 int32_t bitnet_rt2_token_is_eog(const bitnet_model *model, int32_t id);
