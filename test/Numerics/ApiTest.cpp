@@ -252,12 +252,16 @@ int main() {
   expect(kernels_b158_forward(s, a.data(), 1, 0, BITNET_LOGITS_LAST, next.data()) == 0 &&
              maxDifference(next.data(), &want[0]) <= 1e-4,
          "one token's logits");
+#ifndef API_TEST_GPU // a GPU model's caches stay on the device between passes
   bool untouched = true, written = false;
   for (int64_t i = 0; i < kvDim; ++i) {
     written |= s->k_cache[i] != 0.0f;
     untouched &= s->k_cache[kvDim + i] == 0.0f && s->k_cache[2 * kvDim + i] == 0.0f;
   }
   expect(written && untouched, "one token writes its cache row only (no padding)");
+#else
+  (void)kvDim;
+#endif
 #ifndef API_TEST_GPU
   // The first buffer of a fresh state's pass cannot be allocated: the pass
   // fails with Halide's out-of-memory code (it returned 0 with wrong
