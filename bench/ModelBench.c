@@ -265,7 +265,7 @@ int main(int argc, char **argv) {
       /* A one-target object's entries (a fat one's are its variants'). */
       const bitnet_model *entries = m->variant_count ? m->variants[0].model : m;
       if (status == -1 && entries->entry_count > 0 &&
-          entries->entries[entries->entry_count - 1].tokens != 1)
+          entries->entries[entries->entry_count - 1].tokens > BITNET_PAD_FRACTION)
         fprintf(stderr, "bitnet-bench-model: error: the model refused the call: it has no "
                         "one-token entry point (its smallest takes %lld tokens), so it cannot "
                         "generate; compile it with a one-token entry point\n",

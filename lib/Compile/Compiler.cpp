@@ -764,7 +764,7 @@ private:
   }
   std::string header() const {
     return headerText(o.name, target->name, entries, lastLogits, o.externalWeights,
-                      !tokenizerBlob.empty() && embedTokenizer);
+                      !tokenizerBlob.empty() && !fatVariant);
   }
 
   const CompileOptions &o;
@@ -775,15 +775,15 @@ private:
   /// The prompt block's tuning entry (nullptr: the default or --tokens).
   const ::bitnet::target::TuningEntry *promptEntry = nullptr;
   int64_t promptBlock = 0; // tokens of the default prompt entry point (0: none)
-  /// The serialized tokenizer (empty: none), and whether this object's
-  /// descriptor carries it (a fat object's variants do not).
+  /// The serialized tokenizer (empty: none).
   std::vector<uint8_t> tokenizerBlob;
   /// --tokenizer's vocabulary, serialized into tokenizerBlob once the entry
   /// points say the model's vocabulary size (splitEntryPoints).
   std::optional<::bitnet::tokenizer::Vocabulary> tokenizerFile;
   std::string chatTemplate; // the checkpoint's (empty: none)
-  bool embedTokenizer = true;
-  /// Whether this session compiles one variant of a fat object.
+  /// Whether this session compiles one variant of a fat object: its object
+  /// is an intermediate, and its descriptor carries no tokenizer (the fat
+  /// descriptor does).
   bool fatVariant = false;
   /// Whether to print the tokenizer line (a fat object's first variant
   /// prints it for the fat descriptor, which carries the tokenizer).
@@ -977,8 +977,8 @@ llvm::Error CompileSession::splitEntryPoints() {
     tokenizerBlob = ::bitnet::tokenizer::serializeVocabulary(*tokenizerFile);
     tokenizerFile.reset();
   }
-  // ModelAPI.c pads a rest to the smallest entry when it fills a quarter.
-  if (entries.back().tokens != 1 && entries.back().tokens <= 4)
+  // forward() pads a single token to the smallest entry it fills enough of.
+  if (entries.back().tokens != 1 && entries.back().tokens <= BITNET_PAD_FRACTION)
     log << "bitnet-compile: warning: no entry point takes one token: each generated token "
         << "runs the smallest (" << entries.back().tokens << " tokens), padded\n";
   else if (entries.back().tokens != 1)
@@ -1090,7 +1090,7 @@ llvm::Error CompileSession::checkTokenizer() {
         << ", " << merges << " merges, "
         << llvm::format("%.1f", tokenizerBlob.size() / 1048576.0) << " MiB"
         << (chatTemplate.empty() ? ", no chat template" : ", a chat template")
-        << (embedTokenizer ? "" : " (in the fat descriptor)") << "\n";
+        << (fatVariant ? " (in the fat descriptor)" : "") << "\n";
   return llvm::Error::success();
 }
 
@@ -1116,8 +1116,8 @@ llvm::Error CompileSession::emitGlue() {
     return e;
   figures = addModelDescriptor(*llvmModule, o.name, entries, lastLogits, gatheredBytes,
                                weightData ? static_cast<int64_t>(weightData->bytes) : 0,
-                               embedTokenizer ? tokenizerBlob : std::vector<uint8_t>(),
-                               embedTokenizer ? chatTemplate : std::string(), kinds);
+                               fatVariant ? std::vector<uint8_t>() : tokenizerBlob,
+                               fatVariant ? std::string() : chatTemplate, kinds);
   if (o.emit == EmitKind::LLVM) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -1486,7 +1486,6 @@ public:
       log << "bitnet-compile: variant " << v.target << " (" << vo.name << ")\n";
       CompileSession session(vo, log);
       session.shareableWeightData = written;
-      session.embedTokenizer = false; // the fat descriptor carries it
       session.fatVariant = true;
       session.describeTokenizer = entries.empty();
       if (llvm::Error e = session.run())

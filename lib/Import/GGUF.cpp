@@ -968,7 +968,7 @@ public:
     names.heads = arch + ".attention.head_count";
     names.kvHeads = arch + ".attention.head_count_kv";
     names.vocab = "the rows of token_embd.weight";
-    names.context = options.context > 0 ? "the context (--context)" : arch + ".context_length";
+    names.context = arch + ".context_length";
     names.ropeTheta = arch + ".rope.freq_base";
     names.rmsEps = arch + ".attention.layer_norm_rms_epsilon";
     if (llvm::Error e = integer(names.hidden, cfg.hidden, std::nullopt))
@@ -981,10 +981,12 @@ public:
       return std::move(e);
     if (llvm::Error e = integer(names.kvHeads, cfg.kvHeads, cfg.heads))
       return std::move(e);
-    if (llvm::Error e = integer(arch + ".context_length", cfg.context, std::nullopt))
+    if (llvm::Error e = integer(names.context, cfg.context, std::nullopt))
       return std::move(e);
-    if (options.context > 0)
+    if (options.context > 0) {
       cfg.context = options.context;
+      names.context = "the context (--context)";
+    }
     auto number = [&](const std::string &key, double fallback, float &field) -> llvm::Error {
       const GGUFValue *v = f.value(key);
       std::optional<double> d = v ? v->asNumber() : fallback;

@@ -115,9 +115,8 @@ private:
 };
 
 /// config.json's keys of the model's sizes (Hugging Face's LlamaConfig
-/// and BitNetConfig names); `contextOption`: the context came from
-/// --context rather than max_position_embeddings.
-ref::ModelConfigKeys configKeys(bool contextOption) {
+/// and BitNetConfig names).
+ref::ModelConfigKeys configKeys() {
   ref::ModelConfigKeys keys;
   keys.hidden = "hidden_size";
   keys.intermediate = "intermediate_size";
@@ -125,7 +124,7 @@ ref::ModelConfigKeys configKeys(bool contextOption) {
   keys.heads = "num_attention_heads";
   keys.kvHeads = "num_key_value_heads";
   keys.vocab = "vocab_size";
-  keys.context = contextOption ? "the context (--context)" : "max_position_embeddings";
+  keys.context = "max_position_embeddings";
   keys.ropeTheta = "rope_theta";
   keys.rmsEps = "rms_norm_eps";
   return keys;
@@ -153,8 +152,7 @@ llvm::Expected<HFConfig> parseConfig(const std::string &path,
                 " is not supported (expected bitnet or llama)");
   }
   ref::ModelConfig &m = c.model;
-  const ref::ModelConfigKeys names = configKeys(options.context > 0);
-  const ref::ModelConfigKeys fileNames = configKeys(false);
+  const ref::ModelConfigKeys fileNames = configKeys();
   const std::pair<const std::string &, int64_t *> required[] = {
       {fileNames.hidden, &m.hidden}, {fileNames.intermediate, &m.intermediate},
       {fileNames.layers, &m.layers}, {fileNames.heads, &m.heads},
@@ -198,6 +196,9 @@ llvm::Expected<HFConfig> parseConfig(const std::string &path,
       c.scaleIsInverse = *cls == "bitlinear";
     }
   }
+  ref::ModelConfigKeys names = fileNames;
+  if (options.context > 0)
+    names.context = "the context (--context)";
   std::string invalid = m.validate(names);
   if (!invalid.empty())
     return fail(path + ": " + invalid);

@@ -230,7 +230,10 @@ LoadedModel::~LoadedModel() {
 
 llvm::Error LoadedModel::failed(int32_t status) const {
   const bitnet_model &m = model_->variant_count ? *model_->variants[0].model : *model_;
-  if (status == -1 && m.entry_count > 0 && m.entries[m.entry_count - 1].tokens != 1)
+  // Without a one-token entry, a single token runs padded only to an entry
+  // of at most BITNET_PAD_FRACTION tokens: above that, generation cannot run.
+  if (status == -1 && m.entry_count > 0 &&
+      m.entries[m.entry_count - 1].tokens > BITNET_PAD_FRACTION)
     return fail("the model refused the call: it has no one-token entry point (its smallest "
                 "takes " + llvm::Twine(m.entries[m.entry_count - 1].tokens) +
                 " tokens), so it runs only batches that chunks of its token counts cover "

@@ -777,7 +777,8 @@ static int64_t bitnet_next_chunk(const bitnet_model *m, int32_t left, int32_t po
    * fills a quarter of it; never a single token a one-token entry runs
    * (padded, each generated token would cost a whole chunk). */
   if (may_pad && smallest >= 0 && (fit == m->entry_count || m->entries[fit].tokens == 1) &&
-      (left > 1 || !has_one) && (int64_t)left * 4 >= m->entries[smallest].tokens &&
+      (left > 1 || !has_one) &&
+      (int64_t)left * BITNET_PAD_FRACTION >= m->entries[smallest].tokens &&
       pos + m->entries[smallest].tokens <= (int64_t)context) {
     *real = left;
     return smallest;

@@ -63,6 +63,20 @@ static int run(model_api *api, bitnet_state *s, float *logits, int *profiled) {
   return 1;
 }
 
+/* Runs the first model again and prints, after `when`, its profile and
+ * whether its logits are still `before`; 0 when it does not run. */
+static int rerun_first(model_api *first, bitnet_state *s, const float *before, float *after,
+                       const char *when) {
+  int profiled = 0;
+  if (!run(first, s, after, &profiled)) {
+    printf("the first model does not run %s\n", when);
+    return 0;
+  }
+  printf("first %s: %d loops profiled, logits %s\n", when, profiled,
+         memcmp(before, after, sizeof(float) * (size_t)first->model->vocab) ? "differ" : "same");
+  return 1;
+}
+
 int main(int argc, char **argv) {
   model_api first, second;
   bitnet_state *s1, *s2;
@@ -94,20 +108,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("second: %d loops profiled\n", profiled);
-  if (!run(&first, s1, after, &profiled)) {
-    printf("the first model does not run after the second's\n");
+  if (!rerun_first(&first, s1, before, after, "after the second"))
     return 1;
-  }
-  printf("first after the second: %d loops profiled, logits %s\n", profiled,
-         memcmp(before, after, sizeof(float) * (size_t)first.model->vocab) ? "differ" : "same");
   second.destroy(s2);
   dlclose(second.library);
-  if (!run(&first, s1, after, &profiled)) {
-    printf("the first model does not run after the second is unloaded\n");
+  if (!rerun_first(&first, s1, before, after, "after the second is unloaded"))
     return 1;
-  }
-  printf("first after the second is unloaded: %d loops profiled, logits %s\n", profiled,
-         memcmp(before, after, sizeof(float) * (size_t)first.model->vocab) ? "differ" : "same");
   first.destroy(s1);
   free(before);
   free(after);

@@ -42,6 +42,11 @@ typedef enum bitnet_logits_rows {
   BITNET_LOGITS_NONE = 2  /* none (logits may be NULL): fills the KV cache only */
 } bitnet_logits_rows;
 
+/* forward() pads a rest of a batch too short for the multi-token entries to
+ * the smallest of them when the rest fills at least 1/BITNET_PAD_FRACTION of
+ * it (bitnet_rt2_forward). */
+#define BITNET_PAD_FRACTION 4
+
 /* A tensor kept in a weights file (bitnet-compile --weights=file). */
 typedef struct bitnet_weight_slot {
   void *data;
