@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,16 +97,60 @@ static void bitnet_report(const char *message);
  * 13.6 to 49 tokens/s without them). So the state whose forward pass runs
  * on this thread keeps every buffer the glue frees and hands it out again
  * for the same size. Outside a forward pass (an entry point called
- * directly) the buffers come from malloc and go back to free. */
+ * directly) the buffers come from malloc and go back to free.
+ *
+ * A buffer that cannot be allocated during a forward pass ends the pass
+ * (longjmp to bitnet_rt2_forward, which returns -11): the glue uses its
+ * buffers without checking them, so a NULL would crash it or, given to a
+ * kernel, make that kernel answer as a bounds query and compute nothing.
+ * The glue runs on the forward pass's thread between kernel calls, so no
+ * kernel or worker is running when it jumps, and the state's list of the
+ * buffers the glue has not freed yet (`live`) lets the pass give them
+ * back. */
 typedef struct bitnet_buffer_header {
   size_t bytes;
   bitnet_state *owner;
+  /* The owner's live buffers, while the glue holds this one. */
+  struct bitnet_buffer_header *prev, *next;
 } bitnet_buffer_header;
 /* The header's room: keeps the buffer as aligned as the block. */
 enum { BITNET_BUFFER_HEADER = 64 };
 
 static bitnet_buffer_header *bitnet_header_of(void *buffer) {
   return (bitnet_buffer_header *)((char *)buffer - BITNET_BUFFER_HEADER);
+}
+
+static void *bitnet_hand_out(bitnet_state *s, bitnet_buffer_header *h) {
+  if (s && s->pass_abort) {
+    h->prev = NULL;
+    h->next = (bitnet_buffer_header *)s->live_buffers;
+    if (h->next)
+      h->next->prev = h;
+    s->live_buffers = h;
+  }
+  return (char *)h + BITNET_BUFFER_HEADER;
+}
+
+static void bitnet_take_back(bitnet_state *s, bitnet_buffer_header *h) {
+  if (!s || !s->pass_abort)
+    return;
+  if (h->prev)
+    h->prev->next = h->next;
+  else if (s->live_buffers == h)
+    s->live_buffers = h->next;
+  if (h->next)
+    h->next->prev = h->prev;
+  h->prev = h->next = NULL;
+}
+
+/* A buffer of the running pass that cannot be allocated: ends the pass
+ * (see above); outside a pass the caller gets NULL. */
+static void *bitnet_out_of_memory(bitnet_state *s) {
+  if (s && s->runtime_errors++ == 0)
+    bitnet_report("out of memory for a buffer of the forward pass");
+  if (s && s->pass_abort)
+    longjmp(*(jmp_buf *)s->pass_abort, 1);
+  return NULL;
 }
 
 BITNET_WEAK void *_mlir_memref_to_llvm_alloc(size_t bytes) {
@@ -116,29 +161,23 @@ BITNET_WEAK void *_mlir_memref_to_llvm_alloc(size_t bytes) {
   if (s)
     for (i = 0; i < s->spare_count; ++i)
       if (bitnet_header_of(s->spare_buffers[i])->bytes == bytes) {
-        void *buffer = s->spare_buffers[i];
+        h = bitnet_header_of(s->spare_buffers[i]);
         s->spare_buffers[i] = s->spare_buffers[--s->spare_count];
-        return buffer;
+        return bitnet_hand_out(s, h);
       }
   if (bytes > (size_t)-1 - BITNET_BUFFER_HEADER ||
-      posix_memalign(&block, BITNET_BUFFER_HEADER, BITNET_BUFFER_HEADER + bytes) != 0) {
-    /* The glue passes the NULL on, and a kernel given it answers as a
-     * bounds query and computes nothing: counted here, the error becomes
-     * forward()'s status instead of logits computed from unwritten
-     * buffers. */
-    if (s && s->runtime_errors++ == 0)
-      bitnet_report("out of memory for a buffer of the forward pass");
-    return NULL;
-  }
+      posix_memalign(&block, BITNET_BUFFER_HEADER, BITNET_BUFFER_HEADER + bytes) != 0)
+    return bitnet_out_of_memory(s);
   h = (bitnet_buffer_header *)block;
   h->bytes = bytes;
   h->owner = s;
-  return (char *)block + BITNET_BUFFER_HEADER;
+  return bitnet_hand_out(s, h);
 }
 
 BITNET_WEAK void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
   /* Every buffer is aligned to BITNET_BUFFER_HEADER (64) bytes. */
-  return alignment <= BITNET_BUFFER_HEADER ? _mlir_memref_to_llvm_alloc(bytes) : NULL;
+  return alignment <= BITNET_BUFFER_HEADER ? _mlir_memref_to_llvm_alloc(bytes)
+                                           : bitnet_out_of_memory(bitnet_current_state);
 }
 
 BITNET_WEAK void _mlir_memref_to_llvm_free(void *buffer) {
@@ -148,6 +187,7 @@ BITNET_WEAK void _mlir_memref_to_llvm_free(void *buffer) {
     return;
   h = bitnet_header_of(buffer);
   if (s && h->owner == s) {
+    bitnet_take_back(s, h);
     if (s->spare_count == s->spare_capacity) {
       int32_t capacity = s->spare_capacity ? 2 * s->spare_capacity : 64;
       void **grown = (void **)realloc(s->spare_buffers, sizeof(void *) * (size_t)capacity);
@@ -930,13 +970,45 @@ BITNET_WEAK int32_t bitnet_rt2_with_pool(int32_t threads, int32_t (*fn)(void *ar
   return status;
 }
 
+/* The chunks of a checked forward pass (bitnet_rt2_forward). */
+static int32_t bitnet_run_chunks(bitnet_state *s, const int32_t *tokens, int32_t count,
+                                 int32_t pos, int32_t rows, float *logits) {
+  const bitnet_model *m = s->model;
+  const int may_pad = rows != BITNET_LOGITS_ALL;
+  int32_t n, real = 0, status = 0;
+  int64_t e;
+  while (count > 0 && status == 0) {
+    const int32_t *chunk = tokens;
+    e = bitnet_next_chunk(m, count, pos, s->context, may_pad, &real);
+    n = (int32_t)m->entries[e].tokens;
+    if (real < n) {
+      /* Padding: token 0 after the real ones (state scratch, entries[0] long). */
+      memcpy(s->padded_tokens, tokens, sizeof(int32_t) * (size_t)real);
+      memset(s->padded_tokens + real, 0, sizeof(int32_t) * (size_t)(n - real));
+      chunk = s->padded_tokens;
+    }
+    status = m->entries[e].body(chunk, pos, s->k_cache, s->v_cache, s->hidden);
+    if (status == 0 && rows == BITNET_LOGITS_ALL) {
+      status = m->entries[e].logits(s->hidden, logits);
+      logits += (size_t)n * (size_t)m->vocab;
+    }
+    tokens += real;
+    pos += real;
+    count -= real;
+  }
+  /* The last chunk's last real row holds the last token's hidden state. */
+  if (status == 0 && rows == BITNET_LOGITS_LAST && real > 0)
+    status = m->last_logits(s->hidden + (size_t)(real - 1) * (size_t)m->hidden, logits);
+  return status;
+}
+
 BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, int32_t count,
                                        int32_t pos, int32_t rows, float *logits) {
   const bitnet_model *m;
-  int32_t i, left, at, n = 0, real = 0, status = 0, outer_budget;
+  int32_t i, left, at, real = 0, status, outer_budget;
   struct bitnet_pool *outer_pool;
   bitnet_state *outer_state;
-  int64_t e;
+  jmp_buf abort_pass;
   /* Only the last token's logits (or none) let a chunk carry padding. */
   const int may_pad = rows != BITNET_LOGITS_ALL;
   if (!s || (!tokens && count > 0))
@@ -962,36 +1034,31 @@ BITNET_WEAK int32_t bitnet_rt2_forward(bitnet_state *s, const int32_t *tokens, i
   bitnet_current_pool = s->pool;
   bitnet_current_state = s;
   s->runtime_errors = 0;
+  s->live_buffers = NULL;
+  s->pass_abort = &abort_pass;
   if (s->pool)
     bitnet_pool_set_active(s->pool, 1);
-  while (count > 0 && status == 0) {
-    const int32_t *chunk = tokens;
-    e = bitnet_next_chunk(m, count, pos, s->context, may_pad, &real);
-    n = (int32_t)m->entries[e].tokens;
-    if (real < n) {
-      /* Padding: token 0 after the real ones (state scratch, entries[0] long). */
-      memcpy(s->padded_tokens, tokens, sizeof(int32_t) * (size_t)real);
-      memset(s->padded_tokens + real, 0, sizeof(int32_t) * (size_t)(n - real));
-      chunk = s->padded_tokens;
+  if (setjmp(abort_pass) == 0) {
+    status = bitnet_run_chunks(s, tokens, count, pos, rows, logits);
+  } else {
+    /* A glue buffer could not be allocated (bitnet_out_of_memory): the
+     * buffers the glue held go back to the C library, which is short. */
+    bitnet_buffer_header *h = (bitnet_buffer_header *)s->live_buffers;
+    while (h) {
+      bitnet_buffer_header *next = h->next;
+      free(h);
+      h = next;
     }
-    status = m->entries[e].body(chunk, pos, s->k_cache, s->v_cache, s->hidden);
-    if (status == 0 && rows == BITNET_LOGITS_ALL) {
-      status = m->entries[e].logits(s->hidden, logits);
-      logits += (size_t)n * (size_t)m->vocab;
-    }
-    tokens += real;
-    pos += real;
-    count -= real;
+    status = -11; /* halide_error_code_out_of_memory */
   }
-  /* The last chunk's last real row holds the last token's hidden state. */
-  if (status == 0 && rows == BITNET_LOGITS_LAST && real > 0)
-    status = m->last_logits(s->hidden + (size_t)(real - 1) * (size_t)m->hidden, logits);
+  s->pass_abort = NULL;
+  s->live_buffers = NULL;
   if (s->pool)
     bitnet_pool_set_active(s->pool, 0);
-  /* An error reported while every kernel returned 0 (a glue buffer that
-   * could not be allocated): the logits are not the model's. */
+  /* An error the Halide runtime reported while every call returned 0 (one
+   * whose status the glue does not check): the logits are not the model's. */
   if (status == 0 && s->runtime_errors > 0)
-    status = -11; /* halide_error_code_out_of_memory */
+    status = -11;
   if (s->runtime_errors > 1) {
     char more[64];
     snprintf(more, sizeof more, "%d more errors in this forward pass",

@@ -152,6 +152,11 @@ typedef struct bitnet_state {
    * the first is printed, the rest counted (a GPU model without its device
    * fails every device call of the pass). */
   int32_t runtime_errors;
+  /* During a forward pass: where a glue buffer that cannot be allocated
+   * ends the pass (a jmp_buf), and the glue's buffers not yet freed, which
+   * that ends (ModelAPI.c). NULL outside a pass. */
+  void *pass_abort;
+  void *live_buffers;
 } bitnet_state;
 
 /* A state with room for `context` tokens (0 or more than the compiled
@@ -191,7 +196,9 @@ int32_t bitnet_rt2_can_run(const bitnet_model *model);
  * the state's context, or a count no chunking covers (nothing is run then);
  * a count of 0 runs nothing and writes no logits (returns 0);
  * or the status of a failing kernel; -11 (Halide's out-of-memory code) when
- * a buffer of the pass could not be allocated. */
+ * a buffer of the pass could not be allocated: the pass stops there, gives
+ * back the buffers it held, and leaves the cache rows from pos on
+ * unspecified (run those tokens again). */
 int32_t bitnet_rt2_forward(bitnet_state *state, const int32_t *tokens, int32_t count,
                            int32_t pos, int32_t rows, float *logits);
 
