@@ -462,11 +462,15 @@ def LowerStridedCopies : Pass<"bitnet-lower-strided-copies", "ModuleOp"> {
     A `memref.copy` whose source or target is not contiguous (a slice of a
     fused projection's result, say) lowers to a call of MLIR's C runner
     library (`memrefCopy`), which a compiled model must not need. This pass
-    turns such copies into a `linalg.generic` that
-    `convert-linalg-to-loops` turns into plain loops; contiguous copies stay
-    (they become `memcpy`).
+    turns such a copy, where both sides have contiguous innermost rows (the
+    innermost dimensions laid out without gaps), into an `scf.for` nest over
+    the outer dimensions that copies one row at a time with a contiguous
+    `memref.copy` (a `memcpy`); any other strided copy into a
+    `linalg.generic` that `convert-linalg-to-loops` turns into element
+    loops. Contiguous copies stay (they become `memcpy`).
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
 }
 
 #endif // BITNET_TRANSFORMS_PASSES_TD
