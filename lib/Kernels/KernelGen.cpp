@@ -996,9 +996,9 @@ private:
   Var d{"d"}, m{"m"};
   RDom rd;
   Var j{"j"};
-  RDom squares;
+  RDom squares, maxima;
   Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, a{"a"}, amax{"amax"},
-      scale{"scale"}, qv{"q"},
+      partialMaxima{"max_partials"}, scale{"scale"}, qv{"q"},
       qsum{"qsum"};
   // GPU: the scale and the codes' sum are one output Func, computed with
   // the codes in their launch.
@@ -1025,7 +1025,25 @@ void RMSNormQuantGenerator::define() {
   squares = defineInverseRMS(partials, ss, inv, in, j, m, D, spec.eps, target);
   a(d, m) = (in(d, m) * inv(m)) * wn(d);
   amax(m) = 0.0f;
-  amax(m) = max(amax(m), abs(a(rd, m)));
+  if (target.family == ScheduleFamily::GPU) {
+    amax(m) = max(amax(m), abs(a(rd, m)));
+  } else {
+    // CPU: one vector of partial maxima (lane j sees elements j, j + lanes,
+    // ...), then their maximum: the same value as a maximum in the row's
+    // order. A maximum folded into one scalar per vector of elements ran as
+    // a chain of scalar vmaxss (8 per 8 elements), serial: 1% of a 2B-4T
+    // prompt's time.
+    const int64_t lanes = target.lanes;
+    maxima = RDom(0, i32((D + lanes - 1) / lanes), "r_maxima");
+    RDom rj(0, i32(lanes), "r_lanes");
+    Expr at = maxima * i32(lanes) + j;
+    // Past the row's end a lane takes 0, which leaves its maximum as it is.
+    Expr v = D % lanes == 0 ? abs(a(at, m))
+                            : select(at < i32(D), abs(a(min(at, i32(D - 1)), m)), 0.0f);
+    partialMaxima(j, m) = 0.0f;
+    partialMaxima(j, m) = max(partialMaxima(j, m), v);
+    amax(m) = max(amax(m), partialMaxima(rj, m));
+  }
   scale(m) = 127.0f / max(amax(m), 1e-5f);
   auto code = [](Expr normed, Expr s) {
     return cast<int8_t>(clamp(round(normed * s), -128.0f, 127.0f));
@@ -1069,12 +1087,13 @@ void RMSNormQuantGenerator::scheduleCPU() {
   const int vec = target.lanes;
   // The sum of squares in the reference's order (32 interleaved partial
   // sums: it feeds the integer codes), tokens in parallel. The maximum and the
-  // integer sum are exact in any order: one vector reduction each, on the
+  // integer sum are exact in any order: vector reductions, on the
   // calling thread (a prompt chunk's parallel loops are small, and each
   // costs a hand-off between threads).
   scheduleCPUInverseRMS(partials, ss, squares, j, m, target.lanes);
   amax.compute_root();
-  amax.update().atomic().vectorize(rd, vec);
+  partialMaxima.compute_at(amax, m).vectorize(j, vec);
+  partialMaxima.update().reorder(j, maxima.x).vectorize(j, vec);
   qsum.compute_root();
   qsum.update().atomic().vectorize(rd, vec);
   a.compute_root().vectorize(d, vec, TailStrategy::GuardWithIf).parallel(m);
@@ -1139,7 +1158,7 @@ private:
   ImageParam wn{Float(32), 1, "norm_weight"};
   Var d{"d"}, m{"m"};
   Var j{"j"};
-  RDom squares;
+  RDom squares, maxima;
   Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, y{"y"};
 };
 
