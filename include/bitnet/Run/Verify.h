@@ -57,6 +57,9 @@ struct VerifyResult {
   /// The prompt's positions first, then the generated ones.
   std::vector<PositionAgreement> positions;
   int32_t promptTokens = 0;
+  /// The prompt's tokens run in one call (all but where whole chunks of the
+  /// compiled token counts do not cover them; the rest ran one at a time).
+  int32_t promptInOneCall = 0;
   double compiledSeconds = 0, referenceSeconds = 0;
   /// The largest change, over the position's largest logit, of the
   /// reference run with scaled norms (-1: not run), and the bound on steps.
