@@ -1158,7 +1158,7 @@ private:
   ImageParam wn{Float(32), 1, "norm_weight"};
   Var d{"d"}, m{"m"};
   Var j{"j"};
-  RDom squares, maxima;
+  RDom squares;
   Func partials{"square_partials"}, ss{"ss"}, inv{"inv"}, y{"y"};
 };
 

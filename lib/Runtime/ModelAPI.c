@@ -106,7 +106,9 @@ static void bitnet_report(const char *message);
  * The glue runs on the forward pass's thread between kernel calls, so no
  * kernel or worker is running when it jumps, and the state's list of the
  * buffers the glue has not freed yet (`live`) lets the pass give them
- * back. */
+ * back. (A GPU model's device copies of those buffers, which the glue's
+ * own halide_buffer_t structs hold, are not given back: the device memory
+ * of a pass that ran out of host memory stays allocated.) */
 typedef struct bitnet_buffer_header {
   size_t bytes;
   bitnet_state *owner;
