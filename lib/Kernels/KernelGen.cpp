@@ -1394,6 +1394,11 @@ private:
   // CPU: cache rows whose values one pass over the head dimension's slices
   // reads (scheduleCPU).
   static constexpr int64_t kValueRunRows = 16;
+  // CPU prompts: the most vectors of queries a block scores together.
+  static constexpr int64_t kBlockQueryVectors = 4;
+  // CPU prompts: the fewest tasks (KV heads x blocks) a larger block may
+  // leave a chunk.
+  static constexpr int64_t kMinPromptTasks = 8;
   RDom rk, rt, rr, rc, rb, rq;
   Expr longPosition;
   int64_t hd = 0;
@@ -1495,18 +1500,28 @@ void AttentionGenerator::define() {
   cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kChunkRows;
   // CPU prompts where a vector holds the group's heads of several tokens
   // (2B-4T: 2 tokens on AVX2, 4 on AVX-512): a task per (KV head, block of
-  // those tokens), each cache row read once for the block instead of once
-  // per token. The block's queries are scored against a few rows at a time:
+  // a few such vectors' tokens), each cache row read once for the block
+  // instead of once per token. The block's queries are scored against a few rows at a time:
   // q . k as a sum over the head dimension of a broadcast k element times
   // the queries' vector (no horizontal sums), the softmax vectorized over
   // the queries. A query's rows past its own last (a later token's) get
   // zero weight, so its max, sums and weighted values are those of its own
   // rows, added in the reference's order (q . k too, along the head
   // dimension).
-  if (target.family == ScheduleFamily::CPU && M > 1 && hd % lanes == 0 && lanes % group == 0) {
-    blockTokens = lanes / group;
-    queryBlocks = blockTokens >= 2 && M % blockTokens == 0;
-  }
+  //
+  // A block holds up to kBlockQueryVectors vectors of queries: each key and
+  // value row read from L2 or L3 then serves that many more products. With
+  // a single vector (2 tokens of a 2B-4T on AVX2) the weighted values
+  // waited on every value row. Fewer vectors where the tasks would be fewer
+  // than kMinPromptTasks (a 2B-4T's 8-token chunks: 4 vectors make 5 tasks,
+  // which leave threads idle), one where nothing larger divides M.
+  if (target.family == ScheduleFamily::CPU && M > 1 && hd % lanes == 0 && lanes % group == 0 &&
+      lanes / group >= 2)
+    for (int64_t vectors = kBlockQueryVectors; vectors >= 1 && !queryBlocks; vectors /= 2) {
+      blockTokens = lanes / group * vectors;
+      queryBlocks = M % blockTokens == 0 &&
+                    (vectors == 1 || KV * (M / blockTokens) >= kMinPromptTasks);
+    }
   if (queryBlocks) {
     const int64_t tb = blockTokens;
     blockQueries = tb * group;
@@ -1622,27 +1637,30 @@ void AttentionGenerator::scheduleCPUQueryBlocks() {
                  blockAcc})
     f.compute_at(y, task).bound(j, 0, i32(blockQueries));
   queryBlock.vectorize(j, vec);
-  // A few cache rows at a time against the block's query vector: a chain
-  // per row, each k element broadcast once for the block, the rows' keys
-  // first copied side by side (8 interleaved row streams from L2 or L3
-  // held the loop back). The block's sums have constant extents
-  // (bound_extent) so that they live in registers.
-  const int rows = static_cast<int>(accumulators);
+  // A few cache rows at a time against the block's query vectors: a chain
+  // per (row, query vector), each k element broadcast once for the block,
+  // the rows' keys first copied side by side (8 interleaved row streams
+  // from L2 or L3 held the loop back). The block's sums have constant
+  // extents (bound_extent) so that they live in registers.
+  const int64_t queryVectors = blockQueries / vec;
+  const int rows = static_cast<int>(std::max<int64_t>(1, accumulators / queryVectors));
   Var to("to"), ti("ti");
   blockScore.split(t, to, ti, rows, TailStrategy::GuardWithIf)
       .reorder(j, ti, to)
       .vectorize(j, vec)
+      .unroll(j)
       .unroll(ti);
   blockDot.compute_at(blockScore, to)
       .bound(j, 0, i32(blockQueries))
       .bound_extent(t, rows)
       .vectorize(j, vec)
+      .unroll(j)
       .unroll(t);
-  blockDot.update().reorder(j, t, rq.x).vectorize(j, vec).unroll(t);
+  blockDot.update().reorder(j, t, rq.x).vectorize(j, vec).unroll(j).unroll(t);
   blockKeys.compute_at(blockScore, to).bound_extent(t, rows).vectorize(d, vec);
   // The softmax's rows in order, the block's queries side by side.
   for (Func f : {blockMax, blockSum})
-    f.update().reorder(j, rb.x).vectorize(j, vec);
+    f.update().reorder(j, rb.x).vectorize(j, vec).unroll(j);
   blockExp.vectorize(j, vec);
   blockWeight.vectorize(j, vec);
   // Weighted values: two vectors of the head dimension for a pass's

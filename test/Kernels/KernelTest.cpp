@@ -27,6 +27,8 @@
 #include "attn_split.h"
 #include "attn_block.h"
 #include "attn_qblock.h"
+#include "attn_qvec2.h"
+#include "attn_qvec4.h"
 #include "attn_group8.h"
 #include "attn_group16.h"
 #include "attn_group3.h"
@@ -761,6 +763,10 @@ int main(int argc, char **argv) {
   testAttention("attention 64-token block", attn_block, 64, 4, 2, 64, 192, rng, {0, 64, 128});
   testAttention("attention 8 tokens, groups of 4", attn_qblock, 8, 8, 2, 32, 45, rng,
                 {0, 13, 37});
+  testAttention("attention 8 tokens, blocks of 4 vectors", attn_qvec4, 8, 32, 8, 32, 45, rng,
+                {0, 13, 37});
+  testAttention("attention 16 tokens, blocks of 2 vectors", attn_qvec2, 16, 8, 4, 32, 60, rng,
+                {0, 21, 44});
   testAttention("attention group of 8", attn_group8, 3, 16, 2, 32, 40, rng, {0, 17, 37});
   testAttention("attention group of 16", attn_group16, 2, 16, 1, 80, 37, rng, {0, 6, 35});
   testAttention("attention group of 3", attn_group3, 2, 6, 2, 48, 50, rng, {0, 9, 48});
