@@ -1720,11 +1720,16 @@ void AttentionGenerator::scheduleCPU() {
     rows = rr;
     // Each chunk's weighted values, sum and maximum (`part`) by its task;
     // then per head the chunks rescaled and added, on the calling thread
-    // (chunks x head_dim multiplies and adds a head).
+    // (chunks x head_dim multiplies and adds a head). The KV heads of a
+    // chunk are consecutive tasks: the chunk's rows hold every head's keys
+    // and values side by side (kv_dim floats a row), so the tasks in flight
+    // share their pages, TLB entries and DRAM rows instead of each
+    // striding over its own chunk (a 2B-4T token at depth 1024 on one Zen 3
+    // core: attention 34-39 -> 23-27 ms).
     part.compute_root()
         .split(h, kv, g, i32(group))
-        .reorder(d, g, c, kv, m)
-        .fuse(c, kv, task)
+        .reorder(d, g, kv, c, m)
+        .fuse(kv, c, task)
         .parallel(task);
     for (Func f : {dotp, score, chunkMax, chunkExp, chunkSum, chunkAcc})
       f.compute_at(part, task);
