@@ -1725,7 +1725,7 @@ void AttentionGenerator::scheduleCPU() {
     // and values side by side (kv_dim floats a row), so the tasks in flight
     // share their pages, TLB entries and DRAM rows instead of each
     // striding over its own chunk (a 2B-4T token at depth 1024 on one Zen 3
-    // core: attention 34-39 -> 23-27 ms).
+    // core, five alternated rounds: attention 37 -> 27 ms, medians).
     part.compute_root()
         .split(h, kv, g, i32(group))
         .reorder(d, g, kv, c, m)
