@@ -1501,13 +1501,13 @@ void AttentionGenerator::define() {
   // CPU prompts where a vector holds the group's heads of several tokens
   // (2B-4T: 2 tokens on AVX2, 4 on AVX-512): a task per (KV head, block of
   // a few such vectors' tokens), each cache row read once for the block
-  // instead of once per token. The block's queries are scored against a few rows at a time:
-  // q . k as a sum over the head dimension of a broadcast k element times
-  // the queries' vector (no horizontal sums), the softmax vectorized over
-  // the queries. A query's rows past its own last (a later token's) get
-  // zero weight, so its max, sums and weighted values are those of its own
-  // rows, added in the reference's order (q . k too, along the head
-  // dimension).
+  // instead of once per token. The block's queries are scored against a
+  // few rows at a time: q . k as a sum over the head dimension of a
+  // broadcast k element times the queries' vectors (no horizontal sums),
+  // the softmax vectorized over the queries. A query's rows past its own
+  // last (a later token's) get zero weight, so its max, sums and weighted
+  // values are those of its own rows, added in the reference's order
+  // (q . k too, along the head dimension).
   //
   // A block holds up to kBlockQueryVectors vectors of queries: each key and
   // value row read from L2 or L3 then serves that many more products. With
