@@ -29,22 +29,10 @@ bool contiguous(Type type) {
          (memref.getLayout().isIdentity() || memref::isStaticShapeAndContiguousRowMajor(memref));
 }
 
-/// How many innermost dimensions of `type` (static shape) are laid out
-/// row-major without gaps: 0 when the innermost stride is not 1.
+/// How many innermost dimensions of `type` are laid out row-major without
+/// gaps; 0 for a dynamic shape, whose rows copyRows cannot count.
 unsigned contiguousInnerDims(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (!type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset)))
-    return 0;
-  unsigned dims = 0;
-  int64_t run = 1;
-  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
-    if (strides[d] != run)
-      break;
-    run *= type.getDimSize(d);
-    ++dims;
-  }
-  return dims;
+  return type.hasStaticShape() ? static_cast<unsigned>(type.getNumContiguousTrailingDims()) : 0;
 }
 
 /// A copy of whole contiguous rows (the `inner` innermost dimensions, a
