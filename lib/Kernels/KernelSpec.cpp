@@ -137,12 +137,15 @@ bool usesDotProducts(const KernelSpec &spec) {
     return true;
   if (spec.kind != KernelKind::BitLinear)
     return false;
-  // Tile rows under 32 bytes leave the 4-way dot-product vectors mostly
-  // empty; and for them, at one token, LLVM used AVX512-FP16 loads (vmovw)
-  // under Halide 14's only VNNI CPU (sapphirerapids), which AMD's AVX-512
-  // CPUs lack (found with 1x16, 1x32 and 1x64 offset2 tiles).
+  // Only tile rows of a whole 512-bit vector (64 bytes). Under Halide 14's
+  // only VNNI CPU (sapphirerapids) LLVM encodes a 128- or 256-bit vpdpbusd
+  // as AVX-VNNI ({vex}), which Zen 4 lacks (SIGILL there: 32-byte rows,
+  // 4x128 offset2, 3x160 base3 and 4x256 bits1 tiles); and under 32 bytes,
+  // at one token, it used AVX512-FP16 loads (vmovw), which AMD's AVX-512
+  // CPUs lack (1x16, 1x32 and 1x64 offset2 tiles). The layouts lib/Target
+  // picks for AVX-512 have 64-byte rows.
   const int64_t perByte = ref::codesPerByte(spec.layout.format);
-  return perByte > 0 && spec.layout.tileK / perByte >= 32;
+  return perByte > 0 && spec.layout.tileK / perByte >= 64;
 }
 
 std::string setSpecField(KernelSpec &spec, const std::string &key,
