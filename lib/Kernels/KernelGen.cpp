@@ -100,8 +100,10 @@ const TargetParams kTargets[] = {
     // single-token BitLinear's dot products (256-bit {vex} vpdpbusd in C).
     {KernelTarget::X86AVXVNNI, ScheduleFamily::CPU, 8, CodeDot::PairsInI16,
      false, "bitnet_ternary_dot_avxvnni", "bitnet_f16_matmul", 0, 0, 0, false, 16},
+    // (The f16 head's one-token rows are 8-lane F16C on AVX-512 targets too:
+    // lib/Runtime/F16Matmul.c.)
     {KernelTarget::X86AVX512, ScheduleFamily::CPU, 16, CodeDot::FourWay, false,
-     nullptr, "bitnet_f16_matmul_avx512", 0, 0, 0, false, 32},
+     nullptr, "bitnet_f16_matmul", 0, 0, 0, false, 32},
     {KernelTarget::ARM64, ScheduleFamily::CPU, 4, CodeDot::ProductsInI16, true,
      nullptr, "bitnet_f16_matmul_neon", 0, 0, 0, false, 32},
     {KernelTarget::ARM64DotProd, ScheduleFamily::CPU, 4, CodeDot::FourWay, true,
@@ -2141,7 +2143,7 @@ private:
     constrain(w, {K, N});
     // Halide 14 emulates f16 -> f32 with integer operations on x86 and ARM;
     // each task's rows come from the run-time support's micro-kernel instead
-    // (F16C: lib/Runtime/F16Matmul.c, 16-lane on AVX-512 targets; NEON
+    // (F16C: lib/Runtime/F16Matmul.c, AVX-512 targets too; NEON
     // fcvtl: lib/Runtime/F16MatmulNeon.c), as an extern stage.
     externRows = spec.floatWeights == FloatWeights::F16 &&
                  target.f16MatmulKernel != nullptr;

@@ -10,8 +10,8 @@
  * API, so that several models link into one program.
  *
  * Pairs of tokens go through tiles of 4 rows x 2 tokens; a single token's
- * rows (and rows past the last tile of 4) are read one row at a time, with
- * 16-lane vectors on AVX-512 targets (bitnet_f16_matmul_avx512).
+ * rows (and rows past the last tile of 4) are read one row at a time. AVX-512
+ * targets call the same function.
  * y[m][n] = sum_k x[m][k] * float(w[n][k]), summed in f32 in vector lanes of
  * k, then across lanes, then the tail of k: every f16 bit pattern (subnormals,
  * infinities, NaNs) converts exactly; the sum's association differs from the
@@ -80,20 +80,23 @@ BITNET_F16C static void bitnet_f16_rows4(const float *x0, const float *x1, const
   }
 }
 
-/* One token: one row at a time, k unrolled by 32 into 4 FMA chains, the
- * row prefetched 2 KiB ahead (past its end: the next row), so that each row
- * is one sequential stream, as for the int8 head. Over the 2B head (128256 x
- * 2560) on one Zen 5 core, timed alone: 31-32 GB/s from 4 KiB pages and
- * 41-44 from 2 MiB pages, against 25 and 30-31 for four interleaved rows
- * with 8 chains and a 1 KiB prefetch (a plain sum of the same bytes reads
- * 37 and 41-44). */
+/* One token: one row at a time, k unrolled by 32 into 4 FMA chains of
+ * 8-lane vectors, each row one sequential stream (as for the int8 head),
+ * left to the hardware prefetchers. Over the 2B head (128256 x 2560) on one
+ * Zen 4 core (AVX-512, 2 MiB pages), timed alone, six rounds: 22-28 GB/s,
+ * against 15-23 with a software prefetch 2 KiB ahead and 10-13 for 16-lane
+ * vectors (vcvtph2ps zmm, prefetched: what AVX-512 targets called before);
+ * a plain sum of the same bytes reads 29. Two threads: 33-47, 30-40 and
+ * 23-25 GB/s. From 4 KiB pages: 23-27, 20-22 and 12 GB/s on one core. (On
+ * a Zen 5 core, earlier, both prefetched, the 16-lane row read 43-46 GB/s
+ * from 2 MiB pages against 41-44 for this one's 8-lane vectors; Zen 4 splits
+ * each 512-bit conversion in two.) */
 BITNET_F16C static void bitnet_f16_row_one(const float *x, const uint16_t *w, int32_t K,
                                            float *y) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   int32_t k;
 #define BITNET_F16_LOAD(at) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + (at))))
   for (k = 0; k + 32 <= K; k += 32) {
-    _mm_prefetch((const char *)(w + k + 1024), _MM_HINT_T0);
     a0 = _mm256_fmadd_ps(BITNET_F16_LOAD(k), _mm256_loadu_ps(x + k), a0);
     a1 = _mm256_fmadd_ps(BITNET_F16_LOAD(k + 8), _mm256_loadu_ps(x + k + 8), a1);
     a2 = _mm256_fmadd_ps(BITNET_F16_LOAD(k + 16), _mm256_loadu_ps(x + k + 16), a2);
@@ -105,48 +108,14 @@ BITNET_F16C static void bitnet_f16_row_one(const float *x, const uint16_t *w, in
   bitnet_f16_store(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), x, w, k, K, y);
 }
 
-/* One token on AVX-512 targets: one row at a time with 16-lane vectors
- * (vcvtph2ps zmm), k unrolled by 64 into 4 FMA chains, the row prefetched
- * 2 KiB ahead (past its end: the next row). Each row is one sequential
- * stream, as for the int8 head. Over the 2B head on one Zen 5 core, timed
- * alone: 43-46 GB/s from 2 MiB pages and 28-32 from 4 KiB pages, against
- * 36-37 and 21-27 for four interleaved rows (what a plain sum of the same
- * bytes reads: 42-46 and 30-35). */
-#define BITNET_F16_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
-BITNET_F16_AVX512 static void bitnet_f16_row_avx512(const float *x, const uint16_t *w,
-                                                    int32_t K, float *y) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  int32_t k;
-  float sum;
-#define BITNET_F16_LOAD16(at) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (at))))
-  for (k = 0; k + 64 <= K; k += 64) {
-    _mm_prefetch((const char *)(w + k + 1024), _MM_HINT_T0);
-    _mm_prefetch((const char *)(w + k + 1056), _MM_HINT_T0);
-    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k), _mm512_loadu_ps(x + k), a0);
-    a1 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 16), _mm512_loadu_ps(x + k + 16), a1);
-    a2 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 32), _mm512_loadu_ps(x + k + 32), a2);
-    a3 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k + 48), _mm512_loadu_ps(x + k + 48), a3);
-  }
-  for (; k + 16 <= K; k += 16)
-    a0 = _mm512_fmadd_ps(BITNET_F16_LOAD16(k), _mm512_loadu_ps(x + k), a0);
-#undef BITNET_F16_LOAD16
-  sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-  for (; k < K; ++k)
-    sum += x[k] * _cvtsh_ss(w[k]);
-  *y = sum;
-}
-
-typedef void (*bitnet_f16_row_fn)(const float *, const uint16_t *, int32_t, float *);
-
 /* The Halide extern stage: x is [k, m] f32, w is [k, n] f16 bits, y the
  * [n, m] region to compute (any rows, every token it asks for). In a bounds
  * query (a buffer without memory; the pipeline's own bounds inference passes
  * y so), asks for all of k of those rows and tokens and computes nothing.
  * Rows read for one token (the last token of a pair, rows past the last
- * tile of 4) go through `row_one`. */
-BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_buffer_t *w,
-                                                     int32_t K, halide_buffer_t *y,
-                                                     bitnet_f16_row_fn row_one) {
+ * tile of 4) go through bitnet_f16_row_one. */
+BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_t *w,
+                                              int32_t K, halide_buffer_t *y) {
   bitnet_f16_matmul_view v;
   int32_t n, m;
   if (!bitnet_f16_matmul_view_of(x, w, K, y, &v))
@@ -158,23 +127,12 @@ BITNET_F16C static inline int bitnet_f16_matmul_with(halide_buffer_t *x, halide_
     if (m < v.m0 + v.M) {
       int32_t r;
       for (r = 0; r < 4; ++r)
-        row_one(v.x + m * v.xs, v.w + (n + r) * v.ws, K, v.y + m * v.ys + n + r);
+        bitnet_f16_row_one(v.x + m * v.xs, v.w + (n + r) * v.ws, K, v.y + m * v.ys + n + r);
     }
   }
   for (; n < v.n0 + v.N; ++n)
     for (m = v.m0; m < v.m0 + v.M; ++m)
-      row_one(v.x + m * v.xs, v.w + n * v.ws, K, v.y + m * v.ys + n);
+      bitnet_f16_row_one(v.x + m * v.xs, v.w + n * v.ws, K, v.y + m * v.ys + n);
   return 0;
 }
 
-BITNET_WEAK BITNET_F16C int bitnet_f16_matmul(halide_buffer_t *x, halide_buffer_t *w,
-                                              int32_t K, halide_buffer_t *y) {
-  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_row_one);
-}
-
-/* For kernels of AVX-512 targets. */
-BITNET_WEAK BITNET_F16_AVX512 int bitnet_f16_matmul_avx512(halide_buffer_t *x,
-                                                           halide_buffer_t *w, int32_t K,
-                                                           halide_buffer_t *y) {
-  return bitnet_f16_matmul_with(x, w, K, y, bitnet_f16_row_avx512);
-}
