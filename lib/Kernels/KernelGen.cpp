@@ -1393,6 +1393,10 @@ private:
   static constexpr int64_t kMaxOneLaunchRows = 4096, kMaxBlockThreads = 256;
   // GPU decode: cache rows per block of the split schedule.
   static constexpr int64_t kChunkRows = 256;
+  // CPU decode: cache rows per task of the split schedule.
+  static constexpr int64_t kCpuChunkRows = 64;
+  /// The split schedule's rows per chunk (kChunkRows or kCpuChunkRows).
+  int64_t chunkRows = kChunkRows;
   // CPU: cache rows whose values one pass over the head dimension's slices
   // reads (scheduleCPU).
   static constexpr int64_t kValueRunRows = 16;
@@ -1423,7 +1427,8 @@ private:
   /// slice (and every `queryPass`, where the queries take several) walks in
   /// turn.
   void scheduleValueRuns(Stage values, Var query, RVar row, int64_t slice,
-                         std::optional<Var> queryPass = std::nullopt);
+                         std::optional<Var> queryPass = std::nullopt,
+                         int64_t runRows = kValueRunRows);
   /// GPU: the one-launch schedule's groups of rows, and whether the
   /// schedule fits (rows, threads, shared memory).
   int rowGroups() const;
@@ -1495,11 +1500,13 @@ void AttentionGenerator::define() {
   // they take the same two launches, a block per (chunk, head, token).
   // (The chunk's block has a thread per head-dimension element and two
   // more: hd + 2 within the block's most threads.)
-  // On CPUs a generated token splits its rows the same way: a task per
-  // (KV head, chunk) instead of one per KV head (5 tasks of a 2B-4T on 2
-  // threads left one thread a third of the time idle, and more threads
-  // got nothing more to do).
-  cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kChunkRows;
+  // On CPUs a generated token splits its rows the same way, in chunks of
+  // kCpuChunkRows: a task per chunk, for every head (scheduleCPU), instead
+  // of one per KV head (5 tasks of a 2B-4T on 2 threads left one thread a
+  // third of the time idle, and more threads got nothing more to do).
+  cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kCpuChunkRows;
+  if (cpuSplit)
+    chunkRows = kCpuChunkRows;
   // CPU prompts where a vector holds the group's heads of several tokens
   // (2B-4T: 2 tokens on AVX2, 4 on AVX-512): a task per (KV head, block of
   // a few such vectors' tokens), each cache row read once for the block
@@ -1560,8 +1567,8 @@ void AttentionGenerator::define() {
   splitRows = cpuSplit || (target.family == ScheduleFamily::GPU && C > kChunkRows &&
                            hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch()));
   if (splitRows) {
-    const int64_t chunks = (C + kChunkRows - 1) / kChunkRows;
-    const int R = i32(kChunkRows);
+    const int64_t chunks = (C + chunkRows - 1) / chunkRows;
+    const int R = i32(chunkRows);
     Var c("c");
     if (cpuSplit) {
       // CPUs score a chunk's rows with the lane-wise scores above (no
@@ -1680,7 +1687,7 @@ void AttentionGenerator::scheduleCPUQueryBlocks() {
 }
 
 void AttentionGenerator::scheduleValueRuns(Stage values, Var query, RVar row, int64_t slice,
-                                           std::optional<Var> queryPass) {
+                                           std::optional<Var> queryPass, int64_t runRows) {
   Var dv("dv"), dl("dl"), dvo("dvo"), dvi("dvi");
   RVar rto("rto"), rti("rti");
   std::vector<VarOrRVar> order = {dl, dvi, query, rti, dvo};
@@ -1689,7 +1696,7 @@ void AttentionGenerator::scheduleValueRuns(Stage values, Var query, RVar row, in
   order.push_back(rto);
   values.split(d, dv, dl, target.lanes)
       .split(dv, dvo, dvi, i32(slice))
-      .split(row, rto, rti, i32(kValueRunRows))
+      .split(row, rto, rti, i32(runRows))
       .reorder(order)
       .vectorize(dl)
       .unroll(dvi)
@@ -1712,7 +1719,12 @@ void AttentionGenerator::scheduleCPU() {
   // Accumulators kept in vector registers, with room for the operands.
   const int64_t accumulators = target.vectorRegisters / 2;
   const bool groupInRegisters = group <= accumulators;
-  Var hh("hh"), di("di"), kv("kv"), g("g"), task("task");
+  // cpuSplit: a task holds a chunk's rows for every KV head; it scores
+  // one row at a time against every head (a KV head's group at a time) and
+  // adds each row's values into every head's sums (in L1) before the next
+  // row: the rows read in order, whole.
+  const bool allHeads = cpuSplit && groupInRegisters;
+  Var hh("hh"), di("di"), kv("kv"), g("g"), task("task"), hk("hk"), hg("hg");
   // The softmax of a task's rows: the whole cache's, or a chunk's.
   Func rowMax = mx, rowExp = e, rowSum = sum, rowAcc = acc;
   RDom rows = rt;
@@ -1722,19 +1734,21 @@ void AttentionGenerator::scheduleCPU() {
     rows = rr;
     // Each chunk's weighted values, sum and maximum (`part`) by its task;
     // then per head the chunks rescaled and added, on the calling thread
-    // (chunks x head_dim multiplies and adds a head). The KV heads of a
-    // chunk are consecutive tasks: the chunk's rows hold every head's keys
-    // and values side by side (kv_dim floats a row), so the tasks in flight
-    // share their pages, TLB entries and DRAM rows instead of each
-    // striding over its own chunk (a 2B-4T token at depth 1024 on one Zen 3
-    // core, five alternated rounds: attention 37 -> 27 ms, medians).
+    // (chunks x head_dim multiplies and adds a head). A task reads its
+    // chunk's rows whole and in order, every KV head of a row before the
+    // next row (allHeads below): a cache row holds every head's keys (or
+    // values) side by side, kv_dim floats, and one sequential stream is
+    // what the hardware prefetchers keep up with. Reading each head's
+    // 512 of a 2B-4T row's 2560 bytes down the rows, or a few rows at a
+    // time for every head, read half as fast: on one Zen 4 core, summing
+    // the caches of 30 layers at depth 1024, 11-12 and 12-14 GB/s against
+    // 25-29 in order (software prefetches did not help).
     part.compute_root()
         .split(h, kv, g, i32(group))
         .reorder(d, g, kv, c, m)
-        .fuse(kv, c, task)
-        .parallel(task);
+        .parallel(c);
     for (Func f : {dotp, score, chunkMax, chunkExp, chunkSum, chunkAcc})
-      f.compute_at(part, task);
+      f.compute_at(part, c);
     y.split(dd, hh, di, i32(hd), TailStrategy::RoundUp).vectorize(di, vec);
     for (Func f : {wholeMax, wholeSum, wholeAcc})
       f.compute_at(y, hh);
@@ -1753,18 +1767,29 @@ void AttentionGenerator::scheduleCPU() {
     // A few cache rows at a time against every head of the group: rows x
     // group independent chains of multiplies and adds over the head
     // dimension, each k vector loaded once for the group and each q vector
-    // once for the rows.
-    const int rows =
-        groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group)) : 4;
+    // once for the rows (one row with allHeads, every KV head in turn).
+    const int rows = allHeads           ? 1
+                     : groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group))
+                                        : 4;
     // The block's sums have constant extents (bound_extent: a last block
     // past the visible rows computes them too), so that they live in
     // registers, not in an array indexed by the block's size.
     Var to("to"), ti("ti");
     dotp.split(t, to, ti, rows, TailStrategy::GuardWithIf).unroll(ti);
-    lane.compute_at(dotp, to).bound_extent(t, rows).vectorize(l);
+    Var dotAt = to;
+    if (allHeads) {
+      dotp.split(h, hk, hg, i32(group));
+      dotAt = hk;
+    }
+    lane.compute_at(dotp, dotAt).bound_extent(t, rows).vectorize(l);
     for (Func half : laneHalves)
-      half.compute_at(dotp, to).bound_extent(t, rows).vectorize(l).unroll(t);
-    if (groupInRegisters) {
+      half.compute_at(dotp, dotAt).bound_extent(t, rows).vectorize(l).unroll(t);
+    if (allHeads) {
+      dotp.reorder(ti, hg, hk, to).unroll(hg);
+      lane.update().reorder(l, t, h, rk).vectorize(l).unroll(t).unroll(h);
+      for (Func half : laneHalves)
+        half.reorder(l, t, h).unroll(h);
+    } else if (groupInRegisters) {
       dotp.reorder(ti, h, to).unroll(h);
       lane.update().reorder(l, t, h, rk).vectorize(l).unroll(t).unroll(h);
       for (Func half : laneHalves)
@@ -1778,7 +1803,10 @@ void AttentionGenerator::scheduleCPU() {
   rowExp.vectorize(t, vec, TailStrategy::GuardWithIf);
   // The group's maxima and sums side by side: independent chains, each
   // head's rows still in order (the reference's sum).
-  if (groupInRegisters)
+  if (allHeads)
+    for (Func f : {rowMax, rowSum})
+      f.update().split(h, hk, hg, i32(group)).reorder(hg, rows.x, hk).unroll(hg);
+  else if (groupInRegisters)
     for (Func f : {rowMax, rowSum})
       f.update().reorder(h, rows.x).unroll(h);
   // Each cache row updates the head's accumulators: independent vector
@@ -1798,7 +1826,9 @@ void AttentionGenerator::scheduleCPU() {
     // again from L3 or DRAM (8 slices of a head_dim of 128 on AVX2). A
     // generated token at position 2047 of a 2B-4T layer on one Zen 3 core,
     // caches of 30 layers rotated: 1.35 -> 1.07 ms (bit-identical).
-    if (groupInRegisters)
+    if (allHeads)
+      scheduleValueRuns(rowAcc.update().split(h, hk, hg, i32(group)), hg, rows.x, slice, hk, 1);
+    else if (groupInRegisters)
       scheduleValueRuns(rowAcc.update(), h, rows.x, slice);
     else
       rowAcc.update().split(d, dv, dl, vec).vectorize(dl).unroll(dv).reorder(dl, dv, rows.x);
