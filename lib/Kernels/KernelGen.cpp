@@ -1395,8 +1395,6 @@ private:
   static constexpr int64_t kChunkRows = 256;
   // CPU decode: cache rows per task of the split schedule.
   static constexpr int64_t kCpuChunkRows = 64;
-  /// The split schedule's rows per chunk (kChunkRows or kCpuChunkRows).
-  int64_t chunkRows = kChunkRows;
   // CPU: cache rows whose values one pass over the head dimension's slices
   // reads (scheduleCPU).
   static constexpr int64_t kValueRunRows = 16;
@@ -1505,8 +1503,6 @@ void AttentionGenerator::define() {
   // of one per KV head (5 tasks of a 2B-4T on 2 threads left one thread a
   // third of the time idle, and more threads got nothing more to do).
   cpuSplit = target.family == ScheduleFamily::CPU && laneDot && M == 1 && C > kCpuChunkRows;
-  if (cpuSplit)
-    chunkRows = kCpuChunkRows;
   // CPU prompts where a vector holds the group's heads of several tokens
   // (2B-4T: 2 tokens on AVX2, 4 on AVX-512): a task per (KV head, block of
   // a few such vectors' tokens), each cache row read once for the block
@@ -1567,6 +1563,7 @@ void AttentionGenerator::define() {
   splitRows = cpuSplit || (target.family == ScheduleFamily::GPU && C > kChunkRows &&
                            hd + 2 <= kMaxBlockThreads && (M == 1 || !oneLaunch()));
   if (splitRows) {
+    const int64_t chunkRows = cpuSplit ? kCpuChunkRows : kChunkRows;
     const int64_t chunks = (C + chunkRows - 1) / chunkRows;
     const int R = i32(chunkRows);
     Var c("c");
@@ -1768,9 +1765,10 @@ void AttentionGenerator::scheduleCPU() {
     // group independent chains of multiplies and adds over the head
     // dimension, each k vector loaded once for the group and each q vector
     // once for the rows (one row with allHeads, every KV head in turn).
-    const int rows = allHeads           ? 1
-                     : groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group))
-                                        : 4;
+    const int rows =
+        allHeads           ? 1
+        : groupInRegisters ? static_cast<int>(std::min<int64_t>(4, accumulators / group))
+                           : 4;
     // The block's sums have constant extents (bound_extent: a last block
     // past the visible rows computes them too), so that they live in
     // registers, not in an array indexed by the block's size.
@@ -1784,13 +1782,11 @@ void AttentionGenerator::scheduleCPU() {
     lane.compute_at(dotp, dotAt).bound_extent(t, rows).vectorize(l);
     for (Func half : laneHalves)
       half.compute_at(dotp, dotAt).bound_extent(t, rows).vectorize(l).unroll(t);
-    if (allHeads) {
-      dotp.reorder(ti, hg, hk, to).unroll(hg);
-      lane.update().reorder(l, t, h, rk).vectorize(l).unroll(t).unroll(h);
-      for (Func half : laneHalves)
-        half.reorder(l, t, h).unroll(h);
-    } else if (groupInRegisters) {
-      dotp.reorder(ti, h, to).unroll(h);
+    if (groupInRegisters) {
+      if (allHeads)
+        dotp.reorder(ti, hg, hk, to).unroll(hg);
+      else
+        dotp.reorder(ti, h, to).unroll(h);
       lane.update().reorder(l, t, h, rk).vectorize(l).unroll(t).unroll(h);
       for (Func half : laneHalves)
         half.reorder(l, t, h).unroll(h);
